@@ -1,0 +1,1 @@
+"""Reports: spreadsheets, charts and scorecards as bytes (no web or database imports)."""

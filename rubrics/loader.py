@@ -1,0 +1,366 @@
+"""Load and validate a rubric edition from YAML.
+
+Every problem is reported with the file, the place in the document (for example
+``aspects[2].indicators[1].bands``) and what is wrong; all problems are collected so the
+author can fix them in one pass. Nothing is returned for an invalid rubric.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from pathlib import Path
+
+import yaml
+
+from .model import (AGGREGATES, EVIDENCE_RULES, INDICATOR_TYPES, Aspect, Award, Indicator,
+                    Level, Predicate, Rubric, Stage)
+
+SLUG = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
+EDITIONS_DIR = Path(__file__).with_name("editions")
+
+
+class RubricError(ValueError):
+    """An invalid rubric: ``problems`` is a list of (place, message) pairs."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]):
+        self.source = source
+        self.problems = problems
+        lines = [f"{source}: {place}: {msg}" if place else f"{source}: {msg}"
+                 for place, msg in problems]
+        super().__init__("\n".join(lines))
+
+
+def load_rubric(path) -> Rubric:
+    """Read, validate and return the rubric in the YAML file at ``path``."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RubricError(str(path), [("", f"cannot be read: {exc.strerror or exc}")]) from None
+    return parse_rubric(data, source=str(path))
+
+
+def parse_rubric(data: bytes | str, source: str = "<rubric>") -> Rubric:
+    """Validate YAML text or bytes and return the rubric."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        doc = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RubricError(source, [(where, f"not valid YAML: {problem}")]) from None
+    builder = _Builder(source)
+    rubric = builder.rubric(doc)
+    if builder.problems:
+        raise RubricError(source, builder.problems)
+    return _with_hash(rubric, hashlib.sha256(raw).hexdigest())
+
+
+def default_rubric_path() -> Path:
+    """The path of the default edition shipped with the project."""
+    return EDITIONS_DIR / "bakohumas-2025.yaml"
+
+
+def _with_hash(rubric: Rubric, digest: str) -> Rubric:
+    from dataclasses import replace
+    return replace(rubric, sha256=digest)
+
+
+def _number(value) -> Fraction | None:
+    """An exact Fraction for a YAML int, float or numeric string; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float):
+        try:
+            return Fraction(Decimal(repr(value)))
+        except (InvalidOperation, ValueError, OverflowError):
+            return None
+    return None
+
+
+class _Builder:
+    """Walks the YAML document, recording problems instead of stopping at the first."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.problems: list[tuple[str, str]] = []
+
+    def fail(self, place: str, message: str):
+        self.problems.append((place, message))
+
+    # -- small typed getters -------------------------------------------------------
+    def text(self, node: dict, key: str, place: str, required=True, default="") -> str:
+        value = node.get(key, None)
+        if value is None:
+            if required:
+                self.fail(f"{place}.{key}" if place else key, "is required")
+            return default
+        if not isinstance(value, str) or not value.strip():
+            self.fail(f"{place}.{key}" if place else key, "must be a non-empty text")
+            return default
+        return value.strip()
+
+    def slug(self, node: dict, place: str) -> str:
+        value = node.get("id")
+        where = f"{place}.id" if place else "id"
+        if not isinstance(value, str) or not SLUG.match(value):
+            self.fail(where, f"must be a lowercase slug such as 'media-sosial' (got {value!r})")
+            return str(value)
+        return value
+
+    def positive(self, node: dict, key: str, place: str, default=None) -> Fraction:
+        value = node.get(key, default)
+        number = _number(value)
+        if number is None or number <= 0:
+            self.fail(f"{place}.{key}", f"must be a positive number (got {value!r})")
+            return Fraction(1)
+        return number
+
+    def mapping(self, node, place: str) -> dict | None:
+        if not isinstance(node, dict):
+            self.fail(place, "must be a mapping of keys and values")
+            return None
+        return node
+
+    def sequence(self, node: dict, key: str, place: str, required=True) -> list:
+        value = node.get(key)
+        where = f"{place}.{key}" if place else key
+        if value is None:
+            if required:
+                self.fail(where, "is required")
+            return []
+        if not isinstance(value, list):
+            self.fail(where, "must be a list")
+            return []
+        return value
+
+    def unique(self, ids: list[tuple[str, str]], what: str):
+        seen: dict[str, str] = {}
+        for place, ident in ids:
+            if ident in seen:
+                self.fail(place, f"duplicate {what} id {ident!r} (first at {seen[ident]})")
+            else:
+                seen[ident] = place
+
+    # -- the document ----------------------------------------------------------------
+    def rubric(self, doc) -> Rubric | None:
+        if self.mapping(doc, "") is None:
+            self.fail("", "the rubric must be a YAML mapping with id, title, predicates and aspects")
+            return None
+        rubric_id = self.slug(doc, "")
+        title = self.text(doc, "title", "")
+        aggregate = doc.get("aggregate", "mean")
+        if aggregate not in AGGREGATES:
+            self.fail("aggregate", f"must be one of {', '.join(AGGREGATES)} (got {aggregate!r})")
+        aspects = [self.aspect(a, f"aspects[{n}]")
+                   for n, a in enumerate(self.sequence(doc, "aspects", ""))]
+        aspects = [a for a in aspects if a is not None]
+        if not aspects and "aspects" in doc:
+            self.fail("aspects", "must list at least one aspect")
+        self.unique([(f"aspects[{n}].id", a.id) for n, a in enumerate(aspects)], "aspect")
+        self.unique([(f"aspects[{n}].indicators[{m}].id", i.id)
+                     for n, a in enumerate(aspects) for m, i in enumerate(a.indicators)],
+                    "indicator")
+        aspect_ids = {a.id for a in aspects}
+        predicates = self.predicates(doc)
+        tie_break = self.tie_break(doc, aspect_ids)
+        stages = self.stages(doc)
+        awards = self.awards(doc, aspect_ids)
+        return Rubric(id=rubric_id, title=title, aspects=tuple(aspects),
+                      predicates=tuple(predicates), aggregate=aggregate,
+                      tie_break=tuple(tie_break), stages=tuple(stages), awards=tuple(awards),
+                      description=str(doc.get("description") or "").strip())
+
+    def aspect(self, node, place: str) -> Aspect | None:
+        if self.mapping(node, place) is None:
+            return None
+        aspect_id = self.slug(node, place)
+        indicators = [self.indicator(i, f"{place}.indicators[{m}]", aspect_id)
+                      for m, i in enumerate(self.sequence(node, "indicators", place))]
+        indicators = [i for i in indicators if i is not None]
+        if not any(i.scored for i in indicators):
+            self.fail(f"{place}.indicators", "the aspect has no scored indicator "
+                      "(every aspect needs at least one yesno, scale, number or choice)")
+        return Aspect(id=aspect_id, title=self.text(node, "title", place),
+                      weight=self.positive(node, "weight", place),
+                      indicators=tuple(indicators),
+                      description=str(node.get("description") or "").strip())
+
+    def indicator(self, node, place: str, aspect_id: str) -> Indicator | None:
+        if self.mapping(node, place) is None:
+            return None
+        kind = node.get("type")
+        if kind not in INDICATOR_TYPES:
+            self.fail(f"{place}.type", f"unknown type {kind!r}; use one of {', '.join(INDICATOR_TYPES)}")
+            return None
+        evidence = node.get("evidence", "none" if kind == "text" else "optional")
+        if evidence not in EVIDENCE_RULES:
+            self.fail(f"{place}.evidence", f"must be one of {', '.join(EVIDENCE_RULES)} (got {evidence!r})")
+        fields = dict(id=self.slug(node, place), type=kind,
+                      question=self.text(node, "question", place), evidence=evidence,
+                      evidence_hint=self.text(node, "evidence_hint", place, required=False),
+                      guidance=self.text(node, "guidance", place, required=False),
+                      aspect_id=aspect_id)
+        if kind == "text":
+            if "weight" in node:
+                self.fail(f"{place}.weight", "a text indicator is not scored and takes no weight")
+        else:
+            fields["weight"] = self.positive(node, "weight", place, default=1)
+        builder = getattr(self, f"_{kind}_fields")
+        fields.update(builder(node, place))
+        return Indicator(**fields)
+
+    def _yesno_fields(self, node, place):
+        return {}
+
+    def _text_fields(self, node, place):
+        return {}
+
+    def _scale_fields(self, node, place):
+        levels = []
+        for n, level in enumerate(self.sequence(node, "levels", place)):
+            where = f"{place}.levels[{n}]"
+            if isinstance(level, str) and level.strip():
+                levels.append(Level(label=level.strip()))
+            elif isinstance(level, dict):
+                levels.append(Level(label=self.text(level, "label", where),
+                                    descriptor=self.text(level, "descriptor", where, required=False)))
+            else:
+                self.fail(where, "must be a text or a mapping with label and descriptor")
+        if len(levels) < 2 and "levels" in node:
+            self.fail(f"{place}.levels", f"a scale needs at least 2 levels (got {len(levels)})")
+        return {"levels": tuple(levels)}
+
+    def _number_fields(self, node, place):
+        where = f"{place}.bands"
+        bands = []
+        for n, band in enumerate(self.sequence(node, "bands", place)):
+            pair = band if isinstance(band, list) and len(band) == 2 else None
+            low, frac = (_number(pair[0]), _number(pair[1])) if pair else (None, None)
+            if low is None or frac is None:
+                self.fail(f"{where}[{n}]", f"must be a pair [threshold, fraction] of numbers (got {band!r})")
+                continue
+            if not 0 <= frac <= 1:
+                self.fail(f"{where}[{n}]", f"fraction {pair[1]} is outside [0, 1]")
+            bands.append((low, frac))
+        if bands:
+            if bands[0][0] != 0:
+                self.fail(where, f"the first threshold must be 0 (got {_show(bands[0][0])})")
+            for n in range(1, len(bands)):
+                if bands[n][0] <= bands[n - 1][0]:
+                    self.fail(f"{where}[{n}]", "thresholds must be strictly ascending "
+                              f"({_show(bands[n][0])} follows {_show(bands[n - 1][0])})")
+                if bands[n][1] < bands[n - 1][1]:
+                    self.fail(f"{where}[{n}]", "fractions must not decrease as the value rises "
+                              f"({_show(bands[n][1])} follows {_show(bands[n - 1][1])})")
+        elif "bands" in node:
+            self.fail(where, "needs at least one band [0, fraction]")
+        unit = node.get("unit", "")
+        return {"bands": tuple(bands), "unit": str(unit).strip() if unit else ""}
+
+    def _choice_fields(self, node, place):
+        options = []
+        for n, option in enumerate(self.sequence(node, "options", place)):
+            if not isinstance(option, (str, int, float)) or isinstance(option, bool) \
+                    or not str(option).strip():
+                self.fail(f"{place}.options[{n}]", "an option must be a non-empty text")
+                continue
+            text = str(option).strip()
+            if text in options:
+                self.fail(f"{place}.options[{n}]", f"duplicate option {text!r}")
+            options.append(text)
+        if not options and "options" in node:
+            self.fail(f"{place}.options", "a choice needs at least one option")
+        full_at = node.get("full_at", len(options))
+        if isinstance(full_at, bool) or not isinstance(full_at, int) \
+                or not 1 <= full_at <= max(len(options), 1):
+            self.fail(f"{place}.full_at", f"must be a whole number from 1 to {len(options)} "
+                      f"(the number of options); got {full_at!r}")
+            full_at = max(len(options), 1)
+        return {"options": tuple(options), "full_at": full_at}
+
+    def predicates(self, doc) -> list[Predicate]:
+        result = []
+        for n, node in enumerate(self.sequence(doc, "predicates", "")):
+            where = f"predicates[{n}]"
+            if self.mapping(node, where) is None:
+                continue
+            low = _number(node.get("min"))
+            if low is None or low < 0:
+                self.fail(f"{where}.min", f"must be a number from 0 to 100 (got {node.get('min')!r})")
+                continue
+            if result and low >= result[-1].min:
+                self.fail(f"{where}.min", "predicates must be listed highest first with strictly "
+                          f"descending min ({_show(low)} follows {_show(result[-1].min)})")
+            result.append(Predicate(min=low, label=self.text(node, "label", where)))
+        if result and result[-1].min != 0:
+            self.fail("predicates", "the last predicate must start at min 0 so that every total has one")
+        elif not result and "predicates" in doc:
+            self.fail("predicates", "must list at least one band")
+        return result
+
+    def tie_break(self, doc, aspect_ids) -> list[str]:
+        values = self.sequence(doc, "tie_break", "", required=False)
+        for n, value in enumerate(values):
+            if not isinstance(value, str) or value not in aspect_ids:
+                self.fail(f"tie_break[{n}]", f"unknown aspect id {value!r}")
+        return [v for v in values if isinstance(v, str)]
+
+    def stages(self, doc) -> list[Stage]:
+        nodes = self.sequence(doc, "stages", "", required=False)
+        stages = []
+        for n, node in enumerate(nodes):
+            where = f"stages[{n}]"
+            if self.mapping(node, where) is None:
+                continue
+            shortlist = node.get("shortlist")
+            if shortlist is not None and (isinstance(shortlist, bool) or not isinstance(shortlist, int)
+                                          or shortlist < 1):
+                self.fail(f"{where}.shortlist", f"must be a whole number of at least 1 (got {shortlist!r})")
+                shortlist = None
+            pass_mark = node.get("pass_mark")
+            if pass_mark is not None:
+                pass_mark = _number(pass_mark)
+                if pass_mark is None or not 0 <= pass_mark <= 100:
+                    self.fail(f"{where}.pass_mark", f"must be a number from 0 to 100 (got {node.get('pass_mark')!r})")
+                    pass_mark = None
+            if n == 0 and (shortlist is not None or pass_mark is not None):
+                self.fail(where, "the first stage is the questionnaire: every unit takes part, "
+                          "so it takes no shortlist or pass_mark")
+            stages.append(Stage(id=self.slug(node, where), weight=self.positive(node, "weight", where),
+                                title=self.text(node, "title", where, required=False),
+                                shortlist=shortlist, pass_mark=pass_mark))
+        self.unique([(f"stages[{n}].id", s.id) for n, s in enumerate(stages)], "stage")
+        return stages or [Stage(id="verifikasi", weight=Fraction(100))]
+
+    def awards(self, doc, aspect_ids) -> list[Award]:
+        awards = []
+        for n, node in enumerate(self.sequence(doc, "awards", "", required=False)):
+            where = f"awards[{n}]"
+            if self.mapping(node, where) is None:
+                continue
+            aspects = node.get("aspects")
+            if not isinstance(aspects, list) or not aspects:
+                self.fail(f"{where}.aspects", "must list at least one aspect id")
+                aspects = []
+            for m, aspect_id in enumerate(aspects):
+                if not isinstance(aspect_id, str) or aspect_id not in aspect_ids:
+                    self.fail(f"{where}.aspects[{m}]", f"unknown aspect id {aspect_id!r}")
+            winners = node.get("winners", 3)
+            if isinstance(winners, bool) or not isinstance(winners, int) or winners < 1:
+                self.fail(f"{where}.winners", f"must be a whole number of at least 1 (got {winners!r})")
+                winners = 1
+            awards.append(Award(id=self.slug(node, where), title=self.text(node, "title", where),
+                                category=self.text(node, "category", where),
+                                aspects=tuple(str(a) for a in aspects), winners=winners))
+        self.unique([(f"awards[{n}].id", a.id) for n, a in enumerate(awards)], "award")
+        return awards
+
+
+def _show(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else str(float(value))

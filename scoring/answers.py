@@ -1,0 +1,134 @@
+"""Answer checking and indicator fractions.
+
+Each scored indicator is compiled once into a converter that both validates an answer
+(as it appears in the exchange format) and returns its fraction as an integer numerator
+over the indicator's own denominator. Integer numerators let the engine add thousands of
+answers exactly without building a ``Fraction`` for each one.
+
+Answer forms: yesno ``true``/``false``; scale the 0-based level index; number a
+non-negative number; choice a list of distinct option texts; text a string. ``null``
+(``None``) means unanswered everywhere.
+
+Number answers are compared with band thresholds as the nearest IEEE doubles of the
+decimals written, which is exact for every decimal of up to 15 significant digits.
+"""
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable
+
+from rubrics.model import Indicator
+
+
+class AnswerError(ValueError):
+    """An answer of the wrong type or out of range; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Converter:
+    """A compiled indicator: ``convert(value)`` -> numerator (None for text), over ``den``."""
+
+    indicator: Indicator
+    den: int
+    convert: Callable[[object], int | None]
+
+
+def _yesno(ind: Indicator) -> Converter:
+    def convert(value):
+        if value is True:
+            return 1
+        if value is False:
+            return 0
+        raise AnswerError(f"must be true or false (yes/no), got {_show(value)}")
+    return Converter(ind, 1, convert)
+
+
+def _scale(ind: Indicator) -> Converter:
+    top = len(ind.levels) - 1
+
+    def convert(value):
+        if type(value) is int and 0 <= value <= top:
+            return value
+        raise AnswerError(f"must be a level index from 0 to {top}, got {_show(value)}")
+    return Converter(ind, top, convert)
+
+
+def _number(ind: Indicator) -> Converter:
+    den = math.lcm(*(frac.denominator for _, frac in ind.bands))
+    thresholds = [float(low) for low, _ in ind.bands]
+    numerators = [int(frac * den) for _, frac in ind.bands]
+
+    def convert(value):
+        kind = type(value)
+        if (kind is int or kind is float) and value >= 0 and value != math.inf:
+            return numerators[bisect_right(thresholds, value) - 1]
+        if kind in (int, float) and value < 0:
+            raise AnswerError(f"must not be negative, got {_show(value)}")
+        raise AnswerError(f"must be a number of at least 0, got {_show(value)}")
+    return Converter(ind, den, convert)
+
+
+def _choice(ind: Indicator) -> Converter:
+    options = frozenset(ind.options)
+    full_at = ind.full_at
+
+    def convert(value):
+        if type(value) is not list:
+            raise AnswerError(f"must be a list of options, got {_show(value)}")
+        chosen = set()
+        for item in value:
+            if type(item) is not str or item not in options:
+                raise AnswerError(f"option {_show(item)} is not one of: {', '.join(ind.options)}")
+            if item in chosen:
+                raise AnswerError(f"option {_show(item)} is listed twice")
+            chosen.add(item)
+        return min(len(chosen), full_at)
+    return Converter(ind, full_at, convert)
+
+
+def _text(ind: Indicator) -> Converter:
+    def convert(value):
+        if type(value) is not str:
+            raise AnswerError(f"must be a text, got {_show(value)}")
+        return None
+    return Converter(ind, 1, convert)
+
+
+_BUILDERS = {"yesno": _yesno, "scale": _scale, "number": _number, "choice": _choice,
+             "text": _text}
+
+
+def compile_indicator(indicator: Indicator) -> Converter:
+    """The converter for one indicator."""
+    return _BUILDERS[indicator.type](indicator)
+
+
+def compile_rubric(rubric) -> dict[str, Converter]:
+    """Converters for every indicator of a rubric, keyed by indicator id, in rubric order."""
+    return {ind.id: compile_indicator(ind) for ind in rubric.indicators}
+
+
+def check_answer(indicator: Indicator, value) -> None:
+    """Raise AnswerError when ``value`` is not a valid answer to ``indicator`` (None is valid)."""
+    if value is not None:
+        compile_indicator(indicator).convert(value)
+
+
+def answer_fraction(indicator: Indicator, value) -> Fraction:
+    """The fraction (0..1) an answer earns; unanswered scores 0."""
+    if value is None or not indicator.scored:
+        return Fraction(0)
+    conv = compile_indicator(indicator)
+    return Fraction(conv.convert(value), conv.den)
+
+
+def _show(value) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
