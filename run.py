@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Command line of the Bakohumas assessment system.
 
+    python run.py [--demo] [--host H] [--port P]     serve the web application
     python run.py score RUBRIC.yaml RESPONSES.json --out RESULT.(json|csv|xlsx)
     python run.py rubric check RUBRIC.yaml
 
@@ -68,10 +69,43 @@ def rubric_summary(rubric) -> str:
     return "\n".join(lines)
 
 
+def make_app(demo: bool = False):
+    from assessment import create_app
+    return create_app({"DEMO": demo} if demo else None)
+
+
+def cmd_serve(args) -> int:
+    from assessment.first_start import prepare
+    app = make_app(demo=args.demo)
+    password = prepare(app)
+    if password:
+        print(f"Administrator account created: username 'admin', one-time password: {password}")
+        print("Change it after the first login; it is not shown again.")
+    if args.demo:
+        from assessment.demo import create_demo
+        with app.app_context():
+            print(create_demo(app))
+    print(f"Serving on http://{args.host}:{args.port}/")
+    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    return 0
+
+
+def add_serve_options(parser) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--demo", action="store_true",
+                        help="also create a demo period with accounts and synthetic answers")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="run.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_serve_options(parser)
+    parser.set_defaults(func=cmd_serve)
     sub = parser.add_subparsers(dest="command")
+    p = sub.add_parser("serve", help="serve the web application (the default)")
+    add_serve_options(p)
+    p.set_defaults(func=cmd_serve)
     p = sub.add_parser("score", help="score an exchange-format response file offline")
     p.add_argument("rubric", help="rubric edition (YAML)")
     p.add_argument("responses", help="responses in the exchange format (JSON)")
@@ -88,9 +122,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
     return args.func(args)
 
 

@@ -1,8 +1,159 @@
-"""Shared test set-up. Hypothesis: HYPOTHESIS_PROFILE=thorough for a deep run."""
-import os
+"""Shared fixtures: an app on a temporary database (SQLite, or PostgreSQL when
+TEST_DATABASE_URL is set), a client, and small factories.
 
+Hypothesis: HYPOTHESIS_PROFILE=thorough for a deep run."""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
 from hypothesis import settings
+from sqlalchemy import create_engine, text
 
 settings.register_profile("default", max_examples=80, deadline=None)
 settings.register_profile("thorough", max_examples=3000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+PASSWORD = "kata-sandi-uji-123"
+
+
+def _database_urls():
+    yield "sqlite"
+    if os.environ.get("TEST_DATABASE_URL"):
+        yield "postgresql"
+
+
+def _app_config(url: str, upload_dir) -> dict:
+    return {"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": url,
+            "UPLOAD_DIR": str(upload_dir), "WTF_CSRF_ENABLED": False}
+
+
+def _seed(url: str, upload_dir) -> None:
+    """Migrate and seed a database once (registry, default rubric, admin)."""
+    from assessment import create_app
+    from assessment.extensions import db
+    from assessment.first_start import prepare
+    app = create_app(_app_config(url, upload_dir))
+    prepare(app)
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _pg_admin(base_url: str):
+    return create_engine(base_url, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def seeded_templates(tmp_path_factory):
+    """Seeded template databases, built once per test session."""
+    folder = tmp_path_factory.mktemp("templates")
+    templates = {"sqlite": folder / "template.db"}
+    _seed(f"sqlite:///{templates['sqlite']}", folder / "uploads")
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        name = f"tpl_{uuid.uuid4().hex[:10]}"
+        admin = _pg_admin(base)
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        _seed(base.rsplit("/", 1)[0] + f"/{name}", folder / "uploads")
+        templates["postgresql"] = name
+    yield templates
+    if base:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{templates["postgresql"]}"'))
+        admin.dispose()
+
+
+def _fresh_database(kind: str, templates: dict, tmp_path) -> tuple[str, callable]:
+    """A copy of the seeded template for one test, and how to drop it."""
+    if kind == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copyfile(templates["sqlite"], path)
+        return f"sqlite:///{path}", lambda: None
+    base = os.environ["TEST_DATABASE_URL"]
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin(base)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{templates["postgresql"]}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+    return base.rsplit("/", 1)[0] + f"/{name}", drop
+
+
+@pytest.fixture(params=list(_database_urls()))
+def app(request, tmp_path, seeded_templates):
+    """The application on a migrated database holding the registry and default rubric."""
+    from assessment import create_app
+    from assessment.extensions import db
+
+    url, drop = _fresh_database(request.param, seeded_templates, tmp_path)
+    app = create_app(_app_config(url, tmp_path / "uploads"))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    drop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    from assessment.extensions import db
+    return db.session
+
+
+@pytest.fixture
+def make_user(session):
+    from assessment.models import User
+
+    def make(username="op-33", role="operator", unit_code="33", password=PASSWORD, **kw):
+        user = User(username=username, role=role, unit_code=unit_code, name=kw.pop("name", username), **kw)
+        user.set_password(password)
+        session.add(user)
+        session.commit()
+        return user
+    return make
+
+
+@pytest.fixture
+def make_period(session):
+    from assessment.models import Period
+
+    def make(slug="bakohumas-2025", opens=-1, closes=7, **kw):
+        now = datetime.now(timezone.utc)
+        period = Period(slug=slug, title=kw.pop("title", "Penilaian Tata Kelola Bakohumas 2025"),
+                        rubric_id=kw.pop("rubric_id", "bakohumas-2025"),
+                        opens_at=now + timedelta(days=opens), closes_at=now + timedelta(days=closes),
+                        **kw)
+        session.add(period)
+        session.commit()
+        return period
+    return make
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username="op-33", password=PASSWORD):
+        return self.client.post("/akun/masuk", data={"username": username, "password": password})
+
+    def logout(self):
+        return self.client.post("/akun/keluar")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)

@@ -1,0 +1,60 @@
+"""The Flask application: work units fill in questionnaires, judges verify, the bureau ranks."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, g, request, session
+
+from .config import Config, development_secret
+from .extensions import babel, bootstrap, csrf, db, login_manager
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application; ``test_config`` overrides the environment's settings."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config)
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _finish_config(app)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Asia/Jakarta")
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    from . import formatting, navigation, security
+    formatting.init_app(app)
+    navigation.init_app(app)
+    security.init_app(app)
+
+    from .views import register_blueprints
+    register_blueprints(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        if not (app.debug or app.testing or app.config.get("DEMO")):
+            raise RuntimeError("SECRET_KEY must be set in the environment outside debug and demo")
+        app.config["SECRET_KEY"] = development_secret()
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        path = Path(app.instance_path) / "bakohumas.db"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    if not app.config.get("UPLOAD_DIR"):
+        app.config["UPLOAD_DIR"] = os.path.join(app.instance_path, "uploads")
+    Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+
+
+def _select_locale() -> str:
+    choice = session.get("lang")
+    if choice in Config.LANGUAGES:
+        return choice
+    user = getattr(g, "_login_user", None)
+    return getattr(user, "locale", None) or "id"

@@ -1,0 +1,66 @@
+"""Indonesian number and date formatting (87,50; 21 Agustus 2025; 23.59 WIB)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from flask_babel import format_decimal, get_locale
+
+from .models.units import TIME_ZONES
+
+MONTHS_ID = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+             "September", "Oktober", "November", "Desember"]
+MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December"]
+
+
+def _lang() -> str:  # noqa: D401
+    try:
+        return str(get_locale() or "id")[:2]
+    except (RuntimeError, AttributeError):
+        return "id"
+
+
+def number(value, places: int = 2) -> str:
+    """87.5 -> '87,50' in Indonesian, '87.50' in English."""
+    if value is None:
+        return "-"
+    fmt = "#,##0." + "0" * places if places else "#,##0"
+    return format_decimal(Decimal(str(value)), format=fmt)
+
+
+def local_time(value: datetime, zone: str = "WIB") -> datetime:
+    return value.astimezone(timezone(timedelta(hours=TIME_ZONES[zone])))
+
+
+def date(value: datetime | None, zone: str = "WIB") -> str:
+    """21 Agustus 2025 (in the given zone)."""
+    if value is None:
+        return "-"
+    local = local_time(value, zone) if value.tzinfo else value
+    months = MONTHS_ID if _lang() == "id" else MONTHS_EN
+    return f"{local.day} {months[local.month - 1]} {local.year}"
+
+
+def clock(value: datetime, zone: str = "WIB") -> str:
+    """23.59 WIB (Indonesian) or 23:59 WIB."""
+    local = local_time(value, zone)
+    sep = "." if _lang() == "id" else ":"
+    return f"{local.hour:02d}{sep}{local.minute:02d} {zone}"
+
+
+def datetime_in_zones(value: datetime | None, unit_zone: str = "WIB") -> str:
+    """'21 Agustus 2025 23.59 WIB (01.59 WIT)': WIB always, the unit's own zone beside it."""
+    if value is None:
+        return "-"
+    text = f"{date(value)} {clock(value)}"
+    if unit_zone != "WIB":
+        own = local_time(value, unit_zone)
+        day = f"{date(value, unit_zone)} " if own.date() != local_time(value).date() else ""
+        text += f" ({day}{clock(value, unit_zone)})"
+    return text
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters.update(number=number, date=date, clock=clock,
+                                 when=datetime_in_zones)

@@ -1,0 +1,54 @@
+"""Rubric editions as loaded, assessment periods and deadline extensions."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import JSONDict, UTCDateTime, utcnow
+
+
+class RubricEdition(db.Model):
+    """The exact YAML of an edition, so every period scores with what it was opened with."""
+    __tablename__ = "rubric_edition"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Period(db.Model):
+    __tablename__ = "period"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True, index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    rubric_id: Mapped[str] = mapped_column(ForeignKey("rubric_edition.id"))
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    levels: Mapped[list] = mapped_column(JSONDict, default=lambda: ["provinsi", "kabkota"])
+    settings: Mapped[dict] = mapped_column(JSONDict, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    rubric_edition = relationship("RubricEdition")
+    extensions = relationship("DeadlineExtension", back_populates="period",
+                              order_by="DeadlineExtension.id")
+
+
+class DeadlineExtension(db.Model):
+    """A later closing time for everyone (unit_code NULL) or for one unit, with a reason."""
+    __tablename__ = "deadline_extension"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"), index=True)
+    unit_code: Mapped[str | None] = mapped_column(ForeignKey("work_unit.code"))
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    period = relationship("Period", back_populates="extensions")

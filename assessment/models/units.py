@@ -1,0 +1,30 @@
+"""The work-unit registry (satuan kerja)."""
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+LEVELS = ("pusat", "provinsi", "kabkota")
+TIME_ZONES = {"WIB": 7, "WITA": 8, "WIT": 9}
+
+
+class WorkUnit(db.Model):
+    __tablename__ = "work_unit"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16), index=True)
+    province_code: Mapped[str | None] = mapped_column(ForeignKey("work_unit.code"), index=True)
+    time_zone: Mapped[str] = mapped_column(String(4), default="WIB")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    province: Mapped["WorkUnit | None"] = relationship(remote_side=[code])
+
+    @property
+    def province_name(self) -> str:
+        if self.level == "provinsi":
+            return self.name
+        return self.province.name if self.province else ""
+
+    def __repr__(self):
+        return f"<WorkUnit {self.code} {self.name}>"

@@ -1,0 +1,62 @@
+"""Assessment periods: opening, deadlines and their extensions."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from .. import audit
+from ..models import DeadlineExtension, Period
+from ..models.types import utcnow
+from . import Invalid
+
+
+def closes_at_for(period: Period, unit_code: str | None) -> datetime:
+    """The effective closing time for a unit: the latest of the period's own closing time,
+    the newest extension for everyone and the newest extension for this unit."""
+    closes = period.closes_at
+    general = [e for e in period.extensions if e.unit_code is None]
+    own = [e for e in period.extensions if unit_code and e.unit_code == unit_code]
+    for group in (general, own):
+        if group:
+            closes = max(closes, group[-1].closes_at)
+    return closes
+
+
+def is_open_for(period: Period, unit_code: str | None, now: datetime | None = None) -> bool:
+    """Whether the unit may still save and submit (server-side deadline check)."""
+    now = now or utcnow()
+    return period.opens_at <= now < closes_at_for(period, unit_code)
+
+
+def extend_deadline(session, period: Period, closes_at: datetime, reason: str, user,
+                    unit_code: str | None = None) -> DeadlineExtension:
+    """Record a later closing time for everyone or one unit, with its reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("A reason is required to extend a deadline.")
+    current = closes_at_for(period, unit_code)
+    if closes_at <= current:
+        raise Invalid("The new closing time must be later than the current one.")
+    ext = DeadlineExtension(period_id=period.id, unit_code=unit_code, closes_at=closes_at,
+                            reason=reason, created_by=getattr(user, "id", None))
+    session.add(ext)
+    period.extensions.append(ext)
+    session.flush()
+    audit.record("period.extend", period, user=user, period_id=period.id, unit_code=unit_code,
+                 closes_at=closes_at.isoformat(), previous=current.isoformat(), reason=reason)
+    return ext
+
+
+def open_period(session, *, slug: str, title: str, rubric_id: str, opens_at: datetime,
+                closes_at: datetime, levels: list[str], user=None) -> Period:
+    """Create a period for a stored rubric edition."""
+    if closes_at <= opens_at:
+        raise Invalid("The closing time must be after the opening time.")
+    if session.query(Period).filter_by(slug=slug).first():
+        raise Invalid(f"A period with the slug {slug!r} already exists.")
+    period = Period(slug=slug, title=title, rubric_id=rubric_id, opens_at=opens_at,
+                    closes_at=closes_at, levels=list(levels))
+    session.add(period)
+    session.flush()
+    audit.record("period.open", period, user=user, period_id=period.id, title=title,
+                 rubric=rubric_id, opens_at=opens_at.isoformat(), closes_at=closes_at.isoformat())
+    return period

@@ -1,0 +1,58 @@
+"""Safe reading of uploaded .xlsx files: size and row limits, no formulas evaluated,
+XML parsed by defusedxml (openpyxl uses it when it is installed)."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import defusedxml  # noqa: F401  (openpyxl switches to defusedxml when importable)
+from openpyxl import load_workbook
+
+MAX_UNCOMPRESSED = 50 * 1024 * 1024
+MAX_RATIO = 100
+
+
+class SpreadsheetError(ValueError):
+    """An uploaded spreadsheet that cannot be read safely; the message says why."""
+
+
+def check_zip(data: bytes) -> None:
+    """Refuse non-zip data and zip bombs before openpyxl expands anything."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise SpreadsheetError("not an .xlsx workbook (the file is not a zip archive)") from None
+    total = 0
+    for info in archive.infolist():
+        total += info.file_size
+        if info.compress_size and info.file_size / info.compress_size > MAX_RATIO \
+                and info.file_size > 1024 * 1024:
+            raise SpreadsheetError(f"refused: {info.filename} expands {info.file_size // info.compress_size}x "
+                                   "(a compressed bomb?)")
+    if total > MAX_UNCOMPRESSED:
+        raise SpreadsheetError(f"refused: the workbook expands to {total // (1024 * 1024)} MB")
+
+
+def open_workbook(data: bytes):
+    """An openpyxl workbook (read-only, values not formulas) after the zip checks."""
+    check_zip(data)
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on damaged files
+        raise SpreadsheetError(f"the workbook cannot be read: {type(exc).__name__}: {exc}") from None
+
+
+def read_xlsx_rows(data: bytes, max_rows: int, sheet: str | None = None) -> list[list]:
+    """The rows of one sheet (the first by default) as lists of cell values."""
+    book = open_workbook(data)
+    try:
+        ws = book[sheet] if sheet else book.worksheets[0]
+    except KeyError:
+        raise SpreadsheetError(f"sheet {sheet!r} is missing") from None
+    rows = []
+    for row in ws.iter_rows(values_only=True):
+        rows.append(list(row))
+        if len(rows) > max_rows:
+            raise SpreadsheetError(f"more than {max_rows} rows")
+    book.close()
+    return rows

@@ -1,0 +1,59 @@
+"""Login and logout, with throttling against password guessing."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from .. import audit
+from ..extensions import db
+from ..models import User
+from ..security import clear_failures, login_blocked, record_failure, throttle_keys
+
+bp = Blueprint("auth", __name__, url_prefix="/akun")
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Log in"))
+
+
+@bp.route("/masuk", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        keys = throttle_keys(form.username.data, request.remote_addr)
+        if login_blocked(keys):
+            flash(_("Too many failed attempts. Please wait 15 minutes and try again."), "danger")
+            return render_template("auth/login.html", form=form), 429
+        user = db.session.query(User).filter_by(username=form.username.data.strip()).first()
+        if user is None or not user.active or not user.check_password(form.password.data):
+            record_failure(keys)
+            db.session.commit()
+            flash(_("Wrong username or password."), "danger")
+            return render_template("auth/login.html", form=form), 401
+        clear_failures(keys)
+        login_user(user)
+        audit.record("login", user, user=user)
+        db.session.commit()
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("main.index")
+
+
+@bp.route("/keluar", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,78 @@
+"""The application core: first start, health check, login and its throttle, headers."""
+from assessment.models import AuditLog, User, WorkUnit
+from tests.conftest import PASSWORD
+
+
+def test_first_start_loads_registry_rubric_and_admin(session):
+    assert session.query(WorkUnit).count() == 553
+    aceh = session.get(WorkUnit, "11")
+    assert aceh.name == "KIP Aceh" and aceh.time_zone == "WIB" and aceh.level == "provinsi"
+    assert session.get(WorkUnit, "11.71").name == "KIP Kota Banda Aceh"
+    assert session.get(WorkUnit, "33").name == "KPU Provinsi Jawa Tengah"
+    assert session.get(WorkUnit, "94.01").time_zone == "WIT"
+    assert session.get(WorkUnit, "73.71").time_zone == "WITA"
+    assert session.get(WorkUnit, "00").level == "pusat"
+    levels = {lvl: session.query(WorkUnit).filter_by(level=lvl).count()
+              for lvl in ("pusat", "provinsi", "kabkota")}
+    assert levels == {"pusat": 1, "provinsi": 38, "kabkota": 514}
+    admin = session.query(User).filter_by(role="admin").one()
+    assert admin.password_hash.startswith("scrypt:")
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_reports_an_unreachable_database(tmp_path):
+    from assessment import create_app
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "UPLOAD_DIR": str(tmp_path),
+                      "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+def test_login_logout_and_audit(client, auth, make_user, session):
+    make_user()
+    response = auth.login()
+    assert response.status_code == 302
+    assert client.get("/dasbor/").status_code == 200
+    assert session.query(AuditLog).filter_by(action="login").count() == 1
+    auth.logout()
+    assert client.get("/dasbor/").status_code == 302
+
+
+def test_wrong_password_is_refused(auth, make_user):
+    make_user()
+    assert auth.login(password="salah").status_code == 401
+
+
+def test_login_throttle_blocks_even_the_right_password(app, auth, make_user):
+    make_user()
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    for _ in range(limit):
+        assert auth.login(password="tebakan").status_code == 401
+    response = auth.login(password=PASSWORD)
+    assert response.status_code == 429
+    assert "15" in response.get_data(as_text=True)
+
+
+def test_security_headers_and_cookie_flags(client, auth, make_user):
+    make_user()
+    response = auth.login()
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    page = client.get("/akun/masuk")
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_login_page_has_no_inline_script(client):
+    html = client.get("/akun/masuk").get_data(as_text=True)
+    import re
+    for tag in re.findall(r"<script[^>]*>", html):
+        assert "src=" in tag, tag
