@@ -74,10 +74,15 @@ def _number(ind: Indicator) -> Converter:
 def _choice(ind: Indicator) -> Converter:
     options = frozenset(ind.options)
     full_at = ind.full_at
+    seen: dict[tuple, int] = {}   # answers repeat a lot: checked once per distinct list
 
     def convert(value):
         if type(value) is not list:
             raise AnswerError(f"must be a list of options, got {_show(value)}")
+        try:
+            return seen[tuple(value)]
+        except (KeyError, TypeError):
+            pass
         chosen = set()
         for item in value:
             if type(item) is not str or item not in options:
@@ -85,7 +90,10 @@ def _choice(ind: Indicator) -> Converter:
             if item in chosen:
                 raise AnswerError(f"option {_show(item)} is listed twice")
             chosen.add(item)
-        return min(len(chosen), full_at)
+        num = min(len(chosen), full_at)
+        if len(seen) < 4096:
+            seen[tuple(value)] = num
+        return num
     return Converter(ind, full_at, convert)
 
 

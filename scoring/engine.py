@@ -156,7 +156,7 @@ class _Plan:
 
     def numerators(self, answers: Mapping, place: str) -> dict[str, int]:
         """Validate answers and return {indicator id: numerator} of the scored ones."""
-        if not isinstance(answers, Mapping):
+        if type(answers) is not dict and not isinstance(answers, Mapping):
             raise ScoringInputError(place, "must be a mapping of indicator ids to answers")
         out = {}
         converters = self.converters
@@ -260,7 +260,9 @@ def score(rubric: Rubric, assessment: Assessment, detail: bool = False) -> Resul
         seen[response.unit] = n
         scored.append(_score_response(plan, units[response.unit], response, place, detail))
     categories = tuple(dict.fromkeys(u.category for u in assessment.units))
-    by_category = {c: [s for s in scored if s.unit.category == c] for c in categories}
+    by_category = {c: [] for c in categories}
+    for s in scored:
+        by_category[s.unit.category].append(s)
     ranking = []
     for category in categories:
         ranking.extend(_rank_category(rubric, by_category[category]))
@@ -282,7 +284,7 @@ def _unit_index(units) -> dict[str, Unit]:
 def _score_response(plan: _Plan, unit: Unit, response: Response, place: str,
                     detail: bool) -> _Scored:
     self_nums = plan.numerators(response.self_answers, f"{place}.self")
-    if not isinstance(response.judges, Mapping):
+    if type(response.judges) is not dict and not isinstance(response.judges, Mapping):
         raise ScoringInputError(f"{place}.judges", "must map judge names to their answers")
     judge_nums = {name: plan.numerators(ans, f"{place}.judges.{name}")
                   for name, ans in response.judges.items()}
@@ -323,6 +325,8 @@ def _single_verified(plan: _Plan, ind_id, own, judges, mod) -> Fraction:
 
 
 def _later_stages(rubric: Rubric, stages, place: str) -> dict[str, Fraction]:
+    if not stages:
+        return {}
     if not isinstance(stages, Mapping):
         raise ScoringInputError(place, "must map stage ids to judges' scores")
     known = {s.id for s in rubric.stages[1:]}
