@@ -4,12 +4,25 @@
     python run.py [--demo] [--host H] [--port P]     serve the web application
     python run.py score RUBRIC.yaml RESPONSES.json --out RESULT.(json|csv|xlsx)
     python run.py rubric check RUBRIC.yaml
+    python run.py rubric load RUBRIC.yaml
+    python run.py users create USERNAME --role ROLE [--unit CODE] [--generate-password]
+    python run.py users import ROSTER.xlsx [--out PASSWORDS.xlsx]
+    python run.py units import UNITS.(csv|xlsx)
+    python run.py period open SLUG --title T --rubric ID --opens "2025-08-01 08:00"
+                  --closes "2025-08-21 23:59" [--levels provinsi,kabkota]
+    python run.py period extend SLUG --closes "2025-08-28 23:59" --reason R [--unit CODE]
+    python run.py status [SLUG]
+    python run.py token create USERNAME [--name N] [--days D]
+    python run.py reminders
+
+Times are WIB. The database is DATABASE_URL (default: SQLite in the instance folder).
 
 Exit status: 0 done, 2 bad input (the message names the file, the place and the problem).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -22,7 +35,12 @@ def _fail(message: str) -> int:
 
 
 def cmd_score(args) -> int:
+    import gc
+
     from reports.batch import BatchError, output_format, render, score_file, write_atomically
+    # The parsed input is millions of small acyclic objects: cyclic GC passes over them
+    # would only cost time (a third of the load time at national scale), never free memory.
+    gc.disable()
     out = Path(args.out)
     try:
         fmt = output_format(out)
@@ -69,16 +87,49 @@ def rubric_summary(rubric) -> str:
     return "\n".join(lines)
 
 
-def make_app(demo: bool = False):
+def make_app(demo: bool = False, **overrides):
     from assessment import create_app
-    return create_app({"DEMO": demo} if demo else None)
+    config = {"DEMO": True} if demo else {}
+    # read when called (assessment.config reads them once, at import)
+    for key, var in (("SQLALCHEMY_DATABASE_URI", "DATABASE_URL"), ("UPLOAD_DIR", "UPLOAD_DIR")):
+        if os.environ.get(var):
+            config[key] = os.environ[var]
+    config.update(overrides)
+    return create_app(config or None)
+
+
+def managed(name: str):
+    """A management command of assessment/cli.py, run on the configured database."""
+    def command(args) -> int:
+        from assessment import cli
+        from assessment.config import development_secret
+        # commands sign nothing; a secret is only needed to build the app
+        app = make_app(SECRET_KEY=os.environ.get("SECRET_KEY") or development_secret())
+        return cli.run(app, getattr(cli, name), args)
+    return command
+
+
+def instance_secret(app_instance_path: str) -> str:
+    """The development server's secret: random, kept in the instance folder (0600) so that
+    sessions survive a restart. Production (gunicorn) must set SECRET_KEY itself."""
+    import secrets
+    path = Path(app_instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
 
 
 def cmd_serve(args) -> int:
     from assessment.first_start import prepare
-    app = make_app(demo=args.demo)
+    from flask import Flask
+    instance = Flask("assessment", instance_relative_config=True).instance_path
+    app = make_app(demo=args.demo,
+                   SECRET_KEY=os.environ.get("SECRET_KEY") or instance_secret(instance))
     password = prepare(app)
-    if password:
+    if password and not args.demo:
         print(f"Administrator account created: username 'admin', one-time password: {password}")
         print("Change it after the first login; it is not shown again.")
     if args.demo:
@@ -116,7 +167,78 @@ def build_parser() -> argparse.ArgumentParser:
     c = rsub.add_parser("check", help="validate a rubric and print its summary")
     c.add_argument("file")
     c.set_defaults(func=cmd_rubric_check)
+    c = rsub.add_parser("load", help="validate a rubric edition and store it in the database")
+    c.add_argument("file")
+    c.set_defaults(func=managed("rubric_load"))
+    add_management_commands(sub)
     return parser
+
+
+def add_management_commands(sub) -> None:
+    add_user_commands(sub)
+    add_period_commands(sub)
+    add_other_commands(sub)
+
+
+def add_user_commands(sub) -> None:
+    p = sub.add_parser("users", help="user accounts")
+    usub = p.add_subparsers(dest="users_command", required=True)
+    c = usub.add_parser("create", help="create one account (password prompted or generated)")
+    c.add_argument("username")
+    c.add_argument("--role", required=True, choices=("admin", "judge", "operator", "monitor"))
+    c.add_argument("--unit", help="unit code: operator's unit, monitor's province, "
+                                  "judge's home unit")
+    c.add_argument("--name", default="")
+    c.add_argument("--email", default="")
+    c.add_argument("--generate-password", action="store_true",
+                   help="print a random one-time password instead of asking for one")
+    c.set_defaults(func=managed("users_create"))
+    c = usub.add_parser("import", help="create accounts from an .xlsx roster "
+                                       "(username, name, email, role, unit_code)")
+    c.add_argument("file")
+    c.add_argument("--out", help="where to write the one-time passwords (.xlsx; default "
+                                 "ROSTER-passwords.xlsx next to the roster)")
+    c.set_defaults(func=managed("users_import"))
+    c = sub.add_parser("token", help="personal API tokens").add_subparsers(
+        dest="token_command", required=True).add_parser(
+        "create", help="print a new API token for a user (shown once)")
+    c.add_argument("username")
+    c.add_argument("--name", default="", help="what the token is for")
+    c.add_argument("--days", type=int, help="valid for this many days (default: no expiry)")
+    c.set_defaults(func=managed("token_create"))
+
+
+def add_other_commands(sub) -> None:
+    p = sub.add_parser("units", help="the work-unit registry")
+    c = p.add_subparsers(dest="units_command", required=True).add_parser(
+        "import", help="add or update units from CSV/XLSX (code, name, level, province_code, "
+                       "time_zone)")
+    c.add_argument("file")
+    c.set_defaults(func=managed("units_import"))
+    p = sub.add_parser("status", help="periods and how many units have submitted")
+    p.add_argument("slug", nargs="?")
+    p.set_defaults(func=managed("status"))
+    p = sub.add_parser("reminders", help="send the deadline reminders that are due")
+    p.set_defaults(func=managed("reminders"))
+
+
+def add_period_commands(sub) -> None:
+    p = sub.add_parser("period", help="assessment periods")
+    psub = p.add_subparsers(dest="period_command", required=True)
+    c = psub.add_parser("open", help="open a period for a loaded rubric")
+    c.add_argument("slug")
+    c.add_argument("--title", required=True)
+    c.add_argument("--rubric", required=True, help="rubric id, e.g. bakohumas-2025")
+    c.add_argument("--opens", required=True, help='WIB, e.g. "2025-08-01 08:00"')
+    c.add_argument("--closes", required=True, help='WIB, e.g. "2025-08-21 23:59"')
+    c.add_argument("--levels", default="provinsi,kabkota", help="comma-separated levels")
+    c.set_defaults(func=managed("period_open"))
+    c = psub.add_parser("extend", help="extend the deadline for everyone or one unit")
+    c.add_argument("slug")
+    c.add_argument("--closes", required=True, help='new closing time, WIB')
+    c.add_argument("--reason", required=True)
+    c.add_argument("--unit", help="only this unit")
+    c.set_defaults(func=managed("period_extend"))
 
 
 def main(argv=None) -> int:

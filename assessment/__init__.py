@@ -4,7 +4,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
+from sqlalchemy import event
 
 from .config import Config, development_secret
 from .extensions import babel, bootstrap, csrf, db, login_manager
@@ -22,6 +23,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     _finish_config(app)
 
     db.init_app(app)
+    with app.app_context():
+        _sqlite_savepoints(db.engine)
     csrf.init_app(app)
     bootstrap.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Asia/Jakarta")
@@ -52,7 +55,23 @@ def _finish_config(app: Flask) -> None:
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
 
+def _sqlite_savepoints(engine) -> None:
+    """On SQLite, open the transaction before a SAVEPOINT (session.begin_nested): the sqlite3
+    module begins transactions only before writes, and a SAVEPOINT outside a transaction
+    would commit everything when it is released instead of leaving it to the request."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "savepoint")
+    def _begin_first(connection, _name):
+        dbapi_connection = connection.connection.dbapi_connection
+        if not dbapi_connection.in_transaction:
+            dbapi_connection.execute("BEGIN")
+
+
 def _select_locale() -> str:
+    if not has_request_context():   # CLI, jobs, tests: the default locale
+        return None
     choice = session.get("lang")
     if choice in Config.LANGUAGES:
         return choice

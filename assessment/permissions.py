@@ -34,3 +34,23 @@ def can_edit_submission(user: User, sub: Submission) -> bool:
 
 def can_monitor(user: User) -> bool:
     return bool(user and user.is_authenticated and user.role in ("admin", "monitor"))
+
+
+def can_edit_unit(user: User, unit) -> bool:
+    """Whether the user may fill in the unit's questionnaire (before one exists)."""
+    return bool(user and user.is_authenticated and user.role == "operator"
+                and user.unit_code == unit.code)
+
+
+def can_view_period(user: User, period) -> bool:
+    """Admin and judges see every period; operators those their unit's level takes part in;
+    monitors those in which provinces or regencies take part."""
+    if not (user and user.is_authenticated):
+        return False
+    if user.role in ("admin", "judge"):
+        return True
+    if user.role == "operator":
+        return bool(user.unit and user.unit.level in period.levels)
+    if user.role == "monitor":
+        return bool({"provinsi", "kabkota"} & set(period.levels))
+    return False

@@ -10,6 +10,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from flask import g, request_started
 from hypothesis import settings
 from sqlalchemy import create_engine, text
 
@@ -88,6 +89,14 @@ def _fresh_database(kind: str, templates: dict, tmp_path) -> tuple[str, callable
     return base.rsplit("/", 1)[0] + f"/{name}", drop
 
 
+def _fresh_request_state(sender, **extra):
+    """Test requests share the fixture's app context (and so ``g``): forget the user and
+    the language the previous request loaded, so that each request is who and in what
+    language its own session cookie says."""
+    g.pop("_login_user", None)
+    g.pop("_flask_babel", None)
+
+
 @pytest.fixture(params=list(_database_urls()))
 def app(request, tmp_path, seeded_templates):
     """The application on a migrated database holding the registry and default rubric."""
@@ -96,6 +105,7 @@ def app(request, tmp_path, seeded_templates):
 
     url, drop = _fresh_database(request.param, seeded_templates, tmp_path)
     app = create_app(_app_config(url, tmp_path / "uploads"))
+    request_started.connect(_fresh_request_state, app)
     with app.app_context():
         yield app
         db.session.remove()

@@ -1,11 +1,107 @@
-"""Landing page per role (the full dashboards are built on this)."""
-from flask import Blueprint, render_template
-from flask_login import login_required
+"""Landing page per role: an operator's questionnaires, a summary for the bureau and the
+provincial monitors, what judges can expect; and the user's in-app notices."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import ngettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from werkzeug.routing import BuildError
+
+from ..extensions import db
+from ..models import Notice, Submission
+from ..models.types import utcnow
+from ..navigation import nav
+from ..operations import notices as notice_ops
+from ..operations.periods import closes_at_for
+from ..permissions import can_monitor
+from ..progress import (STATUS_LABELS, STATUSES, aspect_completeness, count_statuses, latest_close,
+                        periods_for_unit, recent_periods, remaining, unit_rows)
+from ..rubric_store import rubric_for
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dasbor")
+nav("dashboard.home", _l("Dashboard"), roles=("admin", "judge", "operator", "monitor"), order=10)
+
+
+@bp.app_template_filter("status_label")
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
 
 
 @bp.route("/")
 @login_required
 def home():
-    return render_template("dashboard/home.html")
+    notices = notice_ops.notices_for(db.session, current_user)
+    if current_user.role == "operator":
+        return render_template("dashboard/operator.html", unit=current_user.unit,
+                               cards=_operator_cards(current_user.unit), notices=notices)
+    if can_monitor(current_user):
+        return render_template("dashboard/monitor.html", summaries=_summaries(), notices=notices,
+                               statuses=STATUSES, now=utcnow())
+    return render_template("dashboard/judge.html", periods=recent_periods(db.session),
+                           latest_close=latest_close, notices=notices)
+
+
+@bp.route("/pemberitahuan/<int:notice_id>/dibaca", methods=["POST"])
+@login_required
+def mark_read(notice_id):
+    notice = db.session.get(Notice, notice_id)
+    if notice is None or notice.user_id != current_user.id:
+        abort(404)
+    notice_ops.mark_read(db.session, notice, current_user)
+    db.session.commit()
+    return redirect(url_for("dashboard.home") + "#notices")
+
+
+@bp.route("/pemberitahuan/dibaca-semua", methods=["POST"])
+@login_required
+def mark_all_read():
+    count = notice_ops.mark_all_read(db.session, current_user)
+    db.session.commit()
+    flash(ngettext("%(num)d notice marked as read.", "%(num)d notices marked as read.", count), "info")
+    return redirect(url_for("dashboard.home") + "#notices")
+
+
+def _operator_cards(unit) -> list[dict]:
+    if unit is None:
+        return []
+    now = utcnow()
+    cards = []
+    for period in periods_for_unit(db.session, unit, now):
+        sub = db.session.query(Submission).filter_by(period_id=period.id, unit_code=unit.code).first()
+        rubric = rubric_for(period)
+        closes = closes_at_for(period, unit.code)
+        cards.append({"period": period, "sub": sub, "status": sub.status if sub else "not_started",
+                      "closes_at": closes, "remaining": remaining(closes, now),
+                      "aspects": aspect_completeness(rubric, sub.answers if sub else {}),
+                      "scores": _self_scores(rubric, sub),
+                      "link": _link("questionnaire.overview", period_slug=period.slug)})
+    return cards
+
+
+def _self_scores(rubric, sub):
+    """The self-score from the questionnaire operations, when that module provides it."""
+    if sub is None:
+        return None
+    try:
+        from ..operations.questionnaire import self_scores
+    except ImportError:
+        return None
+    return self_scores(rubric, sub)
+
+
+def _summaries() -> list[dict]:
+    scope = current_user.unit_code if current_user.role == "monitor" else None
+    if current_user.role == "monitor" and not scope:
+        return []
+    now = utcnow()
+    return [{"period": p, "counts": count_statuses(unit_rows(db.session, p, scope)),
+             "open": p.opens_at <= now < latest_close(p)}
+            for p in recent_periods(db.session)]
+
+
+def _link(endpoint: str, **values) -> str | None:
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None

@@ -1,0 +1,204 @@
+"""Questionnaire forms built from the rubric: one field builder per indicator type in a
+registry; each form class is built fresh per call with ``type()``."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import (BooleanField, HiddenField, RadioField, SelectMultipleField, StringField,
+                     SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+try:
+    from wtforms.fields.choices import SelectChoice
+except ImportError:   # WTForms before 3.3 takes plain (value, label) pairs
+    def SelectChoice(value, label):  # noqa: N802
+        return (value, label)
+
+from rubrics.model import Aspect, Indicator
+from scoring import AnswerError
+
+from ..navigation import current_lang
+from ..operations.questionnaire import MAX_TEXT, NONE_OF_THESE, normalise_nip, parse_raw
+
+
+def answer_name(ind: Indicator) -> str:
+    return f"answer-{ind.id}"
+
+
+def file_name(ind: Indicator) -> str:
+    return f"file-{ind.id}"
+
+
+def link_name(ind: Indicator) -> str:
+    return f"link-{ind.id}"
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class FieldKind:
+    """How one indicator type becomes a form field and back into text to parse."""
+
+    def field(self, ind: Indicator):
+        raise NotImplementedError
+
+    def form_data(self, ind: Indicator, value):
+        """What the field shows for a saved answer."""
+        return None if value is None else str(value)
+
+    def pending_data(self, ind: Indicator, raw: str):
+        """What the field shows for a kept-but-invalid raw text."""
+        return raw
+
+    def raw(self, ind: Indicator, data) -> str:
+        """The submitted field data as text for ``parse_raw``."""
+        return "" if data is None else str(data)
+
+
+class YesNoKind(FieldKind):
+    def field(self, ind):
+        return RadioField(ind.question, choices=[SelectChoice("ya", _l("Yes")), SelectChoice("tidak", _l("No"))],
+                          validate_choice=False)
+
+    def form_data(self, ind, value):
+        return None if value is None else ("ya" if value else "tidak")
+
+
+class ScaleKind(FieldKind):
+    def field(self, ind):
+        return RadioField(ind.question, choices=[SelectChoice(str(i), lvl.label) for i, lvl in enumerate(ind.levels)],
+                          validate_choice=False)
+
+
+class NumberKind(FieldKind):
+    def field(self, ind):
+        return StringField(ind.question, render_kw={"inputmode": "decimal", "autocomplete": "off"})
+
+    def form_data(self, ind, value):
+        if value is None:
+            return None
+        text = f"{value:.15g}" if isinstance(value, float) else str(value)
+        return text.replace(".", ",") if current_lang() == "id" else text
+
+
+class ChoiceKind(FieldKind):
+    def field(self, ind):
+        choices = [SelectChoice(option, option) for option in ind.options]
+        choices.append(SelectChoice(NONE_OF_THESE, _l("None of these")))
+        return MultiCheckboxField(ind.question, choices=choices, validate_choice=False)
+
+    def form_data(self, ind, value):
+        if value is None:
+            return []
+        return list(value) or [NONE_OF_THESE]
+
+    def pending_data(self, ind, raw):
+        return [p.strip() for p in raw.replace(";", "\n").split("\n") if p.strip()]
+
+    def raw(self, ind, data):
+        return "\n".join(data or [])
+
+
+class TextKind(FieldKind):
+    def field(self, ind):
+        return TextAreaField(ind.question, render_kw={"rows": 4, "maxlength": MAX_TEXT})
+
+
+FIELD_KINDS: dict[str, FieldKind] = {"yesno": YesNoKind(), "scale": ScaleKind(),
+                                     "number": NumberKind(), "choice": ChoiceKind(),
+                                     "text": TextKind()}
+
+
+def aspect_form_class(aspect: Aspect) -> type:
+    """A new form class for one aspect page (answers, new evidence, fixed controls)."""
+    attrs = {"version": HiddenField(), "clear": HiddenField(), "delete_evidence": HiddenField(),
+             "save": SubmitField(_l("Save")), "save_next": SubmitField(_l("Save and continue"))}
+    for ind in aspect.indicators:
+        attrs[answer_name(ind)] = FIELD_KINDS[ind.type].field(ind)
+        if ind.evidence != "none":
+            attrs[file_name(ind)] = MultipleFileField(_l("Add files"))
+            attrs[link_name(ind)] = StringField(_l("Add a link"), validators=[Length(max=2000)],
+                                                render_kw={"inputmode": "url",
+                                                           "placeholder": "https://"})
+    return type(f"AspectForm_{aspect.id}", (FlaskForm,), attrs)
+
+
+def initial_data(aspect: Aspect, sub) -> dict:
+    """Field data for a saved submission (kept-but-invalid values shown as typed)."""
+    answers = (sub.answers if sub else None) or {}
+    pending = (sub.pending if sub else None) or {}
+    data = {"version": str(sub.version if sub else 1)}
+    for ind in aspect.indicators:
+        kind = FIELD_KINDS[ind.type]
+        if ind.id in pending:
+            data[answer_name(ind)] = kind.pending_data(ind, pending[ind.id].get("raw") or "")
+        else:
+            data[answer_name(ind)] = kind.form_data(ind, answers.get(ind.id))
+    return data
+
+
+def aspect_form(aspect: Aspect, sub, posted: bool):
+    """The aspect form, from the request when ``posted``, else filled from the submission."""
+    cls = aspect_form_class(aspect)
+    if posted:
+        return cls()
+    return cls(formdata=None, data=initial_data(aspect, sub))
+
+
+def collect(form, aspect: Aspect) -> tuple[dict, dict, dict]:
+    """(answers, raw_pending, errors) from a posted aspect form."""
+    answers, raw_pending, errors = {}, {}, {}
+    cleared = form.clear.data or ""
+    for ind in aspect.indicators:
+        if ind.id == cleared:
+            answers[ind.id] = None
+            continue
+        raw = FIELD_KINDS[ind.type].raw(ind, form[answer_name(ind)].data)
+        try:
+            answers[ind.id] = parse_raw(ind, raw)
+        except AnswerError as exc:
+            raw_pending[ind.id], errors[ind.id] = raw, str(exc)
+    return answers, raw_pending, errors
+
+
+def new_evidence(form, aspect: Aspect, max_bytes: int) -> tuple[list, list]:
+    """Files ([(indicator id, filename, bytes)]; at most max_bytes + 1 read of each, so an
+    oversize file is refused by its length) and links ([(indicator id, url)])."""
+    files, links = [], []
+    for ind in aspect.indicators:
+        if ind.evidence == "none":
+            continue
+        for storage in form[file_name(ind)].data or []:
+            if storage and storage.filename:
+                files.append((ind.id, storage.filename, storage.stream.read(max_bytes + 1)))
+        url = (form[link_name(ind)].data or "").strip()
+        if url:
+            links.append((ind.id, url))
+    return files, links
+
+
+def deleted_evidence(form) -> list[int]:
+    value = form.delete_evidence.data or ""
+    return [int(value)] if value.isdigit() else []
+
+
+class SubmitForm(FlaskForm):
+    """Submission with the head of the work unit's integrity statement."""
+
+    version = HiddenField()
+    head_name = StringField(_l("Name of the head of the work unit"),
+                            validators=[DataRequired(), Length(max=200)],
+                            render_kw={"autocomplete": "name"})
+    head_position = StringField(_l("Position"), validators=[DataRequired(), Length(max=200)])
+    head_nip = StringField(_l("NIP (18 digits)"),
+                           filters=[lambda v: normalise_nip(v) if v else v],
+                           validators=[DataRequired(),
+                                       Regexp(r"^\d{18}$", message=_l("The NIP has exactly 18 digits."))],
+                           render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    agreed = BooleanField(_l("I agree with the statement above."),
+                          validators=[DataRequired(message=_l("The statement must be agreed to."))])
+    submit = SubmitField(_l("Submit the questionnaire"))

@@ -1,0 +1,324 @@
+"""The OpenAPI 3.1 description of the JSON API, served at /api/v1/openapi.json."""
+from __future__ import annotations
+
+from copy import deepcopy
+
+from . import __version__
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict:
+    return _json(_ref("Error"), description)
+
+
+DATETIME = {"type": "string", "format": "date-time", "description": "ISO 8601, UTC (ends in Z)"}
+NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
+SCORE = {"type": "number", "minimum": 0, "maximum": 100,
+         "description": "Rounded to two decimals (half up), as in every report"}
+
+ANSWER_VALUE = {
+    "description": "An answer in the exchange format: yesno true/false; scale the 0-based "
+                   "level index; number a number of at least 0; choice a list of distinct "
+                   "option texts; text a string; null clears the answer.",
+    # anyOf, not oneOf: an integer is also a number
+    "anyOf": [{"type": "boolean"}, {"type": "integer"}, {"type": "number"},
+              {"type": "array", "items": {"type": "string"}}, {"type": "string"},
+              {"type": "null"}],
+}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error", "message", "details"],
+        "properties": {
+            "error": {"type": "string", "description": "A stable code for programs",
+                      "examples": ["unauthorized", "invalid_token", "forbidden", "not_found",
+                                   "method_not_allowed", "bad_request", "malformed_json",
+                                   "unsupported_media_type", "too_large", "conflict", "closed",
+                                   "invalid", "server_error"]},
+            "message": {"type": "string", "description": "An explanation for people"},
+            "details": {"description": "Per-field or per-indicator details; null when none",
+                        "type": ["object", "array", "null"]},
+        },
+        "additionalProperties": False,
+    },
+    "AnswerValue": ANSWER_VALUE,
+    "Answers": {
+        "type": "object",
+        "description": "Answers keyed by indicator id",
+        "additionalProperties": _ref("AnswerValue"),
+    },
+    "Level": {"type": "string", "enum": ["pusat", "provinsi", "kabkota"]},
+    "Period": {
+        "type": "object",
+        "required": ["slug", "title", "rubric_id", "opens_at", "closes_at", "levels", "open"],
+        "properties": {
+            "slug": {"type": "string", "examples": ["bakohumas-2025"]},
+            "title": {"type": "string"},
+            "rubric_id": {"type": "string"},
+            "opens_at": DATETIME,
+            "closes_at": {**DATETIME, "description": "The period's own closing time; a unit's "
+                                                     "may be later (see Submission.deadline)"},
+            "levels": {"type": "array", "items": _ref("Level")},
+            "open": {"type": "boolean", "description": "Open now (before any extension)"},
+        },
+    },
+    "Indicator": {
+        "type": "object",
+        "required": ["id", "type", "question", "scored", "evidence"],
+        "properties": {
+            "id": {"type": "string"},
+            "type": {"type": "string", "enum": ["yesno", "scale", "number", "choice", "text"]},
+            "question": {"type": "string"},
+            "scored": {"type": "boolean"},
+            "evidence": {"type": "string", "enum": ["required", "optional", "none"]},
+            "levels": {"type": "array", "items": {"type": "string"},
+                       "description": "scale: the level labels; the answer is the index"},
+            "options": {"type": "array", "items": {"type": "string"},
+                        "description": "choice: the options an answer lists"},
+            "unit": {"type": ["string", "null"], "description": "number: the unit counted"},
+        },
+    },
+    "Aspect": {
+        "type": "object",
+        "required": ["id", "title", "weight", "indicators"],
+        "properties": {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "weight": {"type": "number"},
+            "indicators": {"type": "array", "items": _ref("Indicator")},
+        },
+    },
+    "PeriodDetail": {
+        "allOf": [_ref("Period"), {
+            "type": "object",
+            "required": ["rubric"],
+            "properties": {"rubric": {
+                "type": "object",
+                "required": ["id", "title", "aspects"],
+                "properties": {"id": {"type": "string"}, "title": {"type": "string"},
+                               "aspects": {"type": "array", "items": _ref("Aspect")}},
+            }},
+        }],
+    },
+    "PeriodList": {
+        "type": "object",
+        "required": ["periods"],
+        "properties": {"periods": {"type": "array", "items": _ref("Period")}},
+    },
+    "SelfScore": {
+        "type": "object",
+        "required": ["total", "aspects"],
+        "properties": {
+            "total": SCORE,
+            "aspects": {"type": "object", "additionalProperties": SCORE,
+                        "description": "Score per aspect id"},
+        },
+    },
+    "Pending": {
+        "type": "object",
+        "description": "Values typed in the web form that are not valid answers yet, by indicator id",
+        "additionalProperties": {
+            "type": "object", "required": ["raw", "error"],
+            "properties": {"raw": {"type": "string"}, "error": {"type": "string"}},
+        },
+    },
+    "MissingItem": {
+        "type": "object",
+        "required": ["indicator", "reason"],
+        "properties": {"indicator": {"type": "string"}, "reason": {"type": "string"}},
+    },
+    "Submission": {
+        "type": "object",
+        "required": ["period", "unit", "status", "version", "answers", "pending", "self_score",
+                     "deadline", "open", "missing"],
+        "properties": {
+            "period": {"type": "string", "description": "The period's slug"},
+            "unit": {
+                "type": "object", "required": ["code", "name", "level", "time_zone"],
+                "properties": {"code": {"type": "string"}, "name": {"type": "string"},
+                               "level": _ref("Level"),
+                               "time_zone": {"type": "string", "enum": ["WIB", "WITA", "WIT"]}},
+            },
+            "status": {"type": "string", "enum": ["not_started", "draft", "submitted", "returned"],
+                       "description": "not_started until the first save or submit creates it"},
+            "version": {"type": "integer", "minimum": 1,
+                        "description": "Send it back with a change (optimistic locking); a "
+                                       "questionnaire not started yet is at version 1"},
+            "answers": _ref("Answers"),
+            "pending": _ref("Pending"),
+            "self_score": _ref("SelfScore"),
+            "missing": {"type": "array", "items": _ref("MissingItem"),
+                        "description": "What still blocks submitting"},
+            "deadline": {**DATETIME, "description": "This unit's closing time, extensions included"},
+            "open": {"type": "boolean",
+                     "description": "Whether saving and submitting are possible now (open "
+                                    "period, deadline not passed, not submitted)"},
+            "updated_at": NULLABLE_DATETIME,
+            "submitted_at": NULLABLE_DATETIME,
+            "head_name": {"type": "string"},
+            "head_position": {"type": "string"},
+            "head_nip": {"type": "string"},
+        },
+    },
+    "SaveRequest": {
+        "type": "object",
+        "required": ["answers", "version"],
+        "additionalProperties": False,
+        "properties": {
+            "answers": {**_ref("Answers"),
+                        "description": "Only the indicators named change; null clears one"},
+            "version": {"type": "integer", "minimum": 0,
+                        "description": "The version last read"},
+        },
+    },
+    "SubmitRequest": {
+        "type": "object",
+        "required": ["version", "head_name", "head_position", "head_nip", "agreed"],
+        "additionalProperties": False,
+        "properties": {
+            "version": {"type": "integer", "minimum": 0},
+            "head_name": {"type": "string", "description": "Name of the unit's head"},
+            "head_position": {"type": "string"},
+            "head_nip": {"type": "string", "description": "NIP (civil-servant number)"},
+            "agreed": {"type": "boolean",
+                       "description": "The head agrees to the integrity statement (must be "
+                                      "true to submit; false is answered with 422)"},
+        },
+    },
+}
+
+RESPONSES = {
+    "BadRequest": _error("The body is not a JSON object of the documented shape (details name "
+                         "the fields), is malformed JSON or is nested too deeply"),
+    "Unauthorized": _error("No bearer token, a garbled Authorization header, or a token that is "
+                           "unknown, revoked or expired"),
+    "Forbidden": _error("The token's account may not do this for that unit"),
+    "NotFound": _error("No such period or unit, or the unit does not take part in the period"),
+    "UnsupportedMediaType": _error("The body must be sent as application/json"),
+    "TooLarge": _error(f"The body is larger than {MAX_BODY_BYTES} bytes"),
+}
+
+PERIOD_PARAM = {"name": "period", "in": "path", "required": True, "description": "Period slug",
+                "schema": {"type": "string"}}
+UNIT_PARAM = {"name": "code", "in": "path", "required": True,
+              "description": "Work-unit code (Kemendagri), e.g. 33 or 33.74",
+              "schema": {"type": "string"}}
+
+
+def _common(*extra: str) -> dict:
+    names = ("Unauthorized",) + extra
+    codes = {"BadRequest": "400", "Unauthorized": "401", "Forbidden": "403", "NotFound": "404",
+             "TooLarge": "413", "UnsupportedMediaType": "415"}
+    return {codes[n]: {"$ref": f"#/components/responses/{n}"} for n in names}
+
+
+BODY_ERRORS = ("BadRequest", "TooLarge", "UnsupportedMediaType")
+
+PATHS = {
+    "/periods": {"get": {
+        "operationId": "listPeriods",
+        "summary": "Periods the caller may see",
+        "responses": {"200": _json(_ref("PeriodList"), "The periods, newest first"),
+                      **_common()},
+    }},
+    "/periods/{period}": {
+        "parameters": [PERIOD_PARAM],
+        "get": {
+            "operationId": "getPeriod",
+            "summary": "A period with its rubric's aspects and indicators",
+            "responses": {"200": _json(_ref("PeriodDetail"), "The period"),
+                          **_common("NotFound")},
+        },
+    },
+    "/periods/{period}/units/{code}/submission": {
+        "parameters": [PERIOD_PARAM, UNIT_PARAM],
+        "get": {
+            "operationId": "getSubmission",
+            "summary": "A unit's questionnaire: answers, status, version and self-score",
+            "description": "Allowed for the unit's operator, administrators and the monitor of "
+                           "the unit's province. A questionnaire nobody has saved yet is shown "
+                           "with status not_started and version 1.",
+            "responses": {"200": _json(_ref("Submission"), "The questionnaire"),
+                          **_common("Forbidden", "NotFound")},
+        },
+        "put": {
+            "operationId": "saveSubmission",
+            "summary": "Save answers (only the unit's own operator)",
+            "description": "Only the indicators named change (null clears one). All or "
+                           "nothing: when any value is invalid or any indicator id is unknown, "
+                           "nothing is saved. Send the version last read; a questionnaire not "
+                           "started yet is at version 1 and is created by its first save.",
+            "requestBody": {"required": True,
+                            "content": {"application/json": {"schema": _ref("SaveRequest")}}},
+            "responses": {
+                "200": _json(_ref("Submission"), "Saved; the answer carries the new version"),
+                **_common("Forbidden", "NotFound", *BODY_ERRORS),
+                "409": _error("conflict: the version is stale (someone saved in between); "
+                              "closed: the questionnaire is submitted or the deadline has passed"),
+                "422": _error("invalid: details maps each offending indicator id to its problem"),
+            },
+        },
+    },
+    "/periods/{period}/units/{code}/submission/submit": {
+        "parameters": [PERIOD_PARAM, UNIT_PARAM],
+        "post": {
+            "operationId": "submitSubmission",
+            "summary": "Submit the questionnaire with the head's integrity statement",
+            "requestBody": {"required": True,
+                            "content": {"application/json": {"schema": _ref("SubmitRequest")}}},
+            "responses": {
+                "200": _json(_ref("Submission"), "Submitted (and locked)"),
+                **_common("Forbidden", "NotFound", *BODY_ERRORS),
+                "409": _error("conflict (stale version) or closed (already submitted, or after "
+                              "the deadline)"),
+                "422": _error("invalid: details.missing lists what blocks submitting "
+                              "(indicator and reason); other keys name head fields"),
+            },
+        },
+    },
+    "/openapi.json": {"get": {
+        "operationId": "getOpenApi",
+        "summary": "This document",
+        "security": [],
+        "responses": {"200": {"description": "The OpenAPI document",
+                              "content": {"application/json": {"schema": {"type": "object"}}}}},
+    }},
+}
+
+DOCUMENT = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Bakohumas Assessment API",
+        "version": __version__,
+        "summary": "Read and fill in work units' governance self-assessments",
+        "description": "Authenticate with a personal API token (created on the profile page or "
+                       "with `python run.py token create USERNAME`) in the header "
+                       "`Authorization: Bearer <token>`. Cookies are never accepted. Every "
+                       "error is JSON of the Error schema. Bodies are limited to "
+                       f"{MAX_BODY_BYTES} bytes.",
+    },
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearerAuth": []}],
+    "paths": PATHS,
+    "components": {
+        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                           "description": "A personal API token (bkh_...)"}},
+        "schemas": SCHEMAS,
+        "responses": RESPONSES,
+    },
+}
+
+
+def document() -> dict:
+    """A copy of the OpenAPI document (callers may change theirs freely)."""
+    return deepcopy(DOCUMENT)

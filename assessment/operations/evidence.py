@@ -1,0 +1,103 @@
+"""Evidence for an indicator: links (http/https only) and uploaded files (type told from
+the content, stored under generated names).
+
+Deleting evidence removes its row; the stored file stays on disk, because a submission
+snapshot or the audit log may still refer to it (by sha256)."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from flask_babel import gettext as _
+
+from .. import audit, uploads
+from ..models import Evidence, Submission
+from ..rubric_store import rubric_for
+from . import Invalid
+from .questionnaire import check_editable
+
+MAX_PER_INDICATOR = 20
+MAX_URL = 2000
+
+
+def check_url(url: str) -> str:
+    """The link cleaned up, or Invalid: only http and https addresses with a host."""
+    url = (url or "").strip()
+    if not url:
+        raise Invalid(_("Enter a link."))
+    if len(url) > MAX_URL:
+        raise Invalid(_("The link is too long (at most %(num)d characters).", num=MAX_URL))
+    if re.search(r"[\x00-\x20\x7f]", url):
+        raise Invalid(_("A link cannot contain spaces or control characters."))
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise Invalid(_("This is not a valid link.")) from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise Invalid(_("Only links starting with http:// or https:// are accepted."))
+    if not parts.hostname:
+        raise Invalid(_("The link has no web address (host)."))
+    return url
+
+
+def _indicator(sub: Submission, indicator_id: str):
+    rubric = rubric_for(sub.period)
+    if not rubric.has_indicator(indicator_id):
+        raise Invalid(_("Unknown indicator."), details={"indicator": indicator_id})
+    indicator = rubric.indicator(indicator_id)
+    if indicator.evidence == "none":
+        raise Invalid(_("This question takes no evidence."), details={"indicator": indicator_id})
+    count = sum(1 for ev in sub.evidence if ev.indicator_id == indicator_id)
+    if count >= MAX_PER_INDICATOR:
+        raise Invalid(_("At most %(num)d pieces of evidence per question.", num=MAX_PER_INDICATOR))
+    return indicator
+
+
+def add_link(session, sub: Submission, indicator_id: str, url: str, user) -> Evidence:
+    """Attach a link to an indicator of an editable questionnaire."""
+    check_editable(sub)
+    _indicator(sub, indicator_id)
+    url = check_url(url)
+    ev = Evidence(submission_id=sub.id, indicator_id=indicator_id, kind="link", url=url,
+                  created_by=getattr(user, "id", None))
+    return _added(session, sub, ev, user, url=url)
+
+
+def add_file(session, sub: Submission, indicator_id: str, filename: str, data: bytes, user, *,
+             upload_dir: str, max_bytes: int) -> Evidence:
+    """Check an uploaded file by its content and size, store it and attach it."""
+    check_editable(sub)
+    _indicator(sub, indicator_id)
+    if len(data) > max_bytes:
+        raise Invalid(uploads.too_big(max_bytes))
+    try:
+        stored = uploads.store(upload_dir, data)
+    except uploads.UploadError as exc:
+        raise Invalid(str(exc)) from None
+    ev = Evidence(submission_id=sub.id, indicator_id=indicator_id, kind="file",
+                  filename=uploads.display_name(filename, stored.kind),
+                  stored_name=stored.stored_name, content_type=stored.content_type,
+                  size=stored.size, sha256=stored.sha256, created_by=getattr(user, "id", None))
+    return _added(session, sub, ev, user, filename=ev.filename, size=ev.size, sha256=ev.sha256,
+                  content_type=ev.content_type)
+
+
+def _added(session, sub: Submission, ev: Evidence, user, **detail) -> Evidence:
+    session.add(ev)
+    sub.evidence.append(ev)
+    session.flush()
+    audit.record("evidence.add", ev, user=user, period_id=sub.period_id, unit_code=sub.unit_code,
+                 submission=sub.id, indicator=ev.indicator_id, kind=ev.kind, **detail)
+    return ev
+
+
+def delete_evidence(session, ev: Evidence, user) -> None:
+    """Remove a piece of evidence from an editable questionnaire."""
+    sub = ev.submission
+    check_editable(sub)
+    audit.record("evidence.delete", ev, user=user, period_id=sub.period_id,
+                 unit_code=sub.unit_code, submission=sub.id, indicator=ev.indicator_id,
+                 kind=ev.kind, url=ev.url, filename=ev.filename, sha256=ev.sha256)
+    sub.evidence.remove(ev)
+    session.delete(ev)
+    session.flush()

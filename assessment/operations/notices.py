@@ -1,0 +1,183 @@
+"""Notices: in-app always, e-mail as well when SMTP is configured; deadline reminders
+and the confirmation of a submission.
+
+A mail server that is down never breaks the action that caused a notice: the failure is
+logged and written to the audit log, the in-app notice stays, ``emailed_at`` stays empty."""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime
+
+from flask import current_app, has_request_context, url_for
+from flask_babel import force_locale, gettext as _, ngettext
+from sqlalchemy import select
+from werkzeug.routing import BuildError
+
+from .. import audit, mail
+from ..formatting import datetime_in_zones, local_time
+from ..models import Notice, Period, ReminderSent, Submission, User, WorkUnit
+from ..models.types import utcnow
+from ..progress import current_periods, participating_units
+from .periods import closes_at_for
+
+log = logging.getLogger(__name__)
+
+REMINDER_DAYS = (7, 3, 1)
+
+
+def notify(session, users, kind: str, title: str, body: str, link: str = "") -> list[Notice]:
+    """Add an in-app notice for each user and e-mail it when SMTP is configured."""
+    users = list({u.id: u for u in users if u is not None}.values())
+    notices = [Notice(user_id=u.id, kind=kind, title=title[:300], body=body, link=link[:300])
+               for u in users]
+    session.add_all(notices)
+    session.flush()
+    settings = mail.settings_from(current_app.config)
+    if settings:
+        _email(settings, [(n, u) for n, u in zip(notices, users) if u.email and u.active])
+    return notices
+
+
+def _email(settings, pairs) -> None:
+    if not pairs:
+        return
+    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    messages = [mail.build_message(settings, user.email, notice.title, _mail_body(notice, base))
+                for notice, user in pairs]
+    try:
+        refused = mail.send(settings, messages)
+    except mail.SEND_ERRORS as exc:
+        refused = {user.email: f"{type(exc).__name__}: {exc}" for _n, user in pairs}
+    now = utcnow()
+    for notice, user in pairs:
+        error = refused.get(user.email)
+        if error is None:
+            notice.emailed_at = now
+        else:
+            log.warning("e-mail of notice %s to user %s failed: %s", notice.id, user.id, error)
+            audit.record("notice.email_failed", notice, user=None, kind=notice.kind,
+                         recipient=user.username, error=error[:300])
+
+
+def _mail_body(notice: Notice, base: str) -> str:
+    link = f"{base}{notice.link}" if notice.link.startswith("/") else notice.link
+    return f"{notice.body}\n\n{link}\n" if link else f"{notice.body}\n"
+
+
+def mark_read(session, notice: Notice, user) -> Notice:
+    """Mark one of the user's notices read (reading twice keeps the first time)."""
+    if notice.read_at is None:
+        notice.read_at = utcnow()
+        session.flush()
+        audit.record("notice.read", notice, user=user)
+    return notice
+
+
+def mark_all_read(session, user) -> int:
+    unread = session.scalars(select(Notice).where(Notice.user_id == user.id,
+                                                  Notice.read_at.is_(None))).all()
+    now = utcnow()
+    for notice in unread:
+        notice.read_at = now
+    session.flush()
+    if unread:
+        audit.record("notice.read_all", user, user=user, count=len(unread))
+    return len(unread)
+
+
+def notices_for(session, user, limit: int = 20) -> list[Notice]:
+    """The user's notices, unread first, newest first within each group."""
+    return session.scalars(select(Notice).where(Notice.user_id == user.id)
+                           .order_by(Notice.read_at.is_not(None), Notice.created_at.desc(),
+                                     Notice.id.desc()).limit(limit)).all()
+
+
+def unit_operators(session, unit_code: str) -> list[User]:
+    return session.scalars(select(User).where(User.role == "operator", User.active.is_(True),
+                                              User.unit_code == unit_code)
+                           .order_by(User.id)).all()
+
+
+def path_for(endpoint: str, **values) -> str:
+    """A site-relative link, also outside a request (the reminder job runs from cron)."""
+    try:
+        if has_request_context():
+            return url_for(endpoint, **values)
+        with current_app.test_request_context("/"):
+            return url_for(endpoint, **values)
+    except BuildError:
+        return "" if endpoint == "dashboard.home" else path_for("dashboard.home")
+
+
+def _by_locale(users) -> dict[str, list[User]]:
+    groups: dict[str, list[User]] = defaultdict(list)
+    for user in users:
+        groups[user.locale if user.locale in ("id", "en") else "id"].append(user)
+    return groups
+
+
+def notify_submitted(session, sub: Submission, user=None) -> list[Notice]:
+    """Confirm a submission to the unit's operators (call after operations.questionnaire.submit)."""
+    unit, period = sub.unit or session.get(WorkUnit, sub.unit_code), sub.period
+    link = path_for("questionnaire.overview", period_slug=period.slug)
+    notices = []
+    for locale, users in _by_locale(unit_operators(session, sub.unit_code)).items():
+        with force_locale(locale):
+            title = _("Questionnaire submitted: %(period)s", period=period.title)
+            body = _("%(unit)s submitted its questionnaire for %(period)s on %(when)s. "
+                     "Head of the unit: %(head)s (%(position)s). The questionnaire is now locked; "
+                     "keep this message as your receipt.",
+                     unit=unit.name, period=period.title,
+                     when=datetime_in_zones(sub.submitted_at or utcnow(), unit.time_zone),
+                     head=sub.head_name or "-", position=sub.head_position or "-")
+        notices += notify(session, users, "submitted", title, body, link)
+    return notices
+
+
+def days_before(closes_at: datetime, now: datetime, zone: str) -> int:
+    """Calendar days from now until the closing time, counted in the unit's own zone."""
+    return (local_time(closes_at, zone).date() - local_time(now, zone).date()).days
+
+
+def send_deadline_reminders(session, now: datetime | None = None) -> int:
+    """Remind the operators of every unit that has not submitted, 7, 3 and 1 calendar days
+    (in the unit's zone) before its own closing time; each reminder once. Returns how many
+    (unit, days) reminders were sent. The caller commits."""
+    now = now or utcnow()
+    sent = 0
+    for period in current_periods(session, now):
+        done = {(code, days) for code, days in session.execute(
+            select(ReminderSent.unit_code, ReminderSent.days).where(ReminderSent.period_id == period.id))}
+        submitted = set(session.scalars(select(Submission.unit_code).where(
+            Submission.period_id == period.id, Submission.status == "submitted")))
+        for unit in participating_units(session, period):
+            closes = closes_at_for(period, unit.code)
+            days = days_before(closes, now, unit.time_zone)
+            if (unit.code in submitted or closes <= now or days not in REMINDER_DAYS
+                    or (unit.code, days) in done):
+                continue
+            operators = unit_operators(session, unit.code)
+            if not operators:
+                continue
+            session.add(ReminderSent(period_id=period.id, unit_code=unit.code, days=days))
+            _remind(session, period, unit, closes, days, operators)
+            sent += 1
+    session.flush()
+    return sent
+
+
+def _remind(session, period: Period, unit: WorkUnit, closes: datetime, days: int, operators) -> None:
+    link = path_for("questionnaire.overview", period_slug=period.slug)
+    for locale, users in _by_locale(operators).items():
+        with force_locale(locale):
+            title = ngettext("Reminder: %(num)d day left to submit %(period)s",
+                             "Reminder: %(num)d days left to submit %(period)s",
+                             days, period=period.title)
+            body = _("The questionnaire of %(unit)s for %(period)s has not been submitted yet. "
+                     "It closes on %(when)s. Unsubmitted questionnaires are not assessed.",
+                     unit=unit.name, period=period.title,
+                     when=datetime_in_zones(closes, unit.time_zone))
+        notify(session, users, "reminder", title, body, link)
+    audit.record("notice.reminder", period, user=None, period_id=period.id,
+                 unit_code=unit.code, days=days, recipients=len(operators))

@@ -1,0 +1,206 @@
+"""The bureau's administration: assessment periods, deadline extensions, the audit log.
+Every page here is for administrators only (checked once for the whole blueprint)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta, timezone
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (DateField, DateTimeLocalField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField, widgets)
+from wtforms.validators import (DataRequired, InputRequired, Length, Optional, Regexp,
+                                ValidationError)
+
+try:
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # WTForms < 3.3 takes (value, label) pairs
+    SelectChoice = None
+
+from ..extensions import db
+from ..models import AuditLog, Period, RubricEdition, User
+from ..models.units import TIME_ZONES
+from ..navigation import nav
+from ..operations import Invalid
+from ..operations.periods import extend_deadline, open_period
+from ..permissions import is_admin
+from ..progress import LEVEL_LABELS, participating_units
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+nav("admin.periods", _l("Periods"), roles=("admin",), order=60)
+nav("admin.audit", _l("Audit log"), roles=("admin",), order=70)
+
+WIB = timezone(timedelta(hours=TIME_ZONES["WIB"]))
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+AUDIT_PAGE_SIZE = 50
+
+
+def wib_to_utc(value: datetime) -> datetime:
+    """A naive date-time typed in WIB, as an aware UTC datetime."""
+    return value.replace(tzinfo=WIB).astimezone(timezone.utc)
+
+
+def choices(pairs) -> list:
+    """Select options from (value, label) pairs in the form this WTForms version wants."""
+    return [SelectChoice(value, label) if SelectChoice else (value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class PeriodForm(FlaskForm):
+    slug = StringField(_l("Slug (used in addresses)"), validators=[
+        DataRequired(), Length(max=80),
+        Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message=_l("Use lowercase letters, digits and single hyphens."))])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    rubric_id = SelectField(_l("Rubric edition"), validators=[DataRequired()])
+    opens_at = DateTimeLocalField(_l("Opens (WIB)"), format=DATETIME_FORMATS, validators=[InputRequired()])
+    closes_at = DateTimeLocalField(_l("Closes (WIB)"), format=DATETIME_FORMATS, validators=[InputRequired()])
+    levels = MultiCheckboxField(_l("Participating levels"), default=["provinsi", "kabkota"],
+                                choices=choices(LEVEL_LABELS.items()),
+                                validators=[DataRequired(message=_l("Choose at least one level."))])
+
+    def validate_slug(self, field):
+        if db.session.query(Period).filter_by(slug=field.data).first():
+            raise ValidationError(_("A period with this slug already exists."))
+
+    def validate_closes_at(self, field):
+        if self.opens_at.data and field.data and field.data <= self.opens_at.data:
+            raise ValidationError(_("The closing time must be after the opening time."))
+
+
+class ExtensionForm(FlaskForm):
+    unit_code = SelectField(_l("For"), validators=[Optional()])
+    closes_at = DateTimeLocalField(_l("New closing time (WIB)"), format=DATETIME_FORMATS,
+                                   validators=[InputRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    action = SelectField(_l("Action"), validators=[Optional()])
+    user = StringField(_l("User (username)"), validators=[Optional(), Length(max=80)])
+    unit = StringField(_l("Work unit code"), validators=[Optional(), Length(max=16)])
+    period = SelectField(_l("Period"), validators=[Optional()])
+    date_from = DateField(_l("From (date, WIB)"), validators=[Optional()])
+    date_to = DateField(_l("To (date, WIB)"), validators=[Optional()])
+
+
+@bp.before_request
+@login_required
+def admin_only():
+    if not is_admin(current_user):
+        abort(403)
+
+
+def _period(slug: str) -> Period:
+    period = db.session.query(Period).filter_by(slug=slug).first()
+    if period is None:
+        abort(404)
+    return period
+
+
+@bp.route("/periode/")
+def periods():
+    rows = db.session.scalars(select(Period).order_by(Period.opens_at.desc())).all()
+    return render_template("admin/periods.html", periods=rows, level_labels=LEVEL_LABELS)
+
+
+@bp.route("/periode/baru", methods=["GET", "POST"])
+def new_period():
+    form = PeriodForm()
+    form.rubric_id.choices = choices((r.id, f"{r.title} ({r.id})") for r in
+                                     db.session.scalars(select(RubricEdition).order_by(RubricEdition.id)))
+    if form.validate_on_submit():
+        try:
+            period = open_period(db.session, slug=form.slug.data, title=form.title.data.strip(),
+                                 rubric_id=form.rubric_id.data, levels=form.levels.data,
+                                 opens_at=wib_to_utc(form.opens_at.data),
+                                 closes_at=wib_to_utc(form.closes_at.data), user=current_user)
+        except Invalid as exc:
+            form.slug.errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Period %(title)s created.", title=period.title), "success")
+            return redirect(url_for("admin.period", period_slug=period.slug))
+    return render_template("admin/period_form.html", form=form)
+
+
+@bp.route("/periode/<period_slug>/", methods=["GET", "POST"])
+def period(period_slug):
+    period = _period(period_slug)
+    form = _extension_form(period)
+    if form.validate_on_submit():
+        try:
+            extend_deadline(db.session, period, wib_to_utc(form.closes_at.data), form.reason.data,
+                            current_user, unit_code=form.unit_code.data or None)
+        except Invalid as exc:
+            form.closes_at.errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("The deadline was extended."), "success")
+            return redirect(url_for("admin.period", period_slug=period.slug) + "#history")
+    return render_template("admin/period.html", period=period, form=form,
+                           units={u.code: u for u in participating_units(db.session, period)},
+                           users={u.id: u.username for u in db.session.scalars(select(User).where(
+                               User.id.in_({e.created_by for e in period.extensions})))},
+                           level_labels=LEVEL_LABELS)
+
+
+def _extension_form(period: Period) -> ExtensionForm:
+    form = ExtensionForm()
+    form.unit_code.choices = choices([("", _("Every unit"))] + [
+        (u.code, f"{u.code} — {u.name}") for u in participating_units(db.session, period)])
+    return form
+
+
+@bp.route("/audit/")
+def audit():
+    form = AuditFilterForm(request.args)
+    form.action.choices = choices([("", _("All"))] + [(a, a) for a in db.session.scalars(
+        select(AuditLog.action).distinct().order_by(AuditLog.action))])
+    form.period.choices = choices([("", _("All"))] + [(str(p.id), p.title) for p in db.session.scalars(
+        select(Period).order_by(Period.opens_at.desc()))])
+    query = _audit_query(form) if form.validate() else _audit_query(None)
+    page = db.paginate(query, page=request.args.get("page", 1, type=int),
+                       per_page=AUDIT_PAGE_SIZE, error_out=False)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    periods = {p.id: p.slug for p in db.session.scalars(select(Period))}
+    return render_template("admin/audit.html", form=form, page=page, args=args, periods=periods)
+
+
+def _audit_query(form: AuditFilterForm | None):
+    query = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    if form is None:
+        return query
+    if form.action.data:
+        query = query.where(AuditLog.action == form.action.data)
+    if form.user.data:
+        query = query.join(User, AuditLog.user_id == User.id).where(User.username == form.user.data.strip())
+    if form.unit.data:
+        query = query.where(AuditLog.unit_code == form.unit.data.strip())
+    if form.period.data:
+        query = query.where(AuditLog.period_id == int(form.period.data))
+    if form.date_from.data:
+        query = query.where(AuditLog.at >= wib_to_utc(datetime.combine(form.date_from.data, time())))
+    if form.date_to.data:
+        end = datetime.combine(form.date_to.data + timedelta(days=1), time())
+        query = query.where(AuditLog.at < wib_to_utc(end))
+    return query
+
+
+@bp.app_template_filter("detail_items")
+def detail_items(detail) -> list[tuple[str, str]]:
+    """An audit entry's detail as (key, text) pairs, for escaped display."""
+    if not isinstance(detail, dict):
+        return [("", str(detail))]
+    return [(str(k), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+            for k, v in detail.items()]

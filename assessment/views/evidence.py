@@ -1,0 +1,109 @@
+"""Evidence files and links: download (to whoever may see the submission), and upload,
+link and delete for the unit's operator while the questionnaire is editable.
+
+The aspect pages add and delete evidence together with the answers (one save); these
+routes serve downloads and single evidence changes (scripts, the read-only pages)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import uploads
+from ..extensions import db
+from ..models import Evidence, Period
+from ..operations import OperationError
+from ..operations import evidence as evidence_ops
+from ..operations.questionnaire import get_or_create_submission, takes_part
+from ..permissions import can_edit_submission, can_view_submission
+from ..rubric_store import rubric_for
+
+bp = Blueprint("evidence", __name__, url_prefix="/bukti")
+
+
+def _evidence(evidence_id: int) -> Evidence:
+    ev = db.session.get(Evidence, evidence_id) or abort(404)
+    if not can_view_submission(current_user, ev.submission):
+        abort(403)
+    return ev
+
+
+def _back_to(period, indicator_id: str) -> str:
+    aspect_id = rubric_for(period).indicator(indicator_id).aspect_id
+    return url_for("questionnaire.fill", period_slug=period.slug, aspect_id=aspect_id) \
+        + f"#ind-{indicator_id}"
+
+
+@bp.route("/<int:evidence_id>/unduh")
+@login_required
+def download(evidence_id):
+    ev = _evidence(evidence_id)
+    if ev.kind != "file":
+        abort(404)
+    try:
+        path = uploads.path_of(current_app.config["UPLOAD_DIR"], ev.stored_name)
+        response = send_file(path, mimetype=ev.content_type, as_attachment=True,
+                             download_name=ev.filename or f"bukti-{ev.id}", max_age=0)
+    except FileNotFoundError:
+        abort(404)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _own_submission(period_slug: str, indicator_id: str):
+    period = db.session.query(Period).filter_by(slug=period_slug).first() or abort(404)
+    unit = current_user.unit if current_user.role == "operator" else None
+    if unit is None or not takes_part(period, unit):
+        abort(403)
+    if not rubric_for(period).has_indicator(indicator_id):
+        abort(404)
+    return period, get_or_create_submission(db.session, period, unit.code, current_user)
+
+
+def _done(period, indicator_id, action):
+    """Run one evidence operation, commit, flash, and go back to the question."""
+    try:
+        action()
+    except OperationError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(_back_to(period, indicator_id))
+    db.session.commit()
+    flash(_("Evidence saved."), "success")
+    return redirect(_back_to(period, indicator_id))
+
+
+@bp.route("/<period_slug>/<indicator_id>/berkas", methods=["POST"])
+@login_required
+def upload(period_slug, indicator_id):
+    period, sub = _own_submission(period_slug, indicator_id)
+    storage = request.files.get("file")
+    if storage is None or not storage.filename:
+        abort(400)
+    max_bytes = int(float(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024)
+    data = storage.stream.read(max_bytes + 1)
+    return _done(period, indicator_id, lambda: evidence_ops.add_file(
+        db.session, sub, indicator_id, storage.filename, data, current_user,
+        upload_dir=current_app.config["UPLOAD_DIR"], max_bytes=max_bytes))
+
+
+@bp.route("/<period_slug>/<indicator_id>/tautan", methods=["POST"])
+@login_required
+def add_link(period_slug, indicator_id):
+    period, sub = _own_submission(period_slug, indicator_id)
+    url = request.form.get("url", "")
+    return _done(period, indicator_id,
+                 lambda: evidence_ops.add_link(db.session, sub, indicator_id, url, current_user))
+
+
+@bp.route("/<int:evidence_id>/hapus", methods=["POST"])
+@login_required
+def delete(evidence_id):
+    ev = _evidence(evidence_id)
+    if not can_edit_submission(current_user, ev.submission):
+        abort(403)
+    period, indicator_id = ev.submission.period, ev.indicator_id
+    return _done(period, indicator_id,
+                 lambda: evidence_ops.delete_evidence(db.session, ev, current_user))

@@ -1,0 +1,146 @@
+"""The offline route: the questionnaire downloaded as .xlsx, filled in Excel, uploaded back.
+
+An upload is all or nothing: every error is listed by sheet and cell and nothing changes
+until the whole workbook is valid; then its answers are saved in one strict save, under
+the version the file was downloaded at (a file older than the last change is refused)."""
+from __future__ import annotations
+
+import io
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   send_file, url_for)
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from reports.questionnaire_xlsx import (answer_cells, build_questionnaire_workbook,
+                                        parse_questionnaire_workbook, read_meta)
+
+from ..extensions import db
+from ..formatting import datetime_in_zones
+from ..models import Period
+from ..operations import Conflict, Invalid, OperationError
+from ..operations.periods import closes_at_for
+from ..operations.questionnaire import (get_or_create_submission, get_submission, refusal,
+                                        save_answers, takes_part)
+from ..rubric_store import rubric_for
+from ..spreadsheets import SpreadsheetError, check_zip
+
+bp = Blueprint("offline", __name__, url_prefix="/kuesioner")
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("Filled-in questionnaire (.xlsx)"),
+                     validators=[FileRequired(_l("Choose the .xlsx file to upload."))])
+
+
+def _own(period_slug: str):
+    """The period, the operator's own unit (403 for anyone else) and its submission."""
+    period = db.session.query(Period).filter_by(slug=period_slug).first() or abort(404)
+    unit = current_user.unit if current_user.role == "operator" else None
+    if unit is None or not takes_part(period, unit):
+        abort(403)
+    return period, unit, get_submission(db.session, period, unit.code)
+
+
+@bp.route("/<period_slug>/excel")
+@login_required
+def download(period_slug):
+    period, unit, sub = _own(period_slug)
+    with force_locale("id"):   # the workbook is in Indonesian whatever the page language
+        deadline = datetime_in_zones(closes_at_for(period, unit.code), unit.time_zone)
+    data = build_questionnaire_workbook(
+        rubric_for(period), (sub.answers if sub else None) or {}, unit_code=unit.code,
+        unit_name=unit.name, period_slug=period.slug, period_title=period.title,
+        version=sub.version if sub else 1, deadline=deadline,
+        pending={key: entry.get("raw", "") for key, entry in ((sub.pending if sub else None)
+                                                                or {}).items()})
+    return send_file(io.BytesIO(data), mimetype=XLSX_TYPE, as_attachment=True,
+                     download_name=f"kuesioner-{period.slug}-{unit.code}.xlsx", max_age=0)
+
+
+@bp.route("/<period_slug>/excel", methods=["POST"])
+@bp.route("/<period_slug>/excel/unggah", methods=["GET", "POST"])
+@login_required
+def upload(period_slug):
+    period, unit, sub = _own(period_slug)
+    form = UploadForm()
+    refused = refusal(period, unit, sub)
+    if refused is not None:
+        return _page(period, unit, form, refused=refused.message,
+                     status=refused.status if request.method == "POST" else 200)
+    try:
+        if not form.validate_on_submit():
+            return _page(period, unit, form, status=422 if request.method == "POST" else 200)
+    except RequestEntityTooLarge:
+        return _page(period, unit, form, errors=[_whole(_too_large())], status=413)
+    answers, version, errors = _read_upload(form.file.data, period, unit)
+    if errors:
+        return _page(period, unit, form, errors=errors, status=422)
+    try:
+        sub = sub or get_or_create_submission(db.session, period, unit.code, current_user)
+        save_answers(db.session, sub, answers, {}, version, current_user, strict=True)
+    except OperationError as exc:
+        db.session.rollback()
+        return _refused(period, unit, form, exc)
+    db.session.commit()
+    imported = sum(1 for value in answers.values() if value is not None)
+    flash(ngettext("The workbook was imported: %(num)d answer saved.",
+                   "The workbook was imported: %(num)d answers saved.", imported), "success")
+    return redirect(url_for("questionnaire.overview", period_slug=period.slug))
+
+
+def _read_upload(storage, period, unit):
+    """(answers, version, []) from a valid workbook, or (None, None, error rows)."""
+    limit = int(float(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024)
+    data = storage.read(limit + 1)
+    if len(data) > limit:
+        return None, None, [_whole(_too_large())]
+    try:
+        check_zip(data)
+    except SpreadsheetError as exc:
+        return None, None, [_whole(_("The file was refused: %(reason)s.", reason=str(exc)))]
+    answers, problems = parse_questionnaire_workbook(
+        data, rubric_for(period), period_slug=period.slug, unit_code=unit.code,
+        max_rows=current_app.config.get("XLSX_MAX_ROWS", 5000))
+    if problems:
+        return None, None, [{"sheet": e.sheet, "cell": e.cell, "indicator": e.indicator_id,
+                             "message": _(e.msgid, **e.params)} for e in problems]
+    return answers, read_meta(data).version, []
+
+
+def _refused(period, unit, form, exc: OperationError):
+    if isinstance(exc, Conflict):
+        message = _("This file was downloaded before the last change to the questionnaire, so "
+                    "importing it would overwrite that change. Nothing was imported: download the "
+                    "questionnaire again, enter your changes in the new file and upload it.")
+        return _page(period, unit, form, errors=[_whole(message)], status=exc.status)
+    if isinstance(exc, Invalid) and isinstance(exc.details, dict):
+        cells = answer_cells(rubric_for(period))
+        rows = [{"sheet": cells.get(key, ("", ""))[0], "cell": cells.get(key, ("", ""))[1],
+                 "indicator": key, "message": message} for key, message in exc.details.items()]
+        return _page(period, unit, form, errors=rows, status=exc.status)
+    return _page(period, unit, form, refused=exc.message, status=exc.status)
+
+
+def _whole(message: str) -> dict:
+    return {"sheet": "", "cell": "", "indicator": "", "message": message}
+
+
+def _too_large() -> str:
+    return _("The file is larger than %(mb)s MB; nothing was imported.",
+             mb=f"{float(current_app.config['MAX_UPLOAD_MB']):g}")
+
+
+def _page(period, unit, form, errors=(), refused=None, status=200):
+    return render_template(
+        "offline/upload.html", period=period, unit=unit, form=form, errors=list(errors),
+        refused=refused, closes_at=closes_at_for(period, unit.code),
+        max_upload_mb=current_app.config["MAX_UPLOAD_MB"]), status

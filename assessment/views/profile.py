@@ -1,0 +1,127 @@
+"""The user's own account: details, password change and personal API tokens."""
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from ..extensions import db
+from ..models import ApiToken
+from ..models.types import utcnow
+from ..models.users import ROLES
+from ..navigation import nav
+from ..operations import Invalid, tokens
+from ..operations.accounts import change_password as set_new_password
+from ..roster import MIN_PASSWORD
+from ..security import login_blocked, record_failure, throttle_keys
+
+bp = Blueprint("profile", __name__, url_prefix="/akun/profil")
+nav("profile.index", _l("Profile"), roles=ROLES, order=90)
+
+EXPIRY_CHOICES = [SelectChoice("30", _l("30 days")), SelectChoice("90", _l("90 days")),
+                  SelectChoice("365", _l("1 year")), SelectChoice("0", _l("No expiry"))]
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(), Length(max=200)])
+    new_password = PasswordField(_l("New password"),
+                                 validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)])
+    confirm = PasswordField(_l("New password again"), validators=[
+        DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))])
+    submit = SubmitField(_l("Change password"))
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)])
+    expires = SelectField(_l("Valid for"), choices=EXPIRY_CHOICES, default="90")
+    submit = SubmitField(_l("Create token"))
+
+
+class RevokeForm(FlaskForm):
+    """Only the CSRF token: revoking is a state change."""
+
+
+def _page(password_form=None, token_form=None, secret=None, status=200):
+    user = current_user
+    return render_template(
+        "profile/index.html", user=user, zone=user.unit.time_zone if user.unit else "WIB",
+        tokens=tokens.user_tokens(db.session, user), now=utcnow(), secret=secret,
+        min_password=MIN_PASSWORD,
+        password_form=password_form or PasswordForm(formdata=None),
+        token_form=token_form or TokenForm(formdata=None)), status
+
+
+@bp.route("", methods=["GET"])
+@login_required
+def index():
+    return _page()
+
+
+@bp.route("/kata-sandi", methods=["POST"])
+@login_required
+def change_password():
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        return _page(password_form=form, status=422)
+    keys = throttle_keys(current_user.username, request.remote_addr)
+    if login_blocked(keys):
+        flash(_("Too many failed attempts. Please wait 15 minutes and try again."), "danger")
+        return _page(status=429)
+    user = current_user._get_current_object()
+    try:
+        set_new_password(db.session, user, form.current_password.data, form.new_password.data)
+    except Invalid as exc:
+        db.session.rollback()
+        _show_password_error(form, exc, keys)
+        return _page(password_form=form, status=422)
+    db.session.commit()
+    login_user(user)  # this session continues under the new session epoch; the others end
+    flash(_("Your password has been changed. Your other sessions have been logged out."), "success")
+    return redirect(url_for(".index"))
+
+
+def _show_password_error(form, exc, keys) -> None:
+    if "current_password" in (exc.details or {}):
+        # a guessed current password counts like a failed login (a stolen session must not
+        # become a way to find the password)
+        record_failure(keys)
+        db.session.commit()
+        form.current_password.errors.append(_("The current password is wrong."))
+    elif (exc.details or {}).get("new_password") == "unchanged":
+        form.new_password.errors.append(_("The new password must differ from the current one."))
+    else:
+        form.new_password.errors.append(_("The password must have at least %(n)d characters "
+                                          "and must not be the username.", n=MIN_PASSWORD))
+
+
+@bp.route("/token", methods=["POST"])
+@login_required
+def create_token():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _page(token_form=form, status=422)
+    days = int(form.expires.data)
+    expires = utcnow() + timedelta(days=days) if days else None
+    _token, secret = tokens.create_token(db.session, current_user, form.name.data, expires)
+    db.session.commit()
+    # shown in this answer only: a redirect would have to carry the secret in the cookie
+    return _page(secret=secret)
+
+
+@bp.route("/token/<int:token_id>/cabut", methods=["POST"])
+@login_required
+def revoke_token(token_id):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    if not RevokeForm().validate_on_submit():
+        abort(400)
+    tokens.revoke_token(db.session, token, current_user)
+    db.session.commit()
+    flash(_("The token %(name)s has been revoked.", name=token.name), "success")
+    return redirect(url_for(".index"))

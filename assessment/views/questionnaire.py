@@ -1,0 +1,281 @@
+"""The questionnaire pages: an overview per period, one page per aspect, submission, and a
+read-only view of a unit's questionnaire for the bureau and provincial monitors."""
+from __future__ import annotations
+
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
+                   request, url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from .. import scores, uploads
+from ..extensions import db
+from ..formatting import number
+from ..forms.questionnaire import (SubmitForm, aspect_form, collect, deleted_evidence,
+                                   new_evidence)
+from ..models import Period, User, WorkUnit
+from ..navigation import nav
+from ..operations import OperationError
+from ..operations.notices import notify_submitted
+from ..operations.periods import closes_at_for
+from ..operations.questionnaire import (get_or_create_submission, get_submission, missing_items,
+                                        pending_error, refusal, save_page, self_scores, submit,
+                                        takes_part)
+from ..permissions import can_view_unit
+from ..progress import aspect_completeness, periods_for_unit, remaining
+from ..rubric_store import rubric_for
+
+bp = Blueprint("questionnaire", __name__, url_prefix="/kuesioner")
+nav("questionnaire.overview", _l("Questionnaire"), roles=("operator",), order=20)
+
+
+# ---- loading with permission checks ------------------------------------------------------
+
+def _period(slug: str) -> Period:
+    return db.session.query(Period).filter_by(slug=slug).first() or abort(404)
+
+
+def _own_unit(period: Period) -> WorkUnit:
+    """The operator's own unit, when it takes part in the period (403 otherwise)."""
+    unit = current_user.unit if current_user.role == "operator" else None
+    if unit is None:
+        abort(403)
+    if not takes_part(period, unit):
+        abort(403, description=_("Your work unit does not take part in %(period)s.",
+                                 period=period.title))
+    return unit
+
+
+def _viewable_unit(code: str) -> WorkUnit:
+    unit = db.session.get(WorkUnit, code) or abort(404)
+    if not can_view_unit(current_user, unit):
+        abort(403)
+    return unit
+
+
+def _aspect(rubric, aspect_id: str):
+    try:
+        return rubric.aspect(aspect_id)
+    except KeyError:
+        abort(404)
+
+
+def _max_bytes() -> int:
+    return int(float(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024)
+
+
+# ---- page context --------------------------------------------------------------------------
+
+def _page(period, unit, sub, readonly: bool = False) -> dict:
+    """What every questionnaire page shows: status, deadline, progress, self-score."""
+    rubric = rubric_for(period)
+    closes = closes_at_for(period, unit.code)
+    problem = refusal(period, unit, sub)
+    missing = missing_items(rubric, sub)
+    progress = {row["id"]: row for row in aspect_completeness(rubric, sub.answers if sub else {})}
+    groups = []
+    for aspect in rubric.aspects:
+        ids = {ind.id for ind in aspect.indicators}
+        items = [(key, reason) for key, reason in missing if key in ids]
+        progress[aspect.id]["missing"] = len(items)
+        if items:
+            groups.append((aspect, items))
+    return {"period": period, "unit": unit, "sub": sub, "rubric": rubric, "closes_at": closes,
+            "remaining": remaining(closes), "refusal": problem, "missing": missing,
+            "missing_groups": groups,
+            "readonly": readonly or problem is not None, "viewer_only": readonly,
+            "progress": progress, "scores": self_scores(rubric, sub),
+            "numbers": _numbers(rubric), "submitter": _user(sub.submitted_by if sub else None),
+            "status": sub.status if sub else "not_started"}
+
+
+def _numbers(rubric) -> dict:
+    """Display numbers: aspect 3 -> "3", its second indicator -> "3.2"."""
+    out = {}
+    for a, aspect in enumerate(rubric.aspects, 1):
+        out[aspect.id] = str(a)
+        for i, ind in enumerate(aspect.indicators, 1):
+            out[ind.id] = f"{a}.{i}"
+    return out
+
+
+def _user(user_id):
+    return db.session.get(User, user_id) if user_id else None
+
+
+def _fill_page(period, unit, sub, aspect, form, errors=None, problems=None, refused=None,
+               readonly=False):
+    context = _page(period, unit, sub, readonly)
+    rubric = context["rubric"]
+    if errors is None:   # shown from what is kept: the same after a reload
+        pending = (sub.pending if sub else None) or {}
+        errors = {ind.id: pending_error(ind, pending[ind.id])
+                  for ind in aspect.indicators if ind.id in pending}
+    index = [a.id for a in rubric.aspects].index(aspect.id)
+    evidence = {}
+    for ev in (sub.evidence if sub else []):
+        evidence.setdefault(ev.indicator_id, []).append(ev)
+    return render_template(
+        "questionnaire/aspect.html", form=form, aspect=aspect, errors=errors,
+        problems=problems or {}, refused=refused, evidence=evidence,
+        previous=rubric.aspects[index - 1] if index else None,
+        next=rubric.aspects[index + 1] if index + 1 < len(rubric.aspects) else None,
+        position=index + 1, max_upload_mb=float(current_app.config["MAX_UPLOAD_MB"]), **context)
+
+
+# ---- operator pages ------------------------------------------------------------------------
+
+@bp.route("/", defaults={"period_slug": None})
+@bp.route("/<period_slug>")
+@login_required
+def overview(period_slug):
+    if period_slug is None:
+        return _choose_period()
+    period = _period(period_slug)
+    unit = _own_unit(period)
+    sub = get_submission(db.session, period, unit.code)
+    form = SubmitForm(formdata=None, data={"version": str(sub.version if sub else 1)})
+    return render_template("questionnaire/overview.html", form=form, **_page(period, unit, sub))
+
+
+def _choose_period():
+    if current_user.role != "operator" or current_user.unit is None:
+        abort(403)
+    periods = periods_for_unit(db.session, current_user.unit)
+    if len(periods) == 1:
+        return redirect(url_for(".overview", period_slug=periods[0].slug))
+    return render_template("questionnaire/choose.html", periods=periods, unit=current_user.unit)
+
+
+@bp.route("/<period_slug>/<aspect_id>", methods=["GET", "POST"])
+@login_required
+def fill(period_slug, aspect_id):
+    period = _period(period_slug)
+    unit = _own_unit(period)
+    aspect = _aspect(rubric_for(period), aspect_id)
+    sub = get_submission(db.session, period, unit.code)
+    form = aspect_form(aspect, sub, posted=request.method == "POST")
+    if not form.validate_on_submit():
+        return _fill_page(period, unit, sub, aspect, form)
+    answers, raw_pending, errors = collect(form, aspect)
+    files, links = new_evidence(form, aspect, _max_bytes())
+    try:
+        sub = get_or_create_submission(db.session, period, unit.code, current_user)
+        problems = save_page(db.session, sub, answers, raw_pending, form.version.data, current_user,
+                             files=files, links=links, delete=deleted_evidence(form),
+                             upload_dir=current_app.config["UPLOAD_DIR"], max_bytes=_max_bytes())
+    except OperationError as exc:
+        db.session.rollback()
+        sub = get_submission(db.session, period, unit.code)
+        return _fill_page(period, unit, sub, aspect, form, errors=errors, refused=exc), exc.status
+    db.session.commit()
+    if problems:
+        form = aspect_form(aspect, sub, posted=False)
+        return _fill_page(period, unit, sub, aspect, form, problems=problems), 422
+    _flash_saved(raw_pending)
+    return redirect(_after_save(period, aspect, form))
+
+
+def _flash_saved(raw_pending: dict) -> None:
+    if raw_pending:
+        flash(ngettext("Saved. %(num)d answer is not valid yet: it is kept as typed and marked "
+                       "below. Correct it before submitting.",
+                       "Saved. %(num)d answers are not valid yet: they are kept as typed and marked "
+                       "below. Correct them before submitting.", len(raw_pending)), "warning")
+    else:
+        flash(_("Saved."), "success")
+
+
+def _after_save(period, aspect, form) -> str:
+    rubric = rubric_for(period)
+    ids = [a.id for a in rubric.aspects]
+    if form.save_next.data:
+        index = ids.index(aspect.id) + 1
+        if index < len(ids):
+            return url_for(".fill", period_slug=period.slug, aspect_id=ids[index])
+        return url_for(".overview", period_slug=period.slug)
+    return url_for(".fill", period_slug=period.slug, aspect_id=aspect.id)
+
+
+@bp.route("/<period_slug>/<aspect_id>/pratinjau", methods=["POST"])
+@login_required
+def preview(period_slug, aspect_id):
+    """The self-score the page would give if saved now (computed by scoring, not saved)."""
+    period = _period(period_slug)
+    unit = _own_unit(period)
+    rubric = rubric_for(period)
+    aspect = _aspect(rubric, aspect_id)
+    sub = get_submission(db.session, period, unit.code)
+    answers, raw_pending, _errors = collect(aspect_form(aspect, sub, posted=True), aspect)
+    merged = dict((sub.answers if sub else None) or {})
+    merged.update(answers)
+    for key in raw_pending:
+        merged.pop(key, None)
+    result = scores.self_scores_for(rubric, unit.code, merged)
+    answered = sum(1 for ind in aspect.scored_indicators if merged.get(ind.id) is not None)
+    return jsonify(aspect=number(result["aspects"][aspect.id]), total=number(result["total"]),
+                   answered=answered, scored=len(aspect.scored_indicators))
+
+
+@bp.route("/<period_slug>/kirim", methods=["POST"])
+@login_required
+def submit_questionnaire(period_slug):
+    period = _period(period_slug)
+    unit = _own_unit(period)
+    form = SubmitForm()
+    if form.validate_on_submit():
+        try:
+            sub = get_or_create_submission(db.session, period, unit.code, current_user)
+            submit(db.session, sub, form.version.data, form.head_name.data, form.head_position.data,
+                   form.head_nip.data, form.agreed.data, current_user)
+            notify_submitted(db.session, sub, current_user)
+            db.session.commit()
+            flash(_("The questionnaire was submitted and is now locked. Thank you."), "success")
+            return redirect(url_for(".overview", period_slug=period.slug))
+        except OperationError as exc:
+            db.session.rollback()
+            _show_refusal(form, exc)
+    sub = get_submission(db.session, period, unit.code)
+    return render_template("questionnaire/overview.html", form=form,
+                           **_page(period, unit, sub)), 422
+
+
+def _show_refusal(form, exc: OperationError) -> None:
+    flash(exc.message, "danger")
+    for name, message in (exc.details or {}).items() if isinstance(exc.details, dict) else ():
+        if name in form and name != "version":
+            form[name].errors = list(form[name].errors) + [message]
+
+
+# ---- read-only views for the bureau and monitors -------------------------------------------
+
+@bp.route("/<period_slug>/unit/<code>")
+@login_required
+def unit_overview(period_slug, code):
+    period = _period(period_slug)
+    unit = _viewable_unit(code)
+    sub = get_submission(db.session, period, unit.code)
+    return render_template("questionnaire/overview.html", form=None,
+                           **_page(period, unit, sub, readonly=True))
+
+
+@bp.route("/<period_slug>/unit/<code>/<aspect_id>")
+@login_required
+def unit_aspect(period_slug, code, aspect_id):
+    period = _period(period_slug)
+    unit = _viewable_unit(code)
+    aspect = _aspect(rubric_for(period), aspect_id)
+    sub = get_submission(db.session, period, unit.code)
+    return _fill_page(period, unit, sub, aspect, aspect_form(aspect, sub, posted=False),
+                      readonly=True)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc):
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    message = _("The files sent at once are too large together (at most %(mb)s MB per save). "
+                "Nothing was saved; go back and add the files a few at a time.",
+                mb=uploads.megabytes(limit))
+    return render_template("questionnaire/message.html", title=_("Too large"), message=message), 413

@@ -1,0 +1,795 @@
+"""The questionnaire as an .xlsx workbook to fill in offline, and reading a filled one back.
+
+Layout: a "Petunjuk" sheet (how to fill it in), one sheet per aspect and a hidden sheet
+"_meta". On an aspect sheet rows 1-2 name the aspect, unit and period, row 3 holds the
+headers and every indicator has one row with its answer in column F. Excel has no
+multi-select, so a choice indicator is followed by one row per option, each answered
+Ya/Tidak in column F. "_meta" names the period, unit, rubric edition (with its sha256) and
+submission version the file was made from, and holds the lists the drop-downs read.
+
+Every piece of user text is written as a text cell, never as a formula. Reading uses
+openpyxl read-only with cached values (formulas are never evaluated) and trusts nothing:
+unknown sheets and rows are ignored, missing ones reported, row counts limited.
+Messages of CellError are English msgids with %(name)s parameters, marked with N_ so the
+application can translate them.
+"""
+from __future__ import annotations
+
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from defusedxml.common import DefusedXmlException
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.page import PageMargins
+
+from rubrics.model import Aspect, Indicator, Rubric
+from scoring import AnswerError, check_answer
+
+
+def N_(msgid: str) -> str:
+    """Mark a msgid for extraction; the application translates it when showing it."""
+    return msgid
+
+
+FORMAT = "bakohumas-kuesioner"
+FORMAT_VERSION = 1
+GUIDE_SHEET, META_SHEET = "Petunjuk", "_meta"
+YES, NO = "Ya", "Tidak"
+YES_WORDS = {"ya", "yes", "true", "benar", "x", "v", "\u2713", "\u2714"}
+NO_WORDS = {"tidak", "no", "false", "salah"}
+HEADERS = ("No", "ID indikator", "Pertanyaan", "Jenis", "Pilihan/Petunjuk", "Jawaban",
+           "Satuan", "Bukti dukung")
+WIDTHS = (6, 22, 48, 13, 58, 28, 14, 36)
+ID_COL, OPTION_COL, ANSWER_COL = 2, 3, 6
+HEADER_ROW = 3
+GUIDE_WIDTH = 75
+TYPE_NAMES = {"yesno": "Ya/Tidak", "scale": "Skala", "number": "Angka",
+              "choice": "Pilihan ganda", "text": "Teks"}
+EVIDENCE_NAMES = {"required": "Wajib", "optional": "Tidak wajib", "none": "Tidak perlu"}
+MAX_ROWS = 2000
+META_KEYS = ("format", "format_version", "period", "unit", "unit_name", "rubric",
+             "rubric_sha256", "version")
+LIST_ROW = 12                      # first row of the drop-down lists in _meta
+_BAD_TITLE_CHARS = re.compile(r"[\[\]:*?/\\]")
+_DANGLING_WORDS = {"dan", "atau", "serta", "dengan", "yang", "untuk", "di", "ke", "dari",
+                   "and", "or", "of", "the"}
+
+_BORDER = Border(*(Side(style="thin", color="A6A6A6") for _ in range(4)))
+_TOP_WRAP = Alignment(wrap_text=True, vertical="top")
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor="7B1E1E")
+_ANSWER_FILL = PatternFill("solid", fgColor="FFF2CC")
+_OPTION_FILL = PatternFill("solid", fgColor="F5F5F5")
+_UNLOCKED = Protection(locked=False)
+
+
+@dataclass(frozen=True)
+class CellError:
+    """A problem found in an uploaded workbook: where it is and what is wrong."""
+
+    sheet: str
+    cell: str
+    indicator_id: str
+    msgid: str
+    params: dict = field(default_factory=dict, hash=False)
+
+    @property
+    def message(self) -> str:
+        """The English message with its parameters filled in."""
+        return self.msgid % self.params if self.params else self.msgid
+
+
+@dataclass(frozen=True)
+class WorkbookMeta:
+    """What the hidden _meta sheet says the workbook was made for."""
+
+    period_slug: str
+    unit_code: str
+    rubric_id: str
+    rubric_sha256: str
+    version: int | None
+
+
+class _Problem(ValueError):
+    """A cell value that cannot be turned into an answer."""
+
+    def __init__(self, msgid: str, **params):
+        super().__init__(msgid % params if params else msgid)
+        self.msgid, self.params = msgid, params
+
+
+# --------------------------------------------------------------------------- layout
+
+def sheet_titles(rubric: Rubric) -> dict[str, str]:
+    """Sheet title per aspect id: numbered, at most 31 characters, unique, no []:*?/\\."""
+    titles, taken = {}, {GUIDE_SHEET.lower(), META_SHEET.lower()}
+    for number, aspect in enumerate(rubric.aspects, 1):
+        clean = " ".join(_BAD_TITLE_CHARS.sub(" ", aspect.title).split()).strip("'")
+        title = _shorten(f"{number}. {clean}", 31)
+        suffix = 2
+        while title.lower() in taken:
+            title = _shorten(f"{number}. {clean}", 31 - len(f" ({suffix})")) + f" ({suffix})"
+            suffix += 1
+        taken.add(title.lower())
+        titles[aspect.id] = title
+    return titles
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if " " in cut[limit // 2:]:
+        cut = cut[:cut.rindex(" ")]
+    words = cut.rstrip(" ,.;-").split(" ")
+    while len(words) > 2 and words[-1].lower() in _DANGLING_WORDS:
+        words.pop()
+    return " ".join(words).rstrip(" ,.;-")
+
+
+def answer_cells(rubric: Rubric) -> dict[str, tuple[str, str]]:
+    """(sheet, cell) of each indicator's answer (its first option row for a choice) in a
+    workbook as built, to point at an answer refused after reading."""
+    titles, cells = sheet_titles(rubric), {}
+    for aspect in rubric.aspects:
+        row = HEADER_ROW + 1
+        for ind in aspect.indicators:
+            first = row + 1 if ind.type == "choice" else row
+            cells[ind.id] = (titles[aspect.id], f"{get_column_letter(ANSWER_COL)}{first}")
+            row += 1 + (len(ind.options) if ind.type == "choice" else 0)
+    return cells
+
+
+def _scale_lists(rubric: Rubric) -> dict[tuple[str, ...], int]:
+    """The _meta row of each distinct list of scale labels (yes/no sits at LIST_ROW)."""
+    rows: dict[tuple[str, ...], int] = {}
+    for ind in rubric.indicators:
+        labels = tuple(level.label for level in ind.levels)
+        if ind.type == "scale" and labels not in rows:
+            rows[labels] = LIST_ROW + 1 + len(rows)
+    return rows
+
+
+# --------------------------------------------------------------------------- writing
+
+def build_questionnaire_workbook(rubric: Rubric, answers: dict, *, unit_code: str, unit_name: str,
+                                 period_slug: str, period_title: str, version: int,
+                                 deadline: str = "", pending: dict | None = None) -> bytes:
+    """The questionnaire as .xlsx bytes, answer cells prefilled from exchange-format answers.
+
+    ``deadline`` is shown on the Petunjuk sheet; ``pending`` ({indicator id: text typed but
+    not valid yet}) fills the answer cells of unanswered indicators, marked with a comment,
+    so that nothing typed on the website is lost in the file."""
+    context = {"unit_code": unit_code, "unit_name": unit_name, "period_slug": period_slug,
+               "period_title": period_title, "version": version, "deadline": deadline,
+               "pending": pending or {}}
+    book = Workbook()
+    titles = sheet_titles(rubric)
+    lists = _scale_lists(rubric)
+    _write_guide(book.active, rubric, titles, context)
+    for aspect in rubric.aspects:
+        _write_aspect(book.create_sheet(titles[aspect.id]), aspect, answers, context, lists)
+    _write_meta(book.create_sheet(META_SHEET), rubric, context, lists)
+    book.security = WorkbookProtection(lockStructure=True)
+    book.properties.title = f"Kuesioner {period_title}"
+    book.properties.creator = "Penilaian Tata Kelola Bakohumas KPU"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _put_text(ws, row: int, col: int, value: str, **style):
+    """Write ``value`` as literal text (a leading '=' or '@' never makes a formula)."""
+    cell = ws.cell(row=row, column=col)
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell.data_type = "s"
+    for key, val in style.items():
+        setattr(cell, key, val)
+    return cell
+
+
+def _protect(ws) -> None:
+    """Protect without a password: the structure cannot be broken by accident, column
+    widths and row heights can still be changed."""
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+
+
+def _print_setup(ws, footer: str) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.oddFooter.left.text = footer.replace("&", "&&")
+    ws.oddFooter.right.text = "Halaman &P dari &N"
+
+
+def _guide_lines(rubric: Rubric, titles: dict, ctx: dict) -> list[tuple[str, str]]:
+    """(style, text) lines of the Petunjuk sheet."""
+    deadline = (f"Batas waktu: {ctx['deadline']}. " if ctx["deadline"] else "") + \
+        "Batas waktu yang berlaku adalah yang tertera di laman (termasuk perpanjangan); " \
+        "unggahan setelah batas waktu ditolak."
+    lines = [
+        ("title", f"Kuesioner {ctx['period_title']}"),
+        ("plain", f"Satuan kerja: {ctx['unit_name']} ({ctx['unit_code']})"),
+        ("plain", f"Periode: {ctx['period_title']} ({ctx['period_slug']})"),
+        ("plain", f"Instrumen: {rubric.title} ({rubric.id})"),
+        ("plain", f"Versi data: {ctx['version']}. Jawaban yang sudah terisi adalah jawaban di "
+                  "laman pada saat berkas ini diunduh."),
+        ("plain", deadline),
+        ("head", "Cara mengisi"),
+        ("plain", "1. Setiap aspek penilaian ada pada lembar (sheet) tersendiri. Isi hanya sel "
+                  "berwarna kuning pada kolom Jawaban (kolom F); sel lain dikunci agar susunan "
+                  "berkas tidak rusak."),
+        ("plain", "2. Ya/Tidak: pilih Ya atau Tidak dari daftar pilihan (drop-down) pada sel."),
+        ("plain", "3. Skala: pilih label tingkat dari daftar pilihan; arti setiap tingkat (0 = "
+                  "terendah) tertulis pada kolom Pilihan/Petunjuk."),
+        ("plain", "4. Angka: isi angka 0 atau lebih tanpa satuan; satuannya tertulis pada kolom "
+                  "Satuan. Desimal boleh memakai koma, misalnya 2,5."),
+        ("plain", "5. Pilihan ganda: setiap pilihan punya baris sendiri di bawah pertanyaannya. "
+                  "Isi Ya pada setiap pilihan yang sesuai dan Tidak pada yang tidak sesuai. Bila "
+                  "semua baris pilihan kosong, pertanyaan dianggap belum dijawab."),
+        ("plain", "6. Teks: tulis jawaban bebas; teks yang diawali tanda = tetap disimpan sebagai "
+                  "teks, bukan rumus."),
+        ("plain", "7. Sel Jawaban yang kosong berarti belum dijawab: jawaban yang ada di laman "
+                  "dihapus bila selnya dikosongkan di berkas ini."),
+        ("plain", "8. Bukti dukung (dokumen, foto, tautan) tidak diisi di berkas ini; unggah "
+                  "melalui laman pada indikator yang bersangkutan."),
+        ("head", "Mengunggah kembali"),
+        ("plain", "Simpan sebagai Excel Workbook (.xlsx) tanpa mengubah nama atau urutan lembar, "
+                  "lalu unggah melalui halaman Kuesioner > Unggah Excel untuk periode dan satuan "
+                  "kerja yang sama. Berkas untuk periode, satuan kerja atau edisi instrumen lain "
+                  "ditolak."),
+        ("plain", "Bila ada satu saja isian yang tidak valid, tidak ada jawaban yang disimpan; "
+                  "laman menampilkan setiap kesalahan dengan nama lembar dan selnya. Perbaiki, "
+                  "lalu unggah lagi."),
+        ("plain", "Bila jawaban di laman diubah setelah berkas ini diunduh, unggahan ditolak agar "
+                  "perubahan itu tidak tertimpa; unduh berkas yang baru."),
+        ("plain", "Setelah kuesioner dikirim atau batas waktu lewat, unggahan tidak diterima."),
+        ("head", "Arti kolom"),
+        ("plain", "No: nomor indikator dalam aspek (huruf a, b, c untuk baris pilihan)."),
+        ("plain", "ID indikator: kode tetap indikator; jangan diubah."),
+        ("plain", "Pertanyaan: pertanyaan indikator, atau teks pilihan pada baris pilihan."),
+        ("plain", "Jenis: Ya/Tidak, Skala, Angka, Pilihan ganda atau Teks."),
+        ("plain", "Pilihan/Petunjuk: jawaban yang tersedia, arti setiap tingkat skala dan "
+                  "petunjuk pengisian."),
+        ("plain", "Jawaban: sel kuning tempat mengisi jawaban."),
+        ("plain", "Satuan: satuan jawaban angka."),
+        ("plain", "Bukti dukung: apakah bukti dukung wajib, dan bukti apa yang diminta."),
+        ("head", "Daftar lembar"),
+    ]
+    for aspect in rubric.aspects:
+        lines.append(("plain", f"{titles[aspect.id]}: {len(aspect.indicators)} indikator"))
+    return lines
+
+
+def _write_guide(ws, rubric: Rubric, titles: dict, ctx: dict) -> None:
+    ws.title = GUIDE_SHEET
+    ws.column_dimensions["A"].width = GUIDE_WIDTH
+    fonts = {"title": Font(bold=True, size=14), "head": Font(bold=True, size=12), "plain": Font()}
+    for row, (kind, text) in enumerate(_guide_lines(rubric, titles, ctx), 1):
+        _put_text(ws, row, 1, text, font=fonts[kind], alignment=_TOP_WRAP)
+        ws.row_dimensions[row].height = 15 * _lines(text, GUIDE_WIDTH) + 3
+        if kind != "plain":
+            ws.row_dimensions[row].height = 30
+            ws.cell(row=row, column=1).alignment = Alignment(vertical="bottom")
+    _protect(ws)
+    _print_setup(ws, f"{ctx['unit_name']} - {ctx['period_title']}")
+    ws.page_setup.orientation = "portrait"
+
+
+def _write_meta(ws, rubric: Rubric, ctx: dict, lists: dict) -> None:
+    values = (FORMAT, str(FORMAT_VERSION), ctx["period_slug"], ctx["unit_code"],
+              ctx["unit_name"], rubric.id, rubric.sha256)
+    for row, (key, value) in enumerate(zip(META_KEYS, values), 1):
+        _put_text(ws, row, 1, key)
+        _put_text(ws, row, 2, value)
+    _put_text(ws, len(values) + 1, 1, "version")
+    ws.cell(row=len(values) + 1, column=2, value=int(ctx["version"]))
+    _put_text(ws, LIST_ROW - 1, 1, "lists")
+    for labels, row in [((YES, NO), LIST_ROW)] + list(lists.items()):
+        _put_text(ws, row, 1, "yesno" if row == LIST_ROW else "scale")
+        for col, label in enumerate(labels, 2):
+            _put_text(ws, row, col, label)
+    ws.sheet_state = "hidden"
+    _protect(ws)
+
+
+def _list_ref(row: int, count: int) -> str:
+    return f"'{META_SHEET}'!$B${row}:${get_column_letter(count + 1)}${row}"
+
+
+class _Validations:
+    """The drop-down and number validations of one sheet, created as they are needed."""
+
+    def __init__(self, ws, lists: dict):
+        self.ws, self.lists, self.made = ws, lists, {}
+
+    def add(self, key, cell) -> None:
+        if key not in self.made:
+            self.made[key] = self._make(key)
+            self.ws.add_data_validation(self.made[key])
+        self.made[key].add(cell)
+
+    def _make(self, key) -> DataValidation:
+        common = {"allow_blank": True, "showErrorMessage": True, "showInputMessage": True,
+                  "errorTitle": "Jawaban tidak valid"}
+        if key == "yesno":
+            return DataValidation(type="list", formula1=_list_ref(LIST_ROW, 2),
+                                  error="Pilih Ya atau Tidak dari daftar.", promptTitle="Ya/Tidak",
+                                  prompt="Pilih Ya atau Tidak.", **common)
+        if key == "number":
+            return DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
+                                  error="Isi angka 0 atau lebih, tanpa satuan.",
+                                  promptTitle="Angka", prompt="Isi angka 0 atau lebih.", **common)
+        return DataValidation(type="list", formula1=_list_ref(self.lists[key], len(key)),
+                              error="Pilih salah satu tingkat dari daftar.", promptTitle="Skala",
+                              prompt="Pilih tingkat: " + ", ".join(key)[:200], **common)
+
+
+def _write_aspect(ws, aspect: Aspect, answers: dict, ctx: dict, lists: dict) -> None:
+    _put_text(ws, 1, 1, aspect.title, font=Font(bold=True, size=14))
+    intro = f"{ctx['unit_name']} ({ctx['unit_code']}) \u00b7 {ctx['period_title']}"
+    if aspect.description:
+        intro += "\n" + " ".join(aspect.description.split())
+    _put_text(ws, 2, 1, intro, alignment=_TOP_WRAP)
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(HEADERS))
+    ws.row_dimensions[2].height = 15 * _lines(intro, sum(WIDTHS)) + 3
+    for col, (name, width) in enumerate(zip(HEADERS, WIDTHS), 1):
+        _put_text(ws, HEADER_ROW, col, name, font=_HEADER_FONT, fill=_HEADER_FILL,
+                  alignment=_TOP_WRAP, border=_BORDER)
+        ws.column_dimensions[get_column_letter(col)].width = width
+    validations = _Validations(ws, lists)
+    row = HEADER_ROW + 1
+    for number, ind in enumerate(aspect.indicators, 1):
+        row = _write_indicator(ws, row, number, ind, answers.get(ind.id), validations)
+        if answers.get(ind.id) is None and ind.type != "choice" and ind.id in ctx["pending"]:
+            _put_pending(ws, row - 1, str(ctx["pending"][ind.id]))
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    _protect(ws)
+    _print_setup(ws, f"{ctx['unit_name']} - {aspect.title}")
+
+
+def _help_text(ind: Indicator) -> str:
+    if ind.type == "scale":
+        text = "\n".join(f"{n} = {lv.label}" + (f": {lv.descriptor}" if lv.descriptor else "")
+                         for n, lv in enumerate(ind.levels))
+    else:
+        text = {"yesno": "Pilih Ya atau Tidak.",
+                "number": "Isi angka 0 atau lebih" + (f", dalam {ind.unit}" if ind.unit else "")
+                          + "; desimal boleh memakai koma (2,5).",
+                "choice": "Isi Ya pada setiap pilihan yang sesuai dan Tidak pada yang tidak "
+                          "sesuai (baris-baris di bawah).",
+                "text": "Tulis jawaban bebas."}[ind.type]
+    if ind.guidance:
+        text += "\n\nPetunjuk: " + " ".join(ind.guidance.split())
+    return text
+
+
+def _evidence_text(ind: Indicator) -> str:
+    text = EVIDENCE_NAMES.get(ind.evidence, ind.evidence)
+    if ind.evidence != "none":
+        text += " (unggah di laman)"
+        if ind.evidence_hint:
+            text += ": " + " ".join(ind.evidence_hint.split())
+    return text
+
+
+def _write_indicator(ws, row: int, number: int, ind: Indicator, value, validations) -> int:
+    """Write an indicator's row (and its option rows); return the next free row."""
+    cells = (str(number), ind.id, ind.question, TYPE_NAMES[ind.type], _help_text(ind), None,
+             ind.unit if ind.type == "number" else "", _evidence_text(ind))
+    for col, text in enumerate(cells, 1):
+        if text is not None:
+            _put_text(ws, row, col, text, alignment=_TOP_WRAP, border=_BORDER)
+    ws.cell(row=row, column=2).font = Font(bold=True)
+    shown = value if ind.type == "text" and isinstance(value, str) else ""
+    _fit_row(ws, row, dict(enumerate(cells, 1)) | {ANSWER_COL: shown})
+    answer = ws.cell(row=row, column=ANSWER_COL)
+    if ind.type == "choice":
+        _put_text(ws, row, ANSWER_COL, "\u2193 isi per pilihan", border=_BORDER,
+                  font=Font(italic=True, color="595959"), alignment=_TOP_WRAP)
+        return _write_options(ws, row + 1, ind, value, validations)
+    _answer_style(answer)
+    _put_answer(ws, answer, ind, value, validations)
+    return row + 1
+
+
+def _lines(text: str, width: float) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` characters wide (generous:
+    substitute fonts such as DejaVu Sans are wider than Calibri)."""
+    per_line = max(1, int(width * 1.1) - 1)
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+
+
+def _fit_row(ws, row: int, texts: dict[int, str]) -> None:
+    """Set the row height to show all wrapped text (neither Excel nor LibreOffice fits rows
+    of a generated file on opening)."""
+    lines = max([1] + [_lines(text, WIDTHS[col - 1]) for col, text in texts.items() if text])
+    ws.row_dimensions[row].height = min(409, 14.5 * lines + 3)
+
+
+def _answer_style(cell) -> None:
+    cell.fill, cell.border, cell.protection = _ANSWER_FILL, _BORDER, _UNLOCKED
+    cell.alignment = _TOP_WRAP
+
+
+def _put_answer(ws, cell, ind: Indicator, value, validations) -> None:
+    """Prefill one answer cell in human form and attach its validation."""
+    if ind.type == "number":
+        if type(value) in (int, float):
+            cell.value = value
+        cell.number_format = "General"
+        validations.add("number", cell)
+        return
+    cell.number_format = "@"   # typed text stays text in Excel, '=' included
+    if ind.type == "yesno":
+        human = {True: YES, False: NO}.get(value) if type(value) is bool else None
+        validations.add("yesno", cell)
+    elif ind.type == "scale":
+        in_range = type(value) is int and 0 <= value < len(ind.levels)
+        human = ind.levels[value].label if in_range else None
+        validations.add(tuple(level.label for level in ind.levels), cell)
+    else:
+        human = value if isinstance(value, str) else None
+    if human is not None:
+        _put_text(ws, cell.row, cell.column, human)
+
+
+def _put_pending(ws, row: int, raw: str) -> None:
+    cell = _put_text(ws, row, ANSWER_COL, raw, font=Font(color="9C0006"))
+    cell.comment = Comment("Isian ini dari laman dan belum valid; perbaiki sebelum diunggah.",
+                           "Kuesioner")
+
+
+def _write_options(ws, row: int, ind: Indicator, value, validations) -> int:
+    chosen = set(value) if isinstance(value, list) else None
+    for index, option in enumerate(ind.options):
+        letter = chr(ord("a") + index) if index < 26 else str(index + 1)
+        for col, text in ((1, letter), (OPTION_COL, option), (4, "Pilihan")):
+            _put_text(ws, row, col, text, border=_BORDER, fill=_OPTION_FILL,
+                      alignment=Alignment(wrap_text=True, vertical="top",
+                                          indent=2 if col == OPTION_COL else 0))
+        for col in (2, 5, 7, 8):
+            cell = ws.cell(row=row, column=col)
+            cell.border, cell.fill = _BORDER, _OPTION_FILL
+        _fit_row(ws, row, {OPTION_COL: "    " + option})
+        answer = ws.cell(row=row, column=ANSWER_COL)
+        _answer_style(answer)
+        answer.number_format = "@"
+        validations.add("yesno", answer)
+        if chosen is not None:
+            _put_text(ws, row, ANSWER_COL, YES if option in chosen else NO)
+        row += 1
+    return row
+
+
+# --------------------------------------------------------------------------- reading
+
+def read_meta(data: bytes) -> WorkbookMeta:
+    """What a workbook's _meta sheet says (ValueError when it cannot be read)."""
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on damaged files
+        raise ValueError(f"not a readable .xlsx workbook: {type(exc).__name__}") from None
+    try:
+        if META_SHEET not in book.sheetnames:
+            raise ValueError("the _meta sheet is missing")
+        return _meta_values(_meta_cells(book[META_SHEET]))
+    finally:
+        book.close()
+
+
+def parse_questionnaire_workbook(data: bytes, rubric: Rubric, *, period_slug: str, unit_code: str,
+                                 max_rows: int = MAX_ROWS) -> tuple[dict, list[CellError]]:
+    """Answers in exchange format (None = unanswered) and every error found, by sheet and cell."""
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on damaged or hostile files
+        return {}, [_unreadable(exc)]
+    try:
+        errors = _check_meta(book, rubric, period_slug, unit_code)
+        if errors:
+            return {}, errors
+        return _read_answers(book, rubric, max_rows)
+    except Exception as exc:  # sheets are parsed lazily: hostile XML surfaces only here
+        return {}, [_unreadable(exc)]
+    finally:
+        book.close()
+
+
+def _unreadable(exc: Exception) -> CellError:
+    reason = f"{type(exc).__name__}: {exc}"[:200]
+    cause, seen = exc, 0
+    while cause is not None and not isinstance(cause, DefusedXmlException) and seen < 10:
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1   # openpyxl wraps it
+    if cause is not None and isinstance(cause, DefusedXmlException):
+        reason = f"{type(cause).__name__}: {cause}"[:200]
+        return CellError("", "", "", N_("The workbook was refused: it contains XML entity or "
+                                        "document type declarations, which are not allowed "
+                                        "(%(reason)s)."), {"reason": reason})
+    return CellError("", "", "", N_("The file cannot be read as an .xlsx workbook "
+                                    "(%(reason)s)."), {"reason": reason})
+
+
+def _meta_cells(ws) -> dict[str, tuple[str, object]]:
+    found = {}
+    for row, values in enumerate(ws.iter_rows(min_row=1, max_row=LIST_ROW, max_col=2,
+                                              values_only=True), 1):
+        values = tuple(values) + (None, None)
+        key = _as_text(values[0])
+        if key in META_KEYS and key not in found:
+            found[key] = (f"B{row}", values[1])
+    return found
+
+
+def _meta_values(cells: dict) -> WorkbookMeta:
+    def text(key):
+        return _as_text(cells.get(key, ("", None))[1])
+    return WorkbookMeta(period_slug=text("period"), unit_code=text("unit"),
+                        rubric_id=text("rubric"), rubric_sha256=text("rubric_sha256"),
+                        version=_as_version(cells.get("version", ("", None))[1]))
+
+
+def _check_meta(book, rubric: Rubric, period_slug: str, unit_code: str) -> list[CellError]:
+    """Refuse workbooks made for another period, unit or rubric edition."""
+    if META_SHEET not in book.sheetnames:
+        return [CellError(META_SHEET, "", "", N_("This is not a questionnaire workbook downloaded "
+                                                  "from this site (the sheet _meta is missing)."))]
+    cells = _meta_cells(book[META_SHEET])
+    meta = _meta_values(cells)
+
+    def where(key):
+        return cells.get(key, ("",))[0]
+    if _as_text(cells.get("format", ("", None))[1]) != FORMAT:
+        return [CellError(META_SHEET, where("format"), "", N_(
+            "This is not a questionnaire workbook downloaded from this site."))]
+    checks = (
+        ("period", meta.period_slug, period_slug, N_(
+            "This workbook belongs to period %(found)s, not %(expected)s; download the "
+            "questionnaire of this period.")),
+        ("unit", meta.unit_code, unit_code, N_(
+            "This workbook belongs to work unit %(found)s, not %(expected)s; download your own "
+            "unit's questionnaire.")),
+        ("rubric", meta.rubric_id, rubric.id, N_(
+            "This workbook was made for rubric edition %(found)s, not %(expected)s; download the "
+            "questionnaire again.")),
+        ("rubric_sha256", meta.rubric_sha256, rubric.sha256, N_(
+            "This workbook was made for another version of the questions (rubric fingerprint "
+            "%(found)s, expected %(expected)s); download the questionnaire again.")),
+    )
+    errors = [CellError(META_SHEET, where(key), "", msgid,
+                        {"found": found[:80] or "-", "expected": expected})
+              for key, found, expected, msgid in checks if found != expected]
+    if meta.version is None:
+        errors.append(CellError(META_SHEET, where("version") or "", "", N_(
+            "The data version of this workbook is missing or damaged; download the "
+            "questionnaire again.")))
+    return errors
+
+
+def _read_answers(book, rubric: Rubric, max_rows: int) -> tuple[dict, list[CellError]]:
+    answers, errors = {}, []
+    titles = sheet_titles(rubric)
+    for aspect in rubric.aspects:
+        title = titles[aspect.id]
+        if title not in book.sheetnames:
+            errors.append(CellError(title, "", "", N_(
+                "The sheet %(sheet)s is missing; download the questionnaire again."),
+                {"sheet": title}))
+            continue
+        rows = _sheet_rows(book[title], max_rows)
+        if rows is None:
+            errors.append(CellError(title, "", "", N_(
+                "The sheet %(sheet)s has more than %(max)s rows."),
+                {"sheet": title, "max": max_rows}))
+            continue
+        found, duplicates = _locate(rows, aspect)
+        errors += [CellError(title, f"B{row}", ind_id, N_(
+            "Indicator %(indicator)s appears more than once; only one row may hold it."),
+            {"indicator": ind_id}) for ind_id, row in duplicates]
+        for ind in aspect.indicators:
+            value, problems = _read_indicator(ind, title, found.get(ind.id), rows)
+            errors += problems
+            if not problems:
+                answers[ind.id] = value
+    return (answers, errors) if not errors else ({}, errors)
+
+
+def _sheet_rows(ws, max_rows: int) -> list[tuple] | None:
+    """The first ANSWER_COL values of every row, or None when there are too many rows."""
+    rows = []
+    for values in ws.iter_rows(min_row=1, max_row=max_rows + 1, max_col=ANSWER_COL,
+                               values_only=True):
+        rows.append(tuple(values) + (None,) * (ANSWER_COL - len(values)))
+        if len(rows) > max_rows:
+            return None
+    return rows
+
+
+def _locate(rows: list[tuple], aspect: Aspect) -> tuple[dict, list]:
+    """{indicator id: (row, {option: row})} found by the id in column B and, for option
+    rows under a choice indicator, the option text in column C; plus duplicated ids."""
+    by_id = {ind.id: ind for ind in aspect.indicators}
+    found, duplicates, current = {}, [], None
+    for number, row in enumerate(rows, 1):
+        key = _as_text(row[ID_COL - 1]).strip()
+        if key:
+            current = by_id.get(key)
+            if current is not None and current.id in found:
+                duplicates.append((current.id, number))
+                current = None
+            elif current is not None:
+                found[current.id] = (number, {})
+        elif current is not None and current.type == "choice":
+            option = _as_text(row[OPTION_COL - 1]).strip()
+            if option in current.options:
+                found[current.id][1].setdefault(option, number)
+    return found, duplicates
+
+
+def _read_indicator(ind: Indicator, sheet: str, place, rows) -> tuple[object, list[CellError]]:
+    """The answer of one indicator and the errors in its cells."""
+    if place is None:
+        return None, [CellError(sheet, "", ind.id, N_(
+            "The row of indicator %(indicator)s is missing from sheet %(sheet)s."),
+            {"indicator": ind.id, "sheet": sheet})]
+    row, option_rows = place
+    if ind.type == "choice":
+        return _read_choice(ind, sheet, option_rows, rows)
+    cell = f"{get_column_letter(ANSWER_COL)}{row}"
+    try:
+        value = _READERS[ind.type](ind, rows[row - 1][ANSWER_COL - 1])
+        check_answer(ind, value)
+    except _Problem as exc:
+        return None, [CellError(sheet, cell, ind.id, exc.msgid, exc.params)]
+    except AnswerError as exc:
+        return None, [CellError(sheet, cell, ind.id, N_("Invalid answer: %(detail)s."),
+                                {"detail": str(exc)})]
+    return value, []
+
+
+def _read_choice(ind: Indicator, sheet: str, option_rows: dict, rows) -> tuple[object, list]:
+    errors, marks = [], {}
+    for option in ind.options:
+        row = option_rows.get(option)
+        if row is None:
+            errors.append(CellError(sheet, "", ind.id, N_(
+                "The row of option %(option)s of indicator %(indicator)s is missing."),
+                {"option": option, "indicator": ind.id}))
+            continue
+        try:
+            marks[option] = _yes_no(rows[row - 1][ANSWER_COL - 1])
+        except _Problem as exc:
+            errors.append(CellError(sheet, f"{get_column_letter(ANSWER_COL)}{row}", ind.id,
+                                    exc.msgid, dict(exc.params, option=option)))
+    if errors:
+        return None, errors
+    if all(mark is None for mark in marks.values()):
+        return None, []
+    value = [option for option in ind.options if marks[option]]
+    try:
+        check_answer(ind, value)
+    except AnswerError as exc:
+        first = min(option_rows.values())
+        return None, [CellError(sheet, f"{get_column_letter(ANSWER_COL)}{first}", ind.id,
+                                N_("Invalid answer: %(detail)s."), {"detail": str(exc)})]
+    return value, []
+
+
+# --------------------------------------------------------------------------- cell values
+
+def _as_text(value) -> str:
+    """A cell value as text: numbers without a spurious '.0', dates as ISO dates."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return YES if value else NO
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _as_version(value) -> int | None:
+    if type(value) is float and value.is_integer():
+        value = int(value)
+    if type(value) is str and value.strip().isdigit():
+        value = int(value.strip())
+    return value if type(value) is int and value >= 1 else None
+
+
+def _shown(value) -> str:
+    text = _as_text(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _yes_no(raw):
+    """Ya/Tidak (and a few common spellings) -> True/False; empty -> None."""
+    if raw is None or isinstance(raw, bool):
+        return raw
+    text = _as_text(raw).strip().lower()
+    if not text:
+        return None
+    if text in YES_WORDS:
+        return True
+    if text in NO_WORDS:
+        return False
+    raise _Problem(N_("\u201c%(value)s\u201d is neither Ya nor Tidak; choose one from the list."),
+                   value=_shown(raw))
+
+
+def _read_yesno(ind: Indicator, raw):
+    return _yes_no(raw)
+
+
+def _read_scale(ind: Indicator, raw):
+    text = " ".join(_as_text(raw).split())
+    if not text:
+        return None
+    for index, level in enumerate(ind.levels):
+        if " ".join(level.label.split()).lower() == text.lower():
+            return index
+    raise _Problem(N_("\u201c%(value)s\u201d is not one of the levels: %(levels)s."),
+                   value=_shown(raw), levels=", ".join(level.label for level in ind.levels))
+
+
+_PLAIN_NUMBER = re.compile(r"[-+]?\d+([.,]\d+)?")
+_GROUPED_NUMBER = re.compile(r"[-+]?\d{1,3}(\.\d{3})+(,\d+)?")
+
+
+def _read_number(ind: Indicator, raw):
+    if raw is None or isinstance(raw, bool) or isinstance(raw, (datetime, date, time)):
+        if raw is None:
+            return None
+        raise _Problem(N_("\u201c%(value)s\u201d is not a number."), value=_shown(raw))
+    value = raw if isinstance(raw, (int, float)) else _number_from_text(str(raw))
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        value = int(value)
+    if value < 0:
+        raise _Problem(N_("The number must be 0 or more, not %(value)s."), value=_shown(raw))
+    return value
+
+
+def _number_from_text(text: str):
+    """Indonesian or plain number text: '12', '2,5', '2.5', '1.250.000', '1.250,5'."""
+    text = text.strip().replace("\u00a0", "").replace(" ", "")
+    if not text:
+        return None
+    if re.fullmatch(r"[-+]?\d+\.\d{3}", text):
+        raise _Problem(N_("\u201c%(value)s\u201d is ambiguous (one thousand or one point "
+                          "zero?); write the number without a thousands separator, e.g. 1000 "
+                          "or 1,5."), value=text)
+    if _GROUPED_NUMBER.fullmatch(text):
+        text = text.replace(".", "")
+    if not _PLAIN_NUMBER.fullmatch(text):
+        raise _Problem(N_("\u201c%(value)s\u201d is not a number; write digits only, without "
+                          "the unit (decimals with a comma, e.g. 2,5)."), value=_shown(text))
+    text = text.replace(",", ".")
+    return float(text) if "." in text else int(text)
+
+
+def _read_text(ind: Indicator, raw):
+    return _as_text(raw).strip() or None   # as the web form: surrounding spaces dropped
+
+
+_READERS = {"yesno": _read_yesno, "scale": _read_scale, "number": _read_number,
+            "text": _read_text}

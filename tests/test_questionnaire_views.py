@@ -1,0 +1,350 @@
+"""The questionnaire pages through the Flask test client: saving, kept invalid values,
+conflicts, deadlines, submission, access control, escaping, CSRF and the self-score."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from assessment.models import AuditLog, Submission, User
+from assessment.models.types import utcnow
+from assessment.operations import questionnaire as q
+from assessment.operations.periods import extend_deadline
+from assessment.rubric_store import rubric_for
+from tests.conftest import Auth
+from tests.test_questionnaire_operations import NIP, zero_answers
+
+SLUG = "bakohumas-2025"
+ASPECT = f"/kuesioner/{SLUG}/kelembagaan"
+
+
+def english(client):
+    """Messages are asserted in English (the default interface language is Indonesian)."""
+    client.post("/bahasa/en")
+
+
+@pytest.fixture
+def operator(client, auth, make_user, make_period):
+    """An operator of KPU Provinsi Jawa Tengah (33), logged in, and an open period."""
+    user = make_user(username="op-33", unit_code="33")
+    period = make_period(slug=SLUG)
+    auth.login("op-33")
+    english(client)
+    return user, period
+
+
+def sub_of(session, unit="33") -> Submission | None:
+    session.expire_all()
+    return session.query(Submission).filter_by(unit_code=unit).first()
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def save(client, version, url=ASPECT, **fields):
+    data = {"version": str(version), "save": "1"}
+    data.update({k.replace("_", "-"): v for k, v in fields.items()})
+    return client.post(url, data=data)
+
+
+# ---- the pages ---------------------------------------------------------------------------
+
+def test_the_menu_leads_to_the_period_overview(client, operator):
+    response = client.get("/kuesioner/")
+    assert response.status_code == 302 and response.location.endswith(f"/kuesioner/{SLUG}")
+    page = html(client.get("/dasbor/"))
+    assert 'href="/kuesioner/"' in page
+
+
+def test_overview_shows_status_deadline_in_both_zones_and_progress(client, auth, make_user, make_period):
+    make_user(username="op-merauke", unit_code="94.01")   # a WIT unit
+    make_period(slug=SLUG)
+    auth.login("op-merauke")
+    english(client)
+    page = html(client.get(f"/kuesioner/{SLUG}"))
+    assert re.search(r"\d{2}:\d{2} WIB \(.*\d{2}:\d{2} WIT\)", page)
+    assert "0/50" in page and "Kelembagaan Bakohumas" in page
+    assert "50 items still block submission" in page
+    assert 'name="head_nip"' in page and 'name="agreed"' in page
+
+
+def test_aspect_page_shows_questions_guidance_levels_units_and_evidence_rules(client, operator):
+    rubric = rubric_for(operator[1])
+    page = html(client.get(ASPECT))
+    aspect = rubric.aspect("kelembagaan")
+    for ind in aspect.indicators:
+        assert ind.question.split("?")[0][:60] in page.replace("&#34;", '"')
+        assert ind.guidance[:50] in page
+        assert ind.evidence_hint[:50] in page
+    for level in rubric.indicator("struktur-tim").levels:   # every level with its descriptor
+        assert level.label in page and level.descriptor[:60] in page
+    assert 'name="version" value="1"' in page
+    assert "Save and continue" in page and "Evidence required" in page
+    assert "0/3" in page
+    sdm = html(client.get(f"/kuesioner/{SLUG}/sdm"))
+    assert 'inputmode="decimal"' in sdm and ">orang</span>" in sdm
+    for tag in re.findall(r"<script[^>]*>", page):
+        assert "src=" in tag, tag
+    assert " style=" not in page and "onclick" not in page
+
+
+def test_partial_answers_are_saved_and_shown_again(client, session, operator):
+    response = client.post(ASPECT, data={
+        "version": "1", "save": "1", "answer-sk-bakohumas": "ya", "answer-struktur-tim": "3",
+        "answer-sarana-kehumasan": ["Kamera foto", "Rumah Pintar Pemilu"]})
+    assert response.status_code == 302 and response.location.endswith(ASPECT)
+    sub = sub_of(session)
+    assert sub.answers == {"sk-bakohumas": True, "struktur-tim": 3,
+                           "sarana-kehumasan": ["Kamera foto", "Rumah Pintar Pemilu"]}
+    page = html(client.get(ASPECT))
+    assert "Saved." in page
+    assert re.search(r'id="answer-sk-bakohumas-0" value="ya"[^>]*checked', page)
+    assert re.search(r'id="answer-struktur-tim-3" value="3"[^>]*checked', page)
+    assert re.search(r'value="Rumah Pintar Pemilu" checked', page)
+    assert not re.search(r'value="Kamera video atau perekam video" checked', page)
+    assert 'name="version" value="2"' in page and "3/3" in page
+    # a number with a decimal comma, on another aspect, keeps the first aspect's answers
+    response = save(client, 2, url=f"/kuesioner/{SLUG}/sdm", answer_jumlah_personel="2,5")
+    assert response.status_code == 302
+    sub = sub_of(session)
+    assert sub.answers["jumlah-personel"] == 2.5 and sub.answers["struktur-tim"] == 3
+    assert 'value="2.5"' in html(client.get(f"/kuesioner/{SLUG}/sdm"))
+    client.post("/bahasa/id")
+    assert 'value="2,5"' in html(client.get(f"/kuesioner/{SLUG}/sdm"))
+
+
+def test_save_and_continue_goes_to_the_next_aspect_then_the_overview(client, operator):
+    response = client.post(ASPECT, data={"version": "1", "save_next": "1"})
+    assert response.location.endswith(f"/kuesioner/{SLUG}/sdm")
+    response = client.post(f"/kuesioner/{SLUG}/manajemen-isu", data={"version": "2", "save_next": "1"})
+    assert response.location.endswith(f"/kuesioner/{SLUG}")
+
+
+def test_invalid_values_are_kept_and_shown_with_their_error(client, session, operator):
+    url = f"/kuesioner/{SLUG}/sdm"
+    response = save(client, 1, url=url, answer_jumlah_personel="lima orang", answer_pranata_humas="2")
+    assert response.status_code == 302
+    sub = sub_of(session)
+    assert sub.pending["jumlah-personel"]["raw"] == "lima orang"
+    assert sub.answers == {"pranata-humas": 2}
+    page = html(client.get(url))
+    assert "1 answer is not valid yet" in page
+    field = re.search(r'<input[^>]*name="answer-jumlah-personel"[^>]*>', page).group(0)
+    assert 'value="lima orang"' in field and "is-invalid" in field
+    assert 'aria-describedby="err-jumlah-personel' in field
+    assert re.search(r'id="err-jumlah-personel">.*Enter a number', page, re.S)
+    overview = html(client.get(f"/kuesioner/{SLUG}"))
+    assert "the value typed is not valid" in overview
+
+
+def test_clearing_an_answer(client, session, operator):
+    save(client, 1, answer_sk_bakohumas="ya")
+    assert "Clear this answer" in html(client.get(ASPECT))
+    client.post(ASPECT, data={"version": "2", "clear": "sk-bakohumas", "answer-sk-bakohumas": "ya"})
+    assert "sk-bakohumas" not in sub_of(session).answers
+
+
+# ---- optimistic locking ------------------------------------------------------------------
+
+def test_the_later_of_two_saves_gets_a_conflict_and_nothing_is_overwritten(
+        app, client, session, operator, make_user):
+    make_user(username="op-33-kedua", unit_code="33", name="Operator Kedua")
+    second = app.test_client()
+    Auth(second).login("op-33-kedua")
+    english(second)
+    for c in (client, second):   # both open the page at version 1
+        assert 'name="version" value="1"' in html(c.get(ASPECT))
+    assert save(second, 1, answer_sk_bakohumas="ya", answer_struktur_tim="4").status_code == 302
+    response = save(client, 1, answer_sk_bakohumas="tidak", answer_struktur_tim="1")
+    assert response.status_code == 409
+    page = html(response)
+    assert "Someone else (Operator Kedua) saved this questionnaire" in page
+    assert "Your changes were NOT saved" in page
+    # what was typed is still on the page, with the old version, so saving again is refused too
+    assert re.search(r'id="answer-struktur-tim-1" value="1"[^>]*checked', page)
+    assert 'name="version" value="1"' in page
+    assert sub_of(session).answers == {"sk-bakohumas": True, "struktur-tim": 4}
+    assert save(client, 1, answer_struktur_tim="1").status_code == 409
+    assert sub_of(session).version == 2
+
+
+# ---- deadlines ---------------------------------------------------------------------------
+
+def test_saving_after_the_deadline_is_refused_until_an_extension(
+        client, session, auth, make_user, make_period):
+    make_user(username="op-33", unit_code="33")
+    period = make_period(slug=SLUG, opens=-10, closes=-1)
+    auth.login("op-33")
+    english(client)
+    page = html(client.get(ASPECT))
+    assert "closed on" in page and 'id="answers"' not in page   # read-only
+    response = save(client, 1, answer_sk_bakohumas="ya")
+    assert response.status_code == 409 and "closed on" in html(response)
+    assert sub_of(session) is None
+    admin = session.query(User).filter_by(username="admin").one()
+    extend_deadline(session, period, utcnow() + timedelta(days=1), "Banjir", admin, unit_code="33")
+    session.commit()
+    assert save(client, 1, answer_sk_bakohumas="ya").status_code == 302
+    assert sub_of(session).answers == {"sk-bakohumas": True}
+
+
+def test_a_unit_whose_level_takes_no_part_is_refused(client, auth, make_user, make_period):
+    make_user(username="op-33", unit_code="33")
+    make_period(slug=SLUG, levels=["kabkota"])
+    auth.login("op-33")
+    assert client.get(f"/kuesioner/{SLUG}").status_code == 403
+    assert client.get(ASPECT).status_code == 403
+    assert save(client, 1, answer_sk_bakohumas="ya").status_code == 403
+
+
+# ---- submission --------------------------------------------------------------------------
+
+def test_submit_is_refused_with_what_is_missing_then_accepted_then_locked(
+        client, session, operator):
+    user, period = operator
+    save(client, 1, answer_sk_bakohumas="ya")
+    statement = {"version": "2", "head_name": "Dr. Paramita", "head_position": "Sekretaris",
+                 "head_nip": "19700101 199503 1 001", "agreed": "y"}
+    response = client.post(f"/kuesioner/{SLUG}/kirim", data=statement)
+    assert response.status_code == 422
+    page = html(response)
+    assert "cannot be submitted yet: 50 items are missing" in page
+    assert "required evidence is missing" in page and "not answered" in page
+    assert sub_of(session).status == "draft"
+
+    sub = sub_of(session)
+    q.save_answers(session, sub, zero_answers(rubric_for(period)), {}, 2, user)
+    session.commit()
+    response = client.post(f"/kuesioner/{SLUG}/kirim", data=dict(statement, version="3", head_nip="123"))
+    assert response.status_code == 422 and "The NIP has exactly 18 digits" in html(response)
+    response = client.post(f"/kuesioner/{SLUG}/kirim", data=dict(statement, version="3", agreed=""))
+    assert response.status_code == 422 and "must be agreed to" in html(response)
+
+    response = client.post(f"/kuesioner/{SLUG}/kirim", data=dict(statement, version="3"))
+    assert response.status_code == 302
+    sub = sub_of(session)
+    assert sub.status == "submitted" and sub.head_nip == NIP and sub.submitted_by == user.id
+    page = html(client.get(f"/kuesioner/{SLUG}"))
+    assert "Submitted on" in page and "by op-33" in page and "Dr. Paramita" in page
+    assert 'name="head_nip"' not in page
+    aspect = html(client.get(ASPECT))
+    assert 'id="answers"' not in aspect and "locked" in aspect
+    response = save(client, 4, answer_sk_bakohumas="ya")
+    assert response.status_code == 409 and "submitted on" in html(response)
+    assert sub_of(session).version == 4
+    assert session.query(AuditLog).filter_by(action="submission.submit").count() == 1
+
+
+# ---- who sees what -------------------------------------------------------------------------
+
+def test_another_units_questionnaire_is_refused(client, session, auth, make_user, make_period):
+    period = make_period(slug=SLUG)
+    other = make_user(username="op-34", unit_code="34")
+    sub = q.get_or_create_submission(session, period, "34", other)
+    q.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, other)
+    session.commit()
+    make_user(username="op-33", unit_code="33")
+    auth.login("op-33")
+    assert client.get(f"/kuesioner/{SLUG}/unit/34").status_code == 403
+    assert client.get(f"/kuesioner/{SLUG}/unit/34/kelembagaan").status_code == 403
+    assert client.get(f"/kuesioner/{SLUG}/unit/99999").status_code == 404
+    # the own questionnaire's pages never show another unit's answers
+    assert save(client, 1, answer_struktur_tim="2").status_code == 302
+    assert sub_of(session, "34").answers == {"sk-bakohumas": True}
+
+
+def test_admin_and_monitor_view_read_only(client, session, auth, make_user, make_period):
+    period = make_period(slug=SLUG)
+    op = make_user(username="op-33.74", unit_code="33.74")
+    sub = q.get_or_create_submission(session, period, "33.74", op)
+    q.save_answers(session, sub, {"struktur-tim": 2}, {}, 1, op)
+    session.commit()
+    make_user(username="monitor-33", role="monitor", unit_code="33")
+    make_user(username="monitor-34", role="monitor", unit_code="34")
+    auth.login("monitor-33")
+    english(client)
+    page = html(client.get(f"/kuesioner/{SLUG}/unit/33.74/kelembagaan"))
+    assert "Read-only view" in page and 'id="answers"' not in page
+    assert re.search(r'chosen-level">\s*<span class="level-label">Terkelola', page)
+    assert client.get(f"/kuesioner/{SLUG}/unit/33.74").status_code == 200
+    assert client.get(ASPECT).status_code == 403      # monitors do not fill in
+    auth.logout()
+    auth.login("monitor-34")
+    assert client.get(f"/kuesioner/{SLUG}/unit/33.74").status_code == 403
+    auth.logout()
+    from tests.conftest import PASSWORD
+    admin = session.query(User).filter_by(username="admin").one()
+    admin.set_password(PASSWORD)
+    session.commit()
+    auth.login("admin")
+    assert client.get(f"/kuesioner/{SLUG}/unit/33.74/sdm").status_code == 200
+
+
+# ---- escaping, CSRF, self-score ----------------------------------------------------------------
+
+def test_stored_script_text_is_shown_escaped(client, session, operator):
+    url = f"/kuesioner/{SLUG}/perencanaan"
+    payload = "<script>alert(1)</script>"
+    assert save(client, 1, url=url, answer_kendala_dukungan=payload).status_code == 302
+    assert sub_of(session).answers["kendala-dukungan"] == payload
+    page = html(client.get(url))
+    assert payload not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    # a kept invalid value too
+    save(client, 2, url=f"/kuesioner/{SLUG}/sdm", answer_jumlah_personel=payload)
+    page = html(client.get(f"/kuesioner/{SLUG}/sdm"))
+    assert payload not in page and "&lt;script&gt;" in page
+
+
+def test_a_post_without_csrf_token_is_refused(app, client, session, operator):
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = save(client, 1, answer_sk_bakohumas="ya")
+    assert response.status_code == 400
+    assert sub_of(session) is None
+    response = client.post(f"/kuesioner/{SLUG}/kirim", data={"version": "1", "head_name": "X"})
+    assert response.status_code == 400
+    response = client.post(f"/bukti/{SLUG}/struktur-tim/tautan", data={"url": "https://kpu.go.id"})
+    assert response.status_code == 400
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html(client.get(ASPECT))).group(1)
+    response = client.post(ASPECT, data={"csrf_token": token, "version": "1", "save": "1",
+                                         "answer-sk-bakohumas": "ya"})
+    assert response.status_code == 302 and sub_of(session).answers == {"sk-bakohumas": True}
+
+
+def _expected_total(rubric, answers) -> str:
+    from scoring import Assessment, Response, Unit, round2, score
+    result = score(rubric, Assessment(rubric.id, (Unit("33", "Jawa Tengah", "provinsi"),),
+                                      (Response("33", answers),)))
+    value = round2(result.ranking[0].self_total)
+    return f"{value:.2f}".replace(".", ",")
+
+
+def test_the_self_score_shown_is_scorings_self_total(client, session, operator):
+    rubric = rubric_for(operator[1])
+    client.post("/bahasa/id")   # Indonesian number format: 87,50
+    save(client, 1, answer_sk_bakohumas="ya", answer_struktur_tim="3",
+         answer_sarana_kehumasan=["Kamera foto", "Mikrofon dan perangkat audio"])
+    save(client, 2, url=f"/kuesioner/{SLUG}/sdm", answer_jumlah_personel="3",
+         answer_pranata_humas="1")
+    expected = _expected_total(rubric, sub_of(session).answers)
+    assert expected != "0,00"
+    for url in (f"/kuesioner/{SLUG}", ASPECT, f"/kuesioner/{SLUG}/laman"):
+        page = html(client.get(url))
+        assert re.search(r'data-saved="total">\s*' + re.escape(expected) + r"\s*<", page), url
+    page = html(client.get(ASPECT))
+    aspect = q.self_scores(rubric, sub_of(session))["aspects"]["kelembagaan"]
+    assert f'data-saved="aspect">{aspect:.2f}'.replace(".", ",") in page
+
+
+def test_the_preview_estimates_without_saving(client, session, operator):
+    rubric = rubric_for(operator[1])
+    response = client.post(f"{ASPECT}/pratinjau", data={"version": "1", "answer-sk-bakohumas": "ya",
+                                                        "answer-struktur-tim": "4"})
+    assert response.status_code == 200
+    result = response.get_json()
+    scores = q.scores.self_scores_for(rubric, "33", {"sk-bakohumas": True, "struktur-tim": 4})
+    assert result["total"] == f"{scores['total']:.2f}" and Decimal(result["aspect"]) > 0
+    assert result["answered"] == 2 and result["scored"] == 3
+    assert sub_of(session) is None
