@@ -6,6 +6,7 @@ import io
 import zipfile
 
 import defusedxml  # noqa: F401  (openpyxl switches to defusedxml when importable)
+from flask_babel import gettext as _
 from openpyxl import load_workbook
 
 MAX_UNCOMPRESSED = 50 * 1024 * 1024
@@ -21,16 +22,17 @@ def check_zip(data: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise SpreadsheetError("not an .xlsx workbook (the file is not a zip archive)") from None
+        raise SpreadsheetError(_("not an .xlsx workbook (the file is not a zip archive)")) from None
     total = 0
     for info in archive.infolist():
         total += info.file_size
         if info.compress_size and info.file_size / info.compress_size > MAX_RATIO \
                 and info.file_size > 1024 * 1024:
-            raise SpreadsheetError(f"refused: {info.filename} expands {info.file_size // info.compress_size}x "
-                                   "(a compressed bomb?)")
+            raise SpreadsheetError(_("%(name)s expands %(ratio)dx (a compressed bomb?)",
+                                     name=info.filename,
+                                     ratio=info.file_size // info.compress_size))
     if total > MAX_UNCOMPRESSED:
-        raise SpreadsheetError(f"refused: the workbook expands to {total // (1024 * 1024)} MB")
+        raise SpreadsheetError(_("the workbook expands to %(mb)d MB", mb=total // (1024 * 1024)))
 
 
 def open_workbook(data: bytes):

@@ -33,6 +33,7 @@ from openpyxl.worksheet.page import PageMargins
 
 from rubrics.model import Aspect, Indicator, Rubric
 from scoring import AnswerError, check_answer
+from scoring.answers import NumberTextError, parse_number_text
 
 
 def N_(msgid: str) -> str:
@@ -750,8 +751,6 @@ def _read_scale(ind: Indicator, raw):
                    value=_shown(raw), levels=", ".join(level.label for level in ind.levels))
 
 
-_PLAIN_NUMBER = re.compile(r"[-+]?\d+([.,]\d+)?")
-_GROUPED_NUMBER = re.compile(r"[-+]?\d{1,3}(\.\d{3})+(,\d+)?")
 
 
 def _read_number(ind: Indicator, raw):
@@ -770,21 +769,11 @@ def _read_number(ind: Indicator, raw):
 
 
 def _number_from_text(text: str):
-    """Indonesian or plain number text: '12', '2,5', '2.5', '1.250.000', '1.250,5'."""
-    text = text.strip().replace("\u00a0", "").replace(" ", "")
-    if not text:
-        return None
-    if re.fullmatch(r"[-+]?\d+\.\d{3}", text):
-        raise _Problem(N_("\u201c%(value)s\u201d is ambiguous (one thousand or one point "
-                          "zero?); write the number without a thousands separator, e.g. 1000 "
-                          "or 1,5."), value=text)
-    if _GROUPED_NUMBER.fullmatch(text):
-        text = text.replace(".", "")
-    if not _PLAIN_NUMBER.fullmatch(text):
-        raise _Problem(N_("\u201c%(value)s\u201d is not a number; write digits only, without "
-                          "the unit (decimals with a comma, e.g. 2,5)."), value=_shown(text))
-    text = text.replace(",", ".")
-    return float(text) if "." in text else int(text)
+    """Number text read exactly as the web form reads it (scoring.answers.parse_number_text)."""
+    try:
+        return parse_number_text(text)
+    except NumberTextError as exc:
+        raise _Problem(exc.msgid, **exc.params) from None
 
 
 def _read_text(ind: Indicator, raw):

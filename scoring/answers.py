@@ -15,7 +15,9 @@ decimals written, which is exact for every decimal of up to 15 significant digit
 from __future__ import annotations
 
 import math
+import re
 from bisect import bisect_right
+from decimal import Decimal, InvalidOperation
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
@@ -25,6 +27,49 @@ from rubrics.model import Indicator
 
 class AnswerError(ValueError):
     """An answer of the wrong type or out of range; the message is for the user."""
+
+
+def N_(msgid: str) -> str:
+    """Marks a message id for translation by the application (which translates it)."""
+    return msgid
+
+
+class NumberTextError(AnswerError):
+    """Text that is not a number; ``msgid`` and ``params`` let the caller translate it."""
+
+    def __init__(self, msgid: str, **params):
+        self.msgid, self.params = msgid, params
+        super().__init__(msgid % params if params else msgid)
+
+
+_GROUPED = re.compile(r"\d{1,3}(\.\d{3})+(,\d+)?")   # 1.250 or 1.250,5 (Indonesian grouping)
+_COMMA = re.compile(r"\d+,\d+")                    # 2,5
+_DOT = re.compile(r"\d+(\.\d+)?")                  # 12 or 2.5
+
+
+def parse_number_text(text: str) -> int | float | None:
+    """A non-negative number typed by a person, Indonesian or international: '12', '2,5',
+    '2.5', '1.250' (one thousand two hundred and fifty), '1.250,5'. Empty text is None."""
+    t = re.sub(r"[\s\u00a0]", "", text or "")
+    if not t:
+        return None
+    negative = t.startswith("-")
+    t = t.lstrip("+-")
+    if _GROUPED.fullmatch(t):
+        t = t.replace(".", "").replace(",", ".")
+    elif _COMMA.fullmatch(t):
+        t = t.replace(",", ".")
+    elif not _DOT.fullmatch(t):
+        raise NumberTextError(N_("Enter a number, for example 12 or 2,5."))
+    if negative:
+        raise NumberTextError(N_("The number must not be negative."))
+    if len(t.replace(".", "").lstrip("0")) > 15:
+        raise NumberTextError(N_("The number has too many digits."))
+    try:
+        number = Decimal(t)
+    except InvalidOperation:
+        raise NumberTextError(N_("Enter a number, for example 12 or 2,5.")) from None
+    return int(number) if number == number.to_integral_value() else float(number)
 
 
 @dataclass(frozen=True)

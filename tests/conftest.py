@@ -167,3 +167,30 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+SLUG = "bakohumas-2025"
+
+
+def english(client):
+    """Switch a client's interface to English, so messages can be asserted in English
+    (the default interface language is Indonesian)."""
+    client.post("/bahasa/en")
+
+
+def sub_of(session, unit="33"):
+    """The stored submission of a unit, read afresh from the database."""
+    from assessment.models import Submission
+    session.expire_all()
+    return session.query(Submission).filter_by(unit_code=unit).first()
+
+
+@pytest.fixture
+def operator(client, auth, make_user, make_period):
+    """The operator of KPU Provinsi Jawa Tengah (33), logged in with the interface in
+    English, and an open period."""
+    user = make_user(username="op-33", unit_code="33")
+    period = make_period(slug=SLUG)
+    auth.login("op-33")
+    english(client)
+    return user, period

@@ -460,6 +460,18 @@ def test_submit_then_locked(client, op, period, session):
     assert stored(session, period, "33").answers == zero_answers()
 
 
+def test_submitting_through_the_api_sends_the_receipt_and_records_the_source(client, op, period,
+                                                                            session):
+    from assessment.models import AuditLog, Notice
+    put = client.put(SUB.format("33"), json={"answers": zero_answers(), "version": 1}, headers=op)
+    saves = session.query(AuditLog).filter_by(action="submission.save", unit_code="33").all()
+    assert [entry.detail["source"] for entry in saves] == ["api"]
+    client.post(SUB.format("33") + "/submit", json={"version": put.get_json()["version"], **HEAD},
+                headers=op)
+    receipts = session.query(Notice).filter_by(kind="submitted").all()
+    assert len(receipts) == 1 and receipts[0].user_id == stored(session, period, "33").submitted_by
+
+
 def test_another_units_questionnaire_cannot_be_submitted(client, op, session, make_user, period):
     other = bearer(session, make_user(username="op-33.74", unit_code="33.74"))
     client.put(SUB.format("33.74"), json={"answers": zero_answers(), "version": 1}, headers=other)

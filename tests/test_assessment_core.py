@@ -76,3 +76,21 @@ def test_login_page_has_no_inline_script(client):
     import re
     for tag in re.findall(r"<script[^>]*>", html):
         assert "src=" in tag, tag
+
+
+def test_error_pages_speak_the_interface_language(app, client, auth, make_user):
+    response = client.get("/tidak-ada")
+    assert response.status_code == 404 and "text/html" in response.content_type
+    assert "Halaman tidak ditemukan" in response.get_data(as_text=True)
+    client.post("/bahasa/en")
+    assert "Page not found" in client.get("/tidak-ada").get_data(as_text=True)
+    # the API keeps its JSON errors
+    assert client.get("/api/v1/tidak-ada").get_json()["error"] == "not_found"
+
+
+def test_a_missing_csrf_token_gets_a_clear_page(app, make_user):
+    app.config["WTF_CSRF_ENABLED"] = True
+    make_user()
+    response = app.test_client().post("/akun/masuk", data={"username": "op-33", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "Muat ulang halaman" in response.get_data(as_text=True)

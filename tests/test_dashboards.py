@@ -13,6 +13,7 @@ from assessment.formatting import datetime_in_zones
 from assessment.models import Notice, Submission, WorkUnit
 from assessment.progress import aspect_completeness, province_summary, unit_rows
 from assessment.rubric_store import rubric_for
+from tests.conftest import english
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -29,10 +30,6 @@ def make_sub(session, period, code, status="draft", answers=None):
     session.add(sub)
     session.commit()
     return sub
-
-
-def english(client):
-    client.post("/bahasa/en")
 
 
 def login(client, auth, username):
@@ -228,6 +225,10 @@ def test_progress_page_for_admin(client, auth, make_user, progress_period):
     assert totals == {"not_started": "547", "draft": "2", "returned": "1", "submitted": "2"}
     assert "National total" in html
     assert html.count("<tr>") >= 38 + 552
+    # each unit leads to its questionnaire, read-only for the bureau
+    link = f'/kuesioner/{progress_period.slug}/unit/33.74"'
+    assert link in html
+    assert client.get(link.rstrip('"')).status_code == 200
 
 
 def test_progress_list_filters(client, auth, make_user, progress_period):

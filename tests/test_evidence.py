@@ -16,7 +16,8 @@ from assessment.operations import evidence as evidence_ops
 from assessment.operations import questionnaire as q
 from assessment.rubric_store import rubric_for
 from tests.test_questionnaire_operations import NIP, PDF, office_bytes, png_bytes, zero_answers
-from tests.test_questionnaire_views import SLUG, english, html, sub_of
+from tests.conftest import SLUG, english, sub_of
+from tests.test_questionnaire_views import html
 
 ASPECT = f"/kuesioner/{SLUG}/kelembagaan"
 JPG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
@@ -102,15 +103,6 @@ def test_good_links_pass(app):
 
 
 # ---- through the pages -------------------------------------------------------------------
-
-@pytest.fixture
-def operator(client, auth, make_user, make_period):
-    user = make_user(username="op-33", unit_code="33")
-    period = make_period(slug=SLUG)
-    auth.login("op-33")
-    english(client)
-    return user, period
-
 
 def upload(client, version, field="file-sk-bakohumas", files=(), url=ASPECT, **extra):
     data = {"version": str(version), "save": "1", field: [(io.BytesIO(b), n) for b, n in files]}

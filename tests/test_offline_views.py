@@ -16,30 +16,11 @@ from assessment.operations import questionnaire as q
 from assessment.rubric_store import rubric_for
 from reports.questionnaire_xlsx import answer_cells, read_meta
 from tests.test_reports_questionnaire_xlsx import billion_laughs
+from tests.conftest import SLUG, english, sub_of
 
-SLUG = "bakohumas-2025"
 DOWNLOAD = f"/kuesioner/{SLUG}/excel"
 UPLOAD_PAGE = f"/kuesioner/{SLUG}/excel/unggah"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def english(client):
-    client.post("/bahasa/en")
-
-
-@pytest.fixture
-def operator(client, auth, make_user, make_period):
-    """The operator of KPU Provinsi Jawa Tengah (33), logged in, and an open period."""
-    user = make_user(username="op-33", unit_code="33")
-    period = make_period(slug=SLUG)
-    auth.login("op-33")
-    english(client)
-    return user, period
-
-
-def sub_of(session, unit="33") -> Submission | None:
-    session.expire_all()
-    return session.query(Submission).filter_by(unit_code=unit).first()
 
 
 def saved_draft(session, user, period, answers) -> Submission:

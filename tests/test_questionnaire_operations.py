@@ -9,6 +9,7 @@ import zlib
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from assessment.models import AuditLog, Evidence, Submission, SubmissionSnapshot, User
@@ -21,6 +22,14 @@ from scoring import AnswerError
 
 NIP = "197001011995031001"
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages are asserted as their English msgids: outside a request, operations speak
+    the default interface language (Indonesian), so these tests pin English like the CLI."""
+    with force_locale("en"):
+        yield
 
 
 # ---- helpers shared with the view and evidence tests --------------------------------------

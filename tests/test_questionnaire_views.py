@@ -13,31 +13,10 @@ from assessment.models.types import utcnow
 from assessment.operations import questionnaire as q
 from assessment.operations.periods import extend_deadline
 from assessment.rubric_store import rubric_for
-from tests.conftest import Auth
+from tests.conftest import Auth, SLUG, english, sub_of
 from tests.test_questionnaire_operations import NIP, zero_answers
 
-SLUG = "bakohumas-2025"
 ASPECT = f"/kuesioner/{SLUG}/kelembagaan"
-
-
-def english(client):
-    """Messages are asserted in English (the default interface language is Indonesian)."""
-    client.post("/bahasa/en")
-
-
-@pytest.fixture
-def operator(client, auth, make_user, make_period):
-    """An operator of KPU Provinsi Jawa Tengah (33), logged in, and an open period."""
-    user = make_user(username="op-33", unit_code="33")
-    period = make_period(slug=SLUG)
-    auth.login("op-33")
-    english(client)
-    return user, period
-
-
-def sub_of(session, unit="33") -> Submission | None:
-    session.expire_all()
-    return session.query(Submission).filter_by(unit_code=unit).first()
 
 
 def html(response) -> str:

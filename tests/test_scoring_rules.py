@@ -240,3 +240,22 @@ def test_bad_input_names_the_place(bad, place):
     with pytest.raises(ScoringInputError) as err:
         score(two_stage(), assessment(kwargs["responses"], kwargs["units"], rubric_id=rubric_id))
     assert err.value.place == place
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("12", 12), (" 7 ", 7), ("2,5", 2.5), ("2.5", 2.5), ("1.250", 1250), ("1.250.000", 1250000),
+    ("1.250,5", 1250.5), ("0", 0), ("", None), ("  ", None), ("+3", 3),
+])
+def test_number_text_as_people_type_it(text, expected):
+    from scoring.answers import parse_number_text
+    assert parse_number_text(text) == expected
+
+
+@pytest.mark.parametrize("text, words", [
+    ("-3", "negative"), ("abc", "Enter a number"), ("12 orang", "Enter a number"),
+    ("1,2,3", "Enter a number"), ("9" * 16, "too many digits"),
+])
+def test_number_text_that_is_refused(text, words):
+    from scoring.answers import NumberTextError, parse_number_text
+    with pytest.raises(NumberTextError, match=words):
+        parse_number_text(text)

@@ -3,7 +3,7 @@ registry; each form class is built fresh per call with ``type()``."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from .i18n import Form
 from flask_wtf.file import MultipleFileField
 from wtforms import (BooleanField, HiddenField, RadioField, SelectMultipleField, StringField,
                      SubmitField, TextAreaField)
@@ -124,7 +124,7 @@ def aspect_form_class(aspect: Aspect) -> type:
             attrs[link_name(ind)] = StringField(_l("Add a link"), validators=[Length(max=2000)],
                                                 render_kw={"inputmode": "url",
                                                            "placeholder": "https://"})
-    return type(f"AspectForm_{aspect.id}", (FlaskForm,), attrs)
+    return type(f"AspectForm_{aspect.id}", (Form,), attrs)
 
 
 def initial_data(aspect: Aspect, sub) -> dict:
@@ -186,7 +186,7 @@ def deleted_evidence(form) -> list[int]:
     return [int(value)] if value.isdigit() else []
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(Form):
     """Submission with the head of the work unit's integrity statement."""
 
     version = HiddenField()

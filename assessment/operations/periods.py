@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
+
 from .. import audit
 from ..models import DeadlineExtension, Period
 from ..models.types import utcnow
@@ -32,10 +34,10 @@ def extend_deadline(session, period: Period, closes_at: datetime, reason: str, u
     """Record a later closing time for everyone or one unit, with its reason."""
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid("A reason is required to extend a deadline.")
+        raise Invalid(_("A reason is required to extend a deadline."))
     current = closes_at_for(period, unit_code)
     if closes_at <= current:
-        raise Invalid("The new closing time must be later than the current one.")
+        raise Invalid(_("The new closing time must be later than the current one."))
     ext = DeadlineExtension(period_id=period.id, unit_code=unit_code, closes_at=closes_at,
                             reason=reason, created_by=getattr(user, "id", None))
     session.add(ext)
@@ -50,9 +52,9 @@ def open_period(session, *, slug: str, title: str, rubric_id: str, opens_at: dat
                 closes_at: datetime, levels: list[str], user=None) -> Period:
     """Create a period for a stored rubric edition."""
     if closes_at <= opens_at:
-        raise Invalid("The closing time must be after the opening time.")
+        raise Invalid(_("The closing time must be after the opening time."))
     if session.query(Period).filter_by(slug=slug).first():
-        raise Invalid(f"A period with the slug {slug!r} already exists.")
+        raise Invalid(_("A period with the slug \u201c%(slug)s\u201d already exists.", slug=slug))
     period = Period(slug=slug, title=title, rubric_id=rubric_id, opens_at=opens_at,
                     closes_at=closes_at, levels=list(levels))
     session.add(period)

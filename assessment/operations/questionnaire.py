@@ -24,12 +24,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from rubrics.model import Indicator
 from scoring import AnswerError, answer_fraction, check_answer
+from scoring.answers import NumberTextError, parse_number_text
 
 from .. import audit, scores
 from ..formatting import datetime_in_zones
 from ..models import Submission, SubmissionSnapshot, User, WorkUnit
 from ..models.types import utcnow
 from ..rubric_store import rubric_for
+from .notices import notify_submitted
 from . import Closed, Conflict, Invalid, NotAllowed
 from .periods import closes_at_for
 
@@ -151,6 +153,7 @@ def parse_raw(indicator: Indicator, raw) -> object:
         return None
     text = raw if isinstance(raw, str) else str(raw)
     if indicator.type == "text":
+        text = text.replace("\r\n", "\n").replace("\r", "\n")   # browsers send CRLF
         if len(text) > MAX_TEXT:
             raise AnswerError(_("The text is too long (at most %(num)d characters).", num=MAX_TEXT))
         return text.strip() or None
@@ -188,31 +191,15 @@ def _scale_message(ind: Indicator) -> str:
              levels=", ".join(level.label for level in ind.levels))
 
 
-_NUMBER_ID = re.compile(r"\d{1,3}(\.\d{3})+(,\d+)?")     # 1.250 or 1.250,5 (Indonesian)
-_NUMBER_COMMA = re.compile(r"\d+,\d+")                    # 2,5
-_NUMBER_DOT = re.compile(r"\d+(\.\d+)?")                  # 12 or 2.5
-
-
 def parse_number(text: str):
     """A non-negative number from Indonesian or international writing, as int or float."""
-    t = re.sub(r"[\s\u00a0]", "", text)
-    negative = t.startswith("-")
-    t = t.lstrip("+-")
-    if _NUMBER_ID.fullmatch(t):
-        t = t.replace(".", "").replace(",", ".")
-    elif _NUMBER_COMMA.fullmatch(t):
-        t = t.replace(",", ".")
-    elif not _NUMBER_DOT.fullmatch(t):
-        raise AnswerError(_("Enter a number, for example 12 or 2,5."))
-    if negative:
-        raise AnswerError(_("The number must not be negative."))
-    if len(t.replace(".", "").lstrip("0")) > 15:
-        raise AnswerError(_("The number has too many digits."))
     try:
-        number = Decimal(t)
-    except InvalidOperation:
-        raise AnswerError(_("Enter a number, for example 12 or 2,5.")) from None
-    return int(number) if number == number.to_integral_value() else float(number)
+        value = parse_number_text(text)
+    except NumberTextError as exc:
+        raise AnswerError(_(exc.msgid, **exc.params)) from None
+    if value is None:
+        raise AnswerError(_("Enter a number, for example 12 or 2,5."))
+    return value
 
 
 def _parse_number(ind: Indicator, text: str):
@@ -267,10 +254,11 @@ def _show_value(value) -> str:
 # ---- saving -----------------------------------------------------------------------------
 
 def save_answers(session, sub: Submission, answers: dict, raw_pending: dict, version: int,
-                 user, *, strict: bool = False) -> Submission:
+                 user, *, strict: bool = False, source: str = "web") -> Submission:
     """Save some answers (None clears one). Typed-but-invalid values are kept in
     ``sub.pending`` with their error; with ``strict`` any invalid value raises Invalid
-    (details per indicator id) and nothing is saved."""
+    (details per indicator id) and nothing is saved. ``source`` (web, api, xlsx) is
+    recorded in the audit log."""
     _check_version(session, sub, version)
     check_editable(sub)
     rubric = rubric_for(sub.period)
@@ -297,7 +285,7 @@ def save_answers(session, sub: Submission, answers: dict, raw_pending: dict, ver
     _flush(session, sub, int(version))
     changed = {k: _brief(new_answers.get(k)) for k in values if old.get(k) != new_answers.get(k)}
     audit.record("submission.save", sub, user=user, version=sub.version, changed=changed,
-                 pending=sorted(kept), strict=strict)
+                 pending=sorted(kept), strict=strict, source=source)
     return sub
 
 
@@ -415,6 +403,8 @@ def submit(session, sub: Submission, version: int, head_name: str, head_position
     audit.record("submission.submit", sub, user=user, version=sub.version, snapshot=snapshot.id,
                  head_name=sub.head_name, head_position=sub.head_position, head_nip=sub.head_nip,
                  statement_agreed=True)
+    # the receipt goes out whichever way the questionnaire was submitted (page or API)
+    notify_submitted(session, sub, user)
     return sub
 
 

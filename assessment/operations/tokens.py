@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
+
 from .. import audit
 from ..models import ApiToken, User
 from ..models.types import utcnow
@@ -20,11 +22,12 @@ def create_token(session, user: User, name: str,
     """A new token for ``user``; returns it with its secret, which is never stored."""
     name = (name or "").strip()
     if not name:
-        raise Invalid("A token needs a name.", details={"name": "required"})
+        raise Invalid(_("A token needs a name."), details={"name": "required"})
     if len(name) > MAX_NAME:
-        raise Invalid(f"A token name has at most {MAX_NAME} characters.", details={"name": "too long"})
+        raise Invalid(_("A token name has at most %(num)d characters.", num=MAX_NAME),
+                      details={"name": "too long"})
     if expires_at is not None and expires_at <= utcnow():
-        raise Invalid("The expiry must be in the future.", details={"expires_at": "in the past"})
+        raise Invalid(_("The expiry must be in the future."), details={"expires_at": "in the past"})
     secret = ApiToken.new_secret()
     token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret), hint=secret[-4:],
                      expires_at=expires_at, created_at=utcnow())
@@ -38,7 +41,7 @@ def create_token(session, user: User, name: str,
 def revoke_token(session, token: ApiToken, user: User) -> ApiToken:
     """Revoke one of the user's own tokens (an administrator may revoke anyone's)."""
     if token.user_id != user.id and user.role != "admin":
-        raise NotAllowed("This token belongs to another account.")
+        raise NotAllowed(_("This token belongs to another account."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.flush()

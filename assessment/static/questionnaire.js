@@ -10,6 +10,7 @@
   var estimate = document.querySelector("[data-preview-url]");
   var dirty = false;
   var timer = null;
+  var sent = 0;  // the newest request wins: a slower, older answer is dropped
 
   function previewBody() {
     var data = new FormData(form);
@@ -21,6 +22,7 @@
 
   function refresh() {
     if (!estimate) { return; }
+    var mine = ++sent;
     fetch(estimate.getAttribute("data-preview-url"), {
       method: "POST", body: previewBody(), credentials: "same-origin",
       headers: { "Accept": "application/json" }
@@ -28,10 +30,11 @@
       if (!response.ok) { throw new Error(response.status); }
       return response.json();
     }).then(function (result) {
+      if (mine !== sent) { return; }
       estimate.querySelector("[data-estimate=aspect]").textContent = result.aspect;
       estimate.querySelector("[data-estimate=total]").textContent = result.total;
       estimate.hidden = false;
-    }).catch(function () { estimate.hidden = true; });
+    }).catch(function () { if (mine === sent) { estimate.hidden = true; } });
   }
 
   function changed(event) {

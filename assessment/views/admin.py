@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
+from ..forms.i18n import Form
 from sqlalchemy import select
 from wtforms import (DateField, DateTimeLocalField, SelectField, SelectMultipleField,
                      StringField, TextAreaField, widgets)
@@ -54,7 +54,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(Form):
     slug = StringField(_l("Slug (used in addresses)"), validators=[
         DataRequired(), Length(max=80),
         Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message=_l("Use lowercase letters, digits and single hyphens."))])
@@ -75,14 +75,14 @@ class PeriodForm(FlaskForm):
             raise ValidationError(_("The closing time must be after the opening time."))
 
 
-class ExtensionForm(FlaskForm):
+class ExtensionForm(Form):
     unit_code = SelectField(_l("For"), validators=[Optional()])
     closes_at = DateTimeLocalField(_l("New closing time (WIB)"), format=DATETIME_FORMATS,
                                    validators=[InputRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False
 

@@ -155,7 +155,8 @@ def save_submission(slug, code):
     if len(body["answers"]) > MAX_ANSWERS:
         raise ApiError(400, "bad_request", f"At most {MAX_ANSWERS} answers at a time.")
     sub = get_or_create_submission(db.session, period, unit.code, g.api_user)
-    save_answers(db.session, sub, body["answers"], {}, body["version"], g.api_user, strict=True)
+    save_answers(db.session, sub, body["answers"], {}, body["version"], g.api_user, strict=True,
+                 source="api")
     commit()
     return jsonify(submission_json(period, unit, sub))
 

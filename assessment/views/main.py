@@ -1,5 +1,10 @@
 """Home, health check and language choice."""
-from flask import Blueprint, jsonify, redirect, request, session, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -27,12 +32,62 @@ def healthz():
     return jsonify(status="ok", database="ok")
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    # browsers ask for /favicon.ico before reading the page's <link rel="icon">
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.route("/bahasa/<lang>", methods=["POST"])
 def set_language(lang):
     if lang in ("id", "en"):
         session["lang"] = lang
     target = request.form.get("next") or ""
+    parts = urlsplit(target)
+    if parts.scheme in ("http", "https") and parts.netloc == request.host:
+        # a page answered to a POST names the page it came from (its referrer)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
     # only local paths, so the switch cannot be used as an open redirect
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("main.index")
     return redirect(target)
+
+
+# Pages for errors, in the interface language (the API answers its own errors as JSON).
+ERRORS = {
+    400: (_l("The request could not be understood"),
+          _l("Something in the request was not valid. Go back, reload the page and try again.")),
+    403: (_l("Not allowed"),
+          _l("Your account may not open this page. If you think it should, contact the bureau's "
+             "administrator.")),
+    404: (_l("Page not found"),
+          _l("The address may be mistyped, or the page no longer exists.")),
+    405: (_l("Not allowed"), _l("This address does not take that kind of request.")),
+    413: (_l("The file is too large"),
+          _l("The upload is larger than allowed. Make the file smaller and try again.")),
+    429: (_l("Too many attempts"), _l("Please wait a few minutes and try again.")),
+    500: (_l("Something went wrong"),
+          _l("The error was recorded. Nothing you saved before is lost; please try again in a "
+             "moment.")),
+}
+CSRF_MESSAGE = _l("The form has expired or did not come from this site. Reload the page and "
+                  "submit it again; what you typed on the page is not saved yet.")
+
+
+@bp.app_errorhandler(HTTPException)
+def error_page(exc: HTTPException):
+    code = exc.code or 500
+    title, message = ERRORS.get(code, ERRORS[500 if code >= 500 else 400])
+    if isinstance(exc, CSRFError):
+        message = CSRF_MESSAGE
+    return render_template("error.html", code=code, title=title, message=message), code
+
+
+@bp.app_errorhandler(Exception)
+def unexpected_error(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return error_page(exc)
+    from flask import current_app
+    current_app.logger.exception("unhandled error")
+    db.session.rollback()
+    return error_page(InternalServerError())

@@ -65,14 +65,18 @@ def index():
     return render_template("monitor/index.html", periods=recent_periods(db.session, limit=50))
 
 
+def _progress(period_slug: str):
+    """The period, the viewer's scope, the filters and the progress rows it may see."""
+    period = _period(period_slug)
+    scope = monitor_scope(current_user)
+    rows = unit_rows(db.session, period, scope)
+    return period, scope, _filters(), rows, *province_summary(rows)
+
+
 @bp.route("/<period_slug>/")
 @login_required
 def progress(period_slug):
-    period = _period(period_slug)
-    scope = monitor_scope(current_user)
-    filters = _filters()
-    rows = unit_rows(db.session, period, scope)
-    summary, totals = province_summary(rows)
+    period, scope, filters, rows, summary, totals = _progress(period_slug)
     return render_template("monitor/progress.html", period=period, summary=summary, totals=totals,
                            rows=filter_rows(rows, **filters), filters=filters, statuses=STATUSES,
                            active_filters={k: v for k, v in filters.items() if v},
@@ -83,11 +87,7 @@ def progress(period_slug):
 @bp.route("/<period_slug>/progres.xlsx")
 @login_required
 def download(period_slug):
-    period = _period(period_slug)
-    scope = monitor_scope(current_user)
-    filters = _filters()
-    rows = unit_rows(db.session, period, scope)
-    summary, totals = province_summary(rows)
+    period, scope, filters, rows, summary, totals = _progress(period_slug)
     data = progress_xlsx(*unit_table(filter_rows(rows, **filters)), sheet_title=_("Units"),
                          summary=summary_table(summary, totals), summary_title=_("Per province"))
     name = f"progres-{period.slug}{'-' + scope if scope else ''}-{utcnow():%Y%m%d}.xlsx"

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
+from ..forms.i18n import Form
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -36,7 +36,7 @@ bp = Blueprint("offline", __name__, url_prefix="/kuesioner")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(_l("Filled-in questionnaire (.xlsx)"),
                      validators=[FileRequired(_l("Choose the .xlsx file to upload."))])
 
@@ -86,7 +86,8 @@ def upload(period_slug):
         return _page(period, unit, form, errors=errors, status=422)
     try:
         sub = sub or get_or_create_submission(db.session, period, unit.code, current_user)
-        save_answers(db.session, sub, answers, {}, version, current_user, strict=True)
+        save_answers(db.session, sub, answers, {}, version, current_user, strict=True,
+                     source="xlsx")
     except OperationError as exc:
         db.session.rollback()
         return _refused(period, unit, form, exc)

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
-from flask_wtf import FlaskForm
+from ..forms.i18n import Form
 from wtforms import PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -26,7 +26,7 @@ EXPIRY_CHOICES = [SelectChoice("30", _l("30 days")), SelectChoice("90", _l("90 d
                   SelectChoice("365", _l("1 year")), SelectChoice("0", _l("No expiry"))]
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = PasswordField(_l("Current password"),
                                      validators=[DataRequired(), Length(max=200)])
     new_password = PasswordField(_l("New password"),
@@ -36,13 +36,13 @@ class PasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)])
     expires = SelectField(_l("Valid for"), choices=EXPIRY_CHOICES, default="90")
     submit = SubmitField(_l("Create token"))
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     """Only the CSRF token: revoking is a state change."""
 
 

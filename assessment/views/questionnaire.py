@@ -18,7 +18,6 @@ from ..forms.questionnaire import (SubmitForm, aspect_form, collect, deleted_evi
 from ..models import Period, User, WorkUnit
 from ..navigation import nav
 from ..operations import OperationError
-from ..operations.notices import notify_submitted
 from ..operations.periods import closes_at_for
 from ..operations.questionnaire import (get_or_create_submission, get_submission, missing_items,
                                         pending_error, refusal, save_page, self_scores, submit,
@@ -230,7 +229,6 @@ def submit_questionnaire(period_slug):
             sub = get_or_create_submission(db.session, period, unit.code, current_user)
             submit(db.session, sub, form.version.data, form.head_name.data, form.head_position.data,
                    form.head_nip.data, form.agreed.data, current_user)
-            notify_submitted(db.session, sub, current_user)
             db.session.commit()
             flash(_("The questionnaire was submitted and is now locked. Thank you."), "success")
             return redirect(url_for(".overview", period_slug=period.slug))
