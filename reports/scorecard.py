@@ -1,0 +1,641 @@
+"""Unit scorecards (rapor satuan kerja): one- or two-page A4 PDFs in Indonesian.
+
+``scorecard_data`` turns a scoring result into plain data for one unit; ``scorecard_pdf``
+lays that data out with reportlab; ``write_scorecards`` writes one file per ranked unit.
+The radar chart is drawn here with ``matplotlib.figure.Figure`` (never pyplot) so this
+module stands alone; it can later share the radar of ``reports.charts``.
+"""
+from __future__ import annotations
+
+import io
+import math
+import re
+import sys
+import textwrap
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+from xml.sax.saxutils import escape
+
+from matplotlib.figure import Figure
+from reportlab.lib.colors import HexColor
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.fonts import addMapping
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table,
+                                TableStyle)
+
+from rubrics.model import Rubric
+from scoring.engine import Result, UnitResult, round2
+
+CATEGORY_LABELS = {"pusat": "KPU RI", "provinsi": "KPU Provinsi",
+                   "kabkota": "KPU/KIP Kabupaten/Kota"}
+MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+          "September", "Oktober", "November", "Desember")
+WIB = timezone(timedelta(hours=7), "WIB")
+TOP_INDICATORS = 3
+QUESTION_CHARS = 110
+GAP_NOTE = Decimal(5)      # a claim this many points above the verified score is worth a note
+
+# colours of the report (KPU maroon and gold, greys for the means)
+MAROON, GOLD, INK, MUTED = "#7a1020", "#c9a227", "#1f2933", "#5f6b7a"
+RULE, BAND = "#d5d9de", "#f4f1ea"
+
+
+# ---------------------------------------------------------------- numbers and words
+
+def id_number(value, places: int = 2) -> str:
+    """A number in Indonesian notation: 1.234,50 (dash when missing)."""
+    if value is None:
+        return "–"
+    if isinstance(value, Fraction):
+        value = round2(value) if value >= 0 else -round2(-value)
+    text = f"{Decimal(value):,.{places}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def signed_number(value) -> str:
+    """An Indonesian number with an explicit sign (+3,50 / −1,25 / 0,00)."""
+    if value is None:
+        return "–"
+    if value > 0:
+        return "+" + id_number(value)
+    return ("−" + id_number(-value)) if value < 0 else id_number(value)
+
+
+def wib_text(moment: datetime) -> str:
+    """A moment as Indonesian date and time in WIB: 28 November 2026 14.05 WIB."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    local = moment.astimezone(WIB)
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H.%M} WIB"
+
+
+def rank_text(rank: int, ranked: int, category: str) -> str:
+    """'Peringkat 3 dari 38 KPU Provinsi'."""
+    return f"Peringkat {rank} dari {ranked} {CATEGORY_LABELS.get(category, category)}"
+
+
+def shorten(text: str, width: int = QUESTION_CHARS) -> str:
+    """Text cut at a word boundary to at most ``width`` characters, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    return text[: width - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def slug(text: str) -> str:
+    """An ASCII file-name slug: 'KPU Provinsi Jawa Tengah' -> 'kpu-provinsi-jawa-tengah'."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "satker"
+
+
+# ---------------------------------------------------------------- plain data
+
+@dataclass(frozen=True)
+class AspectMeans:
+    """Mean verified aspect scores: national and per province (exact)."""
+
+    national: Mapping[str, Fraction]
+    provincial: Mapping[str, Mapping[str, Fraction]]
+
+
+def aspect_means(result: Result) -> AspectMeans:
+    """National mean of every aspect over all ranked units, and the mean per province."""
+    groups: dict[str, list[UnitResult]] = {}
+    for row in result.ranking:
+        if row.unit.province:
+            groups.setdefault(row.unit.province, []).append(row)
+    return AspectMeans(national=_mean_aspects(result.ranking),
+                       provincial={p: _mean_aspects(rows) for p, rows in groups.items()})
+
+
+def _mean_aspects(rows: Sequence[UnitResult]) -> dict[str, Fraction]:
+    if not rows:
+        return {}
+    return {aid: sum((r.aspects[aid] for r in rows), Fraction(0)) / len(rows)
+            for aid in rows[0].aspects}
+
+
+def indicator_shares(rubric: Rubric) -> dict[str, Fraction]:
+    """Each scored indicator's share of the stage-1 total (the shares add up to 1)."""
+    aspect_sum = sum(a.weight for a in rubric.aspects)
+    shares = {}
+    for aspect in rubric.aspects:
+        inds = aspect.scored_indicators
+        ind_sum = sum(i.weight for i in inds)
+        for ind in inds if ind_sum else ():
+            shares[ind.id] = aspect.weight / aspect_sum * ind.weight / ind_sum
+    return shares
+
+
+def scorecard_data(result: Result, rubric: Rubric, unit_code: str, *, comments=None,
+                   means: AspectMeans | None = None) -> dict:
+    """Plain data for one unit's scorecard (pass ``means`` to reuse them across units)."""
+    row = _find(result, unit_code)
+    means = means or aspect_means(result)
+    first_stage = rubric.stages[0].id
+    verified_stage1 = round2(row.stages[first_stage])
+    aspects = _aspect_rows(rubric, row, means)
+    data = {
+        "code": row.unit.code, "name": row.unit.name, "category": row.unit.category,
+        "category_label": CATEGORY_LABELS.get(row.unit.category, row.unit.category),
+        "province": row.unit.province, "rank": row.rank,
+        "ranked": sum(1 for r in result.ranking if r.unit.category == row.unit.category),
+        "total": round2(row.total), "self_total": round2(row.self_total),
+        "verified_stage1": verified_stage1, "predicate": row.predicate,
+        "predicate_band": _band_text(rubric, row.predicate), "stage_reached": row.stage_reached,
+        "stage_title": _stage_title(rubric, row.stage_reached),
+        "stage_scores": [(_stage_title(rubric, sid), round2(v)) for sid, v in row.stages.items()],
+        "rubric_id": rubric.id, "rubric_title": rubric.title, "aspects": aspects,
+        "comments": _comments(comments),
+    }
+    data["rank_text"] = rank_text(data["rank"], data["ranked"], data["category"])
+    data.update(_strong_weak(rubric, row))
+    data["claims"] = _claims(data["self_total"], verified_stage1, aspects)
+    return data
+
+
+def _find(result: Result, unit_code: str) -> UnitResult:
+    for row in result.ranking:
+        if row.unit.code == unit_code:
+            return row
+    raise KeyError(f"unit {unit_code!r} is not ranked in this result")
+
+
+def _band_text(rubric: Rubric, label: str) -> str:
+    """'nilai 80,00–89,99' for the predicate band with this label."""
+    bands = sorted(rubric.predicates, key=lambda b: b.min)
+    for n, band in enumerate(bands):
+        if band.label == label:
+            low = id_number(band.min)
+            if n + 1 == len(bands):
+                return f"nilai ≥ {low}"
+            return f"nilai {low}–{id_number(bands[n + 1].min - Fraction(1, 100))}"
+    return ""
+
+
+def _stage_title(rubric: Rubric, stage_id: str) -> str:
+    for stage in rubric.stages:
+        if stage.id == stage_id:
+            return stage.title or stage.id
+    return stage_id
+
+
+def _aspect_rows(rubric: Rubric, row: UnitResult, means: AspectMeans) -> list[dict]:
+    province = means.provincial.get(row.unit.province, {}) if row.unit.province else {}
+    weight_sum = sum(a.weight for a in rubric.aspects)
+    out = []
+    for aspect in rubric.aspects:
+        verified, claimed = round2(row.aspects[aspect.id]), round2(row.self_aspects[aspect.id])
+        prov = province.get(aspect.id)
+        out.append({"id": aspect.id, "title": aspect.title,
+                    "weight_pct": round2(aspect.weight / weight_sum * 100),
+                    "verified": verified, "self": claimed, "gap": claimed - verified,
+                    "national_mean": round2(means.national[aspect.id]),
+                    "provincial_mean": round2(prov) if prov is not None else None})
+    return out
+
+
+def _strong_weak(rubric: Rubric, row: UnitResult) -> dict:
+    """Top and bottom indicators by points earned and points lost (verified x share)."""
+    if not row.indicators:
+        return {"strongest": [], "weakest": []}
+    shares = indicator_shares(rubric)
+    items = []
+    for ind_id, detail in row.indicators.items():
+        ind = rubric.indicator(ind_id)
+        share = shares[ind_id]
+        items.append({
+            "id": ind_id, "aspect": rubric.aspect(ind.aspect_id).title if ind.aspect_id else "",
+            "question": shorten(ind.question), "weight_pct": round2(share * 100),
+            "verified_pct": round2(detail.verified * 100),
+            "self_pct": (round2(detail.self_fraction * 100)
+                         if detail.self_fraction is not None else None),
+            "_earned": detail.verified * share, "_lost": (1 - detail.verified) * share})
+    strongest = sorted(items, key=lambda i: (-i["_earned"], i["id"]))[:TOP_INDICATORS]
+    weakest = sorted(items, key=lambda i: (-i["_lost"], i["id"]))[:TOP_INDICATORS]
+    return {"strongest": [_points(i, "_earned") for i in strongest],
+            "weakest": [_points(i, "_lost") for i in weakest]}
+
+
+def _points(item: dict, key: str) -> dict:
+    out = {k: v for k, v in item.items() if not k.startswith("_")}
+    out["points"] = round2(item[key] * 100)
+    return out
+
+
+def _comments(comments) -> list[dict]:
+    """Judges' comments, anonymised as Penilai 1, 2, ... in the order given."""
+    if not comments:
+        return []
+    texts = list(comments.values()) if isinstance(comments, Mapping) else list(comments)
+    texts = [str(t).strip() for t in texts if t and str(t).strip()]
+    return [{"judge": f"Penilai {n}", "text": text} for n, text in enumerate(texts, start=1)]
+
+
+def _claims(self_total: Decimal, verified: Decimal, aspects: list[dict]) -> dict:
+    over = [a for a in aspects if a["gap"] >= GAP_NOTE]
+    under = [a for a in aspects if a["gap"] <= -GAP_NOTE]
+    return {"self_total": self_total, "verified_total": verified, "gap": self_total - verified,
+            "overclaimed": [a["title"] for a in sorted(over, key=lambda a: -a["gap"])],
+            "underclaimed": [a["title"] for a in sorted(under, key=lambda a: a["gap"])]}
+
+
+def claims_note(claims: dict) -> str:
+    """One Indonesian paragraph on the self-assessment against the verified score."""
+    gap = claims["gap"]
+    head = (f"Nilai penilaian mandiri {id_number(claims['self_total'])}, nilai terverifikasi "
+            f"tahap kuesioner {id_number(claims['verified_total'])} "
+            f"(selisih {signed_number(gap)}).")
+    if gap >= GAP_NOTE:
+        head += " Penilaian mandiri lebih tinggi daripada hasil verifikasi."
+    elif gap <= -GAP_NOTE:
+        head += " Penilaian mandiri lebih rendah daripada hasil verifikasi."
+    else:
+        head += " Penilaian mandiri sejalan dengan hasil verifikasi."
+    if claims["overclaimed"]:
+        head += (" Aspek dengan klaim lebih dari 5 poin di atas hasil verifikasi: "
+                 + ", ".join(claims["overclaimed"]) + ".")
+    if claims["underclaimed"]:
+        head += (" Aspek yang dinilai terlalu rendah oleh satuan kerja sendiri: "
+                 + ", ".join(claims["underclaimed"]) + ".")
+    return head + " Lengkapi bukti dukung agar klaim dapat diverifikasi."
+
+
+# ---------------------------------------------------------------- radar chart
+
+def radar_png(titles: Sequence[str], series: Sequence[tuple[str, Sequence, str, str]],
+              *, width_cm: float = 14.0, height_cm: float = 8.5, dpi: int = 170) -> bytes:
+    """A radar chart as PNG bytes; ``series`` are (label, values 0-100, colour, linestyle)."""
+
+
+    n = len(titles)
+    angles = [2 * math.pi * k / n for k in range(n)]
+    fig = Figure(figsize=(width_cm / 2.54, height_cm / 2.54), dpi=dpi)
+    ax = fig.add_axes((0.29, 0.16, 0.42, 0.71), projection="polar")
+    ax.set_theta_offset(math.pi / 2)
+    ax.set_theta_direction(-1)
+    for label, values, colour, style in series:
+        if any(v is None for v in values):
+            continue
+        vals = [float(v) for v in values]
+        ax.plot(angles + angles[:1], vals + vals[:1], color=colour, linestyle=style,
+                linewidth=1.6 if style == "-" else 1.1, label=label)
+        if style == "-":
+            ax.fill(angles + angles[:1], vals + vals[:1], color=colour, alpha=0.15)
+    _radar_axes(ax, angles, titles)
+    fig.legend(loc="lower center", ncol=3, fontsize=7, frameon=False, borderaxespad=0.2)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def _radar_axes(ax, angles, titles) -> None:
+    ax.set_ylim(0, 100)
+    ax.set_yticks([20, 40, 60, 80, 100])
+    ax.set_yticklabels(["20", "40", "60", "80", ""], fontsize=5.5, color=MUTED)
+    ax.set_rlabel_position(180 / len(angles))
+    ax.set_xticks(angles)
+    ax.set_xticklabels([])
+    for angle, title in zip(angles, titles):
+        # labels sit outside the circle, aligned away from it (clockwise from the top)
+        x, y = math.sin(angle), math.cos(angle)
+        ax.text(angle, 110, "\n".join(textwrap.wrap(title.replace("$", r"\$"), 22)[:3]),
+                fontsize=6.5, color=INK, clip_on=False, linespacing=1.1,
+                ha="left" if x > 0.1 else "right" if x < -0.1 else "center",
+                va="bottom" if y > 0.1 else "top" if y < -0.1 else "center")
+    ax.grid(color=RULE, linewidth=0.6)
+    ax.spines["polar"].set_color(RULE)
+
+
+def scorecard_radar(data: dict) -> bytes:
+    """The unit's aspects against the national and provincial means, as PNG bytes."""
+    aspects = data["aspects"]
+    series = [("Satuan kerja", [a["verified"] for a in aspects], MAROON, "-"),
+              ("Rata-rata nasional", [a["national_mean"] for a in aspects], "#4a5568", "--"),
+              ("Rata-rata provinsi", [a["provincial_mean"] for a in aspects], GOLD, ":")]
+    return radar_png([a["title"] for a in aspects], series)
+
+
+# ---------------------------------------------------------------- PDF
+
+_FONTS: tuple[str, str] | None = None
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+
+
+def fonts() -> tuple[str, str]:
+    """(regular, bold) font names: DejaVu Sans when installed, otherwise Helvetica."""
+    global _FONTS
+    if _FONTS is None:
+        _FONTS = _register_fonts()
+    return _FONTS
+
+
+def _register_fonts() -> tuple[str, str]:
+    regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
+    if not (regular.is_file() and bold.is_file()):
+        return "Helvetica", "Helvetica-Bold"
+    pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
+    pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
+    for italic in (0, 1):
+        addMapping("DejaVuSans", 0, italic, "DejaVuSans")
+        addMapping("DejaVuSans", 1, italic, "DejaVuSans-Bold")
+    return "DejaVuSans", "DejaVuSans-Bold"
+
+
+def _styles() -> dict:
+    regular, bold = fonts()
+    base = ParagraphStyle("base", fontName=regular, fontSize=8.5, leading=11,
+                          textColor=HexColor(INK))
+
+    def style(name, **kw):
+        return ParagraphStyle(name, parent=base, **kw)
+    return {
+        "base": base,
+        "org": style("org", fontName=bold, fontSize=9, textColor=HexColor("#ffffff"), leading=11),
+        "org_r": style("org_r", fontName=bold, fontSize=9, textColor=HexColor("#ffffff"),
+                       leading=11, alignment=TA_RIGHT),
+        "org_sub": style("org_sub", fontSize=8, textColor=HexColor("#f3e6c0"), leading=10),
+        "org_sub_r": style("org_sub_r", fontSize=8, textColor=HexColor("#f3e6c0"), leading=10,
+                           alignment=TA_RIGHT),
+        "title": style("title", fontName=bold, fontSize=16, leading=20, textColor=HexColor(MAROON)),
+        "subtitle": style("subtitle", fontSize=9, leading=12, textColor=HexColor(MUTED)),
+        "h2": style("h2", fontName=bold, fontSize=10.5, leading=13, spaceBefore=8, spaceAfter=4,
+                    textColor=HexColor(MAROON)),
+        "kpi_label": style("kpi_label", fontSize=7, leading=9, textColor=HexColor(MUTED),
+                           alignment=TA_CENTER),
+        "kpi_value": style("kpi_value", fontName=bold, fontSize=17, leading=21,
+                           textColor=HexColor(MAROON), alignment=TA_CENTER),
+        "kpi_small": style("kpi_small", fontName=bold, fontSize=10.5, leading=13,
+                           alignment=TA_CENTER),
+        "kpi_note": style("kpi_note", fontSize=7, leading=9, textColor=HexColor(MUTED),
+                          alignment=TA_CENTER),
+        "cell": style("cell", fontSize=7.5, leading=9.5),
+        "cell_b": style("cell_b", fontName=bold, fontSize=7.5, leading=9.5),
+        "num": style("num", fontSize=7.5, leading=9.5, alignment=TA_RIGHT),
+        "num_b": style("num_b", fontName=bold, fontSize=7.5, leading=9.5, alignment=TA_RIGHT),
+        "head": style("head", fontName=bold, fontSize=7, leading=9, textColor=HexColor("#ffffff")),
+        "head_r": style("head_r", fontName=bold, fontSize=7, leading=9,
+                        textColor=HexColor("#ffffff"), alignment=TA_RIGHT),
+        "note": style("note", fontSize=7.5, leading=10, textColor=HexColor(MUTED)),
+        "quote": style("quote", fontSize=8.5, leading=11.5, leftIndent=6),
+    }
+
+
+# characters the standard Helvetica font lacks, for when DejaVu Sans is not installed
+HELVETICA_SUBSTITUTES = str.maketrans({"−": "-", "≥": ">=", "…": "..."})
+
+
+def _text(text) -> str:
+    """Escaped markup text, with substitutes for glyphs the fallback font lacks."""
+    text = escape(str(text))
+    return text.translate(HELVETICA_SUBSTITUTES) if fonts()[0] == "Helvetica" else text
+
+
+def _p(text: str, style) -> Paragraph:
+    """A Paragraph of plain (user) text: markup characters are shown literally."""
+    return Paragraph(_text(text), style)
+
+
+def scorecard_pdf(data: dict, *, period_title: str, generated_at: datetime | None = None) -> bytes:
+    """The scorecard of one unit as a one- or two-page A4 PDF (bytes)."""
+
+    generated_at = generated_at or datetime.now(timezone.utc)
+    st = _styles()
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm,
+                            topMargin=14 * mm, bottomMargin=16 * mm,
+                            title=f"Rapor {data['name']} - {period_title}",
+                            author="Komisi Pemilihan Umum", subject=data["rubric_title"],
+                            creator="bakohumas-assessment")
+    width = doc.width - 12      # the frame's own 6 pt padding on each side
+    story = (_header(data, period_title, st, width) + _summary(data, st, width)
+             + _radar_block(data, st, width) + _aspect_table(data, st, width)
+             + _indicator_tables(data, st, width) + _comment_block(data, st)
+             + _claims_block(data, st))
+    footer = _footer(data, wib_text(generated_at))
+    doc.build(story, canvasmaker=_numbered_canvas(footer))
+    return buf.getvalue()
+
+
+def _header(data, period_title, st, width) -> list:
+    band = Table([[_p("KOMISI PEMILIHAN UMUM", st["org"]),
+                   _p("Rapor Penilaian Tata Kelola Bakohumas", st["org_r"])],
+                  [_p("Badan Koordinasi Kehumasan (Bakohumas)", st["org_sub"]),
+                   _p(period_title, st["org_sub_r"])]],
+                 colWidths=[width * 0.45, width * 0.55])
+    band.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), HexColor(MAROON)),
+                              ("LINEBELOW", (0, -1), (-1, -1), 2.5, HexColor(GOLD)),
+                              ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                              ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                              ("TOPPADDING", (0, 0), (-1, 0), 7),
+                              ("BOTTOMPADDING", (0, -1), (-1, -1), 7)]))
+    where = f"Kode satuan kerja {data['code']} · {data['category_label']}"
+    if data["province"] and data["category"] != "provinsi":
+        where += f" · Provinsi {data['province']}"
+    return [band, Spacer(1, 5 * mm), _p(data["name"], st["title"]), _p(where, st["subtitle"]),
+            Spacer(1, 4 * mm)]
+
+
+def _summary(data, st, width) -> list:
+    cells = [
+        [_p("NILAI AKHIR", st["kpi_label"]), _p("PERINGKAT", st["kpi_label"]),
+         _p("PREDIKAT", st["kpi_label"]), _p("TAHAP TERAKHIR", st["kpi_label"])],
+        [_p(id_number(data["total"]), st["kpi_value"]),
+         _p(f"{data['rank']} / {data['ranked']}", st["kpi_value"]),
+         _p(data["predicate"], st["kpi_small"]), _p(data["stage_title"], st["kpi_small"])],
+        [_p("skala 0–100", st["kpi_note"]), _p(data["rank_text"], st["kpi_note"]),
+         _p(data["predicate_band"], st["kpi_note"]),
+         _p(" · ".join(f"{t} {id_number(v)}" for t, v in data["stage_scores"]), st["kpi_note"])],
+    ]
+    table = Table(cells, colWidths=[width / 4] * 4)
+    table.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), HexColor(BAND)),
+        ("LINEBEFORE", (1, 0), (-1, -1), 0.8, HexColor("#ffffff")),
+        ("LINEABOVE", (0, 0), (-1, 0), 1.2, HexColor(GOLD)),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, 0), 6), ("BOTTOMPADDING", (0, -1), (-1, -1), 6)]))
+    return [table]
+
+
+def _radar_block(data, st, width) -> list:
+    png = scorecard_radar(data)
+    image = Image(io.BytesIO(png), width=140 * mm, height=85 * mm)
+    caption = ("Nilai terverifikasi per aspek (0–100) dibandingkan dengan rata-rata nasional "
+               "seluruh satuan kerja")
+    caption += (f" dan rata-rata satuan kerja di Provinsi {data['province']}."
+                if data["province"] else ".")
+    return [_section("Profil Aspek", st), image, _p(caption, st["note"]), Spacer(1, 2 * mm)]
+
+
+def _section(title, st):
+    return _p(title, st["h2"])
+
+
+def _aspect_table(data, st, width) -> list:
+    head = ["Aspek", "Bobot", "Nilai terverifikasi", "Nilai mandiri", "Selisih",
+            "Rata-rata nasional", "Rata-rata provinsi"]
+    rows = [[_p(head[0], st["head"])] + [_p(h, st["head_r"]) for h in head[1:]]]
+    for a in data["aspects"]:
+        rows.append([_p(a["title"], st["cell"]), _p(id_number(a["weight_pct"], 0) + "%", st["num"]),
+                     _p(id_number(a["verified"]), st["num_b"]), _p(id_number(a["self"]), st["num"]),
+                     _p(signed_number(a["gap"]), st["num"]),
+                     _p(id_number(a["national_mean"]), st["num"]),
+                     _p(id_number(a["provincial_mean"]), st["num"])])
+    widths = [width * 0.335] + [width * 0.09] + [width * 0.115] * 5
+    return [KeepTogether([
+        _section("Nilai per Aspek", st), _grid(rows, widths),
+        _p("Selisih = nilai mandiri dikurangi nilai terverifikasi. Nilai aspek adalah hasil "
+           "tahap verifikasi kuesioner; bobot adalah porsi aspek dalam nilai tahap itu.",
+           st["note"])])]
+
+
+def _grid(rows, widths, header_colour=MAROON):
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    commands = [("BACKGROUND", (0, 0), (-1, 0), HexColor(header_colour)),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.4, HexColor(RULE)),
+                ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4)]
+    commands += [("BACKGROUND", (0, n), (-1, n), HexColor("#faf8f3"))
+                 for n in range(2, len(rows), 2)]
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _indicator_tables(data, st, width) -> list:
+    out = []
+    for key, title, points in (("strongest", "Indikator Terkuat", "Poin diperoleh"),
+                               ("weakest", "Indikator Terlemah", "Poin hilang")):
+        if not data[key]:
+            continue
+        rows = [[_p("Indikator", st["head"]), _p("Bobot", st["head_r"]),
+                 _p("Mandiri", st["head_r"]), _p("Terverifikasi", st["head_r"]),
+                 _p(points, st["head_r"])]]
+        for item in data[key]:
+            rows.append([_indicator_cell(item, st), _p(_pct(item["weight_pct"]), st["num"]),
+                         _p(_pct(item["self_pct"]), st["num"]),
+                         _p(_pct(item["verified_pct"]), st["num_b"]),
+                         _p(id_number(item["points"]), st["num"])])
+        widths = [width * 0.5, width * 0.1, width * 0.11, width * 0.14, width * 0.15]
+        colour = "#2f6b3a" if key == "strongest" else MAROON
+        out.append(KeepTogether([_section(title, st), _grid(rows, widths, colour)]))
+    if out:
+        out.append(_p("Bobot = porsi indikator dalam nilai tahap kuesioner; poin = bobot × "
+                      "capaian terverifikasi (terkuat) atau bobot × kekurangan capaian (terlemah).",
+                      st["note"]))
+    return out
+
+
+def _indicator_cell(item, st):
+    return Paragraph(f"{_text(item['question'])}<br/><font size='6.5' color='{MUTED}'>"
+                     f"{_text(item['aspect'])}</font>", st["cell"])
+
+
+def _pct(value) -> str:
+    return "–" if value is None else id_number(value) + "%"
+
+
+def _comment_block(data, st) -> list:
+    if not data["comments"]:
+        return []
+    items = [_section("Catatan Penilai", st)]
+    for c in data["comments"]:
+        text = _text(c["text"]).replace("\n", "<br/>")
+        items.append(Paragraph(f"<b>{_text(c['judge'])}:</b> {text}", st["quote"]))
+    return [KeepTogether(items)]
+
+
+def _claims_block(data, st) -> list:
+    return [KeepTogether([_section("Penilaian Mandiri dan Hasil Verifikasi", st),
+                          _p(claims_note(data["claims"]), st["base"])])]
+
+
+def _footer(data, when: str) -> Callable:
+    regular, _ = fonts()
+    left = f"{data['rubric_title']} · dibuat {when}"
+
+    def draw(canvas, page: int, pages: int) -> None:
+        canvas.saveState()
+        canvas.setStrokeColor(HexColor(RULE))
+        canvas.line(16 * mm, 11 * mm, A4[0] - 16 * mm, 11 * mm)
+        canvas.setFont(regular, 6.5)
+        canvas.setFillColor(HexColor(MUTED))
+        canvas.drawString(16 * mm, 7 * mm, left)
+        canvas.drawRightString(A4[0] - 16 * mm, 7 * mm, f"Halaman {page} dari {pages}")
+        canvas.restoreState()
+    return draw
+
+
+def _numbered_canvas(footer: Callable):
+    """A canvas class that draws the footer with 'Halaman n dari N' once N is known."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages = []
+
+        def showPage(self):
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            for n, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                footer(self, n, len(self._pages))
+                super().showPage()
+            super().save()
+    return NumberedCanvas
+
+
+# ---------------------------------------------------------------- all units
+
+def scorecard_filename(data: dict) -> str:
+    """'<code>-<slug of name>.pdf' (the code keeps its dots: 33.74-kpu-kota-semarang.pdf)."""
+    code = re.sub(r"[^A-Za-z0-9.]+", "-", data["code"]).strip(".-") or "satker"
+    return f"{code}-{slug(data['name'])}.pdf"
+
+
+def write_scorecards(result: Result, rubric: Rubric, out_dir, *, period_title: str,
+                     progress: Callable[[int, int], None] | None = None,
+                     comments: Mapping[str, Sequence[str]] | None = None,
+                     generated_at: datetime | None = None) -> list[Path]:
+    """Write one scorecard PDF per ranked unit into ``out_dir``; return the paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    means = aspect_means(result)
+    generated_at = generated_at or datetime.now(timezone.utc)
+    total, paths = len(result.ranking), []
+    for done, row in enumerate(result.ranking, start=1):
+        data = scorecard_data(result, rubric, row.unit.code, means=means,
+                              comments=(comments or {}).get(row.unit.code))
+        path = out / scorecard_filename(data)
+        path.write_bytes(scorecard_pdf(data, period_title=period_title, generated_at=generated_at))
+        paths.append(path)
+        if progress:
+            progress(done, total)
+    return paths
+
+
+def text_progress(stream=None, width: int = 30) -> Callable[[int, int], None]:
+    """A ``progress(done, total)`` that draws a one-line text bar on ``stream``."""
+    stream = stream or sys.stderr
+
+    def progress(done: int, total: int) -> None:
+        filled = width * done // total if total else width
+        pct = 100 * done // total if total else 100
+        stream.write(f"\r[{'#' * filled}{'-' * (width - filled)}] {done}/{total} ({pct}%)")
+        if done >= total:
+            stream.write("\n")
+        stream.flush()
+    return progress
