@@ -137,6 +137,19 @@ def _ranking_bars(ax, rows, colours):
     _id_axis(ax.xaxis)
     for yy, total in zip(y, totals):
         ax.text(total + 0.8, yy, number_id(total), va="center", fontsize=8)
+    _stage_boundaries(ax, rows)
+
+
+def _stage_boundaries(ax, rows):
+    """Units that reached a later stage rank above those that stopped earlier, whatever
+    their totals: mark where the stage changes so the order does not look like an error."""
+    for n in range(1, len(rows)):
+        before, after = rows[n - 1].get("stage"), rows[n].get("stage")
+        if before and after and before != after:
+            ax.axhline(n - 0.5, color="#333333", ls=":", lw=1)
+            ax.text(1.5, n - 0.5, f"\u2191 mencapai tahap {before}", ha="left", va="center",
+                    fontsize=8, style="italic", color="#222222",
+                    bbox={"facecolor": "white", "edgecolor": "#333333", "pad": 1.5, "lw": 0.5})
     ax.spines[["top", "right"]].set_visible(False)
 
 
@@ -394,9 +407,10 @@ def _rows(result: Result, category: str | None):
 
 
 def ranking_data(result: Result, category: str) -> list[dict]:
-    """Rows for ``ranking_chart``: rank, name, rounded total and predicate, in rank order."""
-    return [{"rank": r.rank, "name": r.unit.name, "total": _num(r.total), "predicate": r.predicate}
-            for r in _rows(result, category)]
+    """Rows for ``ranking_chart``: rank, name, rounded total, predicate and the stage
+    reached, in rank order."""
+    return [{"rank": r.rank, "name": r.unit.name, "total": _num(r.total), "predicate": r.predicate,
+             "stage": r.stage_reached} for r in _rows(result, category)]
 
 
 def distribution_data(result: Result, category: str | None = None) -> list[float]:

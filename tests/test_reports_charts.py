@@ -176,3 +176,14 @@ def test_no_pyplot_in_charts_module():
             names.add(node.module or "")
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
     assert not any("pyplot" in name or name == "pylab" for name in names)
+
+
+def test_ranking_marks_where_the_stage_reached_changes(big):
+    # units that reached the presentation stage rank first even with lower totals
+    rows = charts.ranking_data(big, "kabkota")
+    reached = [r for r in rows[:30] if r["stage"] == "presentasi"]
+    assert reached and rows[len(reached)]["stage"] == "verifikasi"
+    svg = charts.ranking_chart(rows, BANDS, title="Peringkat", fmt="svg").decode()
+    assert svg.count("mencapai tahap presentasi") == 1
+    one_stage = [dict(r, stage="verifikasi") for r in rows]
+    assert "mencapai tahap" not in charts.ranking_chart(one_stage, BANDS, title="P", fmt="svg").decode()
