@@ -37,7 +37,8 @@ def _fail(message: str) -> int:
 def cmd_score(args) -> int:
     import gc
 
-    from reports.batch import BatchError, output_format, render, score_file, write_atomically
+    from reports.batch import (BatchError, file_sha256, output_format, render, score_file,
+                               write_atomically)
     # The parsed input is millions of small acyclic objects: cyclic GC passes over them
     # would only cost time (a third of the load time at national scale), never free memory.
     gc.disable()
@@ -46,10 +47,11 @@ def cmd_score(args) -> int:
         fmt = output_format(out)
         if not out.parent.is_dir():
             raise BatchError(f"{out}: the folder {out.parent} does not exist")
-        rubric, result = score_file(args.rubric, args.responses)
+        rubric, result = score_file(args.rubric, args.responses, detail=fmt == "xlsx")
     except BatchError as exc:
         return _fail(str(exc))
-    write_atomically(out, render(result, rubric, fmt))
+    meta = {"input_sha256": file_sha256(args.responses)} if fmt == "xlsx" else {}
+    write_atomically(out, render(result, rubric, fmt, **meta))
     ranked = len(result.ranking)
     print(f"{ranked} units ranked in {len(result.categories)} categories, "
           f"{len(result.not_submitted)} not submitted; written to {out}")

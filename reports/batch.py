@@ -2,21 +2,23 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
 import tempfile
 from pathlib import Path
 
-from openpyxl import Workbook
-
 from rubrics import Rubric, load_rubric
 from scoring import assessment_from_dict, parse_json, result_table, result_to_dict, score
 from scoring.engine import Result
 
-from .cells import cell_value, csv_text
+from .cells import csv_text
+from .workbook import large_ranking_workbook, ranking_workbook
 
 FORMATS = ("json", "csv", "xlsx")
+# Beyond this many rows the per-indicator sheet would not fit in a worksheet (1,048,576 rows).
+MAX_DETAIL_ROWS = 1_000_000
 
 
 class BatchError(ValueError):
@@ -32,8 +34,9 @@ def output_format(path: Path) -> str:
     return fmt
 
 
-def score_file(rubric_path, responses_path) -> tuple[Rubric, Result]:
-    """Load and validate both files and score them; BatchError names any problem."""
+def score_file(rubric_path, responses_path, detail: bool = False) -> tuple[Rubric, Result]:
+    """Load and validate both files and score them (``detail`` keeps per-indicator values,
+    which the xlsx workbook shows); BatchError names any problem."""
     from rubrics import RubricError
     from scoring import ScoringInputError
     try:
@@ -45,35 +48,47 @@ def score_file(rubric_path, responses_path) -> tuple[Rubric, Result]:
     except OSError as exc:
         raise BatchError(f"{responses_path}: cannot be read: {exc.strerror or exc}") from None
     try:
-        return rubric, score(rubric, assessment_from_dict(parse_json(raw)))
+        return rubric, score(rubric, assessment_from_dict(parse_json(raw)), detail=detail)
     except ScoringInputError as exc:
         raise BatchError(f"{responses_path}: {exc}") from None
 
 
-def render(result: Result, rubric: Rubric, fmt: str) -> bytes:
-    """The result as bytes in one of FORMATS."""
+def render(result: Result, rubric: Rubric, fmt: str, **meta) -> bytes:
+    """The result as bytes in one of FORMATS; ``meta`` (period_title, input_sha256,
+    generated_at, software_version) goes into the workbook's Metadata sheet."""
     if fmt == "json":
         # no indent: only the compact form uses the C encoder (3x faster at national scale)
         return json.dumps(result_to_dict(result), ensure_ascii=False).encode("utf-8")
+    if fmt == "xlsx":
+        meta.setdefault("software_version", software_version())
+        scored = sum(len(a.scored_indicators) for a in rubric.aspects)
+        if len(result.ranking) * scored > MAX_DETAIL_ROWS:
+            return large_ranking_workbook(result, rubric, **meta)
+        return ranking_workbook(result, rubric, **meta)
     headers, rows = result_table(result, rubric)
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow(headers)
-        writer.writerows([csv_text(v) for v in row] for row in rows)
-        return buf.getvalue().encode("utf-8-sig")
-    return _plain_xlsx(headers, rows)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows([csv_text(v) for v in row] for row in rows)
+    return buf.getvalue().encode("utf-8-sig")
 
 
-def _plain_xlsx(headers, rows) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Peringkat")
-    sheet.append([cell_value(sheet, h) for h in headers])
-    for row in rows:
-        sheet.append([cell_value(sheet, v) for v in row])
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
+def file_sha256(path) -> str:
+    """The SHA-256 of a file's bytes, as hex (shown in the workbook's Metadata)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def software_version() -> str:
+    """This package's installed version, or "" when it is not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("bakohumas-assessment")
+    except PackageNotFoundError:
+        return ""
 
 
 def write_atomically(path: Path, data: bytes) -> None:

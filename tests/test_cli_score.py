@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import hashlib
 import io
 import json
 import subprocess
@@ -151,20 +152,26 @@ def test_score_to_xlsx(files, tmp_path, capsys):
     rubric, resp, _ = files
     out = tmp_path / "hasil.xlsx"
     assert score(capsys, rubric, resp, out)[0] == 0
-    sheet = load_workbook(out).active
-    header = [c.value for c in sheet[1]]
-    col = {name: n for n, name in enumerate(header)}
-    rows = {row[col["unit"]].value: row for row in sheet.iter_rows(min_row=2)}
+    book = load_workbook(out)
+    assert {"Peringkat Provinsi", "Peringkat Kabupaten-Kota", "Rincian Indikator"} <= set(book.sheetnames)
+    rows = {}
+    for name in ("Peringkat Provinsi", "Peringkat Kabupaten-Kota"):
+        sheet = book[name]
+        header = [c.value for c in sheet[1]]
+        col = {title: n for n, title in enumerate(header)}
+        rows.update({row[col["Kode"]].value: row for row in sheet.iter_rows(min_row=2)})
     assert set(rows) == {"33", "01", "02"}
     row33 = rows["33"]
-    assert row33[col["total"]].value == 76.36 and row33[col["total"]].data_type == "n"
-    assert row33[col["rank"]].value == 1
-    assert row33[col["aspect:kelembagaan"]].value == 70.83
-    code = rows["01"][col["unit"]]
+    assert row33[col["Nilai Total"]].value == 76.36 and row33[col["Nilai Total"]].data_type == "n"
+    assert row33[col["Peringkat"]].value == 1
+    assert row33[col["Kelembagaan dan SOP"]].value == 70.83
+    code = rows["01"][col["Kode"]]
     assert (code.value, code.data_type) == ("01", "s")
     for unit, name in (("01", "=1+1"), ("02", HYPERLINK)):
-        cell = rows[unit][col["name"]]
+        cell = rows[unit][col["Satuan Kerja"]]
         assert (cell.value, cell.data_type) == (name, "s")
+    meta = dict(book["Metadata"].iter_rows(min_row=2, values_only=True))
+    assert meta["SHA-256 data masukan"] == hashlib.sha256(resp.read_bytes()).hexdigest()
 
 
 def test_score_from_the_command_line(files, tmp_path):

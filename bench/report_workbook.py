@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""Benchmark: the ranking workbook (reports/workbook.py) against pandas ``DataFrame.to_excel``.
+
+What it measures (medians of ``--repeat`` runs, interleaved so machine noise hits all alike)
+    1. The national ranking table (553 units: KPU RI, 38 KPU Provinsi, 514 KPU Kabupaten/Kota;
+       a 40-indicator rubric cut from the default edition; two judges) as a one-sheet
+       workbook: our writer (``table_workbook``) against pandas ``DataFrame.to_excel`` of the
+       same headers and rows. Target: ratio <= 1.0.
+    2. The full 553-unit workbook (``ranking_workbook``: every sheet, charts, 22,120 indicator
+       rows). Target: within 5x the pandas time of (1).
+    3. The national-scale workbook (``large_ranking_workbook``) for 10,000, 40,000 and 83,762
+       units (villages of ../shared/data/wilayah, one category per province, 40 indicators,
+       two judges). Every run is a fresh subprocess reporting its own peak RSS (VmHWM;
+       ``os.wait4``'s ru_maxrss is recorded too, but on Linux it can include the parent's
+       size at fork): "prepare" scores and pickles the Result (the memory of just scoring),
+       "base" only imports, "load" unpickles the Result (its size: load - base), "write"
+       unpickles, resets VmHWM through /proc/self/clear_refs and writes the workbook (the
+       writer's own growth: peak while writing - RSS holding the Result). Target: the
+       writer's growth rises no faster than the Result.
+
+pandas is a benchmark-only dependency. This prints figures and never asserts on time.
+
+    python bench/report_workbook.py                     # everything, 3 runs each
+    python bench/report_workbook.py --sizes 10000 --repeat 1
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import gc
+import io
+import json
+import os
+import pickle
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from rubrics import default_rubric_path, load_rubric  # noqa: E402
+from scoring import Assessment, Unit, score  # noqa: E402
+from scoring.synthetic import responses_for  # noqa: E402
+from reports.workbook import (large_ranking_workbook, ranking_columns, ranking_table,  # noqa: E402
+                              ranking_workbook, table_workbook)
+
+WILAYAH = Path("/work/shared/data/wilayah")
+OUT = REPO / "bench" / "out"
+INDICATORS = 40
+
+
+def rubric_40():
+    """The default edition cut to 40 scored indicators (the last scored one of each aspect
+    dropped while more than 40 remain)."""
+    rubric = load_rubric(default_rubric_path())
+    aspects = list(rubric.aspects)
+    excess = sum(len(a.scored_indicators) for a in aspects) - INDICATORS
+    n = 0
+    while excess > 0:
+        a = aspects[n % len(aspects)]
+        if len(a.scored_indicators) > 1:
+            last = a.scored_indicators[-1]
+            aspects[n % len(aspects)] = dataclasses.replace(
+                a, indicators=tuple(i for i in a.indicators if i is not last))
+            excess -= 1
+        n += 1
+    return dataclasses.replace(rubric, aspects=tuple(aspects))
+
+
+def provinces() -> dict[str, str]:
+    with open(WILAYAH / "provinces.csv", encoding="utf-8") as f:
+        return {r["kode"]: r["nama"].strip() for r in csv.DictReader(f)}
+
+
+def national_units() -> list[Unit]:
+    names = provinces()
+    units = [Unit("00", "KPU RI", "pusat")]
+    units += [Unit(c, f"KPU Provinsi {n}", "provinsi", n) for c, n in names.items()]
+    with open(WILAYAH / "regencies.csv", encoding="utf-8") as f:
+        units += [Unit(r["kode"], f"KPU {r['nama'].strip()}", "kabkota", names[r["kode_provinsi"]])
+                  for r in csv.DictReader(f)]
+    return units
+
+
+def village_units(limit: int) -> list[Unit]:
+    names = provinces()
+    units = []
+    with open(WILAYAH / "villages.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if len(units) >= limit:
+                break
+            code = row["kode"]
+            units.append(Unit(code, row["nama"], code[:2], names.get(code[:2], "")))
+    return units
+
+
+def scored(rubric, units, detail):
+    responses = responses_for(rubric, units, judges=2)
+    return score(rubric, Assessment(rubric.id, tuple(units), tuple(responses)), detail=detail)
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def pandas_table(headers, rows) -> bytes:
+    import pandas as pd
+    buf = io.BytesIO()
+    pd.DataFrame(rows, columns=headers).to_excel(buf, sheet_name="Peringkat", index=False)
+    return buf.getvalue()
+
+
+def national(repeat: int) -> dict:
+    rubric = rubric_40()
+    result = scored(rubric, national_units(), detail=True)
+    columns = ranking_columns(rubric)
+    rows = list(ranking_table(result.ranking, rubric)[1])
+    headers = [c.header for c in columns]
+    runs = {"pandas": [], "ours_table": [], "ours_full": []}
+    pandas_table(headers, rows)               # warm-up: imports pandas, fills caches
+    table_workbook("Peringkat", columns, rows)
+    for _ in range(repeat):
+        runs["pandas"].append(timed(lambda: pandas_table(headers, rows)))
+        runs["ours_table"].append(timed(lambda: table_workbook("Peringkat", columns, rows)))
+        runs["ours_full"].append(timed(lambda: ranking_workbook(result, rubric)))
+    med = {k: statistics.median(v) for k, v in runs.items()}
+    return {"units": len(result.ranking), "indicators": INDICATORS, "cells_table": len(rows) * len(columns),
+            "median_s": med, "runs_s": runs,
+            "table_ratio": med["ours_table"] / med["pandas"],
+            "full_ratio": med["ours_full"] / med["pandas"]}
+
+
+def child(mode: str, path: str) -> None:
+    """Run in a fresh process: prepare (score and pickle), base (imports only), load
+    (unpickle the Result), write (unpickle + write the workbook). Prints its figures."""
+    info = {}
+    if mode == "prepare":
+        size = int(path.rsplit("-", 1)[1].split(".")[0])
+        rubric = rubric_40()
+        start = time.perf_counter()
+        result = scored(rubric, village_units(size), detail=False)
+        info["score_s"] = time.perf_counter() - start
+        with open(path, "wb") as f:
+            pickle.dump((rubric, result), f, protocol=pickle.HIGHEST_PROTOCOL)
+    elif mode in ("load", "write"):
+        with open(path, "rb") as f:
+            rubric, result = pickle.load(f)
+        if mode == "write":
+            gc.collect()
+            info["rss_before_write"] = status_kb("VmRSS")
+            reset_peak()
+            start = time.perf_counter()
+            info["bytes"] = len(large_ranking_workbook(result, rubric))
+            info["write_s"] = time.perf_counter() - start
+            info["write_growth"] = status_kb("VmHWM") - info["rss_before_write"]
+    info["vmhwm"] = peak_rss()
+    print(json.dumps(info))
+
+
+def peak_rss() -> int:
+    """This process's own peak RSS in bytes (VmHWM; unlike ru_maxrss, never the parent's)."""
+    return status_kb("VmHWM")
+
+
+def status_kb(key: str) -> int:
+    """A /proc/self/status figure (given in kB) in bytes."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def reset_peak() -> None:
+    """Reset VmHWM to the current RSS (Linux clear_refs 5), so the peak is the writer's own."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
+def run_child(mode: str, path: Path) -> tuple[float, int, dict]:
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, __file__, "--child", mode, str(path)],
+                            stdout=subprocess.PIPE)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    assert status == 0, f"child {mode} failed"
+    info = json.loads(out)
+    info["ru_maxrss"] = usage.ru_maxrss * 1024
+    return time.perf_counter() - start, info["vmhwm"], info
+
+
+def large(sizes, repeat: int) -> list[dict]:
+    OUT.mkdir(exist_ok=True)
+    out = []
+    for size in sizes:
+        path = OUT / f"workbook-result-{size}.pickle"
+        _, prepare_peak, prepared = run_child("prepare", path)
+        score_s = prepared["score_s"]
+        peaks = {"base": [], "load": [], "write": []}
+        write_s, growth, size_bytes = [], [], 0
+        for _ in range(repeat):
+            for mode in peaks:
+                _, peak, info = run_child(mode, path)
+                peaks[mode].append(peak)
+                if mode == "write":
+                    write_s.append(info["write_s"])
+                    growth.append(info["write_growth"])
+                    size_bytes = info["bytes"]
+        med = {k: statistics.median(v) for k, v in peaks.items()}
+        out.append({"units": size, "score_s_once": score_s, "write_s": statistics.median(write_s),
+                    "write_runs_s": write_s, "xlsx_bytes": size_bytes,
+                    "peak_mb": {k: v / 2**20 for k, v in med.items()},
+                    "scoring_peak_mb": prepare_peak / 2**20,
+                    "result_mb": (med["load"] - med["base"]) / 2**20,
+                    "write_peak_minus_load_peak_mb": (med["write"] - med["load"]) / 2**20,
+                    "writer_growth_mb": statistics.median(growth) / 2**20})
+        path.unlink()
+        print(f"  {size:>6} units: write {out[-1]['write_s']:.1f} s, Result {out[-1]['result_mb']:.1f} MB,"
+              f" writer growth {out[-1]['writer_growth_mb']:.1f} MB", flush=True)
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",") if x],
+                        default=[10_000, 40_000, 83_762])
+    parser.add_argument("--skip-national", action="store_true")
+    parser.add_argument("--child", nargs=2, metavar=("MODE", "PICKLE"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(*args.child)
+        return 0
+    report = {}
+    if args.sizes:       # first, while this process is small (children start from a fork)
+        print(f"large write-only workbook, medians of {args.repeat} fresh processes per size:", flush=True)
+        report["large"] = large(args.sizes, args.repeat)
+    if not args.skip_national:
+        report["national"] = nat = national(args.repeat)
+        m = nat["median_s"]
+        print(f"national table, {nat['units']} units x {len(ranking_columns(rubric_40()))} columns "
+              f"({nat['indicators']} indicators, 2 judges), medians of {args.repeat}:")
+        print(f"  pandas to_excel       {m['pandas']:.3f} s")
+        print(f"  our table_workbook    {m['ours_table']:.3f} s   ratio {nat['table_ratio']:.2f} (target <= 1.0)")
+        print(f"  our full workbook     {m['ours_full']:.3f} s   {nat['full_ratio']:.1f}x pandas (target <= 5)",
+              flush=True)
+    print(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

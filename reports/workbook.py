@@ -1,0 +1,532 @@
+"""The ranking workbook (.xlsx): summary, one ranking sheet per category, indicator detail,
+awards, the rubric as used and metadata.
+
+Every sheet is streamed with openpyxl's write-only mode, so a workbook costs little memory
+beyond the Result it is built from. Numbers are stored as numbers (format ``0.00``), codes
+and any user text as literal text cells (never formulas, see ``cells.py``).
+
+``large_ranking_workbook`` is the national-scale variant (tens of thousands of units): the
+same sheets without charts and without the per-indicator sheet (that would exceed Excel's
+1,048,576 rows), rows generated one at a time from the Result.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from fractions import Fraction
+from itertools import groupby, islice
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.chart import BarChart, Reference
+from openpyxl.formatting.rule import ColorScaleRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.formatting.formatting import ConditionalFormattingList
+
+from rubrics.model import Rubric
+from scoring.engine import Result, UnitResult, round2
+
+from .cells import text_cell, text_value
+
+CATEGORY_SHEETS = {"pusat": "Peringkat KPU RI", "provinsi": "Peringkat Provinsi",
+                   # "/" is not allowed in a sheet name; the print header says "Kabupaten/Kota"
+                   "kabkota": "Peringkat Kabupaten-Kota"}
+CATEGORY_TITLES = {"pusat": "KPU RI", "provinsi": "KPU Provinsi", "kabkota": "KPU Kabupaten/Kota"}
+WIB = timezone(timedelta(hours=7), "WIB")
+MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+          "September", "Oktober", "November", "Desember")
+NUMBER_FORMAT = "0.00"
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="9B1C1C")
+TITLE_FONT = Font(bold=True, size=14)
+SECTION_FONT = Font(bold=True, size=11, color="9B1C1C")
+WINNER_FILL = PatternFill("solid", fgColor="FFF2CC")
+CHART_MAX_BARS = 40
+MAX_WIDTH = 50
+WIDTH_SAMPLE = 2000
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table sheet: header and kind (text, code, num, int)."""
+
+    header: str
+    kind: str = "text"
+
+
+def ranking_workbook(result: Result, rubric: Rubric, *, period_title: str = "",
+                     input_sha256: str = "", generated_at: datetime | None = None,
+                     software_version: str = "") -> bytes:
+    """The full ranking workbook as .xlsx bytes (charts and per-indicator detail included)."""
+    meta = _metadata(result, rubric, period_title, input_sha256, generated_at, software_version)
+    return _build(result, rubric, meta, large=False)
+
+
+def large_ranking_workbook(result: Result, rubric: Rubric, *, period_title: str = "",
+                           input_sha256: str = "", generated_at: datetime | None = None,
+                           software_version: str = "") -> bytes:
+    """The national-scale workbook: no charts, no per-indicator sheet, rows streamed."""
+    meta = _metadata(result, rubric, period_title, input_sha256, generated_at, software_version)
+    return _build(result, rubric, meta, large=True)
+
+
+def table_workbook(title: str, columns: list[Column], rows) -> bytes:
+    """A one-sheet workbook of a table, formatted like the ranking sheets."""
+    book = Workbook(write_only=True)
+    _TableWriter(book).write(title, columns, rows, colour_header="Nilai Total")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def sheet_name(category: str) -> str:
+    """The ranking sheet's name for a category ("Peringkat <category>" when unknown)."""
+    return _sheet_title(CATEGORY_SHEETS.get(category, f"Peringkat {category}"))
+
+
+def wib_text(moment: datetime) -> str:
+    """A moment as Indonesians write it in WIB: "21 Agustus 2025 14.05 WIB"."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    local = moment.astimezone(WIB)
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H.%M} WIB"
+
+
+# -- building --------------------------------------------------------------------------------
+
+def _build(result: Result, rubric: Rubric, meta: list, large: bool) -> bytes:
+    book = Workbook(write_only=True)
+    summary = book.create_sheet("Ringkasan")
+    groups = _category_groups(result)
+    writer = _TableWriter(book)
+    charts = []
+    for category, rows in groups.items():
+        columns, table = ranking_table(rows, rubric)
+        sheet = writer.write(sheet_name(category), columns, table, colour_header="Nilai Total",
+                             print_header=f"Peringkat {CATEGORY_TITLES.get(category, category)}")
+        if not large and len(rows) >= 2:
+            charts.append(_bar_chart(sheet, category, len(rows)))
+    if large:
+        writer.write_note("Rincian Indikator", "Rincian per indikator tidak dimuat dalam buku "
+                          "kerja skala besar (jumlah barisnya melebihi batas lembar kerja).")
+    elif not any(r.indicators for r in result.ranking):
+        writer.write_note("Rincian Indikator", "Hasil ini dihitung tanpa rincian indikator; "
+                          "hitung ulang dengan rincian untuk mengisi lembar ini.")
+    else:
+        writer.write("Rincian Indikator", *indicator_table(result, rubric))
+    writer.write("Penghargaan", *award_table(result, rubric), highlight="Pemenang")
+    writer.write("Rubrik", *rubric_table(rubric), wrap=("Indikator", "Tingkatan / Pilihan"))
+    writer.write("Metadata", [Column("Keterangan"), Column("Nilai")], meta, max_width=70)
+    _write_summary(summary, writer, result, rubric, groups, meta, charts)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _category_groups(result: Result) -> dict[str, list[UnitResult]]:
+    """Ranking rows by category, in the result's category order (rows keep rank order)."""
+    groups = {c: [] for c in result.categories}
+    for category, rows in groupby(result.ranking, key=lambda r: r.unit.category):
+        groups.setdefault(category, []).extend(rows)
+    return {c: rows for c, rows in groups.items() if rows}
+
+
+def _metadata(result, rubric, period_title, input_sha256, generated_at, software_version) -> list:
+    moment = generated_at or datetime.now(timezone.utc)
+    return [["Periode", period_title], ["Dibuat pada", wib_text(moment)],
+            ["Versi perangkat lunak", software_version], ["ID rubrik", rubric.id],
+            ["Judul rubrik", rubric.title], ["SHA-256 rubrik", rubric.sha256],
+            ["SHA-256 data masukan", input_sha256],
+            ["Satuan kerja dinilai", len(result.ranking)],
+            ["Satuan kerja tidak mengirim", len(result.not_submitted)]]
+
+
+# -- tables: (columns, rows) -----------------------------------------------------------------
+
+def _num(value):
+    return None if value is None else float(round2(value))
+
+
+def ranking_columns(rubric: Rubric) -> list[Column]:
+    """The columns of a ranking sheet."""
+    return ([Column("Peringkat", "int"), Column("Kode", "code"), Column("Satuan Kerja"),
+             Column("Provinsi"), Column("Nilai Total", "num"), Column("Predikat"),
+             Column("Tahap Tercapai")]
+            + [Column(f"Nilai {s.title or s.id}", "num") for s in rubric.stages]
+            + [Column(a.title, "num") for a in rubric.aspects]
+            + [Column("Nilai Mandiri", "num"), Column("Selisih Mandiri - Verifikasi", "num")])
+
+
+def ranking_row(row: UnitResult, rubric: Rubric, stage_titles: dict) -> list:
+    """One ranking row; the gap is the self-assessment minus the verified questionnaire score."""
+    first = rubric.stages[0].id
+    verified = round2(row.stages[first])
+    return ([row.rank, row.unit.code, row.unit.name, row.unit.province, _num(row.total),
+             row.predicate, stage_titles.get(row.stage_reached, row.stage_reached)]
+            + [_num(row.stages.get(s.id)) for s in rubric.stages]
+            + [_num(row.aspects[a.id]) for a in rubric.aspects]
+            + [_num(row.self_total), float(round2(row.self_total) - verified)])
+
+
+def ranking_table(rows, rubric: Rubric):
+    """(columns, rows) of one category's ranking; ``rows`` may be any iterable (streamed)."""
+    titles = {s.id: s.title or s.id for s in rubric.stages}
+    return ranking_columns(rubric), (ranking_row(r, rubric, titles) for r in rows)
+
+
+def indicator_table(result: Result, rubric: Rubric):
+    """(columns, rows): one row per unit and scored indicator, judges anonymised per unit."""
+    judges = max((len(d.judge_fractions) for r in result.ranking if r.indicators
+                  for d in r.indicators.values()), default=0)
+    columns = ([Column("Kode", "code"), Column("Satuan Kerja"), Column("Aspek"),
+                Column("Kode Indikator", "code"), Column("Bobot (% total)", "num"),
+                Column("Jawaban Mandiri", "num")]
+               + [Column(f"Penilai {n}", "num") for n in range(1, judges + 1)]
+               + [Column("Moderasi", "num"), Column("Terverifikasi", "num"),
+                  Column("Kontribusi ke Nilai Verifikasi", "num")])
+    weights = indicator_weights(rubric)
+    where = [(a.title, i.id) for a in rubric.aspects for i in a.scored_indicators]
+    return columns, (_indicator_row(row, title, ind_id, weights[ind_id], judges)
+                     for row in result.ranking if row.indicators for title, ind_id in where)
+
+
+def _indicator_row(row: UnitResult, aspect_title: str, ind_id: str, weight: Fraction, judges: int):
+    detail = row.indicators[ind_id]
+    # stable anonymisation: judges sorted by name within this unit become Penilai 1, 2, ...
+    marks = [_frac(detail.judge_fractions[name]) for name in sorted(detail.judge_fractions)]
+    marks += [None] * (judges - len(marks))
+    return ([row.unit.code, row.unit.name, aspect_title, ind_id, _num(weight),
+             _frac(detail.self_fraction)] + marks
+            + [_frac(detail.moderated), _frac(detail.verified), _num(detail.verified * weight)])
+
+
+def _frac(value):
+    return None if value is None else float(round2(value))
+
+
+def indicator_weights(rubric: Rubric) -> dict[str, Fraction]:
+    """Each scored indicator's weight as a percentage of the stage-1 total."""
+    total = sum(a.weight for a in rubric.aspects)
+    out = {}
+    for aspect in rubric.aspects:
+        inds = aspect.scored_indicators
+        within = sum(i.weight for i in inds)
+        for ind in inds:
+            out[ind.id] = 100 * aspect.weight / total * ind.weight / within
+    return out
+
+
+def award_table(result: Result, rubric: Rubric):
+    """(columns, rows): every award's rows with its winners marked."""
+    titles = {a.id: a.title for a in rubric.awards}
+    columns = [Column("Penghargaan"), Column("Peringkat", "int"), Column("Kode", "code"),
+               Column("Satuan Kerja"), Column("Nilai", "num"), Column("Pemenang")]
+    rows = ([titles.get(award_id, award_id), r.rank, r.unit.code, r.unit.name, float(r.score),
+             "Pemenang" if r.winner else ""]
+            for award_id, award_rows in result.awards.items() for r in award_rows)
+    return columns, rows
+
+
+def rubric_table(rubric: Rubric):
+    """(columns, rows): aspects and indicators, weights as % of the total, levels/options."""
+    total = sum(a.weight for a in rubric.aspects)
+    weights = indicator_weights(rubric)
+    columns = [Column("Aspek"), Column("Bobot Aspek (%)", "num"), Column("Kode Indikator", "code"),
+               Column("Indikator"), Column("Jenis"), Column("Bobot (% total)", "num"),
+               Column("Tingkatan / Pilihan")]
+    rows = []
+    for aspect in rubric.aspects:
+        share = float(round2(100 * aspect.weight / total))
+        for ind in aspect.indicators:
+            rows.append([aspect.title, share, ind.id, ind.question, ind.type,
+                         _num(weights.get(ind.id)), _choices(ind)])
+    return columns, rows
+
+
+def _choices(ind) -> str:
+    if ind.levels:
+        return "; ".join(f"{n}: {level.label}" for n, level in enumerate(ind.levels))
+    if ind.options:
+        full = f" (penuh pada {ind.full_at})" if ind.full_at else ""
+        return ", ".join(ind.options) + full
+    if ind.bands:
+        unit = f" {ind.unit}" if ind.unit else ""
+        return "; ".join(f">= {_plain(low)}{unit}: {_plain(100 * frac)}%"
+                         for low, frac in ind.bands)
+    if ind.type == "yesno":
+        return "Ya / Tidak"
+    return "tidak dinilai" if not ind.scored else ""
+
+
+def _plain(value: Fraction) -> str:
+    return f"{float(value):g}".replace(".", ",")
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+class _TableWriter:
+    """Writes (columns, rows) tables into write-only sheets with shared cell styles."""
+
+    def __init__(self, book):
+        self.book = book
+        probe = book.create_sheet("_")   # a scratch sheet only to register the styles
+        self.styles = {
+            "num": _style(probe, number_format=NUMBER_FORMAT),
+            "int": _style(probe, number_format="0", alignment=Alignment(horizontal="center")),
+            "header": _style(probe, font=HEADER_FONT, fill=HEADER_FILL,
+                             alignment=Alignment(wrap_text=True, vertical="center")),
+            "wrap": _style(probe, alignment=Alignment(wrap_text=True)),
+            "winner": _style(probe, fill=WINNER_FILL, font=Font(bold=True)),
+        }
+        book.remove(probe)
+
+    def write(self, title, columns, rows, *, colour_header=None, print_header="", wrap=(),
+              highlight=None, max_width=MAX_WIDTH):
+        """A table sheet: header row frozen, filtered, repeated on print; returns the sheet."""
+        sheet = self.book.create_sheet(_sheet_title(title))
+        rows = iter(rows)
+        sample = list(islice(rows, WIDTH_SAMPLE))
+        _set_widths(sheet, columns, sample, wrap, max_width)
+        sheet.freeze_panes = "A2"
+        sheet.print_title_rows = "1:1"
+        sheet.row_dimensions[1].height = 15 * _header_lines(columns, sheet)
+        _wrapped_heights(sheet, columns, sample, wrap)
+        _landscape(sheet, print_header or title)
+        sheet.append([self._cell(sheet, c.header, "header") for c in columns])
+        kinds = [c.kind for c in columns]
+        wraps = {n for n, c in enumerate(columns) if c.header in wrap}
+        mark = next((n for n, c in enumerate(columns) if c.header == highlight), None)
+        count = 0
+        for row in _chain(sample, rows):
+            marked = mark is not None and row[mark]
+            sheet.append(self._row(sheet, kinds, row, wraps, marked))
+            count += 1
+        last = get_column_letter(len(columns))
+        sheet.auto_filter.ref = f"A1:{last}{count + 1}"
+        where = next((n for n, c in enumerate(columns, 1) if c.header == colour_header), None)
+        if where and count:
+            col = get_column_letter(where)
+            _colour_scale(sheet, f"{col}2:{col}{count + 1}")
+        return sheet
+
+    def write_note(self, title, note):
+        """A sheet that only explains why it is empty."""
+        sheet = self.book.create_sheet(_sheet_title(title))
+        sheet.column_dimensions["A"].width = 100
+        sheet.append([text_cell(sheet, note)])
+        return sheet
+
+    def _row(self, sheet, kinds, row, wraps, marked):
+        styles = self.styles
+        out = []
+        for n, (kind, value) in enumerate(zip(kinds, row)):
+            if value is None:
+                out.append(None)
+            elif kind == "num" or kind == "int":
+                out.append(Cell(sheet, 1, 1, value, styles[kind]))
+            elif marked:
+                out.append(self._cell(sheet, value, "winner"))
+            elif n in wraps:
+                out.append(self._cell(sheet, value, "wrap"))
+            else:
+                out.append(text_value(sheet, value) if isinstance(value, str) else value)
+        return out
+
+    def _cell(self, sheet, value, style):
+        cell = text_cell(sheet, value) if isinstance(value, str) else Cell(sheet, 1, 1, value)
+        cell._style = self.styles[style].__copy__()
+        return cell
+
+
+def _style(sheet, **attrs):
+    cell = Cell(sheet, 1, 1)
+    for key, value in attrs.items():
+        setattr(cell, key, value)
+    return cell._style
+
+
+def _chain(first, rest):
+    yield from first
+    yield from rest
+
+
+def _set_widths(sheet, columns, sample, wrap, max_width=MAX_WIDTH):
+    for n, column in enumerate(columns):
+        longest = max((_shown(row[n]) for row in sample), default=0)
+        width = max(len(column.header) if column.kind == "text" or column.kind == "code"
+                    else min(len(column.header), 12), longest) + 2
+        limit = 60 if column.header in wrap else max_width
+        sheet.column_dimensions[get_column_letter(n + 1)].width = min(max(width, 8), limit)
+
+
+def _wrapped_heights(sheet, columns, sample, wrap):
+    """Explicit heights for rows with wrapped text (LibreOffice does not grow them itself)."""
+    where = [(n, sheet.column_dimensions[get_column_letter(n + 1)].width - 2)
+             for n, c in enumerate(columns) if c.header in wrap]
+    if not where:
+        return
+    for idx, row in enumerate(sample, start=2):
+        lines = max(-(-len(str(row[n] or "")) // max(int(width), 1)) for n, width in where)
+        if lines > 1:
+            sheet.row_dimensions[idx].height = 15 * lines
+
+
+def _header_lines(columns, sheet) -> int:
+    """How many wrapped lines the longest header needs at its column's width."""
+    lines = 1
+    for n, column in enumerate(columns, 1):
+        width = sheet.column_dimensions[get_column_letter(n)].width - 1
+        words, line, count = column.header.split(), 0, 1
+        for word in words:
+            if line and line + 1 + len(word) > width:
+                count, line = count + 1, len(word)
+            else:
+                line += len(word) + (1 if line else 0)
+        lines = max(lines, count)
+    return min(lines, 4)
+
+
+def _shown(value) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, float):
+        return len(f"{value:.2f}")
+    return len(str(value))
+
+
+def _landscape(sheet, title: str):
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = "9"     # A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.oddHeader.center.text = title.replace("&", "&&")
+    sheet.oddFooter.center.text = "Halaman &P dari &N"
+
+
+def _colour_scale(sheet, ref: str):
+    if not hasattr(sheet, "conditional_formatting"):
+        sheet.conditional_formatting = ConditionalFormattingList()
+    sheet.conditional_formatting.add(ref, ColorScaleRule(
+        start_type="min", start_color="F8696B", mid_type="percentile", mid_value=50,
+        mid_color="FFEB84", end_type="max", end_color="63BE7B"))
+
+
+def _bar_chart(sheet, category: str, count: int) -> BarChart:
+    """Horizontal bars of the category's totals (the top CHART_MAX_BARS when larger)."""
+    shown = min(count, CHART_MAX_BARS)
+    chart = BarChart()
+    chart.type = "bar"
+    chart.style = 10
+    label = CATEGORY_TITLES.get(category, category)
+    chart.title = (f"Nilai Total {label}" if shown == count
+                   else f"Nilai Total {label}: {shown} teratas dari {count}")
+    chart.add_data(Reference(sheet, min_col=5, min_row=1, max_row=shown + 1), titles_from_data=True)
+    chart.set_categories(Reference(sheet, min_col=3, min_row=2, max_row=shown + 1))
+    chart.legend = None
+    chart.x_axis.scaling.orientation = "maxMin"     # rank 1 at the top
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 100
+    chart.y_axis.majorGridlines = None
+    chart.y_axis.numFmt = "0"
+    chart.gapWidth = 40
+    chart.width = 24
+    chart.height = max(6.0, 0.5 * shown + 2)
+    return chart
+
+
+# -- the summary sheet -----------------------------------------------------------------------
+
+def _write_summary(sheet, writer, result, rubric, groups, meta, charts):
+    styles = writer.styles
+    for col, width in zip("ABCDEF", (42, 11, 11, 40, 11, 12)):
+        sheet.column_dimensions[col].width = width
+    for n in range(len(rubric.predicates)):
+        sheet.column_dimensions[get_column_letter(7 + n)].width = 13
+    _landscape(sheet, "Ringkasan")
+    lines = []
+    lines.append([("Ringkasan Peringkat Bakohumas", "title")])
+    info = dict(meta)
+    for label in ("Periode", "Judul rubrik", "ID rubrik", "Dibuat pada"):
+        lines.append([(label, None), (info[label], None)])
+    lines.append([])
+    lines += _summary_counts(result, rubric, groups)
+    lines.append([])
+    lines += _summary_top(groups)
+    lines.append([])
+    lines += _summary_awards(result, rubric)
+    for line in lines:
+        sheet.append([_summary_cell(sheet, styles, value, style) for value, style in line])
+    row = len(lines) + 2          # below the tables, so the printed page stays readable
+    for chart in charts:
+        sheet.add_chart(chart, f"A{row}")
+        row += int(chart.height / 0.53) + 2
+
+
+def _summary_cell(sheet, styles, value, style):
+    if value is None or value == "":
+        return None
+    if style == "title" or style == "section":
+        cell = text_cell(sheet, value, font=TITLE_FONT if style == "title" else SECTION_FONT)
+        return cell
+    if isinstance(value, str):
+        cell = text_cell(sheet, value)
+    else:
+        cell = Cell(sheet, 1, 1, value)
+    if style:
+        cell._style = styles[style].__copy__()
+    return cell
+
+
+def _summary_counts(result, rubric, groups) -> list:
+    labels = [p.label for p in rubric.predicates]
+    head = ["Kategori", "Dinilai", "Rata-rata", "Tertinggi", "Terendah"] + labels
+    lines = [[("Jumlah dan sebaran predikat per kategori", "section")],
+             [(h, "header") for h in head]]
+    for category, rows in groups.items():
+        totals = [float(round2(r.total)) for r in rows]
+        spread = [sum(1 for r in rows if r.predicate == label) for label in labels]
+        lines.append([(CATEGORY_TITLES.get(category, category), None), (len(rows), "int"),
+                      (round(sum(totals) / len(totals), 2), "num"), (max(totals), "num"),
+                      (min(totals), "num")] + [(n, "int") for n in spread])
+    lines.append([("Tidak mengirim", None), (len(result.not_submitted), "int")])
+    return lines
+
+
+def _summary_top(groups) -> list:
+    lines = [[("Tiga teratas per kategori", "section")],
+             [(h, "header") for h in ("Kategori", "Peringkat", "Kode", "Satuan Kerja",
+                                      "Nilai Total", "Predikat")]]
+    for category, rows in groups.items():
+        for r in rows:
+            if r.rank > 3:
+                break
+            lines.append([(CATEGORY_TITLES.get(category, category), None), (r.rank, "int"),
+                          (r.unit.code, None), (r.unit.name, None),
+                          (float(round2(r.total)), "num"), (r.predicate, None)])
+    return lines
+
+
+def _summary_awards(result, rubric) -> list:
+    titles = {a.id: a.title for a in rubric.awards}
+    lines = [[("Tiga teratas per penghargaan", "section")],
+             [(h, "header") for h in ("Penghargaan", "Peringkat", "Kode", "Satuan Kerja",
+                                      "Nilai", "Pemenang")]]
+    for award_id, rows in result.awards.items():
+        for r in rows:
+            if r.rank > 3:
+                break
+            lines.append([(titles.get(award_id, award_id), None), (r.rank, "int"),
+                          (r.unit.code, None), (r.unit.name, None), (float(r.score), "num"),
+                          ("Pemenang" if r.winner else "", None)])
+    return lines
+
+
+def _sheet_title(title: str) -> str:
+    """Sheet names: at most 31 characters, none of []:*?/\\."""
+    cleaned = "".join("-" if c in "[]:*?/\\" else c for c in title).strip()
+    return (cleaned or "Lembar")[:31]
