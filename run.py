@@ -76,12 +76,11 @@ def rubric_summary(rubric) -> str:
              f" scored indicators, {len(rubric.indicators)} in all; aggregate {rubric.aggregate}",
              "stages: " + ", ".join(f"{s.id} ({float(s.weight):g})" for s in rubric.stages),
              "predicates: " + ", ".join(f"{p.label} >= {float(p.min):g}" for p in rubric.predicates)]
+    shares = rubric.indicator_shares()
     for aspect in rubric.aspects:
-        share = aspect.weight / total
-        lines.append(f"  {aspect.id:<28} {float(share) * 100:6.2f}%  {aspect.title}")
-        inner = sum(i.weight for i in aspect.scored_indicators)
+        lines.append(f"  {aspect.id:<28} {float(aspect.weight / total) * 100:6.2f}%  {aspect.title}")
         for ind in aspect.indicators:
-            pct = f"{float(share * ind.weight / inner) * 100:6.2f}%" if ind.scored else "     - "
+            pct = f"{float(shares[ind.id]) * 100:6.2f}%" if ind.scored else "     - "
             lines.append(f"    {ind.id:<26} {pct}  {ind.type:<6} evidence:{ind.evidence}")
     for award in rubric.awards:
         lines.append(f"award {award.id}: {award.title} [{award.category}; "

@@ -126,18 +126,6 @@ def _mean_aspects(rows: Sequence[UnitResult]) -> dict[str, Fraction]:
             for aid in rows[0].aspects}
 
 
-def indicator_shares(rubric: Rubric) -> dict[str, Fraction]:
-    """Each scored indicator's share of the stage-1 total (the shares add up to 1)."""
-    aspect_sum = sum(a.weight for a in rubric.aspects)
-    shares = {}
-    for aspect in rubric.aspects:
-        inds = aspect.scored_indicators
-        ind_sum = sum(i.weight for i in inds)
-        for ind in inds if ind_sum else ():
-            shares[ind.id] = aspect.weight / aspect_sum * ind.weight / ind_sum
-    return shares
-
-
 def scorecard_data(result: Result, rubric: Rubric, unit_code: str, *, comments=None,
                    means: AspectMeans | None = None) -> dict:
     """Plain data for one unit's scorecard (pass ``means`` to reuse them across units)."""
@@ -210,7 +198,7 @@ def _strong_weak(rubric: Rubric, row: UnitResult) -> dict:
     """Top and bottom indicators by points earned and points lost (verified x share)."""
     if not row.indicators:
         return {"strongest": [], "weakest": []}
-    shares = indicator_shares(rubric)
+    shares = rubric.indicator_shares()
     items = []
     for ind_id, detail in row.indicators.items():
         ind = rubric.indicator(ind_id)

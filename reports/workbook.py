@@ -208,14 +208,7 @@ def _frac(value):
 
 def indicator_weights(rubric: Rubric) -> dict[str, Fraction]:
     """Each scored indicator's weight as a percentage of the stage-1 total."""
-    total = sum(a.weight for a in rubric.aspects)
-    out = {}
-    for aspect in rubric.aspects:
-        inds = aspect.scored_indicators
-        within = sum(i.weight for i in inds)
-        for ind in inds:
-            out[ind.id] = 100 * aspect.weight / total * ind.weight / within
-    return out
+    return {ind_id: 100 * share for ind_id, share in rubric.indicator_shares().items()}
 
 
 def award_table(result: Result, rubric: Rubric):

@@ -132,6 +132,17 @@ class Rubric:
                 return aspect
         raise KeyError(aspect_id)
 
+    def indicator_shares(self) -> dict[str, Fraction]:
+        """Each scored indicator's share of the stage-1 total (the shares add up to 1)."""
+        total = sum(a.weight for a in self.aspects)
+        shares = {}
+        for aspect in self.aspects:
+            inds = aspect.scored_indicators
+            within = sum(i.weight for i in inds)
+            for ind in inds:
+                shares[ind.id] = aspect.weight / total * ind.weight / within
+        return shares
+
     def predicate_for(self, rounded_total) -> str:
         """The label of the first band whose min is at most the (rounded) total."""
         for band in self.predicates:

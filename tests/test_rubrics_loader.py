@@ -272,3 +272,14 @@ def test_default_edition_levels_have_descriptors(edition):
 
 def test_default_edition_awards_use_known_categories(edition):
     assert {a.category for a in edition.awards} <= {"pusat", "provinsi", "kabkota"}
+
+
+def test_indicator_shares_add_up_to_one_and_follow_the_weights():
+    from fractions import Fraction
+    from rubrics import default_rubric_path, load_rubric
+    rubric = load_rubric(default_rubric_path())
+    shares = rubric.indicator_shares()
+    assert sum(shares.values()) == 1
+    assert set(shares) == {i.id for i in rubric.indicators if i.scored}
+    # kelembagaan weighs 8 of 100 and sk-bakohumas 1 of its 3 equal weights
+    assert shares["sk-bakohumas"] == Fraction(8, 100) * Fraction(1, 3)
