@@ -15,7 +15,7 @@ from assessment.models.types import utcnow
 from assessment.operations import questionnaire as q
 from assessment.rubric_store import rubric_for
 from reports.questionnaire_xlsx import answer_cells, read_meta
-from tests.test_reports_questionnaire_xlsx import billion_laughs
+from tests.test_reports_questionnaire_xlsx import billion_laughs, edit
 from tests.conftest import SLUG, english, sub_of
 
 DOWNLOAD = f"/kuesioner/{SLUG}/excel"
@@ -28,15 +28,6 @@ def saved_draft(session, user, period, answers) -> Submission:
     q.save_answers(session, sub, answers, {}, sub.version, user)
     session.commit()
     return sub
-
-
-def edit(data: bytes, changes: dict) -> bytes:
-    book = load_workbook(io.BytesIO(data))
-    for (sheet, cell), value in changes.items():
-        book[sheet][cell].value = value
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def upload(client, data: bytes, url=DOWNLOAD, name="kuesioner.xlsx"):
