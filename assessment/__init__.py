@@ -69,7 +69,7 @@ def _sqlite_savepoints(engine) -> None:
             dbapi_connection.execute("BEGIN")
 
 
-def _select_locale() -> str:
+def _select_locale() -> str | None:
     if not has_request_context():   # CLI, jobs, tests: the default locale
         return None
     choice = session.get("lang")

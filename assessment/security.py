@@ -61,6 +61,11 @@ def login_blocked(keys: list[str]) -> bool:
 
 
 def record_failure(keys: list[str]) -> None:
+    """Count a failed login for each key, dropping the keys' attempts that have left the
+    window, so a long guessing attack does not grow the table without end."""
+    since = utcnow() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+    db.session.query(LoginAttempt).filter(LoginAttempt.key.in_(keys),
+                                          LoginAttempt.at < since).delete(synchronize_session=False)
     for key in keys:
         db.session.add(LoginAttempt(key=key))
 

@@ -94,3 +94,17 @@ def test_a_missing_csrf_token_gets_a_clear_page(app, make_user):
     response = app.test_client().post("/akun/masuk", data={"username": "op-33", "password": PASSWORD})
     assert response.status_code == 400
     assert "Muat ulang halaman" in response.get_data(as_text=True)
+
+
+def test_failed_logins_outside_the_window_are_pruned(app, auth, make_user, session):
+    from datetime import timedelta
+
+    from assessment.models import LoginAttempt
+    from assessment.models.types import utcnow
+    make_user()
+    old = utcnow() - timedelta(seconds=app.config["LOGIN_WINDOW_SECONDS"] + 60)
+    session.add_all([LoginAttempt(key="user:op-33", at=old) for _ in range(50)])
+    session.commit()
+    assert auth.login(password="tebakan").status_code == 401   # old attempts do not block
+    session.expire_all()
+    assert session.query(LoginAttempt).filter_by(key="user:op-33").count() == 1
