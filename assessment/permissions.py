@@ -54,3 +54,37 @@ def can_view_period(user: User, period) -> bool:
     if user.role == "monitor":
         return bool({"provinsi", "kabkota"} & set(period.levels))
     return False
+
+
+def can_judge(user: User) -> bool:
+    return bool(user and user.is_authenticated and user.role == "judge")
+
+
+def can_verify(session, user: User, period, unit) -> bool:
+    """A judge with an active assignment for the unit and no conflict of interest.
+    (The conflict is checked again here, so an assignment made by mistake still refuses.)"""
+    from .operations.judging import active_assignment, judge_conflict
+    return (can_judge(user) and not judge_conflict(user, unit, period)
+            and active_assignment(session, period, unit.code, user) is not None)
+
+
+def judge_may_see(session, user: User, period, unit) -> bool:
+    """Whether a judge may see a unit's submission and evidence: never with a conflict;
+    otherwise when assigned to it (active or ended), reviewing one of its objections, or
+    scoring it in a later stage."""
+    from .models import JudgeAssignment, Objection
+    from .operations.judging import judge_conflict
+    if not can_judge(user) or judge_conflict(user, unit, period):
+        return False
+    assigned = session.query(JudgeAssignment.id).filter_by(
+        period_id=period.id, unit_code=unit.code, judge_id=user.id).first()
+    reviewing = session.query(Objection.id).filter_by(
+        period_id=period.id, unit_code=unit.code, reviewer_id=user.id).first()
+    return bool(assigned or reviewing or in_later_stage(session, period, unit.code))
+
+
+def in_later_stage(session, period, unit_code: str) -> bool:
+    """Whether the unit was shortlisted for a later stage by the period's latest provisional
+    run (judges without a conflict score shortlisted units there)."""
+    from .operations.runs import shortlisted_units
+    return unit_code in shortlisted_units(session, period)

@@ -31,7 +31,13 @@ class Period(db.Model):
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     levels: Mapped[list] = mapped_column(JSONDict, default=lambda: ["provinsi", "kabkota"])
+    # judging parameters: judges_per_unit, judge_cap, conflict_same_province,
+    # disagreement_threshold, min_shared_indicators (defaults in operations.judging)
     settings: Mapped[dict] = mapped_column(JSONDict, default=dict)
+    # the season after the questionnaire: verification until, then masa sanggah
+    verification_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    objection_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    objection_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     rubric_edition = relationship("RubricEdition")

@@ -1,7 +1,9 @@
 """Blueprints, registered by the app factory."""
-from . import admin, api, auth, dashboard, evidence, main, monitor, offline, profile, questionnaire
+from . import (admin, api, assign, auth, dashboard, evidence, feedback, main, moderation, monitor,
+               offline, profile, questionnaire, results, season, verify)
 
-BLUEPRINTS = (main, auth, dashboard, questionnaire, evidence, offline, api, profile, admin, monitor)
+BLUEPRINTS = (main, auth, dashboard, questionnaire, evidence, offline, api, profile, admin, monitor,
+              assign, verify, moderation, season, results, feedback)
 
 
 def register_blueprints(app) -> None:

@@ -1,0 +1,56 @@
+"""Shared judging rules: the period's judging settings and who may judge which unit.
+
+Every page, file and API call that shows a unit to a judge goes through
+``judge_conflict`` / ``can_verify`` (in assessment.permissions), so a conflict is refused
+on the server, not merely hidden in a list."""
+from __future__ import annotations
+
+from ..models import JudgeAssignment, Period, User, WorkUnit
+
+DEFAULTS = {
+    "judges_per_unit": 2,          # K judges per submitted unit
+    "judge_cap": None,             # most units one judge may hold (None: no cap)
+    "conflict_same_province": True,  # a judge never judges units of their own province
+    "disagreement_threshold": 0.5,   # judges' fractions further apart than this are flagged
+    "min_shared_indicators": 10,     # no leniency verdict on fewer shared indicators
+}
+
+
+def setting(period: Period, key: str):
+    """One judging setting of the period, or its default."""
+    value = (period.settings or {}).get(key)
+    return DEFAULTS[key] if value is None else value
+
+
+def province_of(unit: WorkUnit | None) -> str | None:
+    """The province code of a unit (its own code for a provinsi unit; None for KPU RI)."""
+    if unit is None:
+        return None
+    return unit.code if unit.level == "provinsi" else unit.province_code
+
+
+def judge_conflict(judge: User, unit: WorkUnit, period: Period) -> bool:
+    """Whether the judge may never see or score the unit: their own unit, or (by the
+    period's setting) a unit of the province they are seconded from."""
+    if judge.unit_code is None:
+        return False
+    if judge.unit_code == unit.code:
+        return True
+    if not setting(period, "conflict_same_province"):
+        return False
+    own = province_of(judge.unit)
+    return own is not None and own == province_of(unit)
+
+
+def active_assignment(session, period: Period, unit_code: str, judge: User) -> JudgeAssignment | None:
+    return session.query(JudgeAssignment).filter_by(
+        period_id=period.id, unit_code=unit_code, judge_id=judge.id, active=True).one_or_none()
+
+
+def wrap(value) -> dict:
+    """How a value is stored in JSON columns that must tell "no value" from a value."""
+    return {"v": value}
+
+
+def unwrap(stored: dict | None):
+    return None if stored is None else stored.get("v")

@@ -1,0 +1,164 @@
+"""The season's data as one exchange-format document, and frozen scoring runs.
+
+``export_exchange`` is the only way the database reaches the scoring rules: the ranking,
+provisional or final, is ``scoring.score`` applied to that document, and a run keeps the
+document, the rubric source and the result so ``python run.py score`` reproduces it."""
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+
+from rubrics import parse_rubric
+from scoring import assessment_from_dict, score
+from scoring.exchange import result_to_dict
+
+from ..models import (JudgeAssignment, Moderation, Period, Publication, ScoringRun, StageScore,
+                      Submission, Verification, WorkUnit)
+from ..rubric_store import rubric_for
+from ..scores import valid_answers
+from . import Conflict, Invalid
+from .judging import unwrap
+
+_RESULTS: dict[int, dict] = {}  # run id -> parsed result; runs never change, so this never goes stale
+
+
+def judge_key(judge_id: int) -> str:
+    """The judge's name in an exchange document: stable, and not a person's name."""
+    return f"J{judge_id}"
+
+
+def _units(session, period: Period) -> list[WorkUnit]:
+    return (session.query(WorkUnit)
+            .filter(WorkUnit.active.is_(True), WorkUnit.level.in_(period.levels))
+            .order_by(WorkUnit.code).all())
+
+
+def _unit_entry(unit: WorkUnit) -> dict:
+    entry = {"code": unit.code, "name": unit.name, "category": unit.level}
+    if unit.province_name:
+        entry["province"] = unit.province_name
+    return entry
+
+
+def export_exchange(session, period: Period) -> dict:
+    """The period as an exchange document: every taking-part unit, and for each submitted
+    questionnaire its answers, the active judges' verified values, moderated values
+    (latest per indicator) and later-stage scores."""
+    rubric = rubric_for(period)
+    units = _units(session, period)
+    subs = {s.unit_code: s for s in session.query(Submission).filter_by(
+        period_id=period.id, status="submitted")}
+    judges, moderated, stages = _judging_data(session, period)
+    responses = []
+    for unit in units:
+        sub = subs.get(unit.code)
+        if sub is None:
+            continue
+        response = {"unit": unit.code, "self": valid_answers(rubric, sub.answers)}
+        for key, part in (("judges", judges), ("moderated", moderated), ("stages", stages)):
+            if part.get(unit.code):
+                response[key] = part[unit.code]
+        responses.append(response)
+    return {"rubric": rubric.id, "units": [_unit_entry(u) for u in units], "responses": responses}
+
+
+def _judging_data(session, period: Period) -> tuple[dict, dict, dict]:
+    judges: dict[str, dict] = {}
+    rows = (session.query(JudgeAssignment.unit_code, JudgeAssignment.judge_id,
+                          Verification.indicator_id, Verification.value)
+            .join(Verification, Verification.assignment_id == JudgeAssignment.id)
+            .filter(JudgeAssignment.period_id == period.id, JudgeAssignment.active.is_(True))
+            .order_by(JudgeAssignment.unit_code, JudgeAssignment.judge_id, Verification.id))
+    for unit_code, judge_id, indicator_id, stored in rows:
+        value = unwrap(stored)
+        if value is not None:
+            judges.setdefault(unit_code, {}).setdefault(judge_key(judge_id), {})[indicator_id] = value
+    moderated: dict[str, dict] = {}
+    for mod in session.query(Moderation).filter_by(period_id=period.id).order_by(Moderation.id):
+        moderated.setdefault(mod.unit_code, {})[mod.indicator_id] = unwrap(mod.value)
+    stages: dict[str, dict] = {}
+    for row in session.query(StageScore).filter_by(period_id=period.id).order_by(StageScore.id):
+        stages.setdefault(row.unit_code, {}).setdefault(row.stage_id, {})[
+            judge_key(row.judge_id)] = float(Decimal(row.score))
+    return judges, moderated, stages
+
+
+def dumps(doc) -> str:
+    """JSON text as the score command writes it (UTF-8, no ASCII escapes)."""
+    return json.dumps(doc, ensure_ascii=False)
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def create_run(session, period: Period, kind: str, user, reason: str = "") -> ScoringRun:
+    """Score the period as it stands and freeze the run. A final run after an earlier final
+    run is a correction and needs a reason."""
+    if kind not in ("provisional", "final"):
+        raise Invalid(f"unknown run kind {kind!r}")
+    reason = (reason or "").strip()
+    if kind == "final" and latest_run(session, period, "final") is not None and not reason:
+        raise Invalid("a correction of a final run needs a reason")
+    edition = period.rubric_edition
+    exchange = dumps(export_exchange(session, period))
+    rubric = rubric_for(period)
+    result = score(rubric, assessment_from_dict(json.loads(exchange)))
+    number = (session.query(ScoringRun.number).filter_by(period_id=period.id)
+              .order_by(ScoringRun.number.desc()).limit(1).scalar() or 0) + 1
+    run = ScoringRun(period_id=period.id, number=number, kind=kind, reason=reason,
+                     rubric_id=edition.id, rubric_sha256=edition.sha256,
+                     rubric_source=edition.source, exchange=exchange,
+                     exchange_sha256=sha256_text(exchange), result=dumps(result_to_dict(result)),
+                     created_by=getattr(user, "id", None))
+    session.add(run)
+    session.flush()
+    return run
+
+
+def latest_run(session, period: Period, kind: str | None = None) -> ScoringRun | None:
+    query = session.query(ScoringRun).filter_by(period_id=period.id)
+    if kind:
+        query = query.filter_by(kind=kind)
+    return query.order_by(ScoringRun.number.desc()).first()
+
+
+def run_result(run: ScoringRun) -> dict:
+    """The run's result document (parsed once per process; runs never change)."""
+    if run.id not in _RESULTS:
+        _RESULTS[run.id] = json.loads(run.result)
+    return _RESULTS[run.id]
+
+
+def shortlisted_units(session, period: Period) -> set[str]:
+    """Units the latest provisional run sent beyond the first stage."""
+    run = latest_run(session, period, "provisional")
+    if run is None:
+        return set()
+    first_stage = run_rubric(run).stages[0].id
+    return {row["unit"] for row in run_result(run)["ranking"] if row["stage_reached"] != first_stage}
+
+
+def run_rubric(run: ScoringRun):
+    """The rubric exactly as the run used it."""
+    return parse_rubric(run.rubric_source, f"{run.rubric_id}.yaml")
+
+
+def publish(session, period: Period, run: ScoringRun, user) -> Publication:
+    """Publish a final run of the period (the latest publication is what the public sees)."""
+    if run.period_id != period.id or run.kind != "final":
+        raise Invalid("only a final run of this period can be published")
+    current = published_run(session, period)
+    if current is not None and current.id == run.id:
+        raise Conflict("this run is already published")
+    pub = Publication(period_id=period.id, run_id=run.id, published_by=getattr(user, "id", None))
+    session.add(pub)
+    session.flush()
+    return pub
+
+
+def published_run(session, period: Period) -> ScoringRun | None:
+    pub = (session.query(Publication).filter_by(period_id=period.id)
+           .order_by(Publication.id.desc()).first())
+    return pub.run if pub else None
