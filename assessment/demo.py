@@ -130,13 +130,19 @@ def current_period(session, users: dict[str, int]) -> str:
                          levels=CURRENT["levels"], user=None)
     period.settings = {"demo": True}
     counts = fill_period(session, period, users, random.Random(SEED), now=utcnow(),
-                         mix=(0.60, 0.25), strong={"33"})
+                         mix=(0.60, 0.25), strong={"33": 0.93})
     return (f"{period.title} ({period.slug}): open until "
             f"{closes.astimezone(WIB):%Y-%m-%d %H:%M} WIB; {counts['submitted']} units submitted, "
             f"{counts['draft']} drafts, {counts['not_started']} not started")
 
 
-DEMO_PERIODS = [current_period]
+def finished_season(session, users: dict[str, int]) -> str:
+    """The earlier season, judged, finalised and published (assessment.demo_season)."""
+    from .demo_season import finished_period
+    return finished_period(session, users)
+
+
+DEMO_PERIODS = [finished_season, current_period]
 
 
 def insert_rows(session, model, rows: list[dict]) -> None:
@@ -149,9 +155,10 @@ def insert_rows(session, model, rows: list[dict]) -> None:
 # -- synthetic questionnaires ----------------------------------------------------------------
 
 def fill_period(session, period: Period, users: dict[str, int], rnd: random.Random, now: datetime,
-                mix: tuple[float, float], strong: set[str] = frozenset()) -> dict[str, int]:
+                mix: tuple[float, float], strong: dict[str, float] | None = None) -> dict[str, int]:
     """Write questionnaires for the period's units: a share ``mix[0]`` submitted, ``mix[1]``
-    in draft, the rest not started; ``strong`` units submit with high maturity."""
+    in draft, the rest not started; ``strong`` units ({code: maturity}) submit at that maturity."""
+    strong = strong or {}
     rubric = rubric_by_id(period.rubric_id)
     units = session.scalars(select(WorkUnit).where(WorkUnit.active.is_(True),
                                                    WorkUnit.level.in_(period.levels))
@@ -165,7 +172,7 @@ def fill_period(session, period: Period, users: dict[str, int], rnd: random.Rand
         counts[kind] += 1
         if kind == "not_started":
             continue
-        level = 0.93 if unit.code in strong else rnd.betavariate(4, 2.2)
+        level = strong[unit.code] if unit.code in strong else rnd.betavariate(4, 2.2)
         plan = questionnaire(rubric, unit, level, kind == "submitted", rnd)
         plan["operator"] = users.get(f"op-{unit.code}")
         plan["at"] = period.opens_at + (now - period.opens_at) * rnd.uniform(0.2, 0.98)

@@ -109,7 +109,8 @@ def test_demo_submissions_are_valid_and_complete(demo, in_request, session):
         else:
             assert missing_items(rubric, sub), sub.unit_code   # drafts are really partial
     assert pending >= 10
-    snapshots = session.query(SubmissionSnapshot).filter_by(kind="submit").all()
+    snapshots = (session.query(SubmissionSnapshot).filter_by(kind="submit")
+                 .filter(SubmissionSnapshot.submission_id.in_([s.id for s in subs])).all())
     assert len(snapshots) == sum(s.status == "submitted" for s in subs)
     snap = snapshots[0]
     sub = session.get(Submission, snap.submission_id)
@@ -158,10 +159,10 @@ def test_demo_is_idempotent(demo, app, session, auth):
 
 
 def test_demo_leaves_a_real_period_alone(app, session, make_period):
-    make_period(slug="bakohumas-2025")
+    real = make_period(slug="bakohumas-2025")
     text = create_demo(app)
     assert "not a demo period" in text
-    assert session.query(Submission).count() == 0
+    assert session.query(Submission).filter_by(period_id=real.id).count() == 0
     assert session.query(User).filter_by(role="operator").count() == 552
 
 
@@ -177,3 +178,32 @@ def test_run_demo_prints_the_accounts_and_serves(app, monkeypatch, capsys):
     assert served == [{"host": "127.0.0.1", "port": 5055, "threaded": True, "use_reloader": False}]
     db.session.expire_all()
     assert db.session.query(Submission).count() > 400
+
+
+def test_demo_holds_a_finished_published_season(demo, session):
+    """The earlier period went through the whole season: two judges per unit without
+    conflicts, stage two for the shortlist, decided objections, a published final run."""
+    from assessment.models import JudgeAssignment, Objection, StageScore
+    from assessment.operations.judging import judge_conflict
+    from assessment.operations.runs import latest_run, published_run, run_result, shortlisted_units
+    period = session.query(Period).filter_by(slug="bakohumas-2024").one()
+    subs = session.query(Submission).filter_by(period_id=period.id, status="submitted").all()
+    assignments = session.query(JudgeAssignment).filter_by(period_id=period.id).all()
+    per_unit = {}
+    for a in assignments:
+        assert not judge_conflict(a.judge, a.unit, period), (a.judge.username, a.unit_code)
+        assert a.completed_at is not None and a.verifications
+        per_unit.setdefault(a.unit_code, set()).add(a.judge_id)
+    assert {s.unit_code for s in subs} == set(per_unit)
+    assert all(len(judges) == 2 for judges in per_unit.values())
+    run = published_run(session, period)
+    assert run is not None and run.kind == "final" and run == latest_run(session, period)
+    ranked = {row["unit"] for row in run_result(run)["ranking"]}
+    assert ranked == set(per_unit)
+    shortlist = shortlisted_units(session, period)
+    assert shortlist and {s.unit_code for s in session.query(StageScore).filter_by(
+        period_id=period.id)} == shortlist
+    reached = {row["unit"] for row in run_result(run)["ranking"] if row["stage_reached"] == "presentasi"}
+    assert reached == shortlist
+    outcomes = {o.status for o in session.query(Objection).filter_by(period_id=period.id)}
+    assert outcomes == {"accepted", "rejected"}
