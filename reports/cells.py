@@ -1,17 +1,31 @@
 """Cell values that are safe in spreadsheets: user text never becomes a formula."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from fractions import Fraction
 
 from openpyxl.cell import WriteOnlyCell
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# characters XML 1.0 cannot hold (and CR, which XML readers turn into LF)
+_UNWRITABLE = re.compile("[\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ESCAPE_LIKE = re.compile("_(?=x[0-9A-Fa-f]{4}_)")
+
+
+def ooxml_text(value: str) -> str:
+    """``value`` with OOXML's own escapes, so Excel and LibreOffice read back the same text:
+    characters XML cannot hold become ``_xHHHH_``, and a literal ``_x0041_`` gets its
+    underscore escaped (``_x005F_x0041_``) so it is not decoded. (openpyxl's reader does
+    not decode these escapes; it shows them as written.)"""
+    if "_x" in value:
+        value = _ESCAPE_LIKE.sub("_x005F_", value)
+    return _UNWRITABLE.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
 
 
 def text_cell(sheet, value: str, **style) -> WriteOnlyCell:
     """A write-only cell that holds ``value`` as literal text, even if it starts with '='."""
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=ooxml_text(value))
     cell.data_type = "s"
     for key, val in style.items():
         setattr(cell, key, val)

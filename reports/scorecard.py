@@ -2,8 +2,7 @@
 
 ``scorecard_data`` turns a scoring result into plain data for one unit; ``scorecard_pdf``
 lays that data out with reportlab; ``write_scorecards`` writes one file per ranked unit.
-The radar chart is drawn here with ``matplotlib.figure.Figure`` (never pyplot) so this
-module stands alone; it can later share the radar of ``reports.charts``.
+The radar chart is ``reports.charts.radar_chart`` drawn small.
 """
 from __future__ import annotations
 
@@ -21,7 +20,6 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 from xml.sax.saxutils import escape
 
-from matplotlib.figure import Figure
 from reportlab.lib.colors import HexColor
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.fonts import addMapping
@@ -36,6 +34,8 @@ from reportlab.platypus import (Image, KeepTogether, Paragraph, SimpleDocTemplat
 
 from rubrics.model import Rubric
 from scoring.engine import Result, UnitResult, round2
+
+from .charts import radar_chart
 
 CATEGORY_LABELS = {"pusat": "KPU RI", "provinsi": "KPU Provinsi",
                    "kabkota": "KPU/KIP Kabupaten/Kota"}
@@ -262,57 +262,21 @@ def claims_note(claims: dict) -> str:
 
 # ---------------------------------------------------------------- radar chart
 
-def radar_png(titles: Sequence[str], series: Sequence[tuple[str, Sequence, str, str]],
-              *, width_cm: float = 14.0, height_cm: float = 8.5, dpi: int = 170) -> bytes:
-    """A radar chart as PNG bytes; ``series`` are (label, values 0-100, colour, linestyle)."""
-
-
-    n = len(titles)
-    angles = [2 * math.pi * k / n for k in range(n)]
-    fig = Figure(figsize=(width_cm / 2.54, height_cm / 2.54), dpi=dpi)
-    ax = fig.add_axes((0.29, 0.16, 0.42, 0.71), projection="polar")
-    ax.set_theta_offset(math.pi / 2)
-    ax.set_theta_direction(-1)
-    for label, values, colour, style in series:
-        if any(v is None for v in values):
-            continue
-        vals = [float(v) for v in values]
-        ax.plot(angles + angles[:1], vals + vals[:1], color=colour, linestyle=style,
-                linewidth=1.6 if style == "-" else 1.1, label=label)
-        if style == "-":
-            ax.fill(angles + angles[:1], vals + vals[:1], color=colour, alpha=0.15)
-    _radar_axes(ax, angles, titles)
-    fig.legend(loc="lower center", ncol=3, fontsize=7, frameon=False, borderaxespad=0.2)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
-
-
-def _radar_axes(ax, angles, titles) -> None:
-    ax.set_ylim(0, 100)
-    ax.set_yticks([20, 40, 60, 80, 100])
-    ax.set_yticklabels(["20", "40", "60", "80", ""], fontsize=5.5, color=MUTED)
-    ax.set_rlabel_position(180 / len(angles))
-    ax.set_xticks(angles)
-    ax.set_xticklabels([])
-    for angle, title in zip(angles, titles):
-        # labels sit outside the circle, aligned away from it (clockwise from the top)
-        x, y = math.sin(angle), math.cos(angle)
-        ax.text(angle, 110, "\n".join(textwrap.wrap(title.replace("$", r"\$"), 22)[:3]),
-                fontsize=6.5, color=INK, clip_on=False, linespacing=1.1,
-                ha="left" if x > 0.1 else "right" if x < -0.1 else "center",
-                va="bottom" if y > 0.1 else "top" if y < -0.1 else "center")
-    ax.grid(color=RULE, linewidth=0.6)
-    ax.spines["polar"].set_color(RULE)
+RADAR_SIZE_CM = (14.0, 8.5)
 
 
 def scorecard_radar(data: dict) -> bytes:
-    """The unit's aspects against the national and provincial means, as PNG bytes."""
+    """The unit's aspects against the national and provincial means, as PNG bytes
+    (``reports.charts.radar_chart``, small and in the scorecard's colours)."""
     aspects = data["aspects"]
-    series = [("Satuan kerja", [a["verified"] for a in aspects], MAROON, "-"),
-              ("Rata-rata nasional", [a["national_mean"] for a in aspects], "#4a5568", "--"),
-              ("Rata-rata provinsi", [a["provincial_mean"] for a in aspects], GOLD, ":")]
-    return radar_png([a["title"] for a in aspects], series)
+    provincial = [a["provincial_mean"] for a in aspects]
+    return radar_chart([a["title"] for a in aspects], [a["verified"] for a in aspects],
+                       [a["national_mean"] for a in aspects],
+                       None if None in provincial else provincial,
+                       unit_name=data["name"], unit_label="Satuan kerja",
+                       province="provinsi", size=tuple(v / 2.54 for v in RADAR_SIZE_CM),
+                       dpi=170, font_size=6.5, title="", values=False, label_width=22,
+                       colours=(MAROON, "#4a5568", GOLD))
 
 
 # ---------------------------------------------------------------- PDF

@@ -12,6 +12,7 @@ same sheets without charts and without the per-indicator sheet (that would excee
 from __future__ import annotations
 
 import io
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from fractions import Fraction
@@ -20,15 +21,19 @@ from itertools import groupby, islice
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, Reference
+from openpyxl.drawing.image import Image
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.formatting.formatting import ConditionalFormattingList
 
 from rubrics.model import Rubric
-from scoring.engine import Result, UnitResult, round2
+from scoring.engine import Assessment, Result, UnitResult, round2
 
-from .cells import text_cell, text_value
+from .cells import text_cell
+from .charts import (distribution_chart, distribution_data, heatmap_data, interval_chart,
+                     interval_data, predicate_bands)
+from .sheetxml import RowEncoder, StreamedSheet, register_style, save_with_streams
 
 CATEGORY_SHEETS = {"pusat": "Peringkat KPU RI", "provinsi": "Peringkat Provinsi",
                    # "/" is not allowed in a sheet name; the print header says "Kabupaten/Kota"
@@ -46,6 +51,9 @@ WINNER_FILL = PatternFill("solid", fgColor="FFF2CC")
 CHART_MAX_BARS = 40
 MAX_WIDTH = 50
 WIDTH_SAMPLE = 2000
+IMAGE_DPI = 96          # images shown at their size: one image pixel per screen pixel
+IMAGE_WIDTH = 860
+IMAGE_TOP = 30
 
 
 @dataclass(frozen=True)
@@ -58,27 +66,40 @@ class Column:
 
 def ranking_workbook(result: Result, rubric: Rubric, *, period_title: str = "",
                      input_sha256: str = "", generated_at: datetime | None = None,
-                     software_version: str = "") -> bytes:
-    """The full ranking workbook as .xlsx bytes (charts and per-indicator detail included)."""
-    meta = _metadata(result, rubric, period_title, input_sha256, generated_at, software_version)
-    return _build(result, rubric, meta, large=False)
+                     software_version: str = "", intervals: dict | None = None,
+                     assessment: Assessment | None = None) -> bytes:
+    """The full ranking workbook as .xlsx bytes (charts and per-indicator detail included).
+
+    ``intervals`` (the output of ``scoring.robustness.rank_intervals`` for this result)
+    adds the "Ketahanan Peringkat" sheet; pass ``assessment`` instead (the scored input) to
+    have them computed here with ``rank_intervals``' defaults (seconds to minutes)."""
+    intervals = _intervals(rubric, intervals, assessment)
+    meta = _metadata(result, rubric, period_title, input_sha256, generated_at, software_version,
+                     intervals)
+    return _build(result, rubric, meta, large=False, intervals=intervals)
 
 
 def large_ranking_workbook(result: Result, rubric: Rubric, *, period_title: str = "",
                            input_sha256: str = "", generated_at: datetime | None = None,
-                           software_version: str = "") -> bytes:
+                           software_version: str = "", intervals: dict | None = None) -> bytes:
     """The national-scale workbook: no charts, no per-indicator sheet, rows streamed."""
-    meta = _metadata(result, rubric, period_title, input_sha256, generated_at, software_version)
-    return _build(result, rubric, meta, large=True)
+    meta = _metadata(result, rubric, period_title, input_sha256, generated_at, software_version,
+                     intervals)
+    return _build(result, rubric, meta, large=True, intervals=intervals)
+
+
+def _intervals(rubric: Rubric, intervals: dict | None, assessment: Assessment | None):
+    if intervals is None and assessment is not None:
+        from scoring.robustness import rank_intervals
+        return rank_intervals(rubric, assessment)
+    return intervals
 
 
 def table_workbook(title: str, columns: list[Column], rows) -> bytes:
     """A one-sheet workbook of a table, formatted like the ranking sheets."""
-    book = Workbook(write_only=True)
-    _TableWriter(book).write(title, columns, rows, colour_header="Nilai Total")
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    writer = _TableWriter(Workbook(write_only=True))
+    writer.write(title, columns, rows, colour_header="Nilai Total")
+    return writer.save()
 
 
 def sheet_name(category: str) -> str:
@@ -96,7 +117,8 @@ def wib_text(moment: datetime) -> str:
 
 # -- building --------------------------------------------------------------------------------
 
-def _build(result: Result, rubric: Rubric, meta: list, large: bool) -> bytes:
+def _build(result: Result, rubric: Rubric, meta: list, large: bool,
+           intervals: dict | None = None) -> bytes:
     book = Workbook(write_only=True)
     summary = book.create_sheet("Ringkasan")
     groups = _category_groups(result)
@@ -104,25 +126,31 @@ def _build(result: Result, rubric: Rubric, meta: list, large: bool) -> bytes:
     charts = []
     for category, rows in groups.items():
         columns, table = ranking_table(rows, rubric)
-        sheet = writer.write(sheet_name(category), columns, table, colour_header="Nilai Total",
+        sheet = writer.write(sheet_name(category), columns, table, count=len(rows),
+                             colour_header="Nilai Total",
                              print_header=f"Peringkat {CATEGORY_TITLES.get(category, category)}")
         if not large and len(rows) >= 2:
             charts.append(_bar_chart(sheet, category, len(rows)))
+    detailed = sum(1 for r in result.ranking if r.indicators)
     if large:
         writer.write_note("Rincian Indikator", "Rincian per indikator tidak dimuat dalam buku "
                           "kerja skala besar (jumlah barisnya melebihi batas lembar kerja).")
-    elif not any(r.indicators for r in result.ranking):
+    elif not detailed:
         writer.write_note("Rincian Indikator", "Hasil ini dihitung tanpa rincian indikator; "
                           "hitung ulang dengan rincian untuk mengisi lembar ini.")
     else:
-        writer.write("Rincian Indikator", *indicator_table(result, rubric))
+        scored = sum(len(a.scored_indicators) for a in rubric.aspects)
+        writer.write("Rincian Indikator", *indicator_table(result, rubric),
+                     count=detailed * scored)
     writer.write("Penghargaan", *award_table(result, rubric), highlight="Pemenang")
+    if intervals is not None:
+        _write_robustness(writer, intervals, images=not large)
     writer.write("Rubrik", *rubric_table(rubric), wrap=("Indikator", "Tingkatan / Pilihan"))
     writer.write("Metadata", [Column("Keterangan"), Column("Nilai")], meta, max_width=70)
-    _write_summary(summary, writer, result, rubric, groups, meta, charts)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    images = [] if large else [_distribution_image(result, rubric)]
+    _write_summary(summary, writer, result, rubric, groups, meta, charts, images,
+                   heatmap=not large)
+    return writer.save()
 
 
 def _category_groups(result: Result) -> dict[str, list[UnitResult]]:
@@ -133,14 +161,31 @@ def _category_groups(result: Result) -> dict[str, list[UnitResult]]:
     return {c: rows for c, rows in groups.items() if rows}
 
 
-def _metadata(result, rubric, period_title, input_sha256, generated_at, software_version) -> list:
+def _metadata(result, rubric, period_title, input_sha256, generated_at, software_version,
+              intervals=None) -> list:
     moment = generated_at or datetime.now(timezone.utc)
-    return [["Periode", period_title], ["Dibuat pada", wib_text(moment)],
+    meta = [["Periode", period_title], ["Dibuat pada", wib_text(moment)],
             ["Versi perangkat lunak", software_version], ["ID rubrik", rubric.id],
             ["Judul rubrik", rubric.title], ["SHA-256 rubrik", rubric.sha256],
             ["SHA-256 data masukan", input_sha256],
             ["Satuan kerja dinilai", len(result.ranking)],
             ["Satuan kerja tidak mengirim", len(result.not_submitted)]]
+    if intervals is not None:
+        meta.append(["Ketahanan peringkat", robustness_note(intervals)])
+    return meta
+
+
+def robustness_note(intervals: dict) -> str:
+    """How the rank intervals were made, in one Indonesian sentence."""
+    return (f"{intervals['runs']} ulangan (seed {intervals['seed']}): nilai penilai diambil "
+            f"ulang dan bobot aspek diubah hingga \u00b1{_pct(intervals['weight_jitter'])}; "
+            f"terlalu ketat bila urutan dua satuan kerja bertukar pada lebih dari "
+            f"{_pct(intervals['close_share'])} ulangan. Hanya informasi bagi juri; "
+            "peringkat resmi tidak berubah.")
+
+
+def _pct(share: float) -> str:
+    return f"{100 * share:g}".replace(".", ",") + "%"
 
 
 # -- tables: (columns, rows) -----------------------------------------------------------------
@@ -186,24 +231,45 @@ def indicator_table(result: Result, rubric: Rubric):
                + [Column(f"Penilai {n}", "num") for n in range(1, judges + 1)]
                + [Column("Moderasi", "num"), Column("Terverifikasi", "num"),
                   Column("Kontribusi ke Nilai Verifikasi", "num")])
+    return columns, _indicator_rows(result, rubric, judges)
+
+
+def _indicator_rows(result: Result, rubric: Rubric, judges: int):
     weights = indicator_weights(rubric)
-    where = [(a.title, i.id) for a in rubric.aspects for i in a.scored_indicators]
-    return columns, (_indicator_row(row, title, ind_id, weights[ind_id], judges)
-                     for row in result.ranking if row.indicators for title, ind_id in where)
+    where = [(a.title, i.id, weights[i.id], _num(weights[i.id]))
+             for a in rubric.aspects for i in a.scored_indicators]
+    rounded, contributions = _Rounded(), {}
+    for row in result.ranking:
+        if not row.indicators:
+            continue
+        code, name = row.unit.code, row.unit.name
+        for title, ind_id, weight, shown_weight in where:
+            detail = row.indicators[ind_id]
+            verified = detail.verified
+            # stable anonymisation: judges sorted by name within this unit: Penilai 1, 2, ...
+            fractions = detail.judge_fractions
+            marks = [rounded(fractions[name]) for name in sorted(fractions)]
+            marks += [None] * (judges - len(marks))
+            key = (verified.numerator, verified.denominator, ind_id)
+            part = contributions.get(key)
+            if part is None:
+                part = contributions[key] = _num(verified * weight)
+            yield ([code, name, title, ind_id, shown_weight, rounded(detail.self_fraction)]
+                   + marks + [rounded(detail.moderated), rounded(verified), part])
 
 
-def _indicator_row(row: UnitResult, aspect_title: str, ind_id: str, weight: Fraction, judges: int):
-    detail = row.indicators[ind_id]
-    # stable anonymisation: judges sorted by name within this unit become Penilai 1, 2, ...
-    marks = [_frac(detail.judge_fractions[name]) for name in sorted(detail.judge_fractions)]
-    marks += [None] * (judges - len(marks))
-    return ([row.unit.code, row.unit.name, aspect_title, ind_id, _num(weight),
-             _frac(detail.self_fraction)] + marks
-            + [_frac(detail.moderated), _frac(detail.verified), _num(detail.verified * weight)])
+class _Rounded(dict):
+    """``_num`` memoised by numerator and denominator: the indicator sheet repeats a few
+    fractions (0, 1/2, 3/4, 1, ...) hundreds of thousands of times."""
 
-
-def _frac(value):
-    return None if value is None else float(round2(value))
+    def __call__(self, value):
+        if value is None:
+            return None
+        key = (value.numerator, value.denominator)
+        shown = self.get(key)
+        if shown is None:
+            shown = self[key] = _num(value)
+        return shown
 
 
 def indicator_weights(rubric: Rubric) -> dict[str, Fraction]:
@@ -220,6 +286,61 @@ def award_table(result: Result, rubric: Rubric):
              "Pemenang" if r.winner else ""]
             for award_id, award_rows in result.awards.items() for r in award_rows)
     return columns, rows
+
+
+def robustness_table(intervals: dict):
+    """(columns, rows) of the rank intervals (``scoring.robustness.rank_intervals``), in
+    the official order: the 5th-95th percentile rank, the share of runs in which the unit
+    kept its rank, and the neighbours too close to call with how often they swapped."""
+    close = defaultdict(list)
+    names = {u["code"]: u["name"] for u in intervals["units"]}
+    for pair in intervals["pairs"]:
+        if pair["too_close"]:
+            share = _pct(round(pair["flip_share"], 2))
+            close[pair["upper"]].append(f"{pair['lower']} {names[pair['lower']]} ({share})")
+            close[pair["lower"]].append(f"{pair['upper']} {names[pair['upper']]} ({share})")
+    columns = [Column("Kategori"), Column("Peringkat Resmi", "int"), Column("Kode", "code"),
+               Column("Satuan Kerja"), Column("Provinsi"), Column("Persentil ke-5", "int"),
+               Column("Persentil ke-95", "int"), Column("Tetap di Peringkatnya (%)", "num"),
+               Column("Terlalu Ketat dengan (urutan bertukar)")]
+    rows = [[CATEGORY_TITLES.get(u["category"], u["category"]), u["rank"], u["code"], u["name"],
+             u["province"], u["p5"], u["p95"], round(100 * u["keep_share"], 2),
+             "; ".join(close[u["code"]])] for u in intervals["units"]]
+    return columns, rows
+
+
+def _write_robustness(writer, intervals: dict, images: bool):
+    columns, rows = robustness_table(intervals)
+    sheet = writer.write("Ketahanan Peringkat", columns, rows,
+                         print_header="Ketahanan Peringkat (informasi bagi juri)")
+    if not images:
+        return
+    # the charts beside the table are for the screen; the printout is the table alone
+    sheet.print_area = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+    row = 2
+    for category in dict.fromkeys(u["category"] for u in intervals["units"]):
+        data = interval_data(intervals, category)
+        if len(data) < 2:
+            continue
+        label = CATEGORY_TITLES.get(category, category)
+        title = f"Rentang peringkat {label}" + (f": {IMAGE_TOP} teratas" if len(data) > IMAGE_TOP
+                                                else "")
+        png = interval_chart(data, title=title, top=IMAGE_TOP, dpi=IMAGE_DPI)
+        row += _add_image(sheet, png, f"{get_column_letter(len(columns) + 2)}{row}") + 2
+
+
+def _add_image(sheet, png: bytes, anchor: str, width: int = IMAGE_WIDTH) -> int:
+    """Embed a PNG shown ``width`` pixels wide; returns how many rows it covers."""
+    image = Image(io.BytesIO(png))
+    image.height = round(image.height * width / image.width)
+    image.width = width
+    sheet.add_image(image, anchor)
+    return -(-image.height // 20)          # default rows are 15 pt = 20 px high
+
+
+def _distribution_image(result: Result, rubric: Rubric) -> bytes:
+    return distribution_chart(distribution_data(result), predicate_bands(rubric),
+                              title="Sebaran nilai total", dpi=IMAGE_DPI)
 
 
 def rubric_table(rubric: Rubric):
@@ -260,7 +381,8 @@ def _plain(value: Fraction) -> str:
 # -- writing ---------------------------------------------------------------------------------
 
 class _TableWriter:
-    """Writes (columns, rows) tables into write-only sheets with shared cell styles."""
+    """Writes (columns, rows) tables: openpyxl makes each sheet's shell (widths, frozen
+    header, filter, colour scale, print setup, images), ``sheetxml`` streams the rows."""
 
     def __init__(self, book):
         self.book = book
@@ -274,35 +396,50 @@ class _TableWriter:
             "winner": _style(probe, fill=WINNER_FILL, font=Font(bold=True)),
         }
         book.remove(probe)
+        self.ids = {name: register_style(book, style) for name, style in self.styles.items()}
+        self.streams: list[StreamedSheet] = []
 
-    def write(self, title, columns, rows, *, colour_header=None, print_header="", wrap=(),
-              highlight=None, max_width=MAX_WIDTH):
-        """A table sheet: header row frozen, filtered, repeated on print; returns the sheet."""
+    def write(self, title, columns, rows, *, count=None, colour_header=None, print_header="",
+              wrap=(), highlight=None, max_width=MAX_WIDTH):
+        """A table sheet: header row frozen, filtered, repeated on print; returns the sheet.
+
+        ``count``: the number of rows when ``rows`` is a generator (else ``len(rows)``);
+        the filter and colour-scale ranges are made for it before the rows are written."""
+        if count is None:
+            rows = rows if hasattr(rows, "__len__") else list(rows)
+            count = len(rows)
         sheet = self.book.create_sheet(_sheet_title(title))
         rows = iter(rows)
         sample = list(islice(rows, WIDTH_SAMPLE))
         _set_widths(sheet, columns, sample, wrap, max_width)
         sheet.freeze_panes = "A2"
         sheet.print_title_rows = "1:1"
-        sheet.row_dimensions[1].height = 15 * _header_lines(columns, sheet)
-        _wrapped_heights(sheet, columns, sample, wrap)
+        heights = _wrapped_heights(sheet, columns, sample, wrap)
+        heights[1] = 15 * _header_lines(columns, sheet)
         _landscape(sheet, print_header or title)
-        sheet.append([self._cell(sheet, c.header, "header") for c in columns])
-        kinds = [c.kind for c in columns]
-        wraps = {n for n, c in enumerate(columns) if c.header in wrap}
-        mark = next((n for n, c in enumerate(columns) if c.header == highlight), None)
-        count = 0
-        for row in _chain(sample, rows):
-            marked = mark is not None and row[mark]
-            sheet.append(self._row(sheet, kinds, row, wraps, marked))
-            count += 1
         last = get_column_letter(len(columns))
         sheet.auto_filter.ref = f"A1:{last}{count + 1}"
         where = next((n for n, c in enumerate(columns, 1) if c.header == colour_header), None)
         if where and count:
             col = get_column_letter(where)
             _colour_scale(sheet, f"{col}2:{col}{count + 1}")
+        mark = next((n for n, c in enumerate(columns) if c.header == highlight), None)
+        lines = self._lines(columns, _chain(sample, rows), heights, wrap, mark)
+        self.streams.append(StreamedSheet(sheet.title, lines, expected=count + 1))
         return sheet
+
+    def _lines(self, columns, rows, heights, wrap, mark):
+        ids = self.ids
+        header = RowEncoder([ids["header"]] * len(columns))
+        yield header.row(1, [c.header for c in columns], height=heights[1])
+        styles = [ids["num"] if c.kind == "num" else ids["int"] if c.kind == "int"
+                  else ids["wrap"] if c.header in wrap else 0 for c in columns]
+        winners = [ids["winner"] if c.kind in ("text", "code") else style
+                   for c, style in zip(columns, styles)]
+        encoder = RowEncoder(styles, winners)
+        for index, row in enumerate(rows, start=2):
+            yield encoder.row(index, row, marked=mark is not None and bool(row[mark]),
+                              height=heights.get(index))
 
     def write_note(self, title, note):
         """A sheet that only explains why it is empty."""
@@ -311,26 +448,9 @@ class _TableWriter:
         sheet.append([text_cell(sheet, note)])
         return sheet
 
-    def _row(self, sheet, kinds, row, wraps, marked):
-        styles = self.styles
-        out = []
-        for n, (kind, value) in enumerate(zip(kinds, row)):
-            if value is None:
-                out.append(None)
-            elif kind == "num" or kind == "int":
-                out.append(Cell(sheet, 1, 1, value, styles[kind]))
-            elif marked:
-                out.append(self._cell(sheet, value, "winner"))
-            elif n in wraps:
-                out.append(self._cell(sheet, value, "wrap"))
-            else:
-                out.append(text_value(sheet, value) if isinstance(value, str) else value)
-        return out
-
-    def _cell(self, sheet, value, style):
-        cell = text_cell(sheet, value) if isinstance(value, str) else Cell(sheet, 1, 1, value)
-        cell._style = self.styles[style].__copy__()
-        return cell
+    def save(self) -> bytes:
+        """The workbook as .xlsx bytes, every streamed sheet filled in."""
+        return save_with_streams(self.book, self.streams)
 
 
 def _style(sheet, **attrs):
@@ -354,16 +474,18 @@ def _set_widths(sheet, columns, sample, wrap, max_width=MAX_WIDTH):
         sheet.column_dimensions[get_column_letter(n + 1)].width = min(max(width, 8), limit)
 
 
-def _wrapped_heights(sheet, columns, sample, wrap):
+def _wrapped_heights(sheet, columns, sample, wrap) -> dict[int, float]:
     """Explicit heights for rows with wrapped text (LibreOffice does not grow them itself)."""
     where = [(n, sheet.column_dimensions[get_column_letter(n + 1)].width - 2)
              for n, c in enumerate(columns) if c.header in wrap]
+    heights = {}
     if not where:
-        return
+        return heights
     for idx, row in enumerate(sample, start=2):
         lines = max(-(-len(str(row[n] or "")) // max(int(width), 1)) for n, width in where)
         if lines > 1:
-            sheet.row_dimensions[idx].height = 15 * lines
+            heights[idx] = 15 * lines
+    return heights
 
 
 def _header_lines(columns, sheet) -> int:
@@ -434,11 +556,12 @@ def _bar_chart(sheet, category: str, count: int) -> BarChart:
 
 # -- the summary sheet -----------------------------------------------------------------------
 
-def _write_summary(sheet, writer, result, rubric, groups, meta, charts):
+def _write_summary(sheet, writer, result, rubric, groups, meta, charts, images=(),
+                   heatmap=False):
     styles = writer.styles
     for col, width in zip("ABCDEF", (42, 11, 11, 40, 11, 12)):
         sheet.column_dimensions[col].width = width
-    for n in range(len(rubric.predicates)):
+    for n in range(max(len(rubric.predicates), len(rubric.aspects))):
         sheet.column_dimensions[get_column_letter(7 + n)].width = 13
     _landscape(sheet, "Ringkasan")
     lines = []
@@ -452,12 +575,33 @@ def _write_summary(sheet, writer, result, rubric, groups, meta, charts):
     lines += _summary_top(groups)
     lines.append([])
     lines += _summary_awards(result, rubric)
+    heat = _summary_heatmap(result, rubric) if heatmap else []
+    if len(heat) > 2:
+        lines.append([])
+        first = len(lines) + 3                  # section title, header, then the values
+        lines += heat
+        sheet.row_dimensions[first - 1].height = 15 * 5     # long aspect titles wrap
+        last = get_column_letter(len(rubric.aspects) + 1)
+        _colour_scale(sheet, f"B{first}:{last}{len(lines)}")
     for line in lines:
         sheet.append([_summary_cell(sheet, styles, value, style) for value, style in line])
     row = len(lines) + 2          # below the tables, so the printed page stays readable
     for chart in charts:
         sheet.add_chart(chart, f"A{row}")
         row += int(chart.height / 0.53) + 2
+    for png in images:
+        row += _add_image(sheet, png, f"A{row}") + 2
+
+
+def _summary_heatmap(result, rubric) -> list:
+    """Mean aspect scores per province as a colour-scaled table: the spreadsheet's own
+    heat map (numbers stay readable and sortable, no image needed)."""
+    data = heatmap_data(result, rubric)
+    lines = [[("Rata-rata nilai aspek per provinsi (semua kategori)", "section")],
+             [(h, "header") for h in ["Provinsi"] + data["aspects"]]]
+    for province, values in zip(data["provinces"], data["values"]):
+        lines.append([(province, None)] + [(v, "num") for v in values])
+    return lines
 
 
 def _summary_cell(sheet, styles, value, style):

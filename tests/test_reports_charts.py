@@ -187,3 +187,14 @@ def test_ranking_marks_where_the_stage_reached_changes(big):
     assert svg.count("mencapai tahap presentasi") == 1
     one_stage = [dict(r, stage="verifikasi") for r in rows]
     assert "mencapai tahap" not in charts.ranking_chart(one_stage, BANDS, title="P", fmt="svg").decode()
+
+
+def test_radar_size_title_and_colours_are_parameters(season):
+    _, result = season
+    data = charts.radar_data(result, RUBRIC, "K001")
+    png = charts.radar_chart(**data, size=(4.0, 3.0), dpi=100, title="", font_size=6,
+                             values=False, colours=("#7a1020", "#4a5568", "#c9a227"))
+    assert struct.unpack(">II", png[16:24]) == (400, 300)
+    svg = charts.radar_chart(**data, fmt="svg", title="", values=False)
+    assert "Nilai per aspek" not in svg.decode() and "Rata-rata nasional" in svg.decode()
+    assert "Nilai per aspek" in charts.radar_chart(**data, fmt="svg").decode()

@@ -184,3 +184,25 @@ def test_falls_back_to_helvetica_without_dejavu(small, tmp_path, monkeypatch):
     pdf = scorecard_pdf(scorecard_data(result, rub, "A.1"), period_title="2025", generated_at=WHEN)
     assert b"Helvetica" in pdf and b"DejaVu" not in pdf
     assert sc.fonts() == ("Helvetica", "Helvetica-Bold")
+
+
+def test_scorecard_radar_is_the_charts_radar_drawn_small(small, monkeypatch):
+    import struct
+
+    from reports import charts, scorecard
+    rub, result = small
+    data = scorecard_data(result, rub, "A.1")
+    png = scorecard.scorecard_radar(data)
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (int(14 / 2.54 * 170), int(8.5 / 2.54 * 170))
+    seen = {}
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs, args=args)
+        return b"png"
+    monkeypatch.setattr(scorecard, "radar_chart", spy)
+    assert scorecard.scorecard_radar(data) == b"png"
+    assert seen["unit_label"] == "Satuan kerja" and seen["title"] == "" and not seen["values"]
+    assert seen["args"][3] == [a["provincial_mean"] for a in data["aspects"]]
+    assert scorecard.radar_chart is not charts.radar_chart       # the spy, not a copy
+    assert not hasattr(scorecard, "radar_png")

@@ -16,13 +16,20 @@ from rubrics import default_rubric_path, load_rubric
 from scoring import Assessment, Unit, score
 from scoring.engine import round2
 from scoring.synthetic import responses_for
-from reports.workbook import large_ranking_workbook, ranking_workbook, sheet_name, wib_text
+from reports.sheetxml import RowEncoder, escape_text, text_xml
+from reports.workbook import (Column, large_ranking_workbook, ranking_workbook, robustness_table,
+                              sheet_name, table_workbook, wib_text)
+from scoring.robustness import rank_intervals
 
 from . import scoring_helpers as h
 
 FORMULA = '=HYPERLINK("x")'
 SHEETS = ["Ringkasan", "Peringkat KPU RI", "Peringkat Provinsi", "Peringkat Kabupaten-Kota",
           "Rincian Indikator", "Penghargaan", "Rubrik", "Metadata"]
+ROBUST_SHEETS = SHEETS[:6] + ["Ketahanan Peringkat"] + SHEETS[6:]
+# XML and OOXML specials, spaces at the ends, a line break: LibreOffice reads them back as is
+ODD = ' KPU <Kota> & "Satu"\nbaris _x0041_ '
+BELL = "KPU Kota Lonceng \x07"           # XML cannot hold it: written as _x0007_
 GENERATED = datetime(2025, 8, 21, 7, 5, tzinfo=timezone.utc)
 
 
@@ -36,6 +43,8 @@ def season_units() -> list[Unit]:
     units[5] = Unit("05", "+62 21 555", "provinsi", "Provinsi 05")
     units[7] = Unit("07", "#N/A", "provinsi", "Provinsi 07")
     units[8] = Unit("08", "-1", "provinsi", "Provinsi 08")
+    units[9] = Unit("09", ODD, "provinsi", "Provinsi 09")
+    units[10] = Unit("10", BELL, "provinsi", "Provinsi 10")
     return units
 
 
@@ -43,11 +52,19 @@ def season_units() -> list[Unit]:
 def season():
     rubric = load_rubric(default_rubric_path())
     units = season_units()
-    result = score(rubric, Assessment(rubric.id, tuple(units), tuple(responses_for(rubric, units))),
-                   detail=True)
+    assessment = Assessment(rubric.id, tuple(units), tuple(responses_for(rubric, units)))
+    result = score(rubric, assessment, detail=True)
+    intervals = rank_intervals(rubric, assessment, runs=30)
     data = ranking_workbook(result, rubric, period_title="Penilaian 2025", input_sha256="ab" * 32,
-                            generated_at=GENERATED, software_version="0.1.0")
-    return rubric, result, data
+                            generated_at=GENERATED, software_version="0.1.0", intervals=intervals)
+    return rubric, result, data, intervals
+
+
+@pytest.fixture(scope="module")
+def plain(season):
+    """The workbook without rank intervals (what the score command writes)."""
+    rubric, result = season[:2]
+    return load_workbook(io.BytesIO(ranking_workbook(result, rubric)))
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +78,9 @@ def table(sheet):
     return {name: n for n, name in enumerate(header)}, rows[1:]
 
 
-def test_sheet_names(book):
-    assert book.sheetnames == SHEETS
+def test_sheet_names(book, plain):
+    assert book.sheetnames == ROBUST_SHEETS
+    assert plain.sheetnames == SHEETS
 
 
 @pytest.mark.parametrize("category, name", [("pusat", "Peringkat KPU RI"),
@@ -74,7 +92,7 @@ def test_sheet_name_per_category(category, name):
 
 
 def test_ranking_values_match_the_result(season, book):
-    rubric, result, _ = season
+    rubric, result = season[:2]
     col, rows = table(book["Peringkat Provinsi"])
     expected = [r for r in result.ranking if r.unit.category == "provinsi"]
     assert len(rows) == len(expected) == 12
@@ -89,7 +107,7 @@ def test_ranking_values_match_the_result(season, book):
         assert gap == pytest.approx(row[col["Nilai Mandiri"]].value - verified, abs=1e-9)
 
 
-@pytest.mark.parametrize("sheet", SHEETS[1:])
+@pytest.mark.parametrize("sheet", ROBUST_SHEETS[1:])
 def test_numbers_are_numbers_with_two_decimals(book, sheet):
     col, rows = table(book[sheet])
     numeric = [n for n, cell in enumerate(rows[0]) if isinstance(cell.value, float)]
@@ -118,12 +136,15 @@ def test_user_text_never_becomes_a_formula(book):
     assert (names["05"].value, names["05"].data_type) == ("+62 21 555", "s")
     assert (names["07"].value, names["07"].data_type) == ("#N/A", "s")
     assert (names["08"].value, names["08"].data_type) == ("-1", "s")
+    # openpyxl does not decode OOXML's _xHHHH_ escapes (Excel and LibreOffice do)
+    assert names["09"].value == ODD.replace("_x0041_", "_x005F_x0041_")
+    assert names["10"].value == "KPU Kota Lonceng _x0007_"
     for sheet in book:
         for row in sheet.iter_rows():
             assert all(c.data_type != "f" for c in row), sheet.title
 
 
-@pytest.mark.parametrize("sheet", SHEETS[1:])
+@pytest.mark.parametrize("sheet", ROBUST_SHEETS[1:])
 def test_frozen_header_filter_and_print_setup(book, sheet):
     ws = book[sheet]
     assert ws.freeze_panes == "A2"
@@ -143,7 +164,7 @@ def test_colour_scale_on_totals(book):
 
 
 def test_summary_has_charts_and_top_three(book, season):
-    _, result, _ = season
+    result = season[1]
     ws = book["Ringkasan"]
     assert len(ws._charts) == 2                 # provinsi and kabkota; one unit is no chart
     values = [c for row in ws.iter_rows(values_only=True) for c in row if c is not None]
@@ -152,8 +173,77 @@ def test_summary_has_charts_and_top_three(book, season):
     assert "Tiga teratas per penghargaan" in values
 
 
+def test_summary_has_distribution_image_and_province_heat_map(book, season):
+    rubric, result = season[:2]
+    ws = book["Ringkasan"]
+    assert len(ws._images) == 1                 # the distribution with predicate bands
+    assert ws._images[0]._data()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = list(ws.iter_rows(values_only=True))
+    start = next(n for n, r in enumerate(rows) if r[0] and str(r[0]).startswith("Rata-rata nilai"))
+    assert list(rows[start + 1][:len(rubric.aspects) + 1]) == \
+        ["Provinsi"] + [a.title for a in rubric.aspects]
+    provinces = sorted({r.unit.province for r in result.ranking if r.unit.province})
+    body = rows[start + 2:start + 2 + len(provinces)]
+    assert [r[0] for r in body] == provinces
+    first = [r for r in result.ranking if r.unit.province == provinces[0]]
+    aspect = rubric.aspects[0].id
+    mean = sum(r.aspects[aspect] for r in first) / len(first)
+    assert body[0][1] == float(round2(mean))
+    scales = {str(cf.sqref): [r.type for r in cf.rules] for cf in ws.conditional_formatting}
+    last = chr(ord("A") + len(rubric.aspects))
+    assert scales == {f"B{start + 3}:{last}{start + 2 + len(provinces)}": ["colorScale"]}
+
+
+def test_robustness_sheet_lists_intervals_and_close_neighbours(book, season):
+    intervals = season[3]
+    ws = book["Ketahanan Peringkat"]
+    col, rows = table(ws)
+    assert len(rows) == len(intervals["units"])
+    for row, unit in zip(rows, intervals["units"]):
+        assert row[col["Kode"]].value == unit["code"]
+        assert row[col["Peringkat Resmi"]].value == unit["rank"]
+        assert (row[col["Persentil ke-5"]].value, row[col["Persentil ke-95"]].value) == \
+            (unit["p5"], unit["p95"])
+        assert row[col["Tetap di Peringkatnya (%)"]].value == \
+            pytest.approx(100 * unit["keep_share"], abs=0.005)
+    close = [p for p in intervals["pairs"] if p["too_close"]]
+    assert close, "the small season should have neighbours too close to call"
+    pair = close[0]
+    by_code = {r[col["Kode"]].value: r for r in rows}
+    assert f"{pair['lower']} " in by_code[pair["upper"]][col["Terlalu Ketat dengan (urutan bertukar)"]].value
+    assert f"{pair['upper']} " in by_code[pair["lower"]][col["Terlalu Ketat dengan (urutan bertukar)"]].value
+    calm = {u["code"] for u in intervals["units"]} - {c for p in close for c in (p["upper"], p["lower"])}
+    assert all(by_code[c][col["Terlalu Ketat dengan (urutan bertukar)"]].value is None for c in calm)
+    # one rank-interval chart per category of two or more units, kept out of the printout
+    assert len(ws._images) == 2
+    assert ws.print_area == f"'Ketahanan Peringkat'!$A$1:$I${len(rows) + 1}"
+    meta = dict(book["Metadata"].iter_rows(min_row=2, values_only=True))
+    assert meta["Ketahanan peringkat"].startswith("30 ulangan (seed 2025)")
+    assert "peringkat resmi tidak berubah" in meta["Ketahanan peringkat"]
+
+
+def test_robustness_can_be_computed_on_request():
+    rubric = h.rubric()
+    responses = [h.resp("A", self_answers={"sk": True, "sop": 4, "unggahan": 9}),
+                 h.resp("B", self_answers={"sk": True, "sop": 4}),
+                 h.resp("C", self_answers={"sk": False})]
+    assessment = h.assessment(responses)
+    result = score(rubric, assessment)
+    book = load_workbook(io.BytesIO(ranking_workbook(result, rubric, assessment=assessment)))
+    col, rows = table(book["Ketahanan Peringkat"])
+    expected = rank_intervals(rubric, assessment)
+    assert [r[col["Persentil ke-95"]].value for r in rows] == [u["p95"] for u in expected["units"]]
+
+
+def test_robustness_table_in_official_order(season):
+    intervals = season[3]
+    columns, rows = robustness_table(intervals)
+    assert [r[2] for r in rows] == [u["code"] for u in intervals["units"]]
+    assert [c.kind for c in columns][:3] == ["text", "int", "code"]
+
+
 def test_indicator_detail_rows_and_anonymous_judges(book, season):
-    rubric, result, _ = season
+    rubric, result = season[:2]
     col, rows = table(book["Rincian Indikator"])
     scored = [i.id for i in rubric.indicators if i.scored]
     assert len(rows) == len(result.ranking) * len(scored)
@@ -170,7 +260,7 @@ def test_indicator_detail_rows_and_anonymous_judges(book, season):
 
 
 def test_without_detail_the_indicator_sheet_says_why(season):
-    rubric, _, _ = season
+    rubric = season[0]
     units = season_units()[:5]
     result = score(rubric, Assessment(rubric.id, tuple(units), tuple(responses_for(rubric, units))))
     ws = load_workbook(io.BytesIO(ranking_workbook(result, rubric)))["Rincian Indikator"]
@@ -191,7 +281,7 @@ def test_shared_ranks_show_as_numbers():
 
 
 def test_awards_mark_winners(book, season):
-    _, result, _ = season
+    result = season[1]
     col, rows = table(book["Penghargaan"])
     assert len(rows) == sum(len(v) for v in result.awards.values())
     winners = [r for r in rows if r[col["Pemenang"]].value == "Pemenang"]
@@ -208,7 +298,7 @@ def test_rubric_weights_add_up_to_one_hundred(book, season):
 
 
 def test_metadata(book, season):
-    rubric, _, _ = season
+    rubric = season[0]
     meta = dict(book["Metadata"].iter_rows(min_row=2, values_only=True))
     assert meta["Dibuat pada"] == "21 Agustus 2025 14.05 WIB"
     assert meta["ID rubrik"] == rubric.id and meta["SHA-256 rubrik"] == rubric.sha256
@@ -223,8 +313,51 @@ def test_wib_text(moment, text):
     assert wib_text(moment) == text
 
 
+def test_table_workbook_takes_a_generator():
+    columns = [Column("Kode", "code"), Column("Nama"), Column("Nilai Total", "num")]
+    rows = ([f"{n:03d}", f"Satuan {n}", n / 3] for n in range(50))
+    ws = load_workbook(io.BytesIO(table_workbook("Daftar", columns, rows)))["Daftar"]
+    assert ws.max_row == 51 and ws.auto_filter.ref == "A1:C51"
+    assert [ws["A2"].value, ws["C3"].value] == ["000", pytest.approx(1 / 3)]
+    assert ws["C3"].number_format == "0.00"
+
+
+@pytest.mark.parametrize("value, xml", [
+    ("plain", "plain"), ("a & <b>", "a &amp; &lt;b&gt;"), ("_x0041_", "_x005F_x0041_"),
+    ("bell\x07", "bell_x0007_"), ("cr\r", "cr_x000D_"), ("=SUM(A1)", "=SUM(A1)")])
+def test_escape_text(value, xml):
+    assert escape_text(value) == xml
+
+
+def test_text_keeps_spaces_and_line_breaks():
+    assert text_xml(" a") == '<is><t xml:space="preserve"> a</t></is>'
+    assert text_xml("a\nb") == '<is><t xml:space="preserve">a\nb</t></is>'
+    assert text_xml("a b") == "<is><t>a b</t></is>"
+
+
+def test_row_encoder_types_and_styles():
+    encoder = RowEncoder([0, 3, 4, 0, 0], marked_styles=[5, 3, 4, 5, 5])
+    assert encoder.row(2, ["=1", 2.5, 7, None, True]) == (
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>=1</t></is></c>'
+        '<c r="B2" s="3"><v>2.5</v></c><c r="C2" s="4"><v>7</v></c>'
+        '<c r="E2" t="b"><v>1</v></c></row>')
+    assert 's="5"' in encoder.row(3, ["x"], marked=True, height=30)
+    assert encoder.row(3, ["x"], height=30).startswith('<row r="3" ht="30" customHeight="1">')
+    with pytest.raises(ValueError):
+        encoder.row(4, ["x", float("nan")])
+
+
+def test_a_miscounted_table_is_refused():
+    from reports.workbook import _TableWriter
+    from openpyxl import Workbook
+    writer = _TableWriter(Workbook(write_only=True))
+    writer.write("T", [Column("A")], iter([["x"], ["y"]]), count=3)
+    with pytest.raises(ValueError, match="2 rows written, 3 expected|3 rows written, 4 expected"):
+        writer.save()
+
+
 def test_large_workbook_streams_without_charts_or_detail(season):
-    rubric, result, _ = season
+    rubric, result = season[:2]
     book = load_workbook(io.BytesIO(large_ranking_workbook(result, rubric)))
     assert book.sheetnames == SHEETS
     assert not book["Ringkasan"]._charts
@@ -242,7 +375,7 @@ def test_libreoffice_converts_every_sheet(season, tmp_path):
     soffice = shutil.which("soffice")
     if soffice is None:
         pytest.skip("soffice (LibreOffice) is not installed; CI installs libreoffice-calc")
-    rubric, result, data = season
+    rubric, result, data, intervals = season
     src = tmp_path / "peringkat.xlsx"
     src.write_bytes(data)
     out = tmp_path / "csv"
@@ -256,7 +389,7 @@ def test_libreoffice_converts_every_sheet(season, tmp_path):
         shutil.rmtree(profile.removeprefix("file://"), ignore_errors=True)
     assert done.returncode == 0, done.stderr
     sheets = {p.stem.removeprefix("peringkat-"): p for p in out.glob("*.csv")}
-    assert set(sheets) == set(SHEETS), (sorted(sheets), done.stdout, done.stderr)
+    assert set(sheets) == set(ROBUST_SHEETS), (sorted(sheets), done.stdout, done.stderr)
 
     def read(name):
         return list(csv.reader(io.StringIO(sheets[name].read_text(encoding="utf-8"))))
@@ -270,5 +403,15 @@ def test_libreoffice_converts_every_sheet(season, tmp_path):
     assert FORMULA in [r[col["Satuan Kerja"]] for r in rows[1:]]
     shown = [r[col["Nilai Total"]] for r in rows[1:]]
     assert shown == [str(round2(r.total)) for r in expected]
-    for name in SHEETS:
+    names = [r[col["Satuan Kerja"]] for r in rows[1:]]
+    assert ODD in names and BELL in names          # OOXML escapes decoded, spaces kept
+    rows = read("Ketahanan Peringkat")
+    col = {name: n for n, name in enumerate(rows[0])}
+    assert [(r[col["Kode"]], r[col["Persentil ke-5"]], r[col["Persentil ke-95"]])
+            for r in rows[1:]] == [(u["code"], str(u["p5"]), str(u["p95"]))
+                                   for u in intervals["units"]]
+    rows = read("Rincian Indikator")
+    assert len(rows) == 1 + len(result.ranking) * sum(1 for i in rubric.indicators if i.scored)
+    assert rows[1][:2] == [result.ranking[0].unit.code, result.ranking[0].unit.name]
+    for name in ROBUST_SHEETS:
         assert read(name), name
