@@ -4,10 +4,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, g, has_request_context, session
 from sqlalchemy import event
 
-from .config import Config, development_secret
+from .config import Config, finish, from_environment
 from .extensions import babel, bootstrap, csrf, db, login_manager
 
 __version__ = "0.1.0"
@@ -17,6 +17,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the application; ``test_config`` overrides the environment's settings."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(Config)
+    app.config.update(from_environment())
     if test_config:
         app.config.update(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -36,6 +37,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     formatting.init_app(app)
     navigation.init_app(app)
     security.init_app(app)
+    from . import redis_store
+    redis_store.init_app(app)
 
     from .views import register_blueprints
     register_blueprints(app)
@@ -43,10 +46,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _finish_config(app: Flask) -> None:
-    if not app.config.get("SECRET_KEY"):
-        if not (app.debug or app.testing or app.config.get("DEMO")):
-            raise RuntimeError("SECRET_KEY must be set in the environment outside debug and demo")
-        app.config["SECRET_KEY"] = development_secret()
+    relaxed = bool(app.debug or app.testing or app.config.get("DEMO"))
+    finish(app.config, relaxed=relaxed)
+    if app.config["PROXY_FIX_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
+                                x_port=hops, x_prefix=hops)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         path = Path(app.instance_path) / "bakohumas.db"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"

@@ -1,38 +1,50 @@
-"""Configuration from environment variables (production) with safe development defaults."""
+"""Configuration: safe defaults here, production settings from environment variables only.
+
+``Config`` holds the defaults; ``from_environment()`` reads the variables that are set when
+the app is built (not at import), parses them and names the variable in any error.
+"""
 from __future__ import annotations
 
 import os
 import secrets
+from urllib.parse import urlsplit
 
 ALLOWED_UPLOAD_TYPES = ("pdf", "jpg", "png", "docx", "xlsx", "pptx")
+MIN_SECRET_LENGTH = 16
+
+
+class ConfigError(RuntimeError):
+    """A missing or malformed setting; the message names the environment variable."""
 
 
 class Config:
-    # Required outside debug/testing (checked by the app factory).
-    SECRET_KEY = os.environ.get("SECRET_KEY")
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # default: SQLite in instance/
+    SECRET_KEY = None                  # required outside debug, testing and demo
+    SQLALCHEMY_DATABASE_URI = None     # default: SQLite in the instance folder
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    UPLOAD_DIR = os.environ.get("UPLOAD_DIR")                  # default: instance/uploads
-    MAX_UPLOAD_MB = float(os.environ.get("MAX_UPLOAD_MB", "10"))
-    MAX_CONTENT_LENGTH = int(float(os.environ.get("MAX_REQUEST_MB", "25")) * 1024 * 1024)
-    XLSX_MAX_ROWS = int(os.environ.get("XLSX_MAX_ROWS", "5000"))
-    REDIS_URL = os.environ.get("REDIS_URL")
-    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
-    LOGIN_WINDOW_SECONDS = int(os.environ.get("LOGIN_WINDOW_SECONDS", "900"))
-    SMTP_HOST = os.environ.get("SMTP_HOST")
-    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
-    SMTP_USER = os.environ.get("SMTP_USER")
-    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
-    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "0") == "1"
-    MAIL_FROM = os.environ.get("MAIL_FROM", "bakohumas@kpu.go.id")
-    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    UPLOAD_DIR = None                  # default: instance/uploads
+    MAX_UPLOAD_MB = 10.0
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    XLSX_MAX_ROWS = 5000
+    REDIS_URL = None
+    REDIS_PREFIX = "bakohumas:"
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_WINDOW_SECONDS = 900
+    SMTP_HOST = None
+    SMTP_PORT = 25
+    SMTP_USER = None
+    SMTP_PASSWORD = None
+    SMTP_STARTTLS = False
+    MAIL_FROM = "bakohumas@kpu.go.id"
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    PROXY_FIX_HOPS = 0                 # reverse proxies in front that set X-Forwarded-*
+    HSTS_SECONDS = 365 * 24 * 3600     # sent on HTTPS responses only; 0 turns it off
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = os.environ.get("COOKIE_SECURE", "0") == "1"
+    SESSION_COOKIE_SECURE = None       # None: Secure exactly when PUBLIC_URL is https
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PREFERRED_URL_SCHEME = None        # None: PUBLIC_URL's scheme
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
@@ -40,6 +52,131 @@ class Config:
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
     LANGUAGES = ("id", "en")
+
+
+def _text(value: str) -> str:
+    return value
+
+
+def _secret(value: str) -> str:
+    if len(value) < MIN_SECRET_LENGTH:
+        raise ValueError(f"too short: use at least {MIN_SECRET_LENGTH} random characters "
+                         "(e.g. 64 hex digits)")
+    return value
+
+
+def _boolean(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be 1 or 0 (true/false)")
+
+
+def _whole(value: str) -> int:
+    if not value.isdigit():
+        raise ValueError("must be a whole number, 0 or more")
+    return int(value)
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) == 0:
+        raise ValueError("must be a whole number, 1 or more")
+    return int(value)
+
+
+def _megabytes(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not 0 < number < 1e6:
+        raise ValueError("must be a positive number of megabytes, e.g. 10 or 2.5")
+    return number
+
+
+def _url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http:// or https:// address")
+    return value.rstrip("/")
+
+
+def _scheme(value: str) -> str:
+    if value not in ("http", "https"):
+        raise ValueError("must be http or https")
+    return value
+
+
+SECRETS = ("SECRET_KEY", "SMTP_PASSWORD")   # never repeated in an error message
+# environment variable -> (config key, parser)
+VARIABLES = {
+    "SECRET_KEY": ("SECRET_KEY", _secret),
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", _text),
+    "UPLOAD_DIR": ("UPLOAD_DIR", _text),
+    "MAX_UPLOAD_MB": ("MAX_UPLOAD_MB", _megabytes),
+    "MAX_REQUEST_MB": ("MAX_CONTENT_LENGTH", lambda v: int(_megabytes(v) * 1024 * 1024)),
+    "XLSX_MAX_ROWS": ("XLSX_MAX_ROWS", _positive),
+    "REDIS_URL": ("REDIS_URL", _text),
+    "REDIS_PREFIX": ("REDIS_PREFIX", _text),
+    "LOGIN_MAX_FAILURES": ("LOGIN_MAX_FAILURES", _positive),
+    "LOGIN_WINDOW_SECONDS": ("LOGIN_WINDOW_SECONDS", _positive),
+    "SMTP_HOST": ("SMTP_HOST", _text),
+    "SMTP_PORT": ("SMTP_PORT", _positive),
+    "SMTP_USER": ("SMTP_USER", _text),
+    "SMTP_PASSWORD": ("SMTP_PASSWORD", _text),
+    "SMTP_STARTTLS": ("SMTP_STARTTLS", _boolean),
+    "MAIL_FROM": ("MAIL_FROM", _text),
+    "PUBLIC_URL": ("PUBLIC_URL", _url),
+    "PREFERRED_URL_SCHEME": ("PREFERRED_URL_SCHEME", _scheme),
+    "COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _boolean),          # older name, still read
+    "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _boolean),
+    "PROXY_FIX_HOPS": ("PROXY_FIX_HOPS", _whole),
+    "HSTS_SECONDS": ("HSTS_SECONDS", _whole),
+    "DB_POOL_SIZE": ("DB_POOL_SIZE", _positive),
+    "DB_MAX_OVERFLOW": ("DB_MAX_OVERFLOW", _whole),
+}
+
+
+def from_environment(environ=None) -> dict:
+    """The settings whose environment variables are set (and not empty), parsed."""
+    environ = os.environ if environ is None else environ
+    settings = {}
+    for variable, (key, parse) in VARIABLES.items():
+        raw = environ.get(variable, "")
+        if raw.strip() == "":
+            continue
+        try:
+            settings[key] = parse(raw if parse in (_text, _secret) else raw.strip())
+        except ValueError as exc:
+            shown = variable if variable in SECRETS else f"{variable}={raw!r}"
+            raise ConfigError(f"{shown}: {exc}") from None
+    return settings
+
+
+def finish(config, *, relaxed: bool) -> None:
+    """Derive the settings that depend on others and check the required ones.
+
+    ``relaxed`` (debug, testing, demo) allows a missing SECRET_KEY: a random one is used.
+    (A SECRET_KEY from the environment must be long enough: see ``_secret``.)"""
+    secret = config.get("SECRET_KEY")
+    if not secret:
+        if not relaxed:
+            raise ConfigError("SECRET_KEY must be set in the environment outside debug and demo "
+                              "runs, e.g. SECRET_KEY=$(python -c 'import secrets; "
+                              "print(secrets.token_hex(32))')")
+        config["SECRET_KEY"] = development_secret()
+    https = config.get("PUBLIC_URL", "").startswith("https://")
+    if config.get("SESSION_COOKIE_SECURE") is None:
+        config["SESSION_COOKIE_SECURE"] = https
+    config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    if not config.get("PREFERRED_URL_SCHEME"):
+        config["PREFERRED_URL_SCHEME"] = "https" if https else "http"
+    pool = {k: config[v] for k, v in (("pool_size", "DB_POOL_SIZE"),
+                                      ("max_overflow", "DB_MAX_OVERFLOW")) if config.get(v) is not None}
+    if pool:
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {**config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), **pool}
 
 
 def development_secret() -> str:

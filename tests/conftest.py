@@ -29,7 +29,9 @@ def _database_urls():
 
 def _app_config(url: str, upload_dir) -> dict:
     return {"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": url,
-            "UPLOAD_DIR": str(upload_dir), "WTF_CSRF_ENABLED": False}
+            "UPLOAD_DIR": str(upload_dir), "WTF_CSRF_ENABLED": False,
+            # each test its own keys when REDIS_URL is set (sessions, login throttle)
+            "REDIS_PREFIX": f"test-{uuid.uuid4().hex[:12]}:"}
 
 
 def _seed(url: str, upload_dir) -> None:

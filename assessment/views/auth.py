@@ -1,5 +1,7 @@
 """Login and logout, with throttling against password guessing."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -46,9 +48,27 @@ def login():
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
+    """A local path to go to after logging in; anything else (``//evil``, ``/\\evil``, which
+    browsers read as another site, ``https://...``, control characters) goes home."""
+    if (target and target.startswith("/") and "\\" not in target
+            and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target)):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("main.index")
+
+
+@bp.before_app_request
+def _refuse_nul_characters():
+    """NUL in a query parameter or form field is never text a person typed, and PostgreSQL
+    refuses it in text (a server error deep in whatever query used it): 400 up front."""
+    values = [v for vs in request.args.listvalues() for v in vs]
+    values += [v for v in (request.view_args or {}).values() if isinstance(v, str)]
+    if request.method == "POST" and request.mimetype in ("multipart/form-data",
+                                                         "application/x-www-form-urlencoded"):
+        values += [v for vs in request.form.listvalues() for v in vs]
+    if any("\x00" in value for value in values):
+        abort(400)
 
 
 @bp.route("/keluar", methods=["POST"])

@@ -1,7 +1,7 @@
 """Home, health check and language choice."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from ..extensions import csrf, db
+from ..redis_store import client_of
 
 bp = Blueprint("main", __name__)
 
@@ -29,6 +30,14 @@ def healthz():
         db.session.rollback()
         return jsonify(status="error", database="unreachable",
                        reason=type(exc).__name__), 503
+    redis = client_of(current_app)
+    if redis is not None:
+        try:
+            redis.ping()
+        except Exception as exc:  # sessions and throttling live there: not usable without it
+            return jsonify(status="error", database="ok", redis="unreachable",
+                           reason=type(exc).__name__), 503
+        return jsonify(status="ok", database="ok", redis="ok")
     return jsonify(status="ok", database="ok")
 
 

@@ -1,0 +1,64 @@
+"""gunicorn settings for production; every value can be set from the environment.
+
+    gunicorn -c gunicorn.conf.py 'assessment:create_app()'
+
+The master upgrades the database schema once before the workers start (MIGRATE_ON_START=0
+turns that off, e.g. when a deployment step runs `python run.py migrate` itself). No state
+lives in a worker's memory (sessions are signed cookies or in Redis, the login throttle is
+in the database or Redis), so any number of workers and app servers can share one
+PostgreSQL database.
+"""
+import multiprocessing
+import os
+
+
+def _int(name, default):
+    return int(os.environ.get(name) or default)
+
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+# WEB_CONCURRENCY is gunicorn's own convention for the number of workers
+workers = _int("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8))
+threads = _int("GUNICORN_THREADS", 4)
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = _int("GUNICORN_TIMEOUT", 60)                 # a worker silent this long is restarted
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)  # requests in flight may finish
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)     # recycle workers now and then
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+# Off by default: each worker builds its own app and engine. On, the app is built once in
+# the master and post_fork below gives each worker fresh database connections.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "0") == "1"
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+access_log_format = os.environ.get(
+    "GUNICORN_ACCESS_LOG_FORMAT", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms pid=%(p)s')
+# gunicorn >= 25.1's control socket defaults to one path per user ($HOME/.gunicorn/...),
+# which several servers on one machine would share: only on request, at a path of its own
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
+# the address of a proxy allowed to set X-Forwarded-Proto for gunicorn itself; the app's
+# own ProxyFix is set by PROXY_FIX_HOPS (see the README)
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server):
+    from assessment import create_app
+    from assessment.serving import prepare_once, warnings
+    app = create_app()   # a configuration error stops the start here, before any worker
+    for warning in warnings(app):
+        server.log.warning(warning)
+    if os.environ.get("MIGRATE_ON_START", "1") != "1":
+        return
+    password = prepare_once(app)
+    if password:
+        server.log.warning("Administrator account created: username 'admin', one-time "
+                           "password: %s (change it after the first login)", password)
+
+
+def post_fork(server, worker):
+    if preload_app:
+        from assessment.serving import after_fork
+        after_fork(server.app.wsgi())
