@@ -14,6 +14,11 @@
     python run.py status [SLUG]
     python run.py token create USERNAME [--name N] [--days D]
     python run.py reminders
+    python run.py export PERIOD [--exchange FILE.json] [--out FILE.xlsx] [--scorecards DIR]
+                    [--robustness [--runs N]]      with --out: the rank intervals sheet
+    python run.py migrate                          upgrade the schema (and seed a new database)
+    python run.py backup FILE.tar.gz               database and evidence files, one archive
+    python run.py restore FILE.tar.gz [--force]
 
 Times are WIB. The database is DATABASE_URL (default: SQLite in the instance folder).
 
@@ -91,23 +96,64 @@ def rubric_summary(rubric) -> str:
 def make_app(demo: bool = False, **overrides):
     from assessment import create_app
     config = {"DEMO": True} if demo else {}
-    # read when called (assessment.config reads them once, at import)
-    for key, var in (("SQLALCHEMY_DATABASE_URI", "DATABASE_URL"), ("UPLOAD_DIR", "UPLOAD_DIR")):
-        if os.environ.get(var):
-            config[key] = os.environ[var]
+    # DATABASE_URL, UPLOAD_DIR and the rest: create_app reads the environment when called
     config.update(overrides)
     return create_app(config or None)
 
 
-def managed(name: str):
-    """A management command of assessment/cli.py, run on the configured database."""
+def managed(name: str, module: str = "assessment.cli"):
+    """A management command (a function of ``module``, by default assessment/cli.py), run on
+    the configured database."""
     def command(args) -> int:
+        import importlib
+
         from assessment import cli
         from assessment.config import development_secret
         # commands sign nothing; a secret is only needed to build the app
         app = make_app(SECRET_KEY=os.environ.get("SECRET_KEY") or development_secret())
-        return cli.run(app, getattr(cli, name), args)
+        return cli.run(app, getattr(importlib.import_module(module), name), args)
     return command
+
+
+def cmd_migrate(args) -> int:
+    from assessment.config import development_secret
+    from assessment.serving import prepare_once
+    password = prepare_once(make_app(SECRET_KEY=os.environ.get("SECRET_KEY")
+                                     or development_secret()))
+    if password:
+        print(f"Administrator account created: username 'admin', one-time password: {password}")
+    print("The database schema is up to date.")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from assessment.backup import BackupError, create_backup
+    from assessment.config import development_secret
+    app = make_app(SECRET_KEY=os.environ.get("SECRET_KEY") or development_secret())
+    try:
+        manifest = create_backup(app, args.file)
+    except BackupError as exc:
+        return _fail(str(exc))
+    rows = sum(t["rows"] for t in manifest["tables"])
+    size = sum(f["size"] for f in manifest["files"])
+    print(f"{args.file}: {rows} rows in {len(manifest['tables'])} tables and "
+          f"{len(manifest['files'])} files ({size / 1e6:.1f} MB), schema revision "
+          f"{manifest['schema_revision']}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from assessment.backup import BackupError, restore_backup
+    from assessment.config import development_secret
+    app = make_app(SECRET_KEY=os.environ.get("SECRET_KEY") or development_secret())
+    try:
+        manifest = restore_backup(app, args.file, force=args.force)
+    except BackupError as exc:
+        return _fail(str(exc))
+    rows = sum(t["rows"] for t in manifest["tables"])
+    print(f"restored {args.file} (made {manifest['created_at']} on {manifest['dialect']}): "
+          f"{rows} rows and {len(manifest['files'])} files")
+    return 0
 
 
 def instance_secret(app_instance_path: str) -> str:
@@ -221,6 +267,29 @@ def add_other_commands(sub) -> None:
     p.set_defaults(func=managed("status"))
     p = sub.add_parser("reminders", help="send the deadline reminders that are due")
     p.set_defaults(func=managed("reminders"))
+    p = sub.add_parser("migrate", help="upgrade the database schema (before starting servers)")
+    p.set_defaults(func=cmd_migrate)
+    p = sub.add_parser("backup", help="write the database and the evidence files to one archive")
+    p.add_argument("file", help="the archive to write (.tar.gz)")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="load a backup archive (stop the app servers first)")
+    p.add_argument("file", help="an archive written by `backup`")
+    p.add_argument("--force", action="store_true",
+                   help="replace the contents of a database that is not empty")
+    p.set_defaults(func=cmd_restore)
+    p = sub.add_parser("export", help="write a period's exchange document, ranking workbook "
+                                      "and/or unit scorecards")
+    p.add_argument("period", help="period slug")
+    p.add_argument("--exchange", metavar="FILE.json", help="the exchange document of the "
+                   "current data (at any time)")
+    p.add_argument("--out", metavar="FILE.xlsx", help="ranking workbook of the latest final "
+                   "run (of the current data, with a note, when there is none)")
+    p.add_argument("--scorecards", metavar="DIR", help="one PDF scorecard per ranked unit")
+    p.add_argument("--robustness", action="store_true", help="add the rank intervals sheet "
+                   "\"Ketahanan Peringkat\" to --out (seeded; ~30 s for 553 units x 200 runs)")
+    p.add_argument("--runs", type=int, default=200, metavar="N",
+                   help="resampling runs for --robustness (default 200)")
+    p.set_defaults(func=managed("export", "assessment.results_export"))
 
 
 def add_period_commands(sub) -> None:

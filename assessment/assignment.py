@@ -9,8 +9,8 @@ can bring two loads closer.
 
 What ``assign`` guarantees when it returns:
 
-* every unit holds at least ``per_unit`` distinct judges (exactly ``per_unit`` unless
-  its kept existing judges already exceed that), none in conflict with it;
+* every unit holds at least ``per_unit`` distinct judges (or its own number in ``needs``;
+  exactly that many unless its kept existing judges already exceed it), none in conflict;
 * existing assignments whose judge is still listed and not in conflict are kept
   unchanged; only the missing judges are added;
 * every judge's load (kept plus new assignments) stays within ``cap``;
@@ -70,9 +70,13 @@ def conflicts(judge: Judge, unit: UnitToJudge, *, same_province: bool) -> bool:
 
 def assign(units: Iterable[UnitToJudge], judges: Iterable[Judge], *, per_unit: int = 2,
            cap: int | None = None, same_province: bool = True,
-           existing: Mapping[str, Sequence[str]] | None = None) -> dict[str, list[str]]:
-    """Map each unit code to its judge ids: ``per_unit`` each, no conflict, loads even and within ``cap``."""
-    if per_unit < 0:
+           existing: Mapping[str, Sequence[str]] | None = None,
+           needs: Mapping[str, int] | None = None) -> dict[str, list[str]]:
+    """Map each unit code to its judge ids: ``per_unit`` each, no conflict, loads even and within ``cap``.
+
+    ``needs`` overrides ``per_unit`` for single units (e.g. one judge fewer where a judge
+    who is no longer listed has already completed the unit)."""
+    if per_unit < 0 or any(n < 0 for n in (needs or {}).values()):
         raise ValueError(f"per_unit must not be negative, got {per_unit}")
     if cap is not None and cap < 0:
         raise ValueError(f"cap must not be negative, got {cap}")
@@ -84,9 +88,10 @@ def assign(units: Iterable[UnitToJudge], judges: Iterable[Judge], *, per_unit: i
                               if judge.id not in kept[unit.code]
                               and not conflicts(judge, unit, same_province=same_province)]
                   for unit in units}
-    _check_units(units, kept, candidates, per_unit)
+    wanted = {unit.code: (needs or {}).get(unit.code, per_unit) for unit in units}
+    _check_units(units, kept, candidates, wanted, per_unit)
     _check_existing_loads(judges, load, kept, cap)
-    plan = _Plan(units, judges, kept, candidates, per_unit,
+    plan = _Plan(units, judges, kept, candidates, wanted,
                  [load[judge.id] for judge in judges])
     plan.search_limit(cap)
     plan.balance()
@@ -113,12 +118,12 @@ def _kept(units, judges, existing, same_province) -> dict[str, list[str]]:
     return kept
 
 
-def _check_units(units, kept, candidates, per_unit) -> None:
+def _check_units(units, kept, candidates, wanted, per_unit) -> None:
     short = [(unit.code, len(kept[unit.code]) + len(candidates[unit.code])) for unit in units]
-    short = [(code, count) for code, count in short if count < per_unit]
+    short = [(code, count) for code, count in short if count < wanted[code]]
     if short:
         reasons = [f"unit {code}: only {count} judge{'' if count == 1 else 's'} without a conflict, "
-                   f"{per_unit} needed" for code, count in short]
+                   f"{wanted[code]} needed" for code, count in short]
         raise AssignmentError(f"cannot assign {per_unit} judges to every unit: "
                               + _listing(reasons), [code for code, _ in short])
 
@@ -220,12 +225,12 @@ class _Network:
 class _Plan:
     """The flow network of one call of ``assign``, with its unit and judge indices."""
 
-    def __init__(self, units, judges, kept, candidates, per_unit, existing_load):
+    def __init__(self, units, judges, kept, candidates, wanted, existing_load):
         self.units, self.judges, self.kept = units, judges, kept
         self.existing_load = existing_load
         self.source, self.sink = 0, 1 + len(units) + len(judges)
         self.network = _Network(self.sink + 1)
-        self.need = [max(0, per_unit - len(kept[unit.code])) for unit in units]
+        self.need = [max(0, wanted[unit.code] - len(kept[unit.code])) for unit in units]
         self.unit_edges = [self.network.add_edge(self.source, self._unit(u), need)
                            for u, need in enumerate(self.need)]
         # Each unit lists its candidates from a different starting judge, so that the flow

@@ -26,7 +26,10 @@ def number(value, places: int = 2) -> str:
     if value is None:
         return "-"
     fmt = "#,##0." + "0" * places if places else "#,##0"
-    return format_decimal(Decimal(str(value)), format=fmt)
+    try:
+        return format_decimal(Decimal(str(value)), format=fmt)
+    except (ArithmeticError, ValueError):  # beyond decimal precision (1e308, inf): shown raw
+        return str(value)
 
 
 def local_time(value: datetime, zone: str = "WIB") -> datetime:

@@ -197,6 +197,44 @@ SCHEMAS = {
     },
 }
 
+SCORE_2 = {"type": "number", "description": "Rounded half up to two decimals"}
+SCHEMAS["RankingRow"] = {
+    "type": "object",
+    "required": ["category", "rank", "unit", "name", "total", "self_total", "predicate",
+                 "stage_reached", "stages", "aspects"],
+    "properties": {
+        "category": {"type": "string", "examples": ["provinsi", "kabkota"]},
+        "rank": {"type": "integer", "minimum": 1,
+                 "description": "Within the category; equal totals share a rank (2, 2, 4)"},
+        "unit": {"type": "string", "description": "Work-unit code"},
+        "name": {"type": "string"},
+        "total": SCORE_2, "self_total": SCORE_2,
+        "predicate": {"type": "string"},
+        "stage_reached": {"type": "string", "description": "Id of the last stage reached"},
+        "stages": {"type": "object", "additionalProperties": SCORE_2},
+        "aspects": {"type": "object", "additionalProperties": SCORE_2},
+    },
+}
+SCHEMAS["Ranking"] = {
+    "type": "object",
+    "description": "Exactly the JSON that `python run.py score RUBRIC EXCHANGE --out R.json` "
+                   "writes for the published run's rubric and exchange document",
+    "required": ["rubric", "ranking", "awards", "not_submitted"],
+    "properties": {
+        "rubric": {"type": "string", "description": "Rubric edition id"},
+        "ranking": {"type": "array", "items": _ref("RankingRow"),
+                    "description": "By category, then rank"},
+        "awards": {"type": "object", "description": "Rows of each award, by award id",
+                   "additionalProperties": {"type": "array", "items": {
+                       "type": "object", "required": ["rank", "unit", "name", "score", "winner"],
+                       "properties": {"rank": {"type": "integer"}, "unit": {"type": "string"},
+                                      "name": {"type": "string"}, "score": {"type": "number"},
+                                      "winner": {"type": "boolean"}}}}},
+        "not_submitted": {"type": "array", "items": {"type": "string"},
+                          "description": "Codes of taking-part units that did not submit"},
+    },
+}
+
 RESPONSES = {
     "BadRequest": _error("The body is not a JSON object of the documented shape (details name "
                          "the fields), is malformed JSON or is nested too deeply"),
@@ -286,6 +324,21 @@ PATHS = {
             },
         },
     },
+    "/periods/{period}/ranking": {
+        "parameters": [PERIOD_PARAM],
+        "get": {
+            "operationId": "getPublishedRanking",
+            "summary": "The period's published national ranking (no token needed)",
+            "description": "The result of the latest published final scoring run, in the "
+                           "JSON shape of the `score` command. The header X-Scoring-Run names "
+                           "the run's number.",
+            "security": [],
+            "responses": {
+                "200": _json(_ref("Ranking"), "The published ranking"),
+                "404": _error("No such period, or its ranking is not published (yet)"),
+            },
+        },
+    },
     "/openapi.json": {"get": {
         "operationId": "getOpenApi",
         "summary": "This document",
@@ -293,6 +346,161 @@ PATHS = {
         "responses": {"200": {"description": "The OpenAPI document",
                               "content": {"application/json": {"schema": {"type": "object"}}}}},
     }},
+}
+
+# -- verification by judges (penilai) ---------------------------------------------------
+SCORE_100 = {"type": ["number", "null"], "minimum": 0, "maximum": 100,
+             "description": "The indicator's fraction on a 0-100 scale, from the scoring rules"}
+SCHEMAS["VerificationIndicator"] = {
+    "type": "object",
+    "required": ["scored", "answer", "self_score", "value", "verified_score", "pending",
+                 "comment"],
+    "properties": {
+        "scored": {"type": "boolean", "description": "Only scored indicators take a value"},
+        "answer": {**_ref("AnswerValue"), "description": "The unit's own answer"},
+        "self_score": SCORE_100,
+        "value": {**_ref("AnswerValue"), "description": "The judge's verified value (null: none yet)"},
+        "verified_score": SCORE_100,
+        "pending": {"type": ["object", "null"], "required": ["raw", "error"],
+                    "properties": {"raw": {"type": "string"}, "error": {"type": "string"}},
+                    "description": "A value typed in the web form that is not valid yet"},
+        "comment": {"type": "string"},
+    },
+}
+SCHEMAS["Verification"] = {
+    "type": "object",
+    "required": ["period", "unit", "state", "open", "progress", "missing", "indicators"],
+    "properties": {
+        "period": {"type": "string"},
+        "unit": {"type": "object", "required": ["code", "name"],
+                 "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+        "state": {"type": "string", "enum": ["not_started", "started", "completed"]},
+        "open": {"type": "boolean", "description": "Whether values can be changed now (not "
+                                                   "completed, verification not closed)"},
+        "verification_closes_at": NULLABLE_DATETIME,
+        "started_at": NULLABLE_DATETIME,
+        "completed_at": NULLABLE_DATETIME,
+        "progress": {"type": "object", "required": ["verified", "scored", "pending"],
+                     "properties": {k: {"type": "integer", "minimum": 0}
+                                    for k in ("verified", "scored", "pending")}},
+        "missing": {"type": "array", "items": _ref("MissingItem"),
+                    "description": "Scored indicators still without a valid verified value"},
+        "indicators": {"type": "object", "additionalProperties": _ref("VerificationIndicator"),
+                       "description": "By indicator id, in rubric order"},
+    },
+}
+SCHEMAS["VerificationSaveRequest"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "minProperties": 1,
+    "properties": {
+        "values": {**_ref("Answers"), "description": "Verified values of scored indicators, "
+                                                     "exchange format; null clears one"},
+        "comments": {"type": "object", "additionalProperties": {"type": "string"},
+                     "description": "Comments by indicator id (at most 5000 characters)"},
+    },
+}
+_VERIFY_FORBIDDEN = _error("Not a judge assigned to this unit, or a conflict of interest")
+PATHS["/periods/{period}/verifications/{code}"] = {
+    "parameters": [PERIOD_PARAM, UNIT_PARAM],
+    "get": {
+        "operationId": "getVerification",
+        "summary": "The caller's (a judge's) verification of an assigned unit",
+        "description": "Per indicator the unit's answer and self-score and the judge's value, "
+                       "score and comment. Only the assigned judge without a conflict of "
+                       "interest; anyone else gets 403.",
+        "responses": {"200": _json(_ref("Verification"), "The verification"),
+                      **_common("NotFound"), "403": _VERIFY_FORBIDDEN},
+    },
+    "put": {
+        "operationId": "saveVerification",
+        "summary": "Save verified values and comments (partial: only those named change)",
+        "description": "All or nothing: any invalid value or unknown indicator id is answered "
+                       "with 422 and nothing is saved.",
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": _ref("VerificationSaveRequest")}}},
+        "responses": {
+            "200": _json(_ref("Verification"), "Saved"),
+            **_common("NotFound", *BODY_ERRORS), "403": _VERIFY_FORBIDDEN,
+            "409": _error("closed: the unit is completed (reopen it first) or the verification "
+                          "has closed"),
+            "422": _error("invalid: details maps each offending indicator id to its problem"),
+        },
+    },
+}
+PATHS["/periods/{period}/verifications/{code}/complete"] = {
+    "parameters": [PERIOD_PARAM, UNIT_PARAM],
+    "post": {
+        "operationId": "completeVerification",
+        "summary": "Complete the unit: every scored indicator has a verified value",
+        "responses": {
+            "200": _json(_ref("Verification"), "Completed"),
+            **_common("NotFound"), "403": _VERIFY_FORBIDDEN,
+            "409": _error("conflict: already completed; closed: the verification has closed"),
+            "422": _error("invalid: details.missing lists the indicators still without a value"),
+        },
+    },
+}
+PATHS["/periods/{period}/verifications/{code}/reopen"] = {
+    "parameters": [PERIOD_PARAM, UNIT_PARAM],
+    "post": {
+        "operationId": "reopenVerification",
+        "summary": "Reopen a completed unit (until the verification closes)",
+        "responses": {
+            "200": _json(_ref("Verification"), "Open again"),
+            **_common("NotFound"), "403": _VERIFY_FORBIDDEN,
+            "409": _error("conflict: not completed; closed: the verification has closed"),
+        },
+    },
+}
+
+# -- judge assignments (penugasan penilai) ----------------------------------------------
+SCHEMAS["Assignment"] = {
+    "type": "object",
+    "required": ["id", "unit", "judge", "active", "conflict", "verified", "scored",
+                 "assigned_at", "completed_at", "ended_at", "ended_reason"],
+    "properties": {
+        "id": {"type": "integer"},
+        "unit": {"type": "object", "required": ["code", "name", "level", "province"],
+                 "properties": {"code": {"type": "string"}, "name": {"type": "string"},
+                                "level": _ref("Level"),
+                                "province": {"type": ["string", "null"],
+                                             "description": "Province code (null for KPU RI)"}}},
+        "judge": {"type": "object", "required": ["id", "username", "name"],
+                  "properties": {"id": {"type": "integer"}, "username": {"type": "string"},
+                                 "name": {"type": "string"}}},
+        "active": {"type": "boolean", "description": "False once ended (drop-out or by hand); "
+                                                     "the values given stay stored"},
+        "conflict": {"type": "boolean", "description": "The judge has a conflict of interest "
+                                                       "with the unit under the current settings"},
+        "verified": {"type": "integer", "minimum": 0,
+                     "description": "Scored indicators with a verified value"},
+        "scored": {"type": "integer", "minimum": 0, "description": "Scored indicators in the rubric"},
+        "assigned_at": NULLABLE_DATETIME,
+        "completed_at": NULLABLE_DATETIME,
+        "ended_at": NULLABLE_DATETIME,
+        "ended_reason": {"type": ["string", "null"]},
+    },
+}
+SCHEMAS["AssignmentList"] = {
+    "type": "object",
+    "required": ["period", "judges_per_unit", "assignments"],
+    "properties": {
+        "period": {"type": "string"},
+        "judges_per_unit": {"type": "integer", "minimum": 1},
+        "assignments": {"type": "array", "items": _ref("Assignment"),
+                        "description": "By unit code, then assignment id; ended ones included"},
+    },
+}
+PATHS["/periods/{period}/assignments"] = {
+    "parameters": [PERIOD_PARAM],
+    "get": {
+        "operationId": "listAssignments",
+        "summary": "Judge assignments of a period (administrators: all; judges: their own)",
+        "responses": {"200": _json(_ref("AssignmentList"), "The assignments"),
+                      **_common("NotFound"),
+                      "403": _error("Only administrators and judges may list assignments")},
+    },
 }
 
 DOCUMENT = {

@@ -56,6 +56,16 @@ def can_view_period(user: User, period) -> bool:
     return False
 
 
+def can_moderate(user: User, period, unit=None) -> bool:
+    """The admin, or a lead judge of the period - never for a unit they have a conflict with."""
+    from .operations.judging import is_lead_judge, judge_conflict
+    if is_admin(user):
+        return True
+    if not (user and user.is_authenticated and is_lead_judge(user, period)):
+        return False
+    return unit is None or not judge_conflict(user, unit, period)
+
+
 def can_judge(user: User) -> bool:
     return bool(user and user.is_authenticated and user.role == "judge")
 
@@ -88,3 +98,24 @@ def in_later_stage(session, period, unit_code: str) -> bool:
     run (judges without a conflict score shortlisted units there)."""
     from .operations.runs import shortlisted_units
     return unit_code in shortlisted_units(session, period)
+
+
+def can_return(session, user: User, period, unit) -> bool:
+    """The admin, or a judge who may verify the unit, may return its questionnaire for revision."""
+    return is_admin(user) or can_verify(session, user, period, unit)
+
+
+def can_see_versions(session, user: User, period, unit) -> bool:
+    """The admin, or a judge who may see the unit, may compare its returned and revised versions."""
+    return is_admin(user) or judge_may_see(session, user, period, unit)
+
+
+def can_browse_practice(user: User) -> bool:
+    """The good-practice library is for operators of every unit, monitors and the admin."""
+    return bool(user and user.is_authenticated and user.role in ("admin", "operator", "monitor"))
+
+
+def can_withhold_practice(user: User, unit) -> bool:
+    """Only the unit's own operators withhold (or share again) its material."""
+    return bool(user and user.is_authenticated and user.role == "operator"
+                and user.unit_code == unit.code)

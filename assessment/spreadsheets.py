@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 MAX_UNCOMPRESSED = 50 * 1024 * 1024
 MAX_RATIO = 100
+MAX_MEMBERS = 1000     # a questionnaire workbook has a few dozen parts
 
 
 class SpreadsheetError(ValueError):
@@ -23,6 +24,8 @@ def check_zip(data: bytes) -> None:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise SpreadsheetError(_("not an .xlsx workbook (the file is not a zip archive)")) from None
+    if len(archive.infolist()) > MAX_MEMBERS:
+        raise SpreadsheetError(_("the workbook holds more than %(num)d parts", num=MAX_MEMBERS))
     total = 0
     for info in archive.infolist():
         total += info.file_size

@@ -127,17 +127,27 @@ def live_server(tmp_path, prepared_database):
     assert not live.errors, f"the server raised while serving requests: {live.errors}"
 
 
+_SHARED: dict = {}
+
+
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's chromium through Playwright (no browser download)."""
+    """Debian's chromium through Playwright (no browser download). One for the whole
+    session: each test module importing this fixture is its own definition to pytest, and
+    a second Playwright started in the same thread would fail."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium; CI installs it)")
+    if "chromium" in _SHARED:
+        yield _SHARED["chromium"]
+        return
     from playwright.sync_api import sync_playwright
     playwright = sync_playwright().start()
     chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    _SHARED["chromium"] = chromium
     try:
         yield chromium
     finally:
+        _SHARED.pop("chromium", None)
         chromium.close()
         playwright.stop()
 

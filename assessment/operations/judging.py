@@ -13,6 +13,7 @@ DEFAULTS = {
     "conflict_same_province": True,  # a judge never judges units of their own province
     "disagreement_threshold": 0.5,   # judges' fractions further apart than this are flagged
     "min_shared_indicators": 10,     # no leniency verdict on fewer shared indicators
+    "lead_judges": [],               # user ids of judges who may moderate (besides the admin)
 }
 
 
@@ -40,6 +41,12 @@ def judge_conflict(judge: User, unit: WorkUnit, period: Period) -> bool:
         return False
     own = province_of(judge.unit)
     return own is not None and own == province_of(unit)
+
+
+def is_lead_judge(user: User, period: Period) -> bool:
+    """A judge the admin named lead judge of the period (moderates disagreements)."""
+    return bool(user and getattr(user, "role", None) == "judge"
+                and user.id in (setting(period, "lead_judges") or []))
 
 
 def active_assignment(session, period: Period, unit_code: str, judge: User) -> JudgeAssignment | None:

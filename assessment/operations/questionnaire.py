@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -36,6 +35,9 @@ from . import Closed, Conflict, Invalid, NotAllowed
 from .periods import closes_at_for
 
 MAX_TEXT = 20000
+# numbers people count (staff, posts, events): anything larger is a typo or an attack, and
+# beyond what pages and spreadsheets can show (Excel holds at most about 1e308)
+MAX_NUMBER = 10**12
 NIP_DIGITS = 18
 YES = {"ya", "yes", "y", "true", "benar", "1"}
 NO = {"tidak", "no", "n", "false", "salah", "0"}
@@ -87,6 +89,11 @@ def refusal(period, unit: WorkUnit, sub: Submission | None = None,
     if sub is not None and sub.status == "submitted":
         return Closed(_("This questionnaire was submitted on %(when)s and is locked.",
                         when=datetime_in_zones(sub.submitted_at, zone)))
+    if sub is not None and sub.status == "returned":
+        from .revision import revision_for, revision_refusal
+        request = revision_for(sub)
+        if request is not None:   # editable until the revision deadline, not the period's
+            return revision_refusal(request, zone, now)
     if not takes_part(period, unit):
         return NotAllowed(_("This work unit does not take part in %(period)s.", period=period.title))
     if now < period.opens_at:
@@ -165,7 +172,14 @@ def parse_raw(indicator: Indicator, raw) -> object:
         check_answer(indicator, value)
     except AnswerError:
         raise AnswerError(_INVALID[indicator.type](indicator)) from None
+    check_size(indicator, value)
     return value
+
+
+def check_size(indicator: Indicator, value) -> None:
+    """Refuse a number answer too large to be real (or to show): AnswerError."""
+    if indicator.type == "number" and isinstance(value, (int, float)) and value > MAX_NUMBER:
+        raise AnswerError(_("The number is too large to be a real count."))
 
 
 def _parse_yesno(ind: Indicator, text: str) -> bool:
@@ -304,6 +318,7 @@ def _sort_out(rubric, answers: dict, raw_pending: dict) -> tuple[dict, dict, dic
             if ind.type == "text" and value is not None and len(value) > MAX_TEXT:
                 raise AnswerError(_("The text is too long (at most %(num)d characters).",
                                     num=MAX_TEXT))
+            check_size(ind, value)
             values[key] = value
         except AnswerError as exc:
             kept[key], errors[key] = _show_value(value), str(exc)
@@ -389,13 +404,15 @@ def submit(session, sub: Submission, version: int, head_name: str, head_position
     if errors:
         raise Invalid(_("The integrity statement is not complete."), details=errors)
     now, user_id = utcnow(), getattr(user, "id", None)
+    resubmission = sub.status == "returned"
     with session.no_autoflush:
         sub.status, sub.submitted_at, sub.submitted_by = "submitted", now, user_id
         sub.head_name, sub.head_position = head_name.strip()[:200], head_position.strip()[:200]
         sub.head_nip = normalise_nip(head_nip)
         sub.updated_at, sub.updated_by = now, user_id
     _flush(session, sub, int(version))
-    snapshot = SubmissionSnapshot(submission_id=sub.id, kind="submit", version=sub.version,
+    snapshot = SubmissionSnapshot(submission_id=sub.id, version=sub.version,
+                                  kind="resubmit" if resubmission else "submit",
                                   answers=dict(sub.answers or {}), evidence=evidence_list(sub),
                                   created_by=user_id)
     session.add(snapshot)
@@ -405,6 +422,9 @@ def submit(session, sub: Submission, version: int, head_name: str, head_position
                  statement_agreed=True)
     # the receipt goes out whichever way the questionnaire was submitted (page or API)
     notify_submitted(session, sub, user)
+    if resubmission:
+        from .revision import mark_resubmitted
+        mark_resubmitted(session, sub, user)
     return sub
 
 

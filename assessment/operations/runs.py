@@ -20,7 +20,9 @@ from ..scores import valid_answers
 from . import Conflict, Invalid
 from .judging import unwrap
 
-_RESULTS: dict[int, dict] = {}  # run id -> parsed result; runs never change, so this never goes stale
+# parsed results keyed by what determines them (run id, rubric and input hashes): runs never
+# change, and another database reusing a run id (tests, a restored backup) cannot hit a stale entry
+_RESULTS: dict[tuple, dict] = {}
 
 
 def judge_key(judge_id: int) -> str:
@@ -128,9 +130,10 @@ def latest_run(session, period: Period, kind: str | None = None) -> ScoringRun |
 
 def run_result(run: ScoringRun) -> dict:
     """The run's result document (parsed once per process; runs never change)."""
-    if run.id not in _RESULTS:
-        _RESULTS[run.id] = json.loads(run.result)
-    return _RESULTS[run.id]
+    key = (run.id, run.rubric_sha256, run.exchange_sha256)
+    if key not in _RESULTS:
+        _RESULTS[key] = json.loads(run.result)
+    return _RESULTS[key]
 
 
 def shortlisted_units(session, period: Period) -> set[str]:

@@ -24,14 +24,14 @@ except ImportError:  # WTForms < 3.3 takes (value, label) pairs
 from ..extensions import db
 from ..models import AuditLog, Period, RubricEdition, User
 from ..models.units import TIME_ZONES
-from ..navigation import nav
+from ..navigation import SEASON, nav
 from ..operations import Invalid
 from ..operations.periods import extend_deadline, open_period
 from ..permissions import is_admin
 from ..progress import LEVEL_LABELS, participating_units
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-nav("admin.periods", _l("Periods"), roles=("admin",), order=60)
+nav("admin.periods", _l("Periods"), roles=("admin",), order=60, group=SEASON)
 nav("admin.audit", _l("Audit log"), roles=("admin",), order=70)
 
 WIB = timezone(timedelta(hours=TIME_ZONES["WIB"]))
@@ -170,7 +170,8 @@ def audit():
     form.period.choices = choices([("", _("All"))] + [(str(p.id), p.title) for p in db.session.scalars(
         select(Period).order_by(Period.opens_at.desc()))])
     query = _audit_query(form) if form.validate() else _audit_query(None)
-    page = db.paginate(query, page=request.args.get("page", 1, type=int),
+    # capped: a huge page number would overflow the database's integer OFFSET (a 500)
+    page = db.paginate(query, page=min(request.args.get("page", 1, type=int), 10**6),
                        per_page=AUDIT_PAGE_SIZE, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     periods = {p.id: p.slug for p in db.session.scalars(select(Period))}

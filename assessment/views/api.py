@@ -27,7 +27,9 @@ from ..rubric_store import rubric_for
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-PUBLIC = {"api.openapi"}
+# endpoints answered without a token: this document, and a period's published ranking
+# (views/results.py; it serves only what has been published)
+PUBLIC = {"api.openapi", "api.published_ranking"}
 MAX_DEPTH = 4          # body -> answers -> a choice list, and one level more for a clear 422
 MAX_ANSWERS = 1000
 SUBMISSION = "/periods/<slug>/units/<code>/submission"
@@ -254,7 +256,24 @@ def parse_json(data: bytes) -> dict:
         raise ApiError(400, "bad_request", "The body must be a JSON object.")
     if depth(body) > MAX_DEPTH:
         raise ApiError(400, "bad_request", f"The JSON is nested deeper than {MAX_DEPTH} levels.")
+    if has_nul(body):   # PostgreSQL refuses NUL in text and in JSON
+        raise ApiError(400, "bad_request", "Text in the body must not contain NUL (\\u0000).")
     return body
+
+
+def has_nul(value) -> bool:
+    """Whether a NUL character is in any key or string (depth is already limited)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _no_constant(name: str):

@@ -1,6 +1,311 @@
 """Judge assignment (admin): settings, automatic and manual assignment, drop-outs."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField,
+                     SelectMultipleField, StringField, TextAreaField)
+from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from reports.workbook import Column, table_workbook, wib_text
+
+from ..extensions import db
+from ..forms.i18n import Form
+from ..models import JudgeAssignment, Period, User, WorkUnit
+from ..models.types import utcnow
+from ..models.units import LEVELS
+from ..navigation import SEASON, nav
+from ..operations import Invalid, OperationError
+from ..operations import assign as ops
+from ..operations.judging import judge_conflict, province_of
+from ..permissions import can_judge, is_admin
+from ..progress import LEVEL_LABELS
+from .admin import DATETIME_FORMATS, WIB, choices, wib_to_utc
+from .api import ApiError, find_period, iso
+from .api import bp as api_bp
 
 bp = Blueprint("assign", __name__, url_prefix="/admin/judging")
+nav("assign.index", _l("Judge assignment"), roles=("admin",), order=62, group=SEASON)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class SettingsForm(Form):
+    judges_per_unit = IntegerField(_l("Judges per unit"), validators=[
+        InputRequired(), NumberRange(min=1, max=ops.MAX_JUDGES_PER_UNIT)])
+    judge_cap = IntegerField(_l("Most units per judge"), validators=[Optional(), NumberRange(min=1)])
+    conflict_same_province = BooleanField(_l("A judge never judges units of the province they come from"))
+    disagreement_threshold = StringField(_l("Disagreement threshold"),
+                                         validators=[InputRequired(), Length(max=10)])
+    min_shared_indicators = IntegerField(_l("Fewest shared indicators for a judge-quality verdict"),
+                                         validators=[InputRequired(), NumberRange(min=1)])
+    verification_closes_at = DateTimeLocalField(_l("Verification closes (WIB)"),
+                                                format=DATETIME_FORMATS, validators=[Optional()])
+    objection_opens_at = DateTimeLocalField(_l("Objection period opens (WIB)"),
+                                            format=DATETIME_FORMATS, validators=[Optional()])
+    objection_closes_at = DateTimeLocalField(_l("Objection period closes (WIB)"),
+                                             format=DATETIME_FORMATS, validators=[Optional()])
+    # choices are the judges, set per request; the operation refuses anyone else
+    lead_judges = SelectMultipleField(_l("Lead judges"), coerce=int, validate_choice=False,
+                                      widget=ListWidget(prefix_label=False),
+                                      option_widget=CheckboxInput())
+
+
+class AddJudgeForm(Form):
+    # every judge id is accepted here: the operation refuses conflicts, non-judges and the rest
+    judge_id = SelectField(_l("Judge"), coerce=int, validate_choice=False, validators=[InputRequired()])
+
+
+class ReasonForm(Form):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+@bp.before_request
+@login_required
+def admin_only():
+    if not is_admin(current_user):
+        abort(403)
+
+
+def _period(slug: str) -> Period:
+    period = db.session.query(Period).filter_by(slug=slug).first()
+    if period is None:
+        abort(404)
+    return period
+
+
+def _refused(form, exc: OperationError, field: str):
+    getattr(form, field).errors.append(exc.message)
+
+
+@bp.route("/")
+def index():
+    periods = db.session.scalars(select(Period).order_by(Period.opens_at.desc())).all()
+    return render_template("assign/index.html", periods=periods)
+
+
+@bp.route("/<period_slug>/")
+def overview(period_slug):
+    period = _period(period_slug)
+    units, loads = ops.overview(db.session, period)
+    filters = _filters()
+    shown = [u for u in units if _matches(u, filters)]
+    pool = [row["active"] for row in loads if not (row["dropped"] or row["inactive"])]
+    return render_template("assign/overview.html", period=period, units=shown, loads=loads,
+                           filters=filters, total=len(units), pool=pool,
+                           needing=sum(1 for u in units if u["missing"]),
+                           provinces=_provinces(units), levels=[lv for lv in LEVELS if lv in period.levels],
+                           level_labels=LEVEL_LABELS, settings=ops.judging_settings(period),
+                           active_filters={k: v for k, v in filters.items() if v})
+
+
+def _filters() -> dict:
+    level = request.args.get("level", "")
+    return {"province": request.args.get("province", "").strip()[:16],
+            "level": level if level in LEVELS else "",
+            "unassigned": "1" if request.args.get("unassigned") else ""}
+
+
+def _matches(row: dict, filters: dict) -> bool:
+    unit = row["unit"]
+    return ((not filters["province"] or province_of(unit) == filters["province"])
+            and (not filters["level"] or unit.level == filters["level"])
+            and (not filters["unassigned"] or row["missing"] > 0))
+
+
+def _provinces(units: list[dict]) -> list[tuple[str, str]]:
+    seen = {province_of(u["unit"]): u["province"] for u in units if province_of(u["unit"])}
+    return sorted(seen.items())
+
+
+@bp.route("/<period_slug>/pengaturan", methods=["GET", "POST"])
+def settings(period_slug):
+    period = _period(period_slug)
+    form = SettingsForm(data=None if request.method == "POST" else _settings_data(period))
+    form.lead_judges.choices = [(j.id, f"{j.name} ({j.username})")
+                                for j in ops.all_judges(db.session) if j.active]
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in ops.judging_settings(period)}
+        values |= {key: wib_to_utc(values[key]) if values[key] else None for key in ops.DATE_KEYS}
+        try:
+            changes = ops.update_settings(db.session, period, current_user, **values)
+        except OperationError as exc:
+            for key, message in (exc.details or {}).items():
+                getattr(form, key).errors.append(message)
+            flash(exc.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("Judging settings saved.") if changes else _("Nothing was changed."), "success")
+            clashes = ops.conflicting(db.session, period)
+            if clashes:
+                flash(ngettext("%(num)d active assignment is now a conflict of interest: end it on "
+                               "the unit's page.", "%(num)d active assignments are now a conflict "
+                               "of interest: end them on the units' pages.", len(clashes)), "warning")
+            return redirect(url_for("assign.overview", period_slug=period.slug))
+    return render_template("assign/settings.html", period=period, form=form)
+
+
+def _settings_data(period: Period) -> dict:
+    data = ops.judging_settings(period)
+    data["disagreement_threshold"] = f"{data['disagreement_threshold']:g}".replace(".", ",")
+    for key in ops.DATE_KEYS:
+        if data[key]:
+            data[key] = data[key].astimezone(WIB).replace(tzinfo=None)
+    return data
+
+
+@bp.post("/<period_slug>/otomatis")
+def auto(period_slug):
+    period = _period(period_slug)
+    try:
+        result = ops.auto_assign(db.session, period, current_user)
+    except OperationError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    else:
+        db.session.commit()
+        flash(ngettext("%(num)d assignment added for %(units)d submitted units; the loads per "
+                       "judge are below.", "%(num)d assignments added for %(units)d submitted "
+                       "units; the loads per judge are below.", len(result.added),
+                       units=result.units), "success")
+    return redirect(url_for("assign.overview", period_slug=period.slug) + "#loads")
+
+
+@bp.route("/<period_slug>/satker/<code>", methods=["GET", "POST"])
+def unit(period_slug, code):
+    period, unit = _period(period_slug), db.get_or_404(WorkUnit, code)
+    form = AddJudgeForm()
+    form.judge_id.choices = _judge_choices(period, unit)
+    if form.validate_on_submit():
+        judge = db.get_or_404(User, form.judge_id.data)
+        try:
+            ops.add_assignment(db.session, period, unit, judge, current_user)
+        except OperationError as exc:
+            db.session.rollback()
+            _refused(form, exc, "judge_id")
+        else:
+            db.session.commit()
+            flash(_("%(name)s now judges %(unit)s.", name=judge.name, unit=unit.name), "success")
+            return redirect(url_for("assign.unit", period_slug=period.slug, code=unit.code))
+    rows = ops.overview_of_unit(db.session, period, unit)
+    return render_template("assign/unit.html", period=period, unit=unit, form=form, rows=rows,
+                           end_form=ReasonForm(), submitted=unit.code in
+                           {u.code for u in ops.judged_units(db.session, period)}), \
+        422 if form.errors else 200
+
+
+def _judge_choices(period, unit) -> list:
+    """The judges worth offering: in the pool, no conflict, not already on the unit."""
+    loads = ops.judge_loads(db.session, period)
+    held = {a.judge_id for a in ops.assignments(db.session, period) if a.unit_code == unit.code}
+    return choices([(j.id, f"{j.name} ({j.username}) · " + _("%(count)d units", count=loads[j.id]))
+                    for j in ops.judge_pool(db.session, period)
+                    if j.id not in held and not judge_conflict(j, unit, period)])
+
+
+@bp.post("/<period_slug>/penugasan/<int:assignment_id>/akhiri")
+def end(period_slug, assignment_id):
+    period = _period(period_slug)
+    row = db.get_or_404(JudgeAssignment, assignment_id)
+    if row.period_id != period.id:
+        abort(404)
+    form = ReasonForm()
+    try:
+        if not form.validate_on_submit():
+            raise Invalid(_("Give a reason for ending the assignment."))
+        ops.end_assignment(db.session, row, form.reason.data, current_user)
+    except OperationError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("The assignment was ended; the values already given stay stored."), "success")
+    return redirect(url_for("assign.unit", period_slug=period.slug, code=row.unit_code))
+
+
+@bp.route("/<period_slug>/penilai/<int:judge_id>", methods=["GET", "POST"])
+def judge(period_slug, judge_id):
+    period, judge = _period(period_slug), db.get_or_404(User, judge_id)
+    if judge.role != "judge":
+        abort(404)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            ended, kept = ops.drop_out(db.session, period, judge, form.reason.data, current_user)
+        except OperationError as exc:
+            db.session.rollback()
+            _refused(form, exc, "reason")
+        else:
+            db.session.commit()
+            flash(_("%(name)s dropped out: %(ended)d assignments ended, %(kept)d completed units "
+                    "kept. Run the automatic assignment to fill the gaps.", name=judge.name,
+                    ended=len(ended), kept=len(kept)), "success")
+            return redirect(url_for("assign.judge", period_slug=period.slug, judge_id=judge.id))
+    return render_template("assign/judge.html", period=period, judge=judge, form=form,
+                           rows=ops.overview_of_judge(db.session, period, judge),
+                           dropped=judge.id in ops.dropped_ids(period))
+
+
+@bp.route("/<period_slug>/penugasan.xlsx")
+def download(period_slug):
+    period = _period(period_slug)
+    data = table_workbook(_("Assignments"), _xlsx_columns(), _xlsx_rows(period))
+    name = f"penugasan-{period.slug}-{utcnow():%Y%m%d}.xlsx"
+    return Response(data, mimetype=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _xlsx_columns() -> list[Column]:
+    return [Column(_("Code"), "code"), Column(_("Work unit")), Column(_("Level")),
+            Column(_("Province")), Column(_("Judge (username)")), Column(_("Judge")),
+            Column(_("Seconded from")), Column(_("Status")), Column(_("Verified indicators"), "int"),
+            Column(_("Scored indicators"), "int"), Column(_("Completed")),
+            Column(_("Assigned (WIB)")), Column(_("Ended (WIB)")), Column(_("Reason for ending"))]
+
+
+def _xlsx_rows(period: Period):
+    units, _loads = ops.overview(db.session, period)
+    for entry in units:
+        unit = entry["unit"]
+        for j in entry["judges"]:
+            row, judge = j["row"], j["judge"]
+            yield [unit.code, unit.name, str(LEVEL_LABELS.get(unit.level, unit.level)),
+                   entry["province"], judge.username, judge.name,
+                   judge.unit.name if judge.unit else "",
+                   _("Active") if row.active else _("Ended"), j["verified"], j["scored"],
+                   wib_text(row.completed_at) if row.completed_at else "",
+                   wib_text(row.created_at) if row.created_at else "",
+                   wib_text(row.ended_at) if row.ended_at else "", row.ended_reason or ""]
+
+
+# -- JSON API ------------------------------------------------------------------------------
+
+@api_bp.get("/periods/<slug>/assignments")
+def api_assignments(slug):
+    user = g.api_user
+    if not (is_admin(user) or can_judge(user)):
+        raise ApiError(403, "forbidden", "Only administrators and judges may list assignments.")
+    period = find_period(slug)
+    rows = ops.assignments(db.session, period, active=None)
+    if not is_admin(user):
+        rows = [r for r in rows if r.judge_id == user.id]
+    verified, scored = ops.progress_counts(db.session, period, rows), ops.scored_count(period)
+    return jsonify(period=period.slug, judges_per_unit=ops.judging_settings(period)["judges_per_unit"],
+                   assignments=[_assignment_json(r, period, verified.get(r.id, 0), scored) for r in rows])
+
+
+def _assignment_json(row: JudgeAssignment, period: Period, verified: int, scored: int) -> dict:
+    unit, judge = row.unit, row.judge
+    return {"id": row.id,
+            "unit": {"code": unit.code, "name": unit.name, "level": unit.level,
+                     "province": province_of(unit)},
+            "judge": {"id": judge.id, "username": judge.username, "name": judge.name},
+            "active": bool(row.active), "conflict": judge_conflict(judge, unit, period),
+            "verified": verified, "scored": scored,
+            "assigned_at": iso(row.created_at), "completed_at": iso(row.completed_at),
+            "ended_at": iso(row.ended_at), "ended_reason": row.ended_reason or None}

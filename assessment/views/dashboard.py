@@ -14,7 +14,7 @@ from ..models.types import utcnow
 from ..navigation import nav
 from ..operations import notices as notice_ops
 from ..operations.periods import closes_at_for
-from ..permissions import can_monitor
+from ..permissions import can_moderate, can_monitor
 from ..progress import (STATUS_LABELS, STATUSES, aspect_completeness, count_statuses, latest_close,
                         periods_for_unit, recent_periods, remaining, unit_rows)
 from ..rubric_store import rubric_for
@@ -38,8 +38,10 @@ def home():
     if can_monitor(current_user):
         return render_template("dashboard/monitor.html", summaries=_summaries(), notices=notices,
                                statuses=STATUSES, now=utcnow())
-    return render_template("dashboard/judge.html", periods=recent_periods(db.session),
-                           latest_close=latest_close, notices=notices)
+    periods = recent_periods(db.session)
+    return render_template("dashboard/judge.html", periods=periods, latest_close=latest_close,
+                           notices=notices,
+                           lead_periods=[p for p in periods if can_moderate(current_user, p)])
 
 
 @bp.route("/pemberitahuan/<int:notice_id>/dibaca", methods=["POST"])

@@ -5,17 +5,17 @@ The aspect pages add and delete evidence together with the answers (one save); t
 routes serve downloads and single evidence changes (scripts, the read-only pages)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import uploads
+from ..files import INLINE_TYPES, send_stored
 from ..extensions import db
 from ..models import Evidence, Period
 from ..operations import OperationError
 from ..operations import evidence as evidence_ops
 from ..operations.questionnaire import get_or_create_submission, takes_part
-from ..permissions import can_edit_submission, can_view_submission
+from ..permissions import can_edit_submission, can_view_submission, judge_may_see
 from ..rubric_store import rubric_for
 
 bp = Blueprint("evidence", __name__, url_prefix="/bukti")
@@ -23,7 +23,9 @@ bp = Blueprint("evidence", __name__, url_prefix="/bukti")
 
 def _evidence(evidence_id: int) -> Evidence:
     ev = db.session.get(Evidence, evidence_id) or abort(404)
-    if not can_view_submission(current_user, ev.submission):
+    sub = ev.submission
+    if not (can_view_submission(current_user, sub)
+            or judge_may_see(db.session, current_user, sub.period, sub.unit)):
         abort(403)
     return ev
 
@@ -40,16 +42,18 @@ def download(evidence_id):
     ev = _evidence(evidence_id)
     if ev.kind != "file":
         abort(404)
-    try:
-        path = uploads.path_of(current_app.config["UPLOAD_DIR"], ev.stored_name)
-        response = send_file(path, mimetype=ev.content_type, as_attachment=True,
-                             download_name=ev.filename or f"bukti-{ev.id}", max_age=0)
-    except FileNotFoundError:
+    return send_stored(ev.stored_name, ev.content_type, ev.filename or f"bukti-{ev.id}")
+
+
+@bp.route("/<int:evidence_id>/lihat")
+@login_required
+def view(evidence_id):
+    """An image or PDF shown in the browser (typed from its content at upload), under a
+    restrictive Content-Security-Policy; anything else is only ever a download."""
+    ev = _evidence(evidence_id)
+    if ev.kind != "file" or ev.content_type not in INLINE_TYPES:
         abort(404)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_stored(ev.stored_name, ev.content_type, ev.filename or f"bukti-{ev.id}", inline=True)
 
 
 def _own_submission(period_slug: str, indicator_id: str):

@@ -12,15 +12,13 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from ..extensions import db
 from ..models import ApiToken
 from ..models.types import utcnow
-from ..models.users import ROLES
-from ..navigation import nav
 from ..operations import Invalid, tokens
 from ..operations.accounts import change_password as set_new_password
 from ..roster import MIN_PASSWORD
 from ..security import login_blocked, record_failure, throttle_keys
 
 bp = Blueprint("profile", __name__, url_prefix="/akun/profil")
-nav("profile.index", _l("Profile"), roles=ROLES, order=90)
+# reached from the account name at the right of the menu bar (base.html)
 
 EXPIRY_CHOICES = [SelectChoice("30", _l("30 days")), SelectChoice("90", _l("90 days")),
                   SelectChoice("365", _l("1 year")), SelectChoice("0", _l("No expiry"))]

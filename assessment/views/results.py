@@ -1,6 +1,346 @@
-"""Scoring runs, finalisation, publication and the public results pages."""
+"""Scoring runs, finalisation, publication and the public results pages.
+
+Administrators see every run of a period (provisional and final), forever, with its files;
+they finalise (a correction is a new final run with a reason) and publish. Everyone, without
+logging in, sees the published run of a period: nothing of an unpublished run is public."""
 from __future__ import annotations
 
-from flask import Blueprint
+import os
+from collections import Counter
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms import BooleanField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from scoring import round2
+
+from ..extensions import db
+from ..forms.i18n import Form
+from ..models import Period, Publication, ScoringRun, User
+from ..navigation import SEASON, nav
+from ..operations import OperationError
+from ..operations.results import (cached, chart_names, finalise, png_size, publish_run,
+                                  run_chart, run_intervals, run_workbook, scored_run)
+from ..operations.runs import published_run
+from ..permissions import is_admin
+from .api import ApiError
+from .api import bp as api_bp
 
 bp = Blueprint("results", __name__)
+nav("results.admin_index", _l("Scoring runs"), roles=("admin",), order=65, group=SEASON)
+
+PAGE_SIZE = 50
+TOP = 10
+CATEGORY_LABELS = {"pusat": _l("KPU RI"), "provinsi": _l("KPU Provinces"),
+                   "kabkota": _l("KPU Regencies/Cities")}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FOREVER = "public, max-age=31536000, immutable"
+RUN_FILES = {"masukan.json": ("exchange", "application/json"),
+             "rubrik.yaml": ("rubric_source", "application/yaml"),
+             "hasil.json": ("result", "application/json")}
+
+
+class FinaliseForm(Form):
+    reason = TextAreaField(_l("Reason for the correction"),
+                           validators=[Optional(), Length(max=2000)])
+    confirm = BooleanField(_l("I have checked the data: freeze this ranking as final"),
+                           validators=[DataRequired(message=_l("Tick the box to confirm."))])
+
+
+class PublishForm(Form):
+    confirm = BooleanField(_l("Make this ranking public"),
+                           validators=[DataRequired(message=_l("Tick the box to confirm."))])
+
+
+# -- lookups ---------------------------------------------------------------------------------
+
+def _period(slug: str) -> Period:
+    period = db.session.query(Period).filter_by(slug=slug).first()
+    if period is None:
+        abort(404)
+    return period
+
+
+def _admin_period(slug: str) -> Period:
+    """The period (404), for administrators only (403)."""
+    period = _period(slug)
+    if not is_admin(current_user):
+        abort(403)
+    return period
+
+
+def _admin_run(slug: str, number: int) -> tuple[Period, ScoringRun]:
+    """The period and its run number ``number`` (404), for administrators only (403)."""
+    period = _period(slug)
+    run = db.session.query(ScoringRun).filter_by(period_id=period.id, number=number).first()
+    if run is None:
+        abort(404)
+    if not is_admin(current_user):
+        abort(403)
+    return period, run
+
+
+def _published(slug: str) -> tuple[Period, ScoringRun, Publication]:
+    """The period and its published run; 404 for everyone while nothing is published."""
+    period = _period(slug)
+    pub = (db.session.query(Publication).filter_by(period_id=period.id)
+           .order_by(Publication.id.desc()).first())
+    if pub is None:
+        abort(404)
+    return period, pub.run, pub
+
+
+def cache_dir() -> str:
+    return current_app.config.get("RESULTS_CACHE_DIR") or os.path.join(
+        current_app.instance_path, "results-cache")
+
+
+# -- the ranking as pages show it ---------------------------------------------------------------
+
+def ranking_rows(run: ScoringRun, category: str | None = None) -> list[dict]:
+    """The run's ranking rows (one category or all), shared ranks marked."""
+    rubric, result = scored_run(run)
+    stages = {s.id: s.title for s in rubric.stages}
+    rows = [r for r in result.ranking if category is None or r.unit.category == category]
+    counts = Counter((r.unit.category, r.rank) for r in rows)
+    first = rubric.stages[0].id
+    return [{"rank": r.rank, "shared": counts[(r.unit.category, r.rank)] > 1,
+             "code": r.unit.code, "name": r.unit.name, "province": province_label(r.unit),
+             "category": r.unit.category, "total": round2(r.total), "predicate": r.predicate,
+             "stage": stages.get(r.stage_reached, r.stage_reached),
+             "later_stage": r.stage_reached != first} for r in rows]
+
+
+def province_label(unit) -> str:
+    """The province a regency belongs to, as people say it ("Jawa Tengah"); "" for a
+    province office, which is its own province."""
+    if not unit.province or unit.province == unit.name:
+        return ""
+    return unit.province.removeprefix("KPU Provinsi ").removeprefix("KIP ")
+
+
+def categories(run: ScoringRun) -> list[str]:
+    _rubric, result = scored_run(run)
+    present = {r.unit.category for r in result.ranking}
+    return [c for c in result.categories if c in present]
+
+
+def award_winners(run: ScoringRun) -> list[dict]:
+    rubric, result = scored_run(run)
+    return [{"title": a.title, "category": a.category,
+             "winners": [w for w in result.awards.get(a.id, ()) if w.winner]}
+            for a in rubric.awards]
+
+
+def chart_list(run: ScoringRun) -> list[dict]:
+    """The run's charts with their pixel sizes (built and cached on first use)."""
+    out = []
+    for name in chart_names(run):
+        data = cached(cache_dir(), run, f"{name}.png", lambda n=name: run_chart(run, n))
+        width, height = png_size(data)
+        out.append({"name": name, "width": width, "height": height})
+    return out
+
+
+def _bytes(data: bytes, mimetype: str, filename: str | None = None, cache: str | None = None):
+    response = Response(data, mimetype=mimetype)
+    if filename:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if cache:
+        response.headers["Cache-Control"] = cache
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _workbook_response(period: Period, run: ScoringRun, cache: str | None = None):
+    data = cached(cache_dir(), run, "peringkat.xlsx", lambda: run_workbook(period, run))
+    return _bytes(data, XLSX, f"peringkat-{period.slug}-{run.number}.xlsx", cache)
+
+
+@bp.app_template_filter("category_label")
+def category_label(category: str) -> str:
+    return str(CATEGORY_LABELS.get(category, category))
+
+
+# -- administrators: runs, finalising, publishing ---------------------------------------------
+
+@bp.route("/admin/penghitungan/")
+@login_required
+def admin_index():
+    if not is_admin(current_user):
+        abort(403)
+    periods = db.session.scalars(select(Period).order_by(Period.opens_at.desc())).all()
+    counts = Counter(db.session.scalars(select(ScoringRun.period_id)))
+    return render_template("results/admin_index.html", periods=periods, counts=counts)
+
+
+@bp.route("/admin/periode/<slug>/penghitungan/", methods=["GET", "POST"])
+@login_required
+def runs(slug):
+    period = _admin_period(slug)
+    form = FinaliseForm()
+    if form.validate_on_submit():
+        try:
+            run = finalise(db.session, period, current_user, form.reason.data)
+        except OperationError as exc:
+            form.reason.errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Final ranking frozen as run %(number)d.", number=run.number), "success")
+            return redirect(url_for("results.run", slug=slug, number=run.number))
+    return render_template("results/runs.html", period=period, form=form, **_runs_context(period))
+
+
+def _runs_context(period: Period) -> dict:
+    rows = db.session.scalars(select(ScoringRun).where(ScoringRun.period_id == period.id)
+                              .order_by(ScoringRun.number.desc())).all()
+    current = published_run(db.session, period)
+    pubs = db.session.scalars(select(Publication).where(Publication.period_id == period.id)
+                              .order_by(Publication.id)).all()
+    users = {u.id: u.username for u in db.session.scalars(
+        select(User).where(User.id.in_({r.created_by for r in rows} - {None})))}
+    return {"rows": rows, "current": current, "users": users, "publish_form": PublishForm(),
+            "published": {p.run_id: p.published_at for p in pubs},
+            "has_final": any(r.kind == "final" for r in rows)}
+
+
+@bp.route("/admin/periode/<slug>/penghitungan/<int:number>/")
+@login_required
+def run(slug, number):
+    period, run = _admin_run(slug, number)
+    creator = db.session.get(User, run.created_by) if run.created_by else None
+    return render_template("results/run.html", period=period, run=run, creator=creator,
+                           rows=ranking_rows(run), categories=categories(run),
+                           awards=award_winners(run), publish_form=PublishForm(),
+                           current=published_run(db.session, period))
+
+
+@bp.route("/admin/periode/<slug>/penghitungan/<int:number>/terbitkan", methods=["POST"])
+@login_required
+def publish(slug, number):
+    period, run = _admin_run(slug, number)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        flash(_("Tick the box to confirm."), "danger")
+        return redirect(url_for("results.runs", slug=slug))
+    try:
+        publish_run(db.session, period, run, current_user)
+    except OperationError as exc:
+        flash(exc.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("Run %(number)d is published.", number=run.number), "success")
+    return redirect(url_for("results.runs", slug=slug))
+
+
+@bp.route("/admin/periode/<slug>/penghitungan/<int:number>/"
+          "<any('masukan.json', 'rubrik.yaml', 'hasil.json'):name>")
+@login_required
+def run_file(slug, number, name):
+    period, run = _admin_run(slug, number)
+    attr, mimetype = RUN_FILES[name]
+    return _bytes(getattr(run, attr).encode("utf-8"), mimetype,
+                  f"{period.slug}-{run.number}-{name}", "private, max-age=31536000, immutable")
+
+
+@bp.route("/admin/periode/<slug>/penghitungan/<int:number>/peringkat.xlsx")
+@login_required
+def run_workbook_file(slug, number):
+    period, run = _admin_run(slug, number)
+    return _workbook_response(period, run, "private, max-age=31536000, immutable")
+
+
+@bp.route("/admin/periode/<slug>/penghitungan/<int:number>/peringkat-ketahanan.xlsx")
+@login_required
+def run_robustness_workbook_file(slug, number):
+    """The workbook with "Ketahanan Peringkat": the rank intervals take about half a minute
+    for a national run, so it is built once per run and kept like the plain workbook."""
+    period, run = _admin_run(slug, number)
+    data = cached(cache_dir(), run, "peringkat-ketahanan.xlsx",
+                  lambda: run_workbook(period, run, run_intervals(run)))
+    return _bytes(data, XLSX, f"peringkat-ketahanan-{period.slug}-{run.number}.xlsx",
+                  "private, max-age=31536000, immutable")
+
+
+# -- everyone: the published results -------------------------------------------------------------
+
+@bp.route("/hasil/")
+def public_index():
+    pubs = db.session.scalars(select(Publication).order_by(Publication.id.desc())).all()
+    latest = {}
+    for pub in pubs:
+        latest.setdefault(pub.period_id, pub)
+    periods = {p.id: p for p in db.session.scalars(select(Period).where(Period.id.in_(latest)))}
+    items = sorted(((periods[pid], pub) for pid, pub in latest.items()),
+                   key=lambda item: item[1].published_at, reverse=True)
+    return render_template("results/public_index.html", items=items)
+
+
+@bp.route("/hasil/<slug>/")
+def public_period(slug):
+    period, run, pub = _published(slug)
+    rows = ranking_rows(run)
+    tops = {c: [r for r in rows if r["category"] == c][:TOP] for c in categories(run)}
+    sizes = Counter(r["category"] for r in rows)
+    return render_template("results/public_period.html", period=period, run=run, pub=pub,
+                           tops=tops, sizes=sizes, awards=award_winners(run),
+                           charts=chart_list(run), top=TOP)
+
+
+@bp.route("/hasil/<slug>/<any(pusat, provinsi, kabkota):category>")
+def public_category(slug, category):
+    period, run, pub = _published(slug)
+    rows = ranking_rows(run, category)
+    if not rows:
+        abort(404)
+    provinces = sorted({r["province"] for r in rows if r["province"]})
+    province = request.args.get("provinsi", "")
+    shown = [r for r in rows if r["province"] == province] if province in provinces else rows
+    page, pages = request.args.get("halaman", 1, type=int), -(-len(shown) // PAGE_SIZE) or 1
+    if not 1 <= page <= pages:
+        abort(404)
+    return render_template("results/public_category.html", period=period, run=run, pub=pub,
+                           category=category, total=len(shown), page=page, pages=pages,
+                           rows=shown[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
+                           page_size=PAGE_SIZE, provinces=provinces,
+                           province=province if province in provinces else "")
+
+
+@bp.route("/hasil/<slug>/grafik/<int:number>/<name>.png")
+def public_chart(slug, number, name):
+    period, run, _pub = _published(slug)
+    if number != run.number or name not in chart_names(run):
+        abort(404)
+    data = cached(cache_dir(), run, f"{name}.png", lambda: run_chart(run, name))
+    response = _bytes(data, "image/png", cache=FOREVER)
+    response.set_etag(f"{run.id}-{run.number}-{name}")
+    return response.make_conditional(request)
+
+
+@bp.route("/hasil/<slug>/peringkat-<int:number>.xlsx")
+def public_workbook(slug, number):
+    period, run, _pub = _published(slug)
+    if number != run.number:
+        abort(404)
+    return _workbook_response(period, run, FOREVER)
+
+
+# -- the JSON API: the published ranking, public ------------------------------------------------
+
+@api_bp.get("/periods/<slug>/ranking")
+def published_ranking(slug):
+    """The published run's result, byte for byte the ``score`` command's JSON."""
+    period = db.session.query(Period).filter_by(slug=slug).one_or_none()
+    run = published_run(db.session, period) if period is not None else None
+    if run is None:
+        raise ApiError(404, "not_found", f"There is no published ranking of {slug!r}.")
+    response = _bytes(run.result.encode("utf-8"), "application/json",
+                      cache="public, max-age=300")
+    response.headers["X-Scoring-Run"] = str(run.number)
+    response.set_etag(f"{run.id}-{run.exchange_sha256[:16]}")
+    return response.make_conditional(request)

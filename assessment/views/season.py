@@ -1,6 +1,388 @@
 """The season after verification: provisional ranking, stage-two scores, masa sanggah objections."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from ..files import send_stored
+from ..extensions import db
+from .admin import choices
+from ..forms.i18n import Form
+from ..models import Evidence, Objection, Period, ScoringRun, User, WorkUnit
+from ..navigation import SEASON, nav
+from ..operations import OperationError
+from ..operations import objections as objection_ops
+from ..operations import stage as stage_ops
+from ..operations.judging import unwrap
+from ..operations.questionnaire import takes_part
+from ..operations.runs import latest_run
+from ..permissions import can_judge, is_admin
+from ..progress import LEVEL_LABELS, periods_for_unit, recent_periods
+from ..rubric_store import rubric_for
 
 bp = Blueprint("season", __name__, url_prefix="/musim")
+nav("season.index", _l("Provisional ranking"), roles=("admin",), order=55, group=SEASON)
+nav("season.judge_index", _l("Stage two and objections"), roles=("judge",), order=35)
+nav("season.unit_index", _l("Provisional results"), roles=("operator",), order=30)
+
+
+class ProvisionalForm(Form):
+    note = TextAreaField(_l("Note (why this ranking is computed now)"),
+                         validators=[Optional(), Length(max=stage_ops.MAX_TEXT)])
+
+
+class StageScoreForm(Form):
+    score = StringField(_l("Score (0-100)"))
+    notes = TextAreaField(_l("Notes"))
+
+
+class ObjectionForm(Form):
+    reason = TextAreaField(_l("Reason for the objection"))
+    url = StringField(_l("New evidence: link (optional)"))
+
+
+class AssignForm(Form):
+    reviewer = SelectField(_l("Reviewer"), coerce=str)
+
+
+class DecisionForm(Form):
+    decision = RadioField(_l("Decision"), choices=choices([("accept", _l("Accept with a new value")),
+                                                           ("reject", _l("Reject"))]))
+    reason = TextAreaField(_l("Reason"))
+
+
+# ---- loading with permission checks --------------------------------------------------------
+
+def _period(slug: str) -> Period:
+    return db.session.query(Period).filter_by(slug=slug).first() or abort(404)
+
+
+def _admin() -> None:
+    if not is_admin(current_user):
+        abort(403)
+
+
+def _own_unit(period: Period) -> WorkUnit:
+    unit = current_user.unit if current_user.role == "operator" else None
+    if unit is None or not takes_part(period, unit):
+        abort(403)
+    return unit
+
+
+def _objection(objection_id: int) -> Objection:
+    obj = db.session.get(Objection, objection_id) or abort(404)
+    if not objection_ops.may_view_objection(db.session, current_user, obj):
+        abort(403)
+    return obj
+
+
+def _max_bytes() -> int:
+    return int(float(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024)
+
+
+def _refused(exc: OperationError, target: str):
+    db.session.rollback()
+    flash(exc.message, "danger")
+    return redirect(target)
+
+
+def _refusal_page(exc: OperationError):
+    """A refused action explained on an error page with the operation's own message."""
+    db.session.rollback()
+    title = _("Not allowed") if exc.status == 403 else _("Refused")
+    return render_template("error.html", code=exc.status, title=title, message=exc.message), exc.status
+
+
+# ---- landing pages (one per role) ----------------------------------------------------------
+
+@bp.route("/")
+@login_required
+def index():
+    _admin()
+    rows = [{"period": p, "run": latest_run(db.session, p, "provisional"),
+             "pending": db.session.query(Objection).filter_by(period_id=p.id, status="pending").count()}
+            for p in recent_periods(db.session)]
+    return render_template("season/index.html", rows=rows, role="admin")
+
+
+@bp.route("/penilai")
+@login_required
+def judge_index():
+    if not can_judge(current_user):
+        abort(403)
+    rows = [{"period": p, "shortlist": len(stage_ops.judge_shortlist(db.session, current_user, p)),
+             "objections": len(objection_ops.period_objections(db.session, p, current_user))}
+            for p in recent_periods(db.session)]
+    return render_template("season/index.html", rows=rows, role="judge")
+
+
+@bp.route("/satker")
+@login_required
+def unit_index():
+    unit = current_user.unit if current_user.role == "operator" else None
+    if unit is None:
+        abort(403)
+    rows = [{"period": p, "state": objection_ops.window_state(p)}
+            for p in periods_for_unit(db.session, unit)]
+    return render_template("season/index.html", rows=rows, role="operator")
+
+
+# ---- provisional ranking (admin) -----------------------------------------------------------
+
+@bp.route("/<period_slug>/peringkat", methods=["GET", "POST"])
+@login_required
+def ranking(period_slug):
+    period = _period(period_slug)
+    _admin()
+    form = ProvisionalForm()
+    if form.validate_on_submit():
+        try:
+            run = stage_ops.compute_provisional(db.session, period, current_user, form.note.data)
+        except OperationError as exc:
+            return _refused(exc, url_for(".ranking", period_slug=period.slug))
+        db.session.commit()
+        flash(_("Provisional ranking computed (run %(num)d).", num=run.number), "success")
+        return redirect(url_for(".run", period_slug=period.slug, number=run.number))
+    return _ranking_page(period, latest_run(db.session, period, "provisional"), form)
+
+
+@bp.route("/<period_slug>/peringkat/<int:number>")
+@login_required
+def run(period_slug, number):
+    period = _period(period_slug)
+    _admin()
+    found = db.session.query(ScoringRun).filter_by(period_id=period.id, number=number).first()
+    return _ranking_page(period, found or abort(404), ProvisionalForm(formdata=None))
+
+
+def _ranking_page(period, run, form):
+    rubric = stage_ops.run_rubric(run) if run else rubric_for(period)
+    creator = db.session.get(User, run.created_by) if run and run.created_by else None
+    return render_template("season/ranking.html", period=period, run=run, form=form,
+                           groups=stage_ops.ranking_by_category(run) if run else [],
+                           runs=stage_ops.provisional_runs(db.session, period), rubric=rubric,
+                           creator=creator, later=stage_ops.later_stage(period),
+                           level_labels=LEVEL_LABELS)
+
+
+# ---- stage-two scores ----------------------------------------------------------------------
+
+@bp.route("/<period_slug>/tahap-dua")
+@login_required
+def stage(period_slug):
+    period = _period(period_slug)
+    if is_admin(current_user):
+        return render_template("season/stage_admin.html", period=period,
+                               scores=stage_ops.all_stage_scores(db.session, period),
+                               units={u.code: u for u in db.session.query(WorkUnit)},
+                               stage=stage_ops.later_stage(period),
+                               run=latest_run(db.session, period, "provisional"))
+    if not can_judge(current_user):
+        abort(403)
+    return _judge_stage_page(period)
+
+
+def _judge_stage_page(period, errors=None, typed=None):
+    return render_template("season/stage_judge.html", period=period,
+                           rows=stage_ops.judge_shortlist(db.session, current_user, period),
+                           stage=stage_ops.later_stage(period),
+                           run=latest_run(db.session, period, "provisional"),
+                           closed=stage_ops.scoring_closed(db.session, period),
+                           errors=errors or {}, typed=typed or {})
+
+
+@bp.route("/<period_slug>/tahap-dua/<unit_code>", methods=["POST"])
+@login_required
+def save_stage(period_slug, unit_code):
+    period = _period(period_slug)
+    unit = db.session.get(WorkUnit, unit_code) or abort(404)
+    try:
+        stage_ops.check_may_score(db.session, current_user, period, unit)
+    except OperationError as exc:
+        return _refusal_page(exc)
+    form = StageScoreForm()
+    try:
+        stage_ops.save_stage_score(db.session, period, unit, current_user, form.score.data,
+                                   form.notes.data)
+    except OperationError as exc:
+        db.session.rollback()
+        typed = {unit.code: {"score": form.score.data, "notes": form.notes.data}}
+        return _judge_stage_page(period, {unit.code: exc.message}, typed), exc.status
+    db.session.commit()
+    flash(_("Stage score for %(unit)s saved.", unit=unit.name), "success")
+    return redirect(url_for(".stage", period_slug=period.slug) + f"#unit-{unit.code}")
+
+
+# ---- masa sanggah: the unit's provisional results and its objections -----------------------
+
+@bp.route("/<period_slug>/hasil-sementara")
+@login_required
+def results(period_slug):
+    period = _period(period_slug)
+    unit = _own_unit(period)
+    return _results_page(period, unit, ObjectionForm(formdata=None))
+
+
+def _results_page(period, unit, form, errors=None, failed=None):
+    visible = objection_ops.results_visible(period)
+    data = objection_ops.provisional_results(db.session, period, unit) if visible else None
+    return render_template("season/results.html", period=period, unit=unit, data=data,
+                           visible=visible, state=objection_ops.window_state(period), form=form,
+                           errors=errors or {}, failed=failed,
+                           max_upload_mb=float(current_app.config["MAX_UPLOAD_MB"]))
+
+
+@bp.route("/<period_slug>/hasil-sementara/<indicator_id>/sanggah", methods=["POST"])
+@login_required
+def file_objection(period_slug, indicator_id):
+    period = _period(period_slug)
+    unit = _own_unit(period)
+    form = ObjectionForm()
+    storage = request.files.get("file")
+    upload = None
+    if storage is not None and storage.filename:
+        upload = (storage.filename, storage.stream.read(_max_bytes() + 1))
+    try:
+        objection_ops.file_objection(db.session, period, unit, indicator_id, form.reason.data,
+                                     current_user, url=form.url.data or "", upload=upload,
+                                     upload_dir=current_app.config["UPLOAD_DIR"],
+                                     max_bytes=_max_bytes())
+    except OperationError as exc:
+        db.session.rollback()
+        return _results_page(period, unit, form, {indicator_id: exc.message}, indicator_id), exc.status
+    db.session.commit()
+    flash(_("Your objection has been filed. You will be notified of the decision."), "success")
+    return redirect(url_for(".results", period_slug=period.slug) + f"#ind-{indicator_id}")
+
+
+# ---- objections: the admin's list and assignment, the reviewer's decision -------------------
+
+@bp.route("/<period_slug>/sanggahan")
+@login_required
+def objections(period_slug):
+    period = _period(period_slug)
+    if is_admin(current_user):
+        rows = objection_ops.period_objections(db.session, period)
+    elif can_judge(current_user):
+        rows = objection_ops.period_objections(db.session, period, current_user)
+    else:
+        abort(403)
+    forms = {o.id: _assign_form(o) for o in rows if is_admin(current_user) and o.status == "pending"}
+    return render_template("season/objections.html", period=period, rows=rows, forms=forms,
+                           rubric=rubric_for(period),
+                           load=objection_ops.reviewer_load(db.session, period),
+                           judges={u.id: u for u in db.session.query(User).filter_by(role="judge")})
+
+
+def _assign_form(obj: Objection) -> AssignForm:
+    form = AssignForm(formdata=None, prefix=f"o{obj.id}")
+    form.reviewer.choices = choices([("auto", _("Assign automatically (least loaded)"))] + [
+        (str(j.id), f"{j.name or j.username} ({j.username})")
+        for j in objection_ops.eligible_reviewers(db.session, obj)])
+    return form
+
+
+@bp.route("/sanggahan/<int:objection_id>/penelaah", methods=["POST"])
+@login_required
+def assign(objection_id):
+    obj = _objection(objection_id)
+    _admin()
+    choice = request.form.get(f"o{obj.id}-reviewer") or request.form.get("reviewer") or "auto"
+    target = url_for(".objections", period_slug=_obj_period(obj).slug) + f"#obj-{obj.id}"
+    try:
+        if choice == "auto":
+            objection_ops.auto_assign(db.session, obj, current_user)
+        else:
+            judge = db.session.get(User, int(choice)) if choice.isdigit() else None
+            objection_ops.assign_reviewer(db.session, obj, judge, current_user)
+    except OperationError as exc:
+        return _refused(exc, target)
+    db.session.commit()
+    flash(_("Reviewer assigned."), "success")
+    return redirect(target)
+
+
+@bp.route("/<period_slug>/sanggahan/tugaskan-otomatis", methods=["POST"])
+@login_required
+def assign_all(period_slug):
+    period = _period(period_slug)
+    _admin()
+    done, left = objection_ops.auto_assign_all(db.session, period, current_user)
+    db.session.commit()
+    flash(_("%(done)d objections assigned; %(left)d without an eligible judge.", done=done, left=left),
+          "success" if not left else "warning")
+    return redirect(url_for(".objections", period_slug=period.slug))
+
+
+def _obj_period(obj: Objection) -> Period:
+    return db.session.get(Period, obj.period_id)
+
+
+@bp.route("/sanggahan/<int:objection_id>", methods=["GET", "POST"])
+@login_required
+def objection(objection_id):
+    obj = _objection(objection_id)
+    reviewer = objection_ops.may_review(db.session, current_user, obj)
+    form = DecisionForm()
+    if request.method == "POST":
+        if not reviewer:
+            abort(403)
+        if form.decision.data not in ("accept", "reject"):
+            return _objection_page(obj, form, _("Choose whether to accept or reject the objection.")), 422
+        try:
+            objection_ops.decide(db.session, obj, current_user, form.decision.data == "accept",
+                                 _typed_value(obj), form.reason.data)
+        except OperationError as exc:
+            db.session.rollback()
+            return _objection_page(obj, form, exc.message), exc.status
+        db.session.commit()
+        flash(_("Decision recorded."), "success")
+        return redirect(url_for(".objection", objection_id=obj.id))
+    return _objection_page(obj, form)
+
+
+def _typed_value(obj: Objection):
+    values = request.form.getlist("value")
+    indicator = rubric_for(_obj_period(obj)).indicator(obj.indicator_id)
+    if indicator.type == "choice":
+        return "\n".join(values) if values else None
+    return values[0] if values else None
+
+
+def _objection_page(obj, form, error=None):
+    reviewer = objection_ops.may_review(db.session, current_user, obj)
+    context = objection_ops.review_context(db.session, obj) if (reviewer or is_admin(current_user)) else {
+        "period": _obj_period(obj), "indicator": rubric_for(_obj_period(obj)).indicator(obj.indicator_id)}
+    return render_template("season/objection.html", obj=obj, form=form, error=error,
+                           reviewer=reviewer, admin=is_admin(current_user),
+                           new_value=unwrap(obj.new_value), typed=request.form.getlist("value"),
+                           **context)
+
+
+@bp.route("/sanggahan/<int:objection_id>/berkas")
+@login_required
+def objection_file(objection_id):
+    obj = _objection(objection_id)
+    if not obj.stored_name:
+        abort(404)
+    return send_stored(obj.stored_name, obj.content_type, obj.filename or f"sanggahan-{obj.id}")
+
+
+@bp.route("/sanggahan/<int:objection_id>/bukti/<int:evidence_id>")
+@login_required
+def review_evidence(objection_id, evidence_id):
+    """The unit's own evidence for the objected indicator, for the reviewer (and admin)."""
+    obj = _objection(objection_id)
+    if not (is_admin(current_user) or objection_ops.may_review(db.session, current_user, obj)):
+        abort(403)
+    ev = db.session.get(Evidence, evidence_id) or abort(404)
+    sub = ev.submission
+    if (ev.kind != "file" or sub.unit_code != obj.unit_code or sub.period_id != obj.period_id
+            or ev.indicator_id != obj.indicator_id):
+        abort(404)
+    return send_stored(ev.stored_name, ev.content_type, ev.filename or f"bukti-{ev.id}")

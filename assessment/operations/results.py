@@ -1,0 +1,179 @@
+"""Finalising and publishing scoring runs, and the files built from a frozen run.
+
+A run's ranking, workbook and charts are always rebuilt from what the run froze (its
+exchange document and rubric source) by ``scoring.score`` and ``reports``: nothing here
+computes a score. Runs never change, so whatever is built from one is cached for good."""
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from collections import OrderedDict
+from pathlib import Path
+
+from flask_babel import gettext as _
+
+from reports import charts
+from reports.batch import software_version, write_atomically
+from reports.workbook import ranking_workbook
+from scoring import assessment_from_dict, score
+from scoring.robustness import rank_intervals
+
+from .. import audit
+from ..models import Period, ScoringRun
+from . import Conflict, Invalid
+from .runs import create_run, latest_run, publish, published_run, run_rubric
+
+_SCORED: OrderedDict = OrderedDict()   # run key -> (rubric, Result with detail)
+_SCORED_MAX = 4
+CHARTS = ("sebaran", "peta-provinsi")   # and "peringkat-<category>"
+ROBUSTNESS_RUNS = 200
+CATEGORY_TITLES = {"pusat": "KPU RI", "provinsi": "KPU Provinsi", "kabkota": "KPU Kabupaten/Kota"}
+
+
+def finalise(session, period: Period, user, reason: str = "") -> ScoringRun:
+    """Freeze a final run of the period as it stands; after an earlier final run this is a
+    correction and needs a reason (the older run stays readable)."""
+    reason = (reason or "").strip()
+    earlier = latest_run(session, period, "final")
+    if earlier is not None and not reason:
+        raise Invalid(_("A correction of a final ranking needs a reason."))
+    run = create_run(session, period, "final", user, reason)
+    audit.record("run.final", run, user=user, period_id=period.id, number=run.number,
+                 reason=reason, correction_of=earlier.number if earlier else None,
+                 rubric=run.rubric_id, rubric_sha256=run.rubric_sha256,
+                 exchange_sha256=run.exchange_sha256)
+    return run
+
+
+def publish_run(session, period: Period, run: ScoringRun, user):
+    """Publish a final run: from now on the public results show it."""
+    if run.period_id != period.id or run.kind != "final":
+        raise Invalid(_("Only a final ranking can be published."))
+    current = published_run(session, period)
+    if current is not None and current.id == run.id:
+        raise Conflict(_("This ranking is already published."))
+    pub = publish(session, period, run, user)
+    audit.record("run.publish", run, user=user, period_id=period.id, number=run.number,
+                 replaces=current.number if current else None)
+    return pub
+
+
+# -- a run's ranking, rebuilt from what it froze ---------------------------------------------
+
+def run_key(run: ScoringRun) -> str:
+    """A name for everything built from this run (runs never change; the creation time
+    keeps two databases' run 1 apart)."""
+    text = f"{run.id}|{run.created_at.isoformat()}|{run.exchange_sha256}|{run.rubric_sha256}"
+    return f"{run.id}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
+def scored_run(run: ScoringRun):
+    """(rubric, Result with per-indicator detail) of the run: ``scoring.score`` on the
+    run's own rubric and exchange, so it equals the stored result."""
+    key = run_key(run)
+    if key not in _SCORED:
+        rubric = run_rubric(run)
+        result = score(rubric, assessment_from_dict(json.loads(run.exchange)), detail=True)
+        _SCORED[key] = (rubric, result)
+        while len(_SCORED) > _SCORED_MAX:
+            _SCORED.popitem(last=False)
+    _SCORED.move_to_end(key)
+    return _SCORED[key]
+
+
+def provinces_of(run: ScoringRun) -> dict[str, str]:
+    """Unit code -> province name, from the run's exchange document."""
+    _rubric, result = scored_run(run)
+    return {row.unit.code: row.unit.province for row in result.ranking}
+
+
+def run_title(period: Period, run: ScoringRun) -> str:
+    """The period title naming the run, for the workbook's Metadata ("Periode")."""
+    kind = "final" if run.kind == "final" else "sementara"
+    return f"{period.title} \u2014 penghitungan ke-{run.number} ({kind})"
+
+
+def run_workbook(period: Period, run: ScoringRun, intervals: dict | None = None) -> bytes:
+    """The ranking workbook of a run (Metadata: run number, rubric and input SHA-256);
+    with ``intervals`` (``run_intervals``) it has the "Ketahanan Peringkat" sheet too."""
+    rubric, result = scored_run(run)
+    return ranking_workbook(result, rubric, period_title=run_title(period, run),
+                            input_sha256=run.exchange_sha256, generated_at=run.created_at,
+                            software_version=software_version(), intervals=intervals)
+
+
+def run_intervals(run: ScoringRun, runs: int = ROBUSTNESS_RUNS) -> dict:
+    """The run's rank intervals (``scoring.robustness.rank_intervals``, seeded: the same
+    run gives the same intervals); about 30 s for 553 units and 200 runs."""
+    rubric, _result = scored_run(run)
+    return rank_intervals(rubric, assessment_from_dict(json.loads(run.exchange)), runs=runs)
+
+
+def chart_names(run: ScoringRun) -> list[str]:
+    _rubric, result = scored_run(run)
+    return [f"peringkat-{c}" for c in result.categories
+            if any(r.unit.category == c for r in result.ranking)] + list(CHARTS)
+
+
+def run_chart(run: ScoringRun, name: str) -> bytes:
+    """One chart of a run as PNG bytes; KeyError for an unknown name."""
+    rubric, result = scored_run(run)
+    bands = charts.predicate_bands(rubric)
+    if name == "sebaran":
+        return charts.distribution_chart(charts.distribution_data(result), bands,
+                                         title="Sebaran nilai total")
+    if name == "peta-provinsi":
+        return charts.heatmap_chart(**charts.heatmap_data(result, rubric),
+                                    title="Rata-rata nilai aspek per provinsi")
+    category = name.removeprefix("peringkat-")
+    if name.startswith("peringkat-") and name in chart_names(run):
+        return charts.ranking_chart(charts.ranking_data(result, category), bands,
+                                    title=f"Peringkat {CATEGORY_TITLES.get(category, category)}")
+    raise KeyError(name)
+
+
+
+def cached(cache_dir, run: ScoringRun, name: str, build) -> bytes:
+    """``build()`` once per run and name, kept as a file in ``cache_dir``."""
+    path = Path(cache_dir) / f"{run_key(run)}-{name}"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    data = build()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, data)
+    return data
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """(width, height) in pixels from a PNG's header."""
+    return struct.unpack(">II", data[16:24])
+
+
+def current_result(session, period: Period):
+    """(rubric, Result with detail, exchange text) of the period's data as it stands now."""
+    from ..rubric_store import rubric_for
+    from .runs import dumps, export_exchange
+    exchange = dumps(export_exchange(session, period))
+    rubric = rubric_for(period)
+    return rubric, score(rubric, assessment_from_dict(json.loads(exchange)), detail=True), exchange
+
+
+def judge_comments(session, period: Period) -> dict[str, dict[str, str]]:
+    """{unit code: {judge key: that judge's comments joined}} of active assignments, for
+    scorecards (which name judges Penilai 1, 2, ... only)."""
+    from ..models import JudgeAssignment, Verification
+    from .runs import judge_key
+    rows = (session.query(JudgeAssignment.unit_code, JudgeAssignment.judge_id, Verification.comment)
+            .join(Verification, Verification.assignment_id == JudgeAssignment.id)
+            .filter(JudgeAssignment.period_id == period.id, JudgeAssignment.active.is_(True),
+                    Verification.comment != "")
+            .order_by(JudgeAssignment.unit_code, JudgeAssignment.id, Verification.id))
+    out: dict[str, dict[str, list[str]]] = {}
+    for code, judge_id, comment in rows:
+        if comment and comment.strip():
+            out.setdefault(code, {}).setdefault(judge_key(judge_id), []).append(comment.strip())
+    return {code: {j: " \u2022 ".join(texts) for j, texts in judges.items()}
+            for code, judges in out.items()}

@@ -1,0 +1,241 @@
+"""Returning a submitted questionnaire for revision (once), its resubmission, and the two
+versions side by side.
+
+A return is possible while verification is open (``Period.verification_closes_at`` unset or
+in the future), once per submission, with a reason for at least one indicator and a new
+deadline in the future (and before verification closes). The unit may then edit its
+questionnaire until that deadline (``operations.questionnaire.refusal`` asks
+``revision_refusal``) and submits it again; the snapshots keep the returned version and
+the resubmitted one. While a submission is returned the judges' verification of it is
+paused (``is_returned``); the export only ever holds submitted questionnaires."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import force_locale, gettext as _, ngettext
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+
+from .. import audit
+from ..formatting import datetime_in_zones
+from ..models import (JudgeAssignment, RevisionRequest, Submission, SubmissionSnapshot, User,
+                      WorkUnit)
+from ..models.types import utcnow
+from ..rubric_store import rubric_for
+from . import Closed, Conflict, Invalid
+from .notices import _by_locale, notify, path_for, unit_operators
+
+MAX_REASON = 2000
+
+
+def is_returned(sub: Submission | None) -> bool:
+    """Whether the submission is back with the unit (judges' verification is paused)."""
+    return bool(sub is not None and sub.status == "returned")
+
+
+def revision_for(sub: Submission | None, session=None) -> RevisionRequest | None:
+    """The submission's one revision request, or None."""
+    if sub is None or sub.id is None:
+        return None
+    session = session or object_session(sub)
+    return session.scalars(select(RevisionRequest).where(
+        RevisionRequest.submission_id == sub.id)).first()
+
+
+def verification_open(period, now: datetime | None = None) -> bool:
+    closes = period.verification_closes_at
+    return closes is None or (now or utcnow()) < closes
+
+
+def revision_refusal(request: RevisionRequest, zone: str = "WIB", now: datetime | None = None):
+    """Why a returned questionnaire cannot be changed now (its revision deadline passed), or None."""
+    if (now or utcnow()) >= request.closes_at:
+        return Closed(_("The revision deadline passed on %(when)s; the questionnaire can no "
+                        "longer be changed or resubmitted.",
+                        when=datetime_in_zones(request.closes_at, zone)))
+    return None
+
+
+def clean_reasons(rubric, reasons: dict) -> dict:
+    """The non-empty reasons, in rubric order; Invalid for an unknown indicator or none at all."""
+    unknown = sorted(k for k in reasons if not rubric.has_indicator(k))
+    if unknown:
+        raise Invalid(_("Unknown indicator: %(ids)s.", ids=", ".join(unknown)))
+    out = {}
+    for ind in rubric.indicators:
+        text = (reasons.get(ind.id) or "").replace("\r\n", "\n").strip()
+        if len(text) > MAX_REASON:
+            raise Invalid(_("A reason is too long (at most %(num)d characters).", num=MAX_REASON),
+                          details={ind.id: "too long"})
+        if text:
+            out[ind.id] = text
+    if not out:
+        raise Invalid(_("Give a reason for at least one indicator that the unit must fix."))
+    return out
+
+
+def return_for_revision(session, sub: Submission, reasons: dict, closes_at: datetime, user,
+                        now: datetime | None = None) -> RevisionRequest:
+    """Send a submitted questionnaire back once, with a reason per indicator and a new
+    deadline; snapshot the returned version and notify the unit's operators."""
+    now = now or utcnow()
+    period, zone = sub.period, sub.unit.time_zone
+    earlier = revision_for(sub, session)
+    if earlier is not None:
+        raise Conflict(_("This questionnaire was already returned for revision on %(when)s. "
+                         "A questionnaire can be returned only once.",
+                         when=datetime_in_zones(earlier.created_at, zone)))
+    if sub.status != "submitted":
+        raise Conflict(_("Only a submitted questionnaire can be returned for revision."))
+    if not verification_open(period, now):
+        raise Closed(_("Verification closed on %(when)s; questionnaires can no longer be returned.",
+                       when=datetime_in_zones(period.verification_closes_at, zone)))
+    cleaned = clean_reasons(rubric_for(period), reasons or {})
+    _check_deadline(period, closes_at, now, zone)
+    user_id = getattr(user, "id", None)
+    sub.status, sub.updated_at, sub.updated_by = "returned", now, user_id
+    session.flush()
+    snapshot = _snapshot(session, sub, "returned", user_id)
+    request = RevisionRequest(submission_id=sub.id, reasons=cleaned, closes_at=closes_at,
+                              created_by=user_id, created_at=now)
+    session.add(request)
+    session.flush()
+    audit.record("submission.return", sub, user=user, reasons=cleaned, snapshot=snapshot.id,
+                 closes_at=closes_at.isoformat(), version=sub.version)
+    _notify_returned(session, sub, request)
+    return request
+
+
+def _check_deadline(period, closes_at: datetime | None, now: datetime, zone: str) -> None:
+    if closes_at is None or closes_at <= now:
+        raise Invalid(_("The new deadline must be in the future."))
+    ends = period.verification_closes_at
+    if ends is not None and closes_at >= ends:
+        raise Invalid(_("The new deadline must be before verification closes (%(when)s).",
+                        when=datetime_in_zones(ends, zone)))
+
+
+def _snapshot(session, sub: Submission, kind: str, user_id) -> SubmissionSnapshot:
+    from .questionnaire import evidence_list
+    snapshot = SubmissionSnapshot(submission_id=sub.id, kind=kind, version=sub.version,
+                                  answers=dict(sub.answers or {}), evidence=evidence_list(sub),
+                                  created_by=user_id)
+    session.add(snapshot)
+    session.flush()
+    return snapshot
+
+
+def _notify_returned(session, sub: Submission, request: RevisionRequest) -> None:
+    unit, period = sub.unit, sub.period
+    link = path_for("questionnaire.overview", period_slug=period.slug)
+    for locale, users in _by_locale(unit_operators(session, sub.unit_code)).items():
+        with force_locale(locale):
+            title = _("Questionnaire returned for revision: %(period)s", period=period.title)
+            body = ngettext(
+                "The judges returned the questionnaire of %(unit)s for revision: %(num)d "
+                "indicator needs fixing. Correct it and submit again by %(when)s.",
+                "The judges returned the questionnaire of %(unit)s for revision: %(num)d "
+                "indicators need fixing. Correct them and submit again by %(when)s.",
+                len(request.reasons), unit=unit.name,
+                when=datetime_in_zones(request.closes_at, unit.time_zone))
+        notify(session, users, "returned", title, body, link)
+
+
+def mark_resubmitted(session, sub: Submission, user) -> RevisionRequest | None:
+    """Record that a returned questionnaire was submitted again (called by ``submit``) and
+    tell the judges assigned to it that verification can resume."""
+    request = revision_for(sub, session)
+    if request is None or request.resubmitted_at is not None:
+        return None
+    request.resubmitted_at = sub.submitted_at or utcnow()
+    session.flush()
+    audit.record("submission.resubmit", sub, user=user, revision=request.id, version=sub.version)
+    judges = session.scalars(select(User).join(JudgeAssignment, JudgeAssignment.judge_id == User.id)
+                             .where(JudgeAssignment.period_id == sub.period_id,
+                                    JudgeAssignment.unit_code == sub.unit_code,
+                                    JudgeAssignment.active.is_(True))).all()
+    creator = session.get(User, request.created_by) if request.created_by else None
+    link = path_for("moderation.versions", period_slug=sub.period.slug, code=sub.unit_code)
+    for locale, users in _by_locale(list(judges) + ([creator] if creator else [])).items():
+        with force_locale(locale):
+            title = _("Revised questionnaire submitted: %(unit)s", unit=sub.unit.name)
+            body = _("%(unit)s submitted its revised questionnaire for %(period)s. Verification "
+                     "can resume; the changes are shown beside the returned version.",
+                     unit=sub.unit.name, period=sub.period.title)
+        notify(session, users, "resubmitted", title, body, link)
+    return request
+
+
+# ---- the two versions side by side ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    """One indicator whose answer or evidence differs between two versions."""
+
+    indicator_id: str
+    before: object
+    after: object
+    evidence_before: tuple[str, ...]
+    evidence_after: tuple[str, ...]
+    reason: str
+
+
+def snapshots(session, sub: Submission) -> list[SubmissionSnapshot]:
+    return session.scalars(select(SubmissionSnapshot).where(
+        SubmissionSnapshot.submission_id == sub.id).order_by(SubmissionSnapshot.id)).all()
+
+
+def versions(session, sub: Submission) -> tuple[SubmissionSnapshot | None, SubmissionSnapshot | None]:
+    """The returned version and the newest later one (the resubmitted version, or None)."""
+    rows = snapshots(session, sub)
+    returned = next((s for s in reversed(rows) if s.kind == "returned"), None)
+    if returned is None:
+        return None, None
+    later = [s for s in rows if s.id > returned.id and s.kind != "returned"]
+    return returned, (later[-1] if later else None)
+
+
+def _evidence_names(snapshot_evidence, indicator_id) -> tuple[str, ...]:
+    return tuple(sorted((e.get("filename") or e.get("url") or "") for e in snapshot_evidence or ()
+                        if e.get("indicator") == indicator_id))
+
+
+def changes(rubric, before: dict, after: dict, evidence_before=(), evidence_after=(),
+            reasons: dict | None = None) -> list[Change]:
+    """Indicators (rubric order) whose answer or evidence differs, and every indicator that
+    had a reason to change even when it did not."""
+    reasons = reasons or {}
+    out = []
+    for ind in rubric.indicators:
+        b, a = before.get(ind.id), after.get(ind.id)
+        eb, ea = _evidence_names(evidence_before, ind.id), _evidence_names(evidence_after, ind.id)
+        if b != a or eb != ea or ind.id in reasons:
+            out.append(Change(ind.id, b, a, eb, ea, reasons.get(ind.id, "")))
+    return out
+
+
+def compare(session, sub: Submission) -> dict:
+    """What the history page shows: the request, both versions and the changes between them
+    (against the current answers while the unit is still revising)."""
+    request = revision_for(sub, session)
+    returned, resubmitted = versions(session, sub)
+    rubric = rubric_for(sub.period)
+    if returned is None:
+        return {"revision": request, "returned": None, "resubmitted": None, "changes": []}
+    from .questionnaire import evidence_list
+    after = resubmitted.answers if resubmitted else (sub.answers or {})
+    after_evidence = resubmitted.evidence if resubmitted else evidence_list(sub)
+    found = changes(rubric, returned.answers or {}, after, returned.evidence, after_evidence,
+                    request.reasons if request else {})
+    return {"revision": request, "returned": returned, "resubmitted": resubmitted, "changes": found}
+
+
+def returned_units(session, period) -> list[tuple[Submission, RevisionRequest]]:
+    """Every submission of the period that was returned, with its request (newest first)."""
+    rows = session.execute(select(Submission, RevisionRequest)
+                           .join(RevisionRequest, RevisionRequest.submission_id == Submission.id)
+                           .join(WorkUnit, WorkUnit.code == Submission.unit_code)
+                           .where(Submission.period_id == period.id)
+                           .order_by(RevisionRequest.created_at.desc(), Submission.unit_code))
+    return [(s, r) for s, r in rows]

@@ -1,0 +1,67 @@
+"""A small judged season in the database, for the results and export tests: submitted
+questionnaires, two judges' verified values with comments, a moderated value and stage
+scores, built directly as rows (other helpers' pages build them in real use)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from assessment.models import (JudgeAssignment, Moderation, StageScore, Submission, User,
+                               Verification, WorkUnit)
+from assessment.operations.judging import wrap
+from assessment.rubric_store import rubric_for
+from scoring import Unit
+from scoring.synthetic import responses_for
+
+PROVINCES = ["11", "31", "32", "33", "35", "51"]
+REGENCIES = ["11.71", "31.71", "32.73", "33.01", "33.74", "35.78", "51.71"]
+TWIN = ("33.74", "35.78")   # identical data: they share a rank
+
+
+def build_season(session, period, judges=("penilai1", "penilai2")) -> dict:
+    """Rows for a judged season; returns the judges and the rubric."""
+    rubric = rubric_for(period)
+    users = []
+    for name in judges:
+        user = User(username=name, role="judge", name=name.title())
+        user.set_password("kata-sandi-uji-123")
+        session.add(user)
+        users.append(user)
+    session.flush()
+    units = [session.get(WorkUnit, code) for code in PROVINCES + REGENCIES]
+    responses = responses_for(rubric, [Unit(u.code, u.name, u.level, u.province_name or "")
+                                       for u in units], seed=7, judges=len(users))
+    by_unit = {r.unit: r for r in responses}
+    by_unit[TWIN[1]] = by_unit[TWIN[0]]
+    now = datetime.now(timezone.utc)
+    for unit in units:
+        response = by_unit[unit.code]
+        session.add(Submission(period_id=period.id, unit_code=unit.code, status="submitted",
+                               answers=dict(response.self_answers), submitted_at=now))
+        for user, values in zip(users, response.judges.values()):
+            assignment = JudgeAssignment(period_id=period.id, unit_code=unit.code,
+                                         judge_id=user.id, started_at=now, completed_at=now)
+            session.add(assignment)
+            session.flush()
+            for n, (ind_id, value) in enumerate(values.items()):
+                session.add(Verification(assignment_id=assignment.id, indicator_id=ind_id,
+                                         value=wrap(value),
+                                         comment="Bukti lengkap." if n == 0 else ""))
+        for stage_id, marks in response.stages.items():
+            for user, mark in zip(users, marks.values()):
+                session.add(StageScore(period_id=period.id, unit_code=unit.code,
+                                       stage_id=stage_id, judge_id=user.id, score=f"{mark:.2f}"))
+    first = rubric.aspects[0].scored_indicators[0]
+    session.add(Moderation(period_id=period.id, unit_code=PROVINCES[0], indicator_id=first.id,
+                           value=wrap(_top(first)), reason="Kedua penilai berbeda jauh."))
+    session.commit()
+    return {"judges": users, "rubric": rubric}
+
+
+def _top(ind):
+    return {"yesno": True, "scale": len(ind.levels) - 1, "number": 100,
+            "choice": list(ind.options), "text": "ada"}[ind.type]
+
+
+def bottom(ind):
+    """The lowest answer to a scored indicator."""
+    return {"yesno": False, "scale": 0, "number": 0, "choice": []}[ind.type]
