@@ -12,6 +12,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from reports import charts
 from reports.batch import software_version, write_atomically
@@ -20,9 +21,12 @@ from scoring import assessment_from_dict, score
 from scoring.robustness import rank_intervals
 
 from .. import audit
-from ..models import Period, ScoringRun
+from ..formatting import datetime_in_zones
+from ..models import Objection, Period, ScoringRun
+from ..models.types import utcnow
+from ..rubric_store import rubric_for
 from . import Conflict, Invalid
-from .runs import create_run, latest_run, publish, published_run, run_rubric
+from .runs import create_run, export_exchange, latest_run, publish, published_run, run_rubric
 
 _SCORED: OrderedDict = OrderedDict()   # run key -> (rubric, Result with detail)
 _SCORED_MAX = 4
@@ -38,12 +42,47 @@ def finalise(session, period: Period, user, reason: str = "") -> ScoringRun:
     earlier = latest_run(session, period, "final")
     if earlier is not None and not reason:
         raise Invalid(_("A correction of a final ranking needs a reason."))
+    problems = not_ready(session, period)
+    if problems:
+        raise Conflict(_("The ranking cannot be finalised yet: %(problems)s",
+                         problems=" ".join(problems)), details={"problems": problems})
     run = create_run(session, period, "final", user, reason)
     audit.record("run.final", run, user=user, period_id=period.id, number=run.number,
                  reason=reason, correction_of=earlier.number if earlier else None,
                  rubric=run.rubric_id, rubric_sha256=run.rubric_sha256,
                  exchange_sha256=run.exchange_sha256)
     return run
+
+
+def not_ready(session, period: Period, now=None) -> list[str]:
+    """What stands in the way of a final ranking: the masa sanggah still open, objections not
+    decided, shortlisted units without a later-stage score (which the rules would count as 0)."""
+    now = now or utcnow()
+    problems = []
+    if period.objection_closes_at is not None and now < period.objection_closes_at:
+        problems.append(_("The objection period (masa sanggah) is open until %(when)s.",
+                          when=datetime_in_zones(period.objection_closes_at)))
+    pending = session.query(Objection).filter_by(period_id=period.id, status="pending").count()
+    if pending:
+        problems.append(ngettext("%(num)d objection is not decided yet.",
+                                 "%(num)d objections are not decided yet.", pending))
+    missing = unscored_later_stages(session, period)
+    if missing:
+        problems.append(ngettext("%(num)d shortlisted unit has no stage-two score yet: %(units)s.",
+                                 "%(num)d shortlisted units have no stage-two score yet: %(units)s.",
+                                 len(missing), units=", ".join(missing[:10])
+                                 + (" …" if len(missing) > 10 else "")))
+    return problems
+
+
+def unscored_later_stages(session, period: Period) -> list[str]:
+    """Names of units the rules send to a later stage that no judge has scored there."""
+    doc = export_exchange(session, period)
+    result = score(rubric_for(period), assessment_from_dict(doc))
+    stages = {r["unit"]: r.get("stages") or {} for r in doc["responses"]}
+    first = rubric_for(period).stages[0].id
+    return [row.unit.name for row in result.ranking
+            if row.stage_reached != first and not stages.get(row.unit.code, {}).get(row.stage_reached)]
 
 
 def publish_run(session, period: Period, run: ScoringRun, user):

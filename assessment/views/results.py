@@ -24,7 +24,7 @@ from ..forms.i18n import Form
 from ..models import Period, Publication, ScoringRun, User
 from ..navigation import SEASON, nav
 from ..operations import OperationError
-from ..operations.results import (cached, chart_names, finalise, png_size, publish_run,
+from ..operations.results import (cached, chart_names, finalise, not_ready, png_size, publish_run,
                                   run_chart, run_intervals, run_workbook, scored_run)
 from ..operations.runs import published_run
 from ..permissions import is_admin
@@ -188,7 +188,8 @@ def runs(slug):
         try:
             run = finalise(db.session, period, current_user, form.reason.data)
         except OperationError as exc:
-            form.reason.errors.append(exc.message)
+            db.session.rollback()
+            flash(exc.message, "danger")
         else:
             db.session.commit()
             flash(_("Final ranking frozen as run %(number)d.", number=run.number), "success")
@@ -206,7 +207,8 @@ def _runs_context(period: Period) -> dict:
         select(User).where(User.id.in_({r.created_by for r in rows} - {None})))}
     return {"rows": rows, "current": current, "users": users, "publish_form": PublishForm(),
             "published": {p.run_id: p.published_at for p in pubs},
-            "has_final": any(r.kind == "final" for r in rows)}
+            "has_final": any(r.kind == "final" for r in rows),
+            "blockers": not_ready(db.session, period)}
 
 
 @bp.route("/admin/periode/<slug>/penghitungan/<int:number>/")
