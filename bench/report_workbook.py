@@ -9,7 +9,8 @@ What it measures (medians of ``--repeat`` runs, interleaved so machine noise hit
     2. The full 553-unit workbook (``ranking_workbook``: every sheet, charts, 22,120 indicator
        rows), as ``run.py score`` writes it, and once more with the "Ketahanan Peringkat"
        sheet (rank intervals passed in, computed once beforehand with 40 runs; the sheet's
-       cost does not depend on the number of runs). Target: within 5x the pandas time of (1).
+       cost does not depend on the number of runs; its two rank-interval charts are native
+       Excel charts). Target: within 5x the pandas time of (1).
     3. The national-scale workbook (``large_ranking_workbook``) for 10,000, 40,000 and 83,762
        units (villages of ../shared/data/wilayah, one category per province, 40 indicators,
        two judges). Every run is a fresh subprocess reporting its own peak RSS (VmHWM;

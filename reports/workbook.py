@@ -21,6 +21,13 @@ from itertools import groupby, islice
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.axis import ChartLines
+from openpyxl.chart.data_source import AxDataSource, StrRef
+from openpyxl.chart.legend import LegendEntry
+from openpyxl.chart.marker import DataPoint
+from openpyxl.chart.series import SeriesLabel
+from openpyxl.chart.shapes import GraphicalProperties
+from openpyxl.drawing.line import LineProperties
 from openpyxl.drawing.image import Image
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -31,8 +38,8 @@ from rubrics.model import Rubric
 from scoring.engine import Assessment, Result, UnitResult, round2
 
 from .cells import text_cell
-from .charts import (distribution_chart, distribution_data, heatmap_data, interval_chart,
-                     interval_data, predicate_bands)
+from .charts import (distribution_chart, distribution_data, heatmap_data, interval_data,
+                     predicate_bands)
 from .sheetxml import RowEncoder, StreamedSheet, register_style, save_with_streams
 
 CATEGORY_SHEETS = {"pusat": "Peringkat KPU RI", "provinsi": "Peringkat Provinsi",
@@ -143,10 +150,13 @@ def _build(result: Result, rubric: Rubric, meta: list, large: bool,
         writer.write("Rincian Indikator", *indicator_table(result, rubric),
                      count=detailed * scored)
     writer.write("Penghargaan", *award_table(result, rubric), highlight="Pemenang")
+    charts_later = None
     if intervals is not None:
-        _write_robustness(writer, intervals, images=not large)
+        charts_later = _write_robustness(writer, intervals, images=not large)
     writer.write("Rubrik", *rubric_table(rubric), wrap=("Indikator", "Tingkatan / Pilihan"))
     writer.write("Metadata", [Column("Keterangan"), Column("Nilai")], meta, max_width=70)
+    if charts_later:
+        charts_later()          # their data sheet comes last, hidden
     images = [] if large else [_distribution_image(result, rubric)]
     _write_summary(summary, writer, result, rubric, groups, meta, charts, images,
                    heatmap=not large)
@@ -314,19 +324,124 @@ def _write_robustness(writer, intervals: dict, images: bool):
     sheet = writer.write("Ketahanan Peringkat", columns, rows,
                          print_header="Ketahanan Peringkat (informasi bagi juri)")
     if not images:
-        return
+        return None
     # the charts beside the table are for the screen; the printout is the table alone
     sheet.print_area = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
-    row = 2
+    return lambda: _robustness_charts(writer, sheet, intervals,
+                                      f"{get_column_letter(len(columns) + 2)}")
+
+
+INTERVAL_DATA_SHEET = "Data Grafik Ketahanan"
+INTERVAL_FILL = "7FA7CF"
+INTERVAL_CLOSE_FILL = "E8898A"
+INTERVAL_MARK_FILL = "1F1F1F"
+
+
+def interval_chart_table(intervals: dict, top: int = IMAGE_TOP):
+    """(columns, rows, blocks) behind the native rank-interval charts: per category of two
+    or more units its top ``top`` units in official order, each drawn as a floating bar over
+    its ranks ``low``..``high`` (5th-95th percentile widened to the official rank, half a
+    rank either side so a single rank still shows) cut by a dark mark at the official rank.
+    ``blocks``: ``(category, first data row, rows, units in the category)``."""
+    columns = [Column("Kategori"), Column("Satuan Kerja"), Column("Awal (tanpa warna)", "num"),
+               Column("Rentang sebelum peringkat resmi", "num"),
+               Column("Peringkat resmi (penanda)", "num"),
+               Column("Rentang sesudah peringkat resmi", "num"), Column("Terlalu ketat", "int")]
+    rows, blocks = [], []
     for category in dict.fromkeys(u["category"] for u in intervals["units"]):
         data = interval_data(intervals, category)
         if len(data) < 2:
             continue
+        shown = data[:top]
+        # the official-rank mark: wide enough to see on the category's axis, at most one rank
+        half = min(0.5, max(0.15, (max(r["high"] for r in shown) + 0.5) / 150))
         label = CATEGORY_TITLES.get(category, category)
-        title = f"Rentang peringkat {label}" + (f": {IMAGE_TOP} teratas" if len(data) > IMAGE_TOP
-                                                else "")
-        png = interval_chart(data, title=title, top=IMAGE_TOP, dpi=IMAGE_DPI)
-        row += _add_image(sheet, png, f"{get_column_letter(len(columns) + 2)}{row}") + 2
+        blocks.append((category, len(rows) + 2, len(shown), len(data)))
+        for r in shown:
+            rows.append([label, f"{r['rank']}. {_short(r['name'])} (tetap "
+                         f"{100 * r['keep_share']:.0f}%)", r["low"] - 0.5,
+                         r["rank"] - r["low"] + 0.5 - half, 2 * half,
+                         r["high"] - r["rank"] + 0.5 - half, int(r["too_close"])])
+    return columns, rows, blocks
+
+
+def _short(text: str, width: int = 36) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[:width - 1] + "\u2026"
+
+
+def _robustness_charts(writer, sheet, intervals: dict, column: str):
+    """Native Excel charts of each category's rank intervals (stacked horizontal bars: an
+    unfilled start, then the interval cut by the official rank), their numbers on a hidden
+    sheet at the end of the workbook."""
+    columns, rows, blocks = interval_chart_table(intervals)
+    if not blocks:
+        return
+    data = writer.write(INTERVAL_DATA_SHEET, columns, rows)
+    data.sheet_state = "hidden"
+    anchor = 2
+    for category, first, count, total in blocks:
+        chart = _interval_bar_chart(data, first, count, total, category,
+                                    [r[6] for r in rows[first - 2:first - 2 + count]])
+        sheet.add_chart(chart, f"{column}{anchor}")
+        anchor += int(chart.height / 0.53) + 2
+
+
+def _interval_bar_chart(data, first: int, count: int, total: int, category: str,
+                        close: list) -> BarChart:
+    last = first + count - 1
+    chart = BarChart()
+    chart.type = "bar"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.gapWidth = 35
+    label = CATEGORY_TITLES.get(category, category)
+    top = f": {count} teratas dari {total}" if count < total else ""
+    chart.title = f"Rentang peringkat {label}{top}"
+    for col in range(3, 7):
+        chart.add_data(Reference(data, min_col=col, min_row=first, max_row=last))
+    names = Reference(data, min_col=2, min_row=first, max_row=last)
+    for series in chart.series:          # text categories: a string reference, not numbers
+        series.cat = AxDataSource(strRef=StrRef(f=str(names)))
+    start, before, mark, after = chart.series
+    start.graphicalProperties = _fill(None)
+    for series, fill in ((before, INTERVAL_FILL), (after, INTERVAL_FILL),
+                         (mark, INTERVAL_MARK_FILL)):
+        series.graphicalProperties = _fill(fill)
+    for series in (before, after):
+        series.dPt = [_point(n, INTERVAL_CLOSE_FILL) for n, flag in enumerate(close) if flag]
+    for series, title in zip(chart.series, ("", "Rentang peringkat (persentil ke-5 s.d. ke-95;"
+                                            " merah: terlalu ketat untuk dipastikan)",
+                                            "Peringkat resmi", "")):
+        series.tx = SeriesLabel(v=title)
+    chart.legend.position = "b"
+    chart.legend.legendEntry = [LegendEntry(idx=0, delete=True), LegendEntry(idx=3, delete=True)]
+    chart.x_axis.scaling.orientation = "maxMin"     # rank 1 at the top
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.y_axis.crosses = "max"                    # rank numbers below the bars
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.numFmt = "0"
+    chart.y_axis.title = "Peringkat"
+    chart.y_axis.majorGridlines = ChartLines()
+    chart.y_axis.majorGridlines.spPr = GraphicalProperties(ln=LineProperties(solidFill="E4E4E4"))
+    chart.width = 24
+    chart.height = max(7.0, 0.55 * count + 3.5)
+    return chart
+
+
+def _point(index: int, fill: str) -> DataPoint:
+    return DataPoint(idx=index, spPr=_fill(fill))
+
+
+def _fill(colour: str | None) -> GraphicalProperties:
+    """A bar's fill (none when ``colour`` is None), never an outline."""
+    shape = GraphicalProperties(ln=LineProperties(noFill=True))
+    if colour is None:
+        shape.noFill = True
+    else:
+        shape.solidFill = colour
+    return shape
 
 
 def _add_image(sheet, png: bytes, anchor: str, width: int = IMAGE_WIDTH) -> int:

@@ -27,6 +27,7 @@ FORMULA = '=HYPERLINK("x")'
 SHEETS = ["Ringkasan", "Peringkat KPU RI", "Peringkat Provinsi", "Peringkat Kabupaten-Kota",
           "Rincian Indikator", "Penghargaan", "Rubrik", "Metadata"]
 ROBUST_SHEETS = SHEETS[:6] + ["Ketahanan Peringkat"] + SHEETS[6:]
+CHART_DATA = "Data Grafik Ketahanan"      # hidden, last: the rank-interval charts' numbers
 # XML and OOXML specials, spaces at the ends, a line break: LibreOffice reads them back as is
 ODD = ' KPU <Kota> & "Satu"\nbaris _x0041_ '
 BELL = "KPU Kota Lonceng \x07"           # XML cannot hold it: written as _x0007_
@@ -79,7 +80,8 @@ def table(sheet):
 
 
 def test_sheet_names(book, plain):
-    assert book.sheetnames == ROBUST_SHEETS
+    assert book.sheetnames == ROBUST_SHEETS + [CHART_DATA]
+    assert [ws.sheet_state for ws in book] == ["visible"] * len(ROBUST_SHEETS) + ["hidden"]
     assert plain.sheetnames == SHEETS
 
 
@@ -214,12 +216,43 @@ def test_robustness_sheet_lists_intervals_and_close_neighbours(book, season):
     assert f"{pair['upper']} " in by_code[pair["lower"]][col["Terlalu Ketat dengan (urutan bertukar)"]].value
     calm = {u["code"] for u in intervals["units"]} - {c for p in close for c in (p["upper"], p["lower"])}
     assert all(by_code[c][col["Terlalu Ketat dengan (urutan bertukar)"]].value is None for c in calm)
-    # one rank-interval chart per category of two or more units, kept out of the printout
-    assert len(ws._images) == 2
+    # one native rank-interval chart per category of two or more units, out of the printout
+    assert not ws._images
+    assert len(ws._charts) == 2
     assert ws.print_area == f"'Ketahanan Peringkat'!$A$1:$I${len(rows) + 1}"
     meta = dict(book["Metadata"].iter_rows(min_row=2, values_only=True))
     assert meta["Ketahanan peringkat"].startswith("30 ulangan (seed 2025)")
     assert "peringkat resmi tidak berubah" in meta["Ketahanan peringkat"]
+
+
+def test_rank_interval_charts_are_native_floating_bars(book, season):
+    intervals = season[3]
+    charts = book["Ketahanan Peringkat"]._charts
+    data = book[CHART_DATA]
+    col, rows = table(data)
+    provinsi = [u for u in intervals["units"] if u["category"] == "provinsi"]
+    chart = charts[0]
+    assert (chart.type, chart.grouping, chart.overlap) == ("bar", "stacked", 100)
+    assert chart.x_axis.scaling.orientation == "maxMin"          # rank 1 at the top
+    start, before, mark, after = chart.series
+    assert start.graphicalProperties.noFill and start.graphicalProperties.line.noFill
+    assert not before.graphicalProperties.noFill
+    # the categories are the unit names in official order, the bars end where the interval does
+    names = start.cat.strRef.f
+    assert names == f"'{CHART_DATA}'!$B$2:$B${len(provinsi) + 1}"
+    shown = rows[:len(provinsi)]
+    for row, unit in zip(shown, provinsi):
+        assert row[col["Satuan Kerja"]].value.startswith(f"{unit['rank']}. ")
+        parts = [row[n].value for n in range(2, 6)]    # start, before, mark, after
+        assert parts[0] == pytest.approx(unit["low"] - 0.5)
+        assert parts[0] + parts[1] + parts[2] / 2 == pytest.approx(unit["rank"])
+        assert sum(parts) == pytest.approx(unit["high"] + 0.5)
+        assert min(parts) >= 0
+    # the too-close units' bars are red: data points of the interval series
+    close = {p[c] for p in intervals["pairs"] if p["too_close"] and p["category"] == "provinsi"
+             for c in ("upper", "lower")}
+    assert {p.idx for p in before.dPt} == {n for n, u in enumerate(provinsi) if u["code"] in close}
+    assert "30 teratas" not in chart.title.tx.rich.p[0].r[0].t
 
 
 def test_robustness_can_be_computed_on_request():
@@ -389,7 +422,8 @@ def test_libreoffice_converts_every_sheet(season, tmp_path):
         shutil.rmtree(profile.removeprefix("file://"), ignore_errors=True)
     assert done.returncode == 0, done.stderr
     sheets = {p.stem.removeprefix("peringkat-"): p for p in out.glob("*.csv")}
-    assert set(sheets) == set(ROBUST_SHEETS), (sorted(sheets), done.stdout, done.stderr)
+    assert set(sheets) == set(ROBUST_SHEETS + [CHART_DATA]), (sorted(sheets), done.stdout,
+                                                               done.stderr)
 
     def read(name):
         return list(csv.reader(io.StringIO(sheets[name].read_text(encoding="utf-8"))))
@@ -410,6 +444,11 @@ def test_libreoffice_converts_every_sheet(season, tmp_path):
     assert [(r[col["Kode"]], r[col["Persentil ke-5"]], r[col["Persentil ke-95"]])
             for r in rows[1:]] == [(u["code"], str(u["p5"]), str(u["p95"]))
                                    for u in intervals["units"]]
+    rows = read(CHART_DATA)          # the charts' labels: rank and the unit's name as text
+    provinsi = [u for u in intervals["units"] if u["category"] == "provinsi"]
+    assert [r[1].split(" (tetap ")[0] for r in rows[1:len(provinsi) + 1]] == \
+        [f"{u['rank']}. {' '.join(u['name'].split())[:36]}" for u in provinsi]
+    assert any(r[1].startswith(f"{FORMULA} ") or f". {FORMULA} " in r[1] for r in rows[1:])
     rows = read("Rincian Indikator")
     assert len(rows) == 1 + len(result.ranking) * sum(1 for i in rubric.indicators if i.scored)
     assert rows[1][:2] == [result.ranking[0].unit.code, result.ranking[0].unit.name]
