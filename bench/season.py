@@ -158,7 +158,8 @@ def create_database(base_url: str) -> tuple[str, callable]:
         path = Path(tempfile.mkdtemp()) / "season.db"
         return f"sqlite:///{path}", lambda: None
     name = f"season_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    # pre-ping: the faults phase restarts PostgreSQL under this engine's pooled connection
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
 
