@@ -26,7 +26,8 @@ from ..models import Objection, Period, ScoringRun
 from ..models.types import utcnow
 from ..rubric_store import rubric_for
 from . import Conflict, Invalid
-from .runs import create_run, export_exchange, latest_run, publish, published_run, run_rubric
+from .runs import (create_run, export_exchange, latest_run, publish, published_run, run_result,
+                   run_rubric)
 
 _SCORED: OrderedDict = OrderedDict()   # run key -> (rubric, Result with detail)
 _SCORED_MAX = 4
@@ -171,6 +172,35 @@ def run_chart(run: ScoringRun, name: str) -> bytes:
                                     title=f"Peringkat {CATEGORY_TITLES.get(category, category)}")
     raise KeyError(name)
 
+
+
+def previous_published(session, period: Period) -> tuple[Period, ScoringRun] | None:
+    """The latest published period that opened before this one, with its published run."""
+    earlier = (session.query(Period).filter(Period.opens_at < period.opens_at)
+               .order_by(Period.opens_at.desc()).all())
+    for other in earlier:
+        run = published_run(session, other)
+        if run is not None:
+            return other, run
+    return None
+
+
+def change_categories(earlier: ScoringRun, later: ScoringRun) -> list[str]:
+    """Categories in which units ranked in both runs: those get a slope chart."""
+    before = {(r["category"], r["unit"]) for r in run_result(earlier)["ranking"]}
+    return sorted({r["category"] for r in run_result(later)["ranking"]
+                   if (r["category"], r["unit"]) in before})
+
+
+def change_chart(earlier: ScoringRun, earlier_title: str, later: ScoringRun, later_title: str,
+                 category: str) -> bytes:
+    """Rank changes of the units ranked in both runs (different rubrics are fine: ranks are
+    compared, never scores)."""
+    _r1, before = scored_run(earlier)
+    _r2, after = scored_run(later)
+    return charts.slope_chart(**charts.slope_data(before, after, category),
+                              periods=(earlier_title, later_title),
+                              title=f"Perubahan peringkat {CATEGORY_TITLES.get(category, category)}")
 
 
 def cached(cache_dir, run: ScoringRun, name: str, build) -> bytes:

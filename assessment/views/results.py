@@ -24,7 +24,8 @@ from ..forms.i18n import Form
 from ..models import Period, Publication, ScoringRun, User
 from ..navigation import SEASON, nav
 from ..operations import OperationError
-from ..operations.results import (cached, chart_names, finalise, not_ready, png_size, publish_run,
+from ..operations.results import (cached, change_categories, change_chart, chart_names, finalise,
+                                  not_ready, png_size, previous_published, publish_run,
                                   run_chart, run_intervals, run_workbook, scored_run)
 from ..operations.runs import published_run
 from ..permissions import is_admin
@@ -291,7 +292,15 @@ def public_period(slug):
     sizes = Counter(r["category"] for r in rows)
     return render_template("results/public_period.html", period=period, run=run, pub=pub,
                            tops=tops, sizes=sizes, awards=award_winners(run),
-                           charts=chart_list(run), top=TOP)
+                           charts=chart_list(run), top=TOP, changes=_changes(period, run))
+
+
+def _changes(period: Period, run: ScoringRun) -> dict | None:
+    """The slope charts against the previous published period, when units ranked in both."""
+    previous = previous_published(db.session, period)
+    if previous is None:
+        return None
+    return {"period": previous[0], "categories": change_categories(previous[1], run)}
 
 
 @bp.route("/hasil/<slug>/<any(pusat, provinsi, kabkota):category>")
@@ -321,6 +330,20 @@ def public_chart(slug, number, name):
     data = cached(cache_dir(), run, f"{name}.png", lambda: run_chart(run, name))
     response = _bytes(data, "image/png", cache=FOREVER)
     response.set_etag(f"{run.id}-{run.number}-{name}")
+    return response.make_conditional(request)
+
+
+@bp.route("/hasil/<slug>/perubahan/<int:number>/<any(pusat, provinsi, kabkota):category>.png")
+def public_change_chart(slug, number, category):
+    period, run, _pub = _published(slug)
+    previous = previous_published(db.session, period)
+    if number != run.number or previous is None or category not in change_categories(previous[1], run):
+        abort(404)
+    earlier_period, earlier = previous
+    data = cached(cache_dir(), run, f"perubahan-{earlier.id}-{earlier.number}-{category}.png",
+                  lambda: change_chart(earlier, earlier_period.title, run, period.title, category))
+    response = _bytes(data, "image/png", cache=FOREVER)
+    response.set_etag(f"{run.id}-{earlier.id}-{category}")
     return response.make_conditional(request)
 
 

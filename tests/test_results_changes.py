@@ -1,0 +1,46 @@
+"""Rank changes between two published periods (e.g. the 2021 and 2024 editions): a slope
+chart per category on the later period's public page, only for units ranked in both."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assessment.operations.results import change_categories, finalise, previous_published, publish_run
+from tests.conftest import english
+from tests.results_support import build_season
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@pytest.fixture
+def two_seasons(app, session, make_period):
+    earlier = make_period(slug="bakohumas-2021", title="Apresiasi Bakohumas 2021", opens=-400,
+                          closes=-370, levels=["provinsi", "kabkota"])
+    later = make_period(slug="bakohumas-2024", title="Apresiasi Bakohumas 2024", opens=-40,
+                        closes=-10, levels=["provinsi", "kabkota"])
+    build_season(session, earlier, judges=("penilai1", "penilai2"))
+    build_season(session, later, judges=("penilai3", "penilai4"))
+    for period in (earlier, later):
+        publish_run(session, period, finalise(session, period, None), None)
+    session.commit()
+    return earlier, later
+
+
+def test_the_later_page_shows_rank_changes_per_category(client, session, two_seasons):
+    earlier, later = two_seasons
+    assert previous_published(session, later)[0] == earlier
+    assert previous_published(session, earlier) is None
+    english(client)
+    page = client.get("/hasil/bakohumas-2024/").get_data(as_text=True)
+    assert "Rank changes since Apresiasi Bakohumas 2021" in page
+    run = previous_published(session, later)[1]
+    assert change_categories(run, run) == ["kabkota", "provinsi"]
+    chart = client.get("/hasil/bakohumas-2024/perubahan/1/provinsi.png")
+    assert chart.status_code == 200 and chart.data.startswith(b"\x89PNG")
+    assert "immutable" in chart.headers["Cache-Control"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "rank-changes-provinsi.png").write_bytes(chart.data)   # to look at
+    assert "Rank changes" not in client.get("/hasil/bakohumas-2021/").get_data(as_text=True)
+    assert client.get("/hasil/bakohumas-2021/perubahan/1/provinsi.png").status_code == 404
+    assert client.get("/hasil/bakohumas-2024/perubahan/9/provinsi.png").status_code == 404
