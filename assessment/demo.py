@@ -136,13 +136,19 @@ def current_period(session, users: dict[str, int]) -> str:
             f"{counts['draft']} drafts, {counts['not_started']} not started")
 
 
+def oldest_season(session, users: dict[str, int]) -> str:
+    """A season three years back, so the later results show rank changes."""
+    from .demo_season import OLDEST, finished_period
+    return finished_period(session, users, OLDEST)
+
+
 def finished_season(session, users: dict[str, int]) -> str:
     """The earlier season, judged, finalised and published (assessment.demo_season)."""
     from .demo_season import finished_period
     return finished_period(session, users)
 
 
-DEMO_PERIODS = [finished_season, current_period]
+DEMO_PERIODS = [oldest_season, finished_season, current_period]
 
 
 def insert_rows(session, model, rows: list[dict]) -> None:

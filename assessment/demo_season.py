@@ -27,7 +27,10 @@ from .operations.runs import create_run, publish, run_result, shortlisted_units
 from .rubric_store import rubric_by_id
 
 EARLIER = {"slug": "bakohumas-2024", "title": "Penilaian Tata Kelola Bakohumas 2024",
-           "rubric": "bakohumas-2025", "levels": ["provinsi", "kabkota"]}
+           "rubric": "bakohumas-2025", "levels": ["provinsi", "kabkota"], "years_ago": 0, "seed": 1}
+# an older season, so the 2024 results show rank changes (a slope chart per category)
+OLDEST = {"slug": "bakohumas-2021", "title": "Penilaian Tata Kelola Bakohumas 2021",
+          "rubric": "bakohumas-2025", "levels": ["provinsi", "kabkota"], "years_ago": 3, "seed": 2}
 # a few strong units, so the top of the ranking looks like the awards' (synthetic data)
 STRONG = {"35": 0.95, "33": 0.93, "32": 0.9, "33.74": 0.95, "35.78": 0.93}
 COMMENTS = ["Bukti tautan sesuai dengan jawaban.", "Dokumen SK belum ditandatangani; nilai disesuaikan.",
@@ -37,15 +40,15 @@ COMMENTS = ["Bukti tautan sesuai dengan jawaban.", "Dokumen SK belum ditandatang
             "Sudah sesuai standar pedoman kehumasan."]
 
 
-def finished_period(session, users: dict[str, int]) -> str:
-    period = session.scalars(select(Period).where(Period.slug == EARLIER["slug"])).first()
+def finished_period(session, users: dict[str, int], spec: dict = EARLIER) -> str:
+    period = session.scalars(select(Period).where(Period.slug == spec["slug"])).first()
     if period is not None:
         return f"Demo period {period.slug!r} exists already; left as it is."
-    rnd = random.Random(SEED + 1)
-    day = _days_ago()
-    period = open_period(session, slug=EARLIER["slug"], title=EARLIER["title"],
-                         rubric_id=EARLIER["rubric"], opens_at=day(400, 8), closes_at=day(370, 23, 59),
-                         levels=EARLIER["levels"], user=None)
+    rnd = random.Random(SEED + spec["seed"])
+    day = _days_ago(365 * spec["years_ago"])
+    period = open_period(session, slug=spec["slug"], title=spec["title"],
+                         rubric_id=spec["rubric"], opens_at=day(400, 8), closes_at=day(370, 23, 59),
+                         levels=spec["levels"], user=None)
     period.settings = {"demo": True, "judges_per_unit": 2}
     period.verification_closes_at = day(345, 23, 59)
     period.objection_opens_at, period.objection_closes_at = day(335, 8), day(328, 23, 59)
@@ -73,8 +76,8 @@ def finished_period(session, users: dict[str, int]) -> str:
             + ", ".join(f"{row['rank']}. {row['name']}" for row in top))
 
 
-def _days_ago():
-    today = utcnow().astimezone(WIB).date()
+def _days_ago(offset: int = 0):
+    today = utcnow().astimezone(WIB).date() - timedelta(days=offset)
 
     def day(n: int, hour: int = 9, minute: int = 0) -> datetime:
         return datetime.combine(today - timedelta(days=n), time(hour, minute), WIB).astimezone(timezone.utc)
