@@ -64,6 +64,9 @@ def finished_period(session, users: dict[str, int], spec: dict = EARLIER) -> str
     provisional = create_run(session, period, "provisional", None, "Peringkat sementara", at=day(342, 10))
     shortlist = shortlisted_units(session, period)
     present(session, period, provisional, shortlist, judges, rnd, day)
+    # what units see in the masa sanggah: the provisional ranking with stage two scored
+    create_run(session, period, "provisional", None, "Peringkat sementara setelah presentasi",
+               at=day(336, 10))
     objections = object_and_review(session, period, rubric, subs, judges, assignments, users, rnd, day)
     final = create_run(session, period, "final", None, at=day(325, 15))
     publish(session, period, final, None, at=day(322, 10))
