@@ -311,3 +311,17 @@ def test_a_reviewer_with_a_conflict_arising_later_is_refused(client, auth, sessi
     assert client.get(f"/musim/sanggahan/{obj.id}").status_code == 403
     with pytest.raises(NotAllowed):
         ops.decide(session, obj, judge, False, reason="x")
+
+
+
+def test_a_stage_not_scored_yet_is_said_so_not_shown_as_zero(client, auth, session, season):
+    """A provisional run made before the unit's stage-two scores: the unit reads "not scored
+    yet" instead of a bare 0,00 (the rules count the missing stage as 0 in that total)."""
+    from assessment.models import StageScore
+    session.query(StageScore).filter_by(unit_code=UNIT).delete()
+    session.commit()
+    login(client, auth, "admin-uji")
+    assert client.post(f"/musim/{SLUG}/peringkat", data={"note": "Ulang"}).status_code == 302
+    login(client, auth, "op-32")
+    page = client.get(f"/musim/{SLUG}/hasil-sementara").get_data(as_text=True)
+    assert "not scored yet" in page and "shortlisted" in page

@@ -140,7 +140,9 @@ def provisional_results(session, period: Period, unit: WorkUnit) -> dict | None:
             "pending": any(o.status == "pending" for o in objections.get(ind.id, []))}
     return {"run": run, "row": row, "rubric": rubric, "indicators": indicators,
             "in_category": sum(1 for r in ranking if r["category"] == row["category"]),
-            "first_stage": rubric.stages[0].id}
+            "first_stage": rubric.stages[0].id,
+            # later stages no judge had scored when the run was made (the rules count them 0)
+            "unscored": {st.id for st in rubric.stages[1:] if not (response.get("stages") or {}).get(st.id)}}
 
 
 def _comments(session, period: Period, unit_code: str, labels: dict[int, int]) -> dict:
