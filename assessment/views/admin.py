@@ -29,6 +29,7 @@ from ..operations import Invalid
 from ..operations.periods import extend_deadline, open_period
 from ..permissions import is_admin
 from ..progress import LEVEL_LABELS, participating_units
+from .lookups import period_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 nav("admin.periods", _l("Periods"), roles=("admin",), order=60, group=SEASON)
@@ -101,12 +102,6 @@ def admin_only():
         abort(403)
 
 
-def _period(slug: str) -> Period:
-    period = db.session.query(Period).filter_by(slug=slug).first()
-    if period is None:
-        abort(404)
-    return period
-
 
 @bp.route("/periode/")
 def periods():
@@ -136,7 +131,7 @@ def new_period():
 
 @bp.route("/periode/<period_slug>/", methods=["GET", "POST"])
 def period(period_slug):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     form = _extension_form(period)
     if form.validate_on_submit():
         try:

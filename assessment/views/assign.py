@@ -28,6 +28,7 @@ from ..progress import LEVEL_LABELS
 from .admin import DATETIME_FORMATS, WIB, choices, wib_to_utc
 from .api import ApiError, find_period, iso
 from .api import bp as api_bp
+from .lookups import period_or_404
 
 bp = Blueprint("assign", __name__, url_prefix="/admin/judging")
 nav("assign.index", _l("Judge assignment"), roles=("admin",), order=62, group=SEASON)
@@ -72,12 +73,6 @@ def admin_only():
         abort(403)
 
 
-def _period(slug: str) -> Period:
-    period = db.session.query(Period).filter_by(slug=slug).first()
-    if period is None:
-        abort(404)
-    return period
-
 
 def _refused(form, exc: OperationError, field: str):
     getattr(form, field).errors.append(exc.message)
@@ -91,7 +86,7 @@ def index():
 
 @bp.route("/<period_slug>/")
 def overview(period_slug):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     units, loads = ops.overview(db.session, period)
     filters = _filters()
     shown = [u for u in units if _matches(u, filters)]
@@ -125,7 +120,7 @@ def _provinces(units: list[dict]) -> list[tuple[str, str]]:
 
 @bp.route("/<period_slug>/pengaturan", methods=["GET", "POST"])
 def settings(period_slug):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     form = SettingsForm(data=None if request.method == "POST" else _settings_data(period))
     form.lead_judges.choices = [(j.id, f"{j.name} ({j.username})")
                                 for j in ops.all_judges(db.session) if j.active]
@@ -161,7 +156,7 @@ def _settings_data(period: Period) -> dict:
 
 @bp.post("/<period_slug>/otomatis")
 def auto(period_slug):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     try:
         result = ops.auto_assign(db.session, period, current_user)
     except OperationError as exc:
@@ -178,7 +173,7 @@ def auto(period_slug):
 
 @bp.route("/<period_slug>/satker/<code>", methods=["GET", "POST"])
 def unit(period_slug, code):
-    period, unit = _period(period_slug), db.get_or_404(WorkUnit, code)
+    period, unit = period_or_404(period_slug), db.get_or_404(WorkUnit, code)
     form = AddJudgeForm()
     form.judge_id.choices = _judge_choices(period, unit)
     if form.validate_on_submit():
@@ -210,7 +205,7 @@ def _judge_choices(period, unit) -> list:
 
 @bp.post("/<period_slug>/penugasan/<int:assignment_id>/akhiri")
 def end(period_slug, assignment_id):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     row = db.get_or_404(JudgeAssignment, assignment_id)
     if row.period_id != period.id:
         abort(404)
@@ -230,7 +225,7 @@ def end(period_slug, assignment_id):
 
 @bp.route("/<period_slug>/penilai/<int:judge_id>", methods=["GET", "POST"])
 def judge(period_slug, judge_id):
-    period, judge = _period(period_slug), db.get_or_404(User, judge_id)
+    period, judge = period_or_404(period_slug), db.get_or_404(User, judge_id)
     if judge.role != "judge":
         abort(404)
     form = ReasonForm()
@@ -253,7 +248,7 @@ def judge(period_slug, judge_id):
 
 @bp.route("/<period_slug>/penugasan.xlsx")
 def download(period_slug):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     data = table_workbook(_("Assignments"), _xlsx_columns(), _xlsx_rows(period))
     name = f"penugasan-{period.slug}-{utcnow():%Y%m%d}.xlsx"
     return Response(data, mimetype=XLSX,

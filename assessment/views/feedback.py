@@ -27,6 +27,7 @@ from ..operations import practice
 from ..operations.runs import published_run
 from ..permissions import can_browse_practice, can_view_unit, can_withhold_practice, is_admin
 from ..rubric_store import rubric_for
+from .lookups import period_or_404
 
 bp = Blueprint("feedback", __name__)
 nav("feedback.index", _l("Feedback"), roles=("admin", "operator", "monitor"), order=60)
@@ -53,14 +54,11 @@ class PlainForm(Form):
 
 # ---------------------------------------------------------------- loading
 
-def _period(slug: str) -> Period:
-    return db.session.query(Period).filter_by(slug=slug).first() or abort(404)
-
 
 def _unit_feedback(period_slug: str, unit_code: str):
     """(period, unit, run): 404 for unknown ones, 403 for another unit's, 404 before
     publication (the admin previews the latest final run)."""
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     unit = db.session.get(WorkUnit, unit_code) or abort(404)
     if not can_view_unit(current_user, unit):
         abort(403)
@@ -79,7 +77,7 @@ def _published_periods() -> list[Period]:
 def _library_period(period_slug: str) -> Period:
     if not can_browse_practice(current_user):
         abort(403)
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     if published_run(db.session, period) is None:
         abort(404)
     return period
@@ -245,7 +243,7 @@ def scorecard(period_slug, unit_code):
 @bp.route("/umpan-balik/<period_slug>/<unit_code>/praktik-baik", methods=["POST"])
 @login_required
 def withhold(period_slug, unit_code):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     unit = db.session.get(WorkUnit, unit_code) or abort(404)
     if not can_withhold_practice(current_user, unit):
         abort(403)

@@ -32,6 +32,7 @@ from ..permissions import can_moderate, can_return, can_see_versions, is_admin
 from ..progress import remaining
 from ..rubric_store import rubric_for
 from .admin import DATETIME_FORMATS, wib_to_utc
+from .lookups import period_or_404
 
 bp = Blueprint("moderation", __name__, url_prefix="/admin/moderation")
 nav("moderation.index", _l("Moderation"), roles=("admin",), order=65, group=SEASON)
@@ -66,9 +67,6 @@ def _moderator(period: Period) -> None:
     if not can_moderate(current_user, period):
         abort(403)
 
-
-def _period(slug: str) -> Period:
-    return db.session.scalars(select(Period).where(Period.slug == slug)).first() or abort(404)
 
 
 def _submission(period: Period, code: str):
@@ -108,7 +106,7 @@ def index():
 @bp.route("/<period_slug>/")
 def period(period_slug):
     _admin()
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     flags = disagreements(db.session, period)
     return render_template("moderation/period.html", period=period,
                            returned=returned_units(db.session, period),
@@ -120,7 +118,7 @@ def period(period_slug):
 def return_lookup(period_slug):
     """The hub's "return a unit" box: on to that unit's return form."""
     _admin()
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     code = (request.args.get("code") or "").strip()
     db.session.get(WorkUnit, code) or abort(404)
     return redirect(url_for(".return_submission", period_slug=period.slug, code=code))
@@ -128,7 +126,7 @@ def return_lookup(period_slug):
 
 @bp.route("/<period_slug>/unit/<code>/kembalikan", methods=["GET", "POST"])
 def return_submission(period_slug, code):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     unit, sub = _submission(period, code)
     if not can_return(db.session, current_user, period, unit):
         abort(403)
@@ -153,7 +151,7 @@ def return_submission(period_slug, code):
 
 @bp.route("/<period_slug>/unit/<code>/versi")
 def versions(period_slug, code):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     unit, sub = _submission(period, code)
     if not can_see_versions(db.session, current_user, period, unit):
         abort(403)
@@ -164,7 +162,7 @@ def versions(period_slug, code):
 
 @bp.route("/<period_slug>/perbedaan")
 def flags(period_slug):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     _moderator(period)
     return _flags_page(period)
 
@@ -193,7 +191,7 @@ def _flags_page(period, failed=None, status=200):
 
 @bp.route("/<period_slug>/perbedaan/<code>/<indicator_id>", methods=["POST"])
 def record_moderation(period_slug, code, indicator_id):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     if not can_moderate(current_user, period, db.session.get(WorkUnit, code) or abort(404)):
         abort(403)
     rubric = rubric_for(period)
@@ -223,7 +221,7 @@ def _typed_value(indicator, form) -> str:
 @bp.route("/<period_slug>/selisih")
 def gaps(period_slug):
     _admin()
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     view = request.args.get("by", "unit")
     if view not in GAP_VIEWS:
         abort(404)
@@ -237,7 +235,7 @@ def gaps(period_slug):
 @bp.route("/<period_slug>/selisih.xlsx")
 def gaps_xlsx(period_slug):
     _admin()
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     view = request.args.get("by", "unit")
     if view not in GAP_VIEWS:
         abort(404)
@@ -271,7 +269,7 @@ def gap_table(view: str, rows) -> tuple[list[Column], list[list]]:
 @bp.route("/<period_slug>/penilai")
 def judges(period_slug):
     _admin()
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     return render_template("moderation/judges.html", period=period, rows=judge_quality(db.session, period),
                            threshold=threshold(period), margin=LENIENCY_MARGIN,
                            min_shared=setting(period, "min_shared_indicators"))

@@ -10,13 +10,14 @@ from flask_login import current_user, login_required
 from reports.progress_xlsx import progress_xlsx
 
 from ..extensions import db
-from ..models import Period, WorkUnit
+from ..models import WorkUnit
 from ..models.types import utcnow
 from ..models.units import LEVELS
 from ..navigation import nav
 from ..permissions import can_monitor, can_view_unit
 from ..progress import (LEVEL_LABELS, STATUSES, filter_rows, province_summary, recent_periods,
                         summary_table, unit_rows, unit_table)
+from .lookups import period_or_404
 
 bp = Blueprint("monitor", __name__, url_prefix="/pemantauan")
 nav("monitor.index", _l("Progress"), roles=("admin", "monitor"), order=30)
@@ -34,12 +35,6 @@ def monitor_scope(user) -> str | None:
         abort(403)
     return user.unit_code
 
-
-def _period(slug: str) -> Period:
-    period = db.session.query(Period).filter_by(slug=slug).first()
-    if period is None:
-        abort(404)
-    return period
 
 
 def _filters() -> dict:
@@ -67,7 +62,7 @@ def index():
 
 def _progress(period_slug: str):
     """The period, the viewer's scope, the filters and the progress rows it may see."""
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     scope = monitor_scope(current_user)
     rows = unit_rows(db.session, period, scope)
     return period, scope, _filters(), rows, *province_summary(rows)

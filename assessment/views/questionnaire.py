@@ -25,15 +25,13 @@ from ..operations.questionnaire import (get_or_create_submission, get_submission
 from ..permissions import can_view_unit
 from ..progress import aspect_completeness, periods_for_unit, remaining
 from ..rubric_store import rubric_for
+from .lookups import period_or_404
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/kuesioner")
 nav("questionnaire.overview", _l("Questionnaire"), roles=("operator",), order=20)
 
 
 # ---- loading with permission checks ------------------------------------------------------
-
-def _period(slug: str) -> Period:
-    return db.session.query(Period).filter_by(slug=slug).first() or abort(404)
 
 
 def _own_unit(period: Period) -> WorkUnit:
@@ -132,7 +130,7 @@ def _fill_page(period, unit, sub, aspect, form, errors=None, problems=None, refu
 def overview(period_slug):
     if period_slug is None:
         return _choose_period()
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     unit = _own_unit(period)
     sub = get_submission(db.session, period, unit.code)
     form = SubmitForm(formdata=None, data={"version": str(sub.version if sub else 1)})
@@ -151,7 +149,7 @@ def _choose_period():
 @bp.route("/<period_slug>/<aspect_id>", methods=["GET", "POST"])
 @login_required
 def fill(period_slug, aspect_id):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     unit = _own_unit(period)
     aspect = _aspect(rubric_for(period), aspect_id)
     sub = get_submission(db.session, period, unit.code)
@@ -202,7 +200,7 @@ def _after_save(period, aspect, form) -> str:
 @login_required
 def preview(period_slug, aspect_id):
     """The self-score the page would give if saved now (computed by scoring, not saved)."""
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     unit = _own_unit(period)
     rubric = rubric_for(period)
     aspect = _aspect(rubric, aspect_id)
@@ -221,7 +219,7 @@ def preview(period_slug, aspect_id):
 @bp.route("/<period_slug>/kirim", methods=["POST"])
 @login_required
 def submit_questionnaire(period_slug):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     unit = _own_unit(period)
     form = SubmitForm()
     if form.validate_on_submit():
@@ -252,7 +250,7 @@ def _show_refusal(form, exc: OperationError) -> None:
 @bp.route("/<period_slug>/unit/<code>")
 @login_required
 def unit_overview(period_slug, code):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     unit = _viewable_unit(code)
     sub = get_submission(db.session, period, unit.code)
     return render_template("questionnaire/overview.html", form=None,
@@ -262,7 +260,7 @@ def unit_overview(period_slug, code):
 @bp.route("/<period_slug>/unit/<code>/<aspect_id>")
 @login_required
 def unit_aspect(period_slug, code, aspect_id):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     unit = _viewable_unit(code)
     aspect = _aspect(rubric_for(period), aspect_id)
     sub = get_submission(db.session, period, unit.code)

@@ -31,6 +31,7 @@ from ..operations.runs import published_run
 from ..permissions import is_admin
 from .api import ApiError
 from .api import bp as api_bp
+from .lookups import period_or_404
 
 bp = Blueprint("results", __name__)
 nav("results.admin_index", _l("Scoring runs"), roles=("admin",), order=65, group=SEASON)
@@ -60,16 +61,10 @@ class PublishForm(Form):
 
 # -- lookups ---------------------------------------------------------------------------------
 
-def _period(slug: str) -> Period:
-    period = db.session.query(Period).filter_by(slug=slug).first()
-    if period is None:
-        abort(404)
-    return period
-
 
 def _admin_period(slug: str) -> Period:
     """The period (404), for administrators only (403)."""
-    period = _period(slug)
+    period = period_or_404(slug)
     if not is_admin(current_user):
         abort(403)
     return period
@@ -77,7 +72,7 @@ def _admin_period(slug: str) -> Period:
 
 def _admin_run(slug: str, number: int) -> tuple[Period, ScoringRun]:
     """The period and its run number ``number`` (404), for administrators only (403)."""
-    period = _period(slug)
+    period = period_or_404(slug)
     run = db.session.query(ScoringRun).filter_by(period_id=period.id, number=number).first()
     if run is None:
         abort(404)
@@ -88,7 +83,7 @@ def _admin_run(slug: str, number: int) -> tuple[Period, ScoringRun]:
 
 def _published(slug: str) -> tuple[Period, ScoringRun, Publication]:
     """The period and its published run; 404 for everyone while nothing is published."""
-    period = _period(slug)
+    period = period_or_404(slug)
     pub = (db.session.query(Publication).filter_by(period_id=period.id)
            .order_by(Publication.id.desc()).first())
     if pub is None:

@@ -24,6 +24,7 @@ from ..operations.runs import latest_run
 from ..permissions import can_judge, is_admin
 from ..progress import LEVEL_LABELS, periods_for_unit, recent_periods
 from ..rubric_store import rubric_for
+from .lookups import period_or_404
 
 bp = Blueprint("season", __name__, url_prefix="/musim")
 nav("season.index", _l("Provisional ranking"), roles=("admin",), order=55, group=SEASON)
@@ -57,9 +58,6 @@ class DecisionForm(Form):
 
 
 # ---- loading with permission checks --------------------------------------------------------
-
-def _period(slug: str) -> Period:
-    return db.session.query(Period).filter_by(slug=slug).first() or abort(404)
 
 
 def _admin() -> None:
@@ -137,7 +135,7 @@ def unit_index():
 @bp.route("/<period_slug>/peringkat", methods=["GET", "POST"])
 @login_required
 def ranking(period_slug):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     _admin()
     form = ProvisionalForm()
     if form.validate_on_submit():
@@ -154,7 +152,7 @@ def ranking(period_slug):
 @bp.route("/<period_slug>/peringkat/<int:number>")
 @login_required
 def run(period_slug, number):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     _admin()
     found = db.session.query(ScoringRun).filter_by(period_id=period.id, number=number).first()
     return _ranking_page(period, found or abort(404), ProvisionalForm(formdata=None))
@@ -175,7 +173,7 @@ def _ranking_page(period, run, form):
 @bp.route("/<period_slug>/tahap-dua")
 @login_required
 def stage(period_slug):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     if is_admin(current_user):
         return render_template("season/stage_admin.html", period=period,
                                scores=stage_ops.all_stage_scores(db.session, period),
@@ -199,7 +197,7 @@ def _judge_stage_page(period, errors=None, typed=None):
 @bp.route("/<period_slug>/tahap-dua/<unit_code>", methods=["POST"])
 @login_required
 def save_stage(period_slug, unit_code):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     unit = db.session.get(WorkUnit, unit_code) or abort(404)
     try:
         stage_ops.check_may_score(db.session, current_user, period, unit)
@@ -223,7 +221,7 @@ def save_stage(period_slug, unit_code):
 @bp.route("/<period_slug>/hasil-sementara")
 @login_required
 def results(period_slug):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     unit = _own_unit(period)
     return _results_page(period, unit, ObjectionForm(formdata=None))
 
@@ -240,7 +238,7 @@ def _results_page(period, unit, form, errors=None, failed=None):
 @bp.route("/<period_slug>/hasil-sementara/<indicator_id>/sanggah", methods=["POST"])
 @login_required
 def file_objection(period_slug, indicator_id):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     unit = _own_unit(period)
     form = ObjectionForm()
     storage = request.files.get("file")
@@ -265,7 +263,7 @@ def file_objection(period_slug, indicator_id):
 @bp.route("/<period_slug>/sanggahan")
 @login_required
 def objections(period_slug):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     if is_admin(current_user):
         rows = objection_ops.period_objections(db.session, period)
     elif can_judge(current_user):
@@ -310,7 +308,7 @@ def assign(objection_id):
 @bp.route("/<period_slug>/sanggahan/tugaskan-otomatis", methods=["POST"])
 @login_required
 def assign_all(period_slug):
-    period = _period(period_slug)
+    period = period_or_404(period_slug)
     _admin()
     done, left = objection_ops.auto_assign_all(db.session, period, current_user)
     db.session.commit()
