@@ -161,7 +161,8 @@ def insert_rows(session, model, rows: list[dict]) -> None:
 # -- synthetic questionnaires ----------------------------------------------------------------
 
 def fill_period(session, period: Period, users: dict[str, int], rnd: random.Random, now: datetime,
-                mix: tuple[float, float], strong: dict[str, float] | None = None) -> dict[str, int]:
+                mix: tuple[float, float], strong: dict[str, float] | None = None,
+                absent: frozenset = frozenset()) -> dict[str, int]:
     """Write questionnaires for the period's units: a share ``mix[0]`` submitted, ``mix[1]``
     in draft, the rest not started; ``strong`` units ({code: maturity}) submit at that maturity."""
     strong = strong or {}
@@ -173,7 +174,8 @@ def fill_period(session, period: Period, users: dict[str, int], rnd: random.Rand
     counts = {"submitted": 0, "draft": 0, "not_started": 0}
     for unit in units:
         draw = rnd.random()
-        kind = ("submitted" if unit.code in strong or draw < mix[0] else
+        kind = ("not_started" if unit.code in absent else
+                "submitted" if unit.code in strong or draw < mix[0] else
                 "draft" if draw < mix[0] + mix[1] else "not_started")
         counts[kind] += 1
         if kind == "not_started":

@@ -30,7 +30,9 @@ EARLIER = {"slug": "bakohumas-2024", "title": "Penilaian Tata Kelola Bakohumas 2
            "rubric": "bakohumas-2025", "levels": ["provinsi", "kabkota"], "years_ago": 0, "seed": 1}
 # an older season, so the 2024 results show rank changes (a slope chart per category)
 OLDEST = {"slug": "bakohumas-2021", "title": "Penilaian Tata Kelola Bakohumas 2021",
-          "rubric": "bakohumas-2025", "levels": ["provinsi", "kabkota"], "years_ago": 3, "seed": 2}
+          "rubric": "bakohumas-2025", "levels": ["provinsi", "kabkota"], "years_ago": 3, "seed": 2,
+          # the four provinces carved out of Papua in 2022 had no KPU Provinsi yet
+          "absent": frozenset({"93", "94", "95", "96"})}
 # a few strong units, so the top of the ranking looks like the awards' (synthetic data)
 STRONG = {"35": 0.95, "33": 0.93, "32": 0.9, "33.74": 0.95, "35.78": 0.93}
 COMMENTS = ["Bukti tautan sesuai dengan jawaban.", "Dokumen SK belum ditandatangani; nilai disesuaikan.",
@@ -52,7 +54,8 @@ def finished_period(session, users: dict[str, int], spec: dict = EARLIER) -> str
     period.settings = {"demo": True, "judges_per_unit": 2}
     period.verification_closes_at = day(345, 23, 59)
     period.objection_opens_at, period.objection_closes_at = day(335, 8), day(328, 23, 59)
-    fill_period(session, period, users, rnd, now=day(371, 12), mix=(0.97, 0.02), strong=STRONG)
+    fill_period(session, period, users, rnd, now=day(371, 12), mix=(0.97, 0.02), strong=STRONG,
+                absent=spec.get("absent", frozenset()))
     session.flush()
     rubric = rubric_by_id(period.rubric_id)
     subs = {s.unit_code: s for s in session.scalars(select(Submission).where(
