@@ -27,18 +27,19 @@ def store_rubric(session, data: bytes, filename: str) -> RubricEdition:
 
 
 @lru_cache(maxsize=32)
-def _parse(sha256: str, source: str, rubric_id: str) -> Rubric:
+def parsed(sha256: str, source: str, rubric_id: str) -> Rubric:
+    """A stored rubric source, parsed once per content hash (periods and frozen runs alike)."""
     return parse_rubric(source.encode("utf-8"), source=f"rubric {rubric_id}")
 
 
 def rubric_for(period: Period) -> Rubric:
     """The rubric a period scores with (parsed once per content hash)."""
     edition = period.rubric_edition
-    return _parse(edition.sha256, edition.source, edition.id)
+    return parsed(edition.sha256, edition.source, edition.id)
 
 
 def rubric_by_id(rubric_id: str) -> Rubric:
     edition = db.session.get(RubricEdition, rubric_id)
     if edition is None:
         raise KeyError(rubric_id)
-    return _parse(edition.sha256, edition.source, edition.id)
+    return parsed(edition.sha256, edition.source, edition.id)

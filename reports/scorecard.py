@@ -7,10 +7,8 @@ The radar chart is ``reports.charts.radar_chart`` drawn small.
 from __future__ import annotations
 
 import io
-import math
 import re
 import sys
-import textwrap
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -223,9 +221,13 @@ def _points(item: dict, key: str) -> dict:
 
 
 def _comments(comments) -> list[dict]:
-    """Judges' comments, anonymised as Penilai 1, 2, ... in the order given."""
+    """Judges' comments, anonymised as Penilai 1, 2, ... in the order given; a mapping keyed
+    by judge numbers (int) keeps those numbers, so a judge without comments leaves a gap."""
     if not comments:
         return []
+    if isinstance(comments, Mapping) and all(isinstance(k, int) for k in comments):
+        return [{"judge": f"Penilai {n}", "text": str(comments[n]).strip()} for n in sorted(comments)
+                if comments[n] and str(comments[n]).strip()]
     texts = list(comments.values()) if isinstance(comments, Mapping) else list(comments)
     texts = [str(t).strip() for t in texts if t and str(t).strip()]
     return [{"judge": f"Penilai {n}", "text": text} for n, text in enumerate(texts, start=1)]

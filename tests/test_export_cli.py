@@ -87,7 +87,7 @@ def test_scorecards_one_pdf_per_ranked_unit_with_progress(cli, session, period, 
 
 def test_workbook_with_rank_robustness_of_the_final_run_and_of_current_data(
         cli, session, period, tmp_path):
-    from assessment.operations.results import run_rubric
+    from assessment.operations.runs import run_rubric
     from scoring import assessment_from_dict
     from scoring.robustness import rank_intervals
     target = tmp_path / "ketahanan.xlsx"

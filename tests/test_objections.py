@@ -106,11 +106,19 @@ def test_a_unit_sees_its_own_results_without_judge_names_or_other_units(client, 
         assert client.get(url).status_code == 403, url
 
 
-def test_judges_are_numbered_in_assignment_order(app, session, season):
+def test_judges_are_numbered_as_the_workbook_numbers_them(app, session, season):
+    """One numbering everywhere: active judges in the order of their exchange keys (as the
+    ranking workbook sorts them), then judges whose assignment ended."""
+    from assessment.models import JudgeAssignment
+    from assessment.operations.judging import judge_key, judge_numbers
     period = season["period"]
-    labels = ops.judge_labels(session, period, UNIT)
     judges = season["judges"]
-    assert labels == {judges["penilai1"].id: 1, judges["penilai2"].id: 2}
+    first, second = sorted([judges["penilai1"], judges["penilai2"]], key=lambda j: judge_key(j.id))
+    assert judge_numbers(session, period, UNIT) == {first.id: 1, second.id: 2}
+    ended = session.query(JudgeAssignment).filter_by(unit_code=UNIT, judge_id=first.id).one()
+    ended.active = False
+    session.flush()
+    assert judge_numbers(session, period, UNIT) == {second.id: 1, first.id: 2}
 
 
 # ---- filing --------------------------------------------------------------------------------

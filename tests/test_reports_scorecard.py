@@ -91,6 +91,13 @@ def test_comments_are_anonymised(small):
     assert "budi" not in repr(data)
 
 
+def test_comments_keyed_by_judge_number_keep_their_numbers(small):
+    """The app numbers judges once for all pages; a judge without comments leaves a gap."""
+    rub, result = small
+    data = scorecard_data(result, rub, "A", comments={2: "Rapi", 1: " "})
+    assert data["comments"] == [{"judge": "Penilai 2", "text": "Rapi"}]
+
+
 def test_unknown_unit(small):
     rub, result = small
     with pytest.raises(KeyError):

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from assessment.extensions import db
 from assessment.models import AuditLog, Moderation, Publication, ScoringRun
 from assessment.operations.judging import wrap
-from assessment.operations.runs import create_run, published_run
+from assessment.operations.runs import create_run, published_run, run_rubric
 from tests.conftest import english
 from tests.results_support import PROVINCES, TWIN, bottom, build_season
 
@@ -363,7 +363,7 @@ def test_admin_downloads_the_workbook_with_rank_robustness_built_once(
     assert "private" in response.headers["Cache-Control"]
     book = load_workbook(io.BytesIO(response.data))
     (run,) = runs(session, period)
-    expected = rank_intervals(ops.run_rubric(run),
+    expected = rank_intervals(run_rubric(run),
                               assessment_from_dict(json.loads(run.exchange)), runs=20)
     rows = list(book["Ketahanan Peringkat"].iter_rows(min_row=2, values_only=True))
     assert [(r[2], r[5], r[6]) for r in rows] == [(u["code"], u["p5"], u["p95"])

@@ -5,7 +5,7 @@ Every page, file and API call that shows a unit to a judge goes through
 on the server, not merely hidden in a list."""
 from __future__ import annotations
 
-from ..models import JudgeAssignment, Period, User, WorkUnit
+from ..models import JudgeAssignment, Period, User, Verification, WorkUnit
 
 DEFAULTS = {
     "judges_per_unit": 2,          # K judges per submitted unit
@@ -61,3 +61,37 @@ def wrap(value) -> dict:
 
 def unwrap(stored: dict | None):
     return None if stored is None else stored.get("v")
+
+
+def judge_key(judge_id: int) -> str:
+    """The judge's name in an exchange document: stable, and not a person's name."""
+    return f"J{judge_id}"
+
+
+def judge_numbers(session, period: Period, unit_code: str) -> dict[int, int]:
+    """judge id -> n of "Penilai n" for one unit, the one numbering every page, workbook and
+    scorecard uses: active judges in the order of their exchange keys (as the ranking
+    workbook sorts them), then judges whose assignment ended."""
+    return number_judges(session.query(JudgeAssignment.judge_id, JudgeAssignment.active)
+                         .filter_by(period_id=period.id, unit_code=unit_code).all())
+
+
+def number_judges(assignments) -> dict[int, int]:
+    """The numbering of ``judge_numbers`` from one unit's (judge id, active) pairs."""
+    active = sorted((j for j, a in assignments if a), key=judge_key)
+    ended = sorted((j for j, a in assignments if not a), key=judge_key)
+    return {judge_id: n for n, judge_id in enumerate(active + ended, start=1)}
+
+
+def judge_comments(session, period: Period, unit_code: str) -> dict[str, list[tuple[int, str]]]:
+    """indicator id -> [(judge number, comment)] of the unit's active judges, in judge order."""
+    numbers = judge_numbers(session, period, unit_code)
+    rows = (session.query(JudgeAssignment.judge_id, Verification.indicator_id, Verification.comment)
+            .join(Verification, Verification.assignment_id == JudgeAssignment.id)
+            .filter(JudgeAssignment.period_id == period.id, JudgeAssignment.unit_code == unit_code,
+                    JudgeAssignment.active.is_(True)))
+    out: dict[str, list] = {}
+    for judge_id, indicator_id, comment in sorted(rows, key=lambda r: numbers[r[0]]):
+        if comment and comment.strip():
+            out.setdefault(indicator_id, []).append((numbers[judge_id], comment.strip()))
+    return out

@@ -21,15 +21,14 @@ from ..permissions import can_judge, is_admin
 from ..rubric_store import rubric_for
 from . import Closed, Conflict, Invalid, NotAllowed
 from .evidence import check_url
-from .judging import judge_conflict, unwrap, wrap
+from .judging import judge_comments, judge_conflict, judge_key, judge_numbers, unwrap, wrap
 from .notices import notify
 from .questionnaire import parse_raw
-from .runs import judge_key, latest_run, run_result, run_rubric
+from .runs import latest_run, run_result, run_rubric
 
 MAX_REASON = 5000
 # keyed by the hashes that determine them, so a reused run id (another database) never hits
 _DETAILS: dict[tuple[str, str, str], dict] = {}   # (rubric, exchange sha256, unit) -> details
-_RUBRICS: dict[str, object] = {}
 
 
 # ---- the window --------------------------------------------------------------------------
@@ -65,21 +64,6 @@ def results_visible(period: Period, now: datetime | None = None) -> bool:
 
 # ---- a unit's provisional results --------------------------------------------------------
 
-def _rubric(run: ScoringRun):
-    if run.rubric_sha256 not in _RUBRICS:
-        _RUBRICS[run.rubric_sha256] = run_rubric(run)
-    return _RUBRICS[run.rubric_sha256]
-
-
-def judge_labels(session, period: Period, unit_code: str) -> dict[int, int]:
-    """Judge id -> n for "Penilai n": the order in which judges were assigned to the unit
-    (ended assignments keep their number, so the numbering never shifts)."""
-    rows = (session.query(JudgeAssignment.judge_id).filter_by(period_id=period.id, unit_code=unit_code)
-            .order_by(JudgeAssignment.id))
-    labels: dict[int, int] = {}
-    for (judge_id,) in rows:
-        labels.setdefault(judge_id, len(labels) + 1)
-    return labels
 
 
 def _indicator_details(run: ScoringRun, unit_code: str) -> tuple[dict, dict]:
@@ -91,7 +75,7 @@ def _indicator_details(run: ScoringRun, unit_code: str) -> tuple[dict, dict]:
         response = next(r for r in doc["responses"] if r["unit"] == unit_code)
         entry = next(u for u in doc["units"] if u["code"] == unit_code)
         single = {"rubric": doc["rubric"], "units": [entry], "responses": [response]}
-        result = score(_rubric(run), assessment_from_dict(single), detail=True)
+        result = score(run_rubric(run), assessment_from_dict(single), detail=True)
         _DETAILS[key] = {"response": response, "indicators": result.ranking[0].indicators}
     found = _DETAILS[key]
     return found["response"], found["indicators"]
@@ -112,9 +96,9 @@ def provisional_results(session, period: Period, unit: WorkUnit) -> dict | None:
     row = next((r for r in ranking if r["unit"] == unit.code), None)
     if row is None:
         return None
-    rubric = _rubric(run)
+    rubric = run_rubric(run)
     response, details = _indicator_details(run, unit.code)
-    labels = judge_labels(session, period, unit.code)
+    labels = judge_numbers(session, period, unit.code)
     by_key = {judge_key(j): n for j, n in labels.items()}
     judge_values: dict[str, list] = {}
     for key, answers in sorted((response.get("judges") or {}).items(),
@@ -124,7 +108,7 @@ def provisional_results(session, period: Period, unit: WorkUnit) -> dict | None:
     objections = {}
     for obj in unit_objections(session, period, unit):
         objections.setdefault(obj.indicator_id, []).append(obj)
-    comments = _comments(session, period, unit.code, labels)
+    comments = judge_comments(session, period, unit.code)
     indicators = {}
     for ind in rubric.indicators:
         if not ind.scored:
@@ -144,17 +128,6 @@ def provisional_results(session, period: Period, unit: WorkUnit) -> dict | None:
             # later stages no judge had scored when the run was made (the rules count them 0)
             "unscored": {st.id for st in rubric.stages[1:] if not (response.get("stages") or {}).get(st.id)}}
 
-
-def _comments(session, period: Period, unit_code: str, labels: dict[int, int]) -> dict:
-    rows = (session.query(JudgeAssignment.judge_id, Verification.indicator_id, Verification.comment)
-            .join(Verification, Verification.assignment_id == JudgeAssignment.id)
-            .filter(JudgeAssignment.period_id == period.id, JudgeAssignment.unit_code == unit_code,
-                    JudgeAssignment.active.is_(True)))
-    out: dict[str, list] = {}
-    for judge_id, ind_id, comment in sorted(rows, key=lambda r: labels.get(r[0], 10 ** 6)):
-        if comment and comment.strip():
-            out.setdefault(ind_id, []).append((labels.get(judge_id), comment.strip()))
-    return out
 
 
 def unit_objections(session, period: Period, unit: WorkUnit) -> list[Objection]:
@@ -373,7 +346,7 @@ def review_context(session, obj: Objection) -> dict:
     verified values and comments (as "Penilai n"), moderated values so far."""
     period = _period(session, obj)
     sub = session.query(Submission).filter_by(period_id=period.id, unit_code=obj.unit_code).first()
-    labels = judge_labels(session, period, obj.unit_code)
+    labels = judge_numbers(session, period, obj.unit_code)
     rows = (session.query(JudgeAssignment.judge_id, JudgeAssignment.active, Verification.value,
                           Verification.comment)
             .join(Verification, Verification.assignment_id == JudgeAssignment.id)

@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from reports.scorecard import AspectMeans, aspect_means
-from scoring import assessment_from_dict, score
 from scoring.engine import Result, UnitResult
 
 from .. import audit
-from ..models import (Evidence, GoodPractice, JudgeAssignment, Period, PracticeOptOut, ScoringRun,
-                      Submission, Verification, WorkUnit)
+from ..models import (Evidence, GoodPractice, Period, PracticeOptOut, ScoringRun, Submission,
+                      WorkUnit)
 from ..models.types import utcnow
 from . import Closed, Conflict, Invalid, NotAllowed
-from .runs import judge_key, latest_run, published_run, run_rubric
+from .runs import latest_run, published_run, run_key, scored_run
 
 TOP_UNITS = 5
 _CACHE_SIZE = 6
@@ -44,11 +43,10 @@ class RunDetail:
 
 def run_detail(run: ScoringRun) -> RunDetail:
     """The run's result with indicator detail, from its own rubric and exchange document."""
-    key = (run.id, run.exchange_sha256, run.rubric_sha256)
+    key = run_key(run)
     if key not in _DETAIL:
-        rubric = run_rubric(run)
+        rubric, result = scored_run(run)
         doc = json.loads(run.exchange)
-        result = score(rubric, assessment_from_dict(doc), detail=True)
         _DETAIL[key] = RunDetail(rubric, result, {r["unit"]: r for r in doc["responses"]},
                                  aspect_means(result))
         while len(_DETAIL) > _CACHE_SIZE:
@@ -64,34 +62,6 @@ def feedback_run(session, period: Period, preview: bool = False) -> ScoringRun |
     if run is None and preview:
         run = latest_run(session, period, "final")
     return run
-
-
-# ---------------------------------------------------------------- judges' comments
-
-def judge_labels(session, period: Period, unit_code: str, detail: RunDetail) -> dict[int, int]:
-    """judge id -> n of "Penilai n": the unit's judges sorted by their exchange key, as the
-    ranking workbook numbers them (never a name or a username)."""
-    ids = {jid for (jid,) in session.query(JudgeAssignment.judge_id).filter_by(
-        period_id=period.id, unit_code=unit_code, active=True)}
-    keys = set((detail.responses.get(unit_code) or {}).get("judges", {})) | {judge_key(i) for i in ids}
-    order = {key: n for n, key in enumerate(sorted(keys), start=1)}
-    return {jid: order[judge_key(jid)] for jid in ids}
-
-
-def judge_comments(session, period: Period, unit_code: str, detail: RunDetail) -> dict[str, list]:
-    """indicator id -> [(judge number, comment)] for the unit's active judges, in judge order."""
-    labels = judge_labels(session, period, unit_code, detail)
-    rows = (session.query(JudgeAssignment.judge_id, Verification.indicator_id, Verification.comment)
-            .join(Verification, Verification.assignment_id == JudgeAssignment.id)
-            .filter(JudgeAssignment.period_id == period.id,
-                    JudgeAssignment.unit_code == unit_code, JudgeAssignment.active.is_(True)))
-    out: dict[str, list] = {}
-    for judge_id, indicator_id, comment in rows:
-        if comment and comment.strip():
-            out.setdefault(indicator_id, []).append((labels[judge_id], comment.strip()))
-    for items in out.values():
-        items.sort(key=lambda item: item[0])
-    return out
 
 
 # ---------------------------------------------------------------- the library

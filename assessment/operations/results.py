@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
-from collections import OrderedDict
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -27,10 +26,8 @@ from ..models.types import utcnow
 from ..rubric_store import rubric_for
 from . import Conflict, Invalid
 from .runs import (create_run, export_exchange, latest_run, publish, published_run, run_result,
-                   run_rubric)
+                   scored_run)
 
-_SCORED: OrderedDict = OrderedDict()   # run key -> (rubric, Result with detail)
-_SCORED_MAX = 4
 CHARTS = ("sebaran", "peta-provinsi")   # and "peringkat-<category>"
 ROBUSTNESS_RUNS = 200
 CATEGORY_TITLES = {"pusat": "KPU RI", "provinsi": "KPU Provinsi", "kabkota": "KPU Kabupaten/Kota"}
@@ -101,25 +98,12 @@ def publish_run(session, period: Period, run: ScoringRun, user):
 
 # -- a run's ranking, rebuilt from what it froze ---------------------------------------------
 
-def run_key(run: ScoringRun) -> str:
+def run_file_key(run: ScoringRun) -> str:
     """A name for everything built from this run (runs never change; the creation time
     keeps two databases' run 1 apart)."""
     text = f"{run.id}|{run.created_at.isoformat()}|{run.exchange_sha256}|{run.rubric_sha256}"
     return f"{run.id}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
-
-def scored_run(run: ScoringRun):
-    """(rubric, Result with per-indicator detail) of the run: ``scoring.score`` on the
-    run's own rubric and exchange, so it equals the stored result."""
-    key = run_key(run)
-    if key not in _SCORED:
-        rubric = run_rubric(run)
-        result = score(rubric, assessment_from_dict(json.loads(run.exchange)), detail=True)
-        _SCORED[key] = (rubric, result)
-        while len(_SCORED) > _SCORED_MAX:
-            _SCORED.popitem(last=False)
-    _SCORED.move_to_end(key)
-    return _SCORED[key]
 
 
 def provinces_of(run: ScoringRun) -> dict[str, str]:
@@ -205,7 +189,7 @@ def change_chart(earlier: ScoringRun, earlier_title: str, later: ScoringRun, lat
 
 def cached(cache_dir, run: ScoringRun, name: str, build) -> bytes:
     """``build()`` once per run and name, kept as a file in ``cache_dir``."""
-    path = Path(cache_dir) / f"{run_key(run)}-{name}"
+    path = Path(cache_dir) / f"{run_file_key(run)}-{name}"
     try:
         return path.read_bytes()
     except FileNotFoundError:
@@ -230,19 +214,25 @@ def current_result(session, period: Period):
     return rubric, score(rubric, assessment_from_dict(json.loads(exchange)), detail=True), exchange
 
 
-def judge_comments(session, period: Period) -> dict[str, dict[str, str]]:
-    """{unit code: {judge key: that judge's comments joined}} of active assignments, for
-    scorecards (which name judges Penilai 1, 2, ... only)."""
+def judge_comments(session, period: Period) -> dict[str, dict[int, str]]:
+    """{unit code: {judge number: that judge's comments joined}} of active assignments, for
+    the scorecards of every unit at once; judges numbered as everywhere else
+    (``judging.judge_numbers``), so scorecards say "Penilai n" as the pages do."""
     from ..models import JudgeAssignment, Verification
-    from .runs import judge_key
+    from .judging import number_judges
+    pairs: dict[str, list] = {}
+    for code, judge_id, active in session.query(JudgeAssignment.unit_code, JudgeAssignment.judge_id,
+                                                JudgeAssignment.active).filter_by(period_id=period.id):
+        pairs.setdefault(code, []).append((judge_id, active))
+    numbers = {code: number_judges(found) for code, found in pairs.items()}
     rows = (session.query(JudgeAssignment.unit_code, JudgeAssignment.judge_id, Verification.comment)
             .join(Verification, Verification.assignment_id == JudgeAssignment.id)
             .filter(JudgeAssignment.period_id == period.id, JudgeAssignment.active.is_(True),
                     Verification.comment != "")
-            .order_by(JudgeAssignment.unit_code, JudgeAssignment.id, Verification.id))
-    out: dict[str, dict[str, list[str]]] = {}
+            .order_by(JudgeAssignment.unit_code, Verification.id))
+    out: dict[str, dict[int, list[str]]] = {}
     for code, judge_id, comment in rows:
         if comment and comment.strip():
-            out.setdefault(code, {}).setdefault(judge_key(judge_id), []).append(comment.strip())
+            out.setdefault(code, {}).setdefault(numbers[code][judge_id], []).append(comment.strip())
     return {code: {j: " \u2022 ".join(texts) for j, texts in judges.items()}
             for code, judges in out.items()}

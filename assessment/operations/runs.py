@@ -7,27 +7,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from decimal import Decimal
 
-from rubrics import parse_rubric
 from scoring import assessment_from_dict, score
 from scoring.exchange import result_to_dict
 
 from ..models import (JudgeAssignment, Moderation, Period, Publication, ScoringRun, StageScore,
                       Submission, Verification, WorkUnit)
-from ..rubric_store import rubric_for
+from ..rubric_store import parsed, rubric_for
 from ..scores import valid_answers
 from . import Conflict, Invalid
-from .judging import unwrap
+from .judging import judge_key, unwrap
 
 # parsed results keyed by what determines them (run id, rubric and input hashes): runs never
 # change, and another database reusing a run id (tests, a restored backup) cannot hit a stale entry
-_RESULTS: dict[tuple, dict] = {}
-
-
-def judge_key(judge_id: int) -> str:
-    """The judge's name in an exchange document: stable, and not a person's name."""
-    return f"J{judge_id}"
+_RESULTS: dict[tuple, dict] = {}       # run key -> parsed result
+_SCORED: OrderedDict = OrderedDict()   # run key -> (rubric, Result with detail), the last few
+_SCORED_MAX = 4
 
 
 def _units(session, period: Period) -> list[WorkUnit]:
@@ -128,12 +125,32 @@ def latest_run(session, period: Period, kind: str | None = None) -> ScoringRun |
     return query.order_by(ScoringRun.number.desc()).first()
 
 
+def run_key(run: ScoringRun) -> tuple:
+    """What identifies a run's content in this process's caches: the hashes keep apart runs
+    of different databases that share an id (tests, restores)."""
+    return (run.id, run.rubric_sha256, run.exchange_sha256)
+
+
 def run_result(run: ScoringRun) -> dict:
     """The run's result document (parsed once per process; runs never change)."""
-    key = (run.id, run.rubric_sha256, run.exchange_sha256)
+    key = run_key(run)
     if key not in _RESULTS:
         _RESULTS[key] = json.loads(run.result)
     return _RESULTS[key]
+
+
+def scored_run(run: ScoringRun):
+    """(rubric, Result with per-indicator detail) of the run: ``scoring.score`` on the run's
+    own rubric and exchange, so it equals the stored result; the last few kept per process."""
+    key = run_key(run)
+    if key not in _SCORED:
+        rubric = run_rubric(run)
+        _SCORED[key] = (rubric, score(rubric, assessment_from_dict(json.loads(run.exchange)),
+                                      detail=True))
+        while len(_SCORED) > _SCORED_MAX:
+            _SCORED.popitem(last=False)
+    _SCORED.move_to_end(key)
+    return _SCORED[key]
 
 
 def shortlisted_units(session, period: Period) -> set[str]:
@@ -146,8 +163,8 @@ def shortlisted_units(session, period: Period) -> set[str]:
 
 
 def run_rubric(run: ScoringRun):
-    """The rubric exactly as the run used it."""
-    return parse_rubric(run.rubric_source, f"{run.rubric_id}.yaml")
+    """The rubric exactly as the run used it (parsed once per content hash)."""
+    return parsed(run.rubric_sha256, run.rubric_source, run.rubric_id)
 
 
 def publish(session, period: Period, run: ScoringRun, user, at=None) -> Publication:

@@ -24,6 +24,7 @@ from ..models import Evidence, GoodPractice, Period, Publication, Submission, Wo
 from ..navigation import nav
 from ..operations import OperationError
 from ..operations import practice
+from ..operations.judging import judge_comments
 from ..operations.runs import published_run
 from ..permissions import can_browse_practice, can_view_unit, can_withhold_practice, is_admin
 from ..rubric_store import rubric_for
@@ -91,7 +92,7 @@ def _card(period, unit, run) -> tuple[dict, object] | tuple[None, object]:
     if detail.row(unit.code) is None:
         return None, detail
     card = scorecard_data(detail.result, detail.rubric, unit.code, means=detail.means)
-    comments = practice.judge_comments(db.session, period, unit.code, detail)
+    comments = judge_comments(db.session, period, unit.code)
     card["comments"] = [
         {"judge": f"Penilai {n}", "text": f"{shorten(detail.rubric.indicator(ind).question, 90)} — {text}"}
         for ind in _by_points_lost(detail, unit.code, comments) for n, text in comments[ind]
