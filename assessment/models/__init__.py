@@ -5,6 +5,7 @@ from .judging import (GoodPractice, JudgeAssignment, Moderation, Objection, Prac
                       Publication, RevisionRequest, ScoringRun, StageScore, Verification)
 from .notices import Notice, ReminderSent
 from .periods import DeadlineExtension, Period, RubricEdition
+from .sessions import UserSession
 from .submissions import Evidence, Submission, SubmissionSnapshot
 from .units import WorkUnit
 from .users import ApiToken, LoginAttempt, User
@@ -13,4 +14,4 @@ __all__ = ["ApiToken", "AuditLog", "DeadlineExtension", "Evidence", "GoodPractic
            "JudgeAssignment", "LoginAttempt", "Moderation", "Notice", "Objection", "Period",
            "PracticeOptOut", "Publication", "ReminderSent", "RevisionRequest", "RubricEdition",
            "ScoringRun", "StageScore", "Submission", "SubmissionSnapshot", "User",
-           "Verification", "WorkUnit"]
+           "UserSession", "Verification", "WorkUnit"]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (BigInteger, Boolean, ForeignKey, Integer, String, Text,
-                        UniqueConstraint, event)
+from sqlalchemy import (BigInteger, Boolean, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, event, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -119,6 +119,10 @@ OBJECTION_STATUSES = ("pending", "accepted", "rejected")
 class Objection(db.Model):
     """A unit's objection (sanggahan) to one indicator's provisional verified value."""
     __tablename__ = "objection"
+    # one pending objection per unit and indicator, enforced by the database (parallel posts)
+    __table_args__ = (Index("uq_objection_pending", "period_id", "unit_code", "indicator_id",
+                            unique=True, sqlite_where=text("status = 'pending'"),
+                            postgresql_where=text("status = 'pending'")),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     period_id: Mapped[int] = mapped_column(ForeignKey("period.id"), index=True)
@@ -175,6 +179,7 @@ class ScoringRun(db.Model):
 class Publication(db.Model):
     """Publishing a final run: the latest publication of a period is what the public sees."""
     __tablename__ = "publication"
+    __table_args__ = (Index("uq_publication_run", "run_id", unique=True),)  # once per run
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     period_id: Mapped[int] = mapped_column(ForeignKey("period.id"), index=True)
