@@ -16,11 +16,18 @@
     python run.py reminders
     python run.py export PERIOD [--exchange FILE.json] [--out FILE.xlsx] [--scorecards DIR]
                     [--robustness [--runs N]]      with --out: the rank intervals sheet
-    python run.py migrate                          upgrade the schema (and seed a new database)
+    python run.py migrate [--to REVISION]          upgrade the schema (and seed a new database)
     python run.py backup FILE.tar.gz               database and evidence files, one archive
+    python run.py backup --dir DIR [--keep N]      a dated archive in DIR, keeping the newest N
     python run.py restore FILE.tar.gz [--force]
+    python run.py config check                     the effective settings, and whether the
+                                                   database, Redis, SMTP and folders work
 
-Times are WIB. The database is DATABASE_URL (default: SQLite in the instance folder).
+Times are WIB. Every command reads the same settings as the server: the environment, or the
+env file named by BAKOHUMAS_ENV (e.g. BAKOHUMAS_ENV=/etc/bakohumas.env python run.py status).
+Without DATABASE_URL the commands use the development database in the instance folder, and
+only when it exists (made by `python run.py --demo` or `python run.py serve`): a command
+never creates a database of its own.
 
 Exit status: 0 done, 2 bad input (the message names the file, the place and the problem).
 """
@@ -37,6 +44,34 @@ EXIT_BAD_INPUT = 2
 def _fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
+
+
+NO_CONFIGURATION = (
+    "no configuration: DATABASE_URL is not set{and_secret}, and there is no development "
+    "database at {path}. Commands need the same settings as the server: run them as "
+    "BAKOHUMAS_ENV=/etc/bakohumas.env python run.py ... (the env file the service uses), or "
+    "export DATABASE_URL and SECRET_KEY first. Nothing was created.")
+
+
+def configuration_problem() -> str | None:
+    """Why a command must not run (it would create a new SQLite database in the code
+    checkout and seed it, as a cron job without the server's environment would), or None."""
+    if os.environ.get("DATABASE_URL", "").strip() or os.environ.get("FLASK_DEBUG") == "1":
+        return None
+    from flask import Flask
+    path = Path(Flask("assessment", instance_relative_config=True).instance_path) / "bakohumas.db"
+    if path.exists():   # a development or demo checkout: its database is the one to use
+        return None
+    secret = os.environ.get("SECRET_KEY", "").strip()
+    return NO_CONFIGURATION.format(and_secret="" if secret else " (nor SECRET_KEY)", path=path)
+
+
+def configured(command):
+    """``command`` refusing (exit 2) when configuration_problem() finds one."""
+    def guarded(args) -> int:
+        problem = configuration_problem()
+        return _fail(problem) if problem else command(args)
+    return guarded
 
 
 def cmd_score(args) -> int:
@@ -104,6 +139,7 @@ def make_app(demo: bool = False, **overrides):
 def managed(name: str, module: str = "assessment.cli"):
     """A management command (a function of ``module``, by default assessment/cli.py), run on
     the configured database."""
+    @configured
     def command(args) -> int:
         import importlib
 
@@ -115,37 +151,62 @@ def managed(name: str, module: str = "assessment.cli"):
     return command
 
 
-def cmd_migrate(args) -> int:
+def command_app():
+    """The app a command runs on: commands sign nothing, a secret only builds the app."""
     from assessment.config import development_secret
+    return make_app(SECRET_KEY=os.environ.get("SECRET_KEY") or development_secret())
+
+
+@configured
+def cmd_migrate(args) -> int:
+    from assessment.migrate import MigrationError, current_revision, head_revision, to_revision
     from assessment.serving import prepare_once
-    password = prepare_once(make_app(SECRET_KEY=os.environ.get("SECRET_KEY")
-                                     or development_secret()))
+    app = command_app()
+    if args.to:
+        try:
+            before, after = to_revision(app, args.to)
+        except MigrationError as exc:
+            return _fail(str(exc))
+        print(f"The database schema went from revision {before} to {after}.")
+        return 0
+    before = current_revision(app)
+    password = prepare_once(app)
     if password:
-        print(f"Administrator account created: username 'admin', one-time password: {password}")
-    print("The database schema is up to date.")
+        from assessment.first_start import announce_password
+        announce_password(app, password)
+    print(f"The database schema is up to date: revision {head_revision()} "
+          f"(it was {before or 'empty'}).")
     return 0
 
 
+@configured
 def cmd_backup(args) -> int:
-    from assessment.backup import BackupError, create_backup
-    from assessment.config import development_secret
-    app = make_app(SECRET_KEY=os.environ.get("SECRET_KEY") or development_secret())
+    from assessment.backup import BackupError, create_backup, dated_path, prune
+    if bool(args.file) == bool(args.dir):
+        return _fail("name either an archive (backup FILE.tar.gz) or a folder (backup --dir DIR)")
+    if args.keep is not None and (not args.dir or args.keep < 1):
+        return _fail("--keep N (1 or more) applies to --dir only")
+    app = command_app()
     try:
-        manifest = create_backup(app, args.file)
+        path = dated_path(args.dir) if args.dir else Path(args.file)
+        manifest = create_backup(app, path)
+        removed = prune(args.dir, args.keep) if args.dir and args.keep else []
     except BackupError as exc:
         return _fail(str(exc))
     rows = sum(t["rows"] for t in manifest["tables"])
     size = sum(f["size"] for f in manifest["files"])
-    print(f"{args.file}: {rows} rows in {len(manifest['tables'])} tables and "
+    print(f"{path}: {rows} rows in {len(manifest['tables'])} tables and "
           f"{len(manifest['files'])} files ({size / 1e6:.1f} MB), schema revision "
           f"{manifest['schema_revision']}")
+    for old in removed:
+        print(f"removed the older backup {old}")
     return 0
 
 
+@configured
 def cmd_restore(args) -> int:
     from assessment.backup import BackupError, restore_backup
-    from assessment.config import development_secret
-    app = make_app(SECRET_KEY=os.environ.get("SECRET_KEY") or development_secret())
+    app = command_app()
     try:
         manifest = restore_backup(app, args.file, force=args.force)
     except BackupError as exc:
@@ -154,6 +215,20 @@ def cmd_restore(args) -> int:
     print(f"restored {args.file} (made {manifest['created_at']} on {manifest['dialect']}): "
           f"{rows} rows and {len(manifest['files'])} files")
     return 0
+
+
+def cmd_config_check(args) -> int:
+    from assessment.config_check import check, settings_table
+    for line in settings_table(os.environ):
+        print(line)
+    problem = configuration_problem()
+    if problem:
+        return _fail(problem)
+    failures = 0
+    for name, ok, detail in check(command_app()):
+        failures += not ok
+        print(f"{'ok ' if ok else 'FAIL'} {name}: {detail}")
+    return 1 if failures else 0
 
 
 def instance_secret(app_instance_path: str) -> str:
@@ -268,10 +343,20 @@ def add_other_commands(sub) -> None:
     p = sub.add_parser("reminders", help="send the deadline reminders that are due")
     p.set_defaults(func=managed("reminders"))
     p = sub.add_parser("migrate", help="upgrade the database schema (before starting servers)")
+    p.add_argument("--to", metavar="REVISION", help="go to this revision instead of the newest "
+                   "(down, for a rollback: run it with the newer code, before switching back)")
     p.set_defaults(func=cmd_migrate)
     p = sub.add_parser("backup", help="write the database and the evidence files to one archive")
-    p.add_argument("file", help="the archive to write (.tar.gz)")
+    p.add_argument("file", nargs="?", help="the archive to write (.tar.gz)")
+    p.add_argument("--dir", help="write bakohumas-YYYYMMDD-HHMMSS.tar.gz into this folder")
+    p.add_argument("--keep", type=int, metavar="N",
+                   help="with --dir: then delete all but the newest N archives there")
     p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("config", help="the configuration")
+    c = p.add_subparsers(dest="config_command", required=True).add_parser(
+        "check", help="print the effective settings (secrets hidden) and check the database, "
+                      "Redis, SMTP and the folders")
+    c.set_defaults(func=cmd_config_check)
     p = sub.add_parser("restore", help="load a backup archive (stop the app servers first)")
     p.add_argument("file", help="an archive written by `backup`")
     p.add_argument("--force", action="store_true",
@@ -312,9 +397,14 @@ def add_period_commands(sub) -> None:
 
 
 def main(argv=None) -> int:
+    from assessment.config import ConfigError, load_env_file
     parser = build_parser()
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        load_env_file()
+        return args.func(args)
+    except ConfigError as exc:
+        return _fail(str(exc))
 
 
 if __name__ == "__main__":

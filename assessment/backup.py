@@ -72,6 +72,32 @@ def _sha256(stream) -> str:
 
 # -- backup -------------------------------------------------------------------------------
 
+ARCHIVE = re.compile(r"bakohumas-(\d{8}-\d{6})\.tar\.gz")
+
+
+def dated_path(folder) -> Path:
+    """A new archive's path in ``folder``: bakohumas-YYYYMMDD-HHMMSS.tar.gz (UTC)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise BackupError(f"{folder}: the folder does not exist")
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    path = folder / f"bakohumas-{stamp}.tar.gz"
+    if path.exists():
+        raise BackupError(f"{path} exists already: one backup per second at most")
+    return path
+
+
+def prune(folder, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` dated archives in ``folder`` (only files named as
+    dated_path names them); returns the deleted paths."""
+    if keep < 1:
+        raise BackupError("--keep must be 1 or more")
+    dated = sorted(p for p in Path(folder).iterdir() if ARCHIVE.fullmatch(p.name))
+    removed = dated[:-keep]
+    for path in removed:
+        path.unlink()
+    return removed
+
 def create_backup(app, path: str | os.PathLike) -> dict:
     """Write the database and the upload folder to ``path`` (.tar.gz); returns the manifest."""
     path = Path(path)

@@ -51,7 +51,8 @@ def run(app, command, args) -> int:
               file=sys.stderr)
         return EXIT_FAILED
     if password:
-        print(f"Administrator account created: username 'admin', one-time password: {password}")
+        from .first_start import announce_password
+        announce_password(app, password)
     with app.app_context():
         try:
             with force_locale("en"):  # no request: messages of operations in the msgid language

@@ -2,11 +2,17 @@
 
 ``Config`` holds the defaults; ``from_environment()`` reads the variables that are set when
 the app is built (not at import), parses them and names the variable in any error.
+
+Every process reads the same settings: the environment, or an env file named by
+``BAKOHUMAS_ENV`` (e.g. /etc/bakohumas.env, the file systemd's EnvironmentFile= reads too);
+a variable set in the environment wins over the file.
 """
 from __future__ import annotations
 
 import os
+import re
 import secrets
+from pathlib import Path
 from urllib.parse import urlsplit
 
 ALLOWED_UPLOAD_TYPES = ("pdf", "jpg", "png", "docx", "xlsx", "pptx")
@@ -37,6 +43,9 @@ class Config:
     MAIL_FROM = "bakohumas@kpu.go.id"
     PUBLIC_URL = "http://127.0.0.1:5000"
     PROXY_FIX_HOPS = 0                 # reverse proxies in front that set X-Forwarded-*
+    CACHE_DIR = None                   # default: the instance folder (results-cache/ in it)
+    LOG_FORMAT = "text"                # or "json"
+    SCHEMA_CHECK = True                # refuse to serve a database at another schema revision
     HSTS_SECONDS = 365 * 24 * 3600     # sent on HTTPS responses only; 0 turns it off
 
     SESSION_COOKIE_HTTPONLY = True
@@ -96,6 +105,12 @@ def _megabytes(value: str) -> float:
     return number
 
 
+def _log_format(value: str) -> str:
+    if value not in ("text", "json"):
+        raise ValueError("must be text or json")
+    return value
+
+
 def _url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -136,12 +151,59 @@ VARIABLES = {
     "HSTS_SECONDS": ("HSTS_SECONDS", _whole),
     "DB_POOL_SIZE": ("DB_POOL_SIZE", _positive),
     "DB_MAX_OVERFLOW": ("DB_MAX_OVERFLOW", _whole),
+    "CACHE_DIR": ("CACHE_DIR", _text),
+    "LOG_FORMAT": ("LOG_FORMAT", _log_format),
 }
+ENV_FILE = "BAKOHUMAS_ENV"
+_LINE = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)")
+
+
+def read_env_file(path: str) -> dict:
+    """``NAME=value`` lines as systemd's EnvironmentFile= reads them: blank lines and lines
+    starting with # or ; are skipped, a value may be wrapped in single or double quotes."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{ENV_FILE}={path}: cannot be read: "
+                          f"{getattr(exc, 'strerror', None) or exc}") from None
+    values = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line[0] in "#;":
+            continue
+        match = _LINE.fullmatch(line)
+        if not match:
+            raise ConfigError(f"{path}, line {number}: not a NAME=value line")
+        name, value = match.groups()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[name] = value
+    return values
+
+
+def environment(environ=None) -> dict:
+    """The environment with the env file named by BAKOHUMAS_ENV (if any) beneath it."""
+    environ = os.environ if environ is None else environ
+    path = environ.get(ENV_FILE, "").strip()
+    if not path:
+        return dict(environ)
+    return {**read_env_file(path), **environ}
+
+
+def load_env_file(environ=None) -> str | None:
+    """Put the env file's variables into ``environ`` (os.environ) where they are not set
+    already, so that gunicorn's own settings and child processes see them too."""
+    environ = os.environ if environ is None else environ
+    path = environ.get(ENV_FILE, "").strip()
+    if path:
+        for name, value in read_env_file(path).items():
+            environ.setdefault(name, value)
+    return path or None
 
 
 def from_environment(environ=None) -> dict:
     """The settings whose environment variables are set (and not empty), parsed."""
-    environ = os.environ if environ is None else environ
+    environ = environment(environ)
     settings = {}
     for variable, (key, parse) in VARIABLES.items():
         raw = environ.get(variable, "")
@@ -173,6 +235,8 @@ def finish(config, *, relaxed: bool) -> None:
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
     if not config.get("PREFERRED_URL_SCHEME"):
         config["PREFERRED_URL_SCHEME"] = "https" if https else "http"
+    if config.get("CACHE_DIR") and not config.get("RESULTS_CACHE_DIR"):
+        config["RESULTS_CACHE_DIR"] = os.path.join(config["CACHE_DIR"], "results-cache")
     pool = {k: config[v] for k, v in (("pool_size", "DB_POOL_SIZE"),
                                       ("max_overflow", "DB_MAX_OVERFLOW")) if config.get(v) is not None}
     if pool:
@@ -182,3 +246,14 @@ def finish(config, *, relaxed: bool) -> None:
 def development_secret() -> str:
     """A random per-process secret for debug and demo runs (sessions end on restart)."""
     return secrets.token_hex(32)
+
+
+def masked(variable: str, value: str) -> str:
+    """A setting as it may be printed: secrets hidden, a database URL without its password."""
+    if variable in SECRETS:
+        return "(set, hidden)" if value else "(not set)"
+    if variable in ("DATABASE_URL", "REDIS_URL") and "@" in value:
+        parts = urlsplit(value)
+        if parts.password:
+            return value.replace(f":{parts.password}@", ":***@", 1)
+    return value

@@ -1,7 +1,10 @@
 """First start on an empty database: schema, work units, default rubric, administrator."""
 from __future__ import annotations
 
+import os
 import secrets
+import sys
+from pathlib import Path
 
 from rubrics import default_rubric_path
 
@@ -31,3 +34,31 @@ def prepare(app) -> str | None:
             audit.record("user.create", admin, user=admin, role="admin", by="first start")
         db.session.commit()
         return password
+
+
+def password_file(app) -> Path:
+    """Where a one-time password goes when no terminal can show it (ADMIN_PASSWORD_FILE)."""
+    return Path(os.environ.get("ADMIN_PASSWORD_FILE")
+                or os.path.join(app.instance_path, "admin-password.txt"))
+
+
+def announce_password(app, password: str, stream=None) -> str:
+    """Show a new administrator's one-time password to the person who started the process,
+    never in a log: on the terminal when there is one, else in an owner-only file (0600).
+    Returns a line that may be logged (it holds no password)."""
+    stream = stream or sys.stdout
+    if stream.isatty():
+        print(f"Administrator account created: username 'admin', one-time password: "
+              f"{password}\nChange it after the first login; it is not shown again.",
+              file=stream, flush=True)
+        return "Administrator account created: its one-time password was shown on the terminal"
+    path = password_file(app)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(f"username: admin\none-time password: {password}\n"
+                     "Change it after the first login, then delete this file.\n")
+    line = f"Administrator account created: its one-time password is in {path} (owner only)"
+    print(line, file=stream, flush=True)
+    return line
