@@ -4,7 +4,7 @@ disagreements moderated, a provisional ranking, stage-two presentations of the s
 objections in the masa sanggah (one accepted, others rejected), a final run, publication
 and a good-practice library. A newcomer sees results, charts and scorecards at once.
 
-Rows are written in bulk, like assessment.demo; the rankings come from operations.runs
+Rows are written in bulk (assessment.demo_questionnaires); the rankings come from operations.runs
 (scoring.score on the exported exchange document), never from here."""
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from scoring import answer_fraction
 
 from .assignment import Judge, UnitToJudge, assign
-from .demo import JUDGES, SEED, WIB, fill_period, insert_rows
+from .demo_questionnaires import JUDGES, SEED, WIB, fill_period, insert_rows
 from .models import (AuditLog, GoodPractice, JudgeAssignment, Moderation, Objection, Period,
                      StageScore, Submission, User, Verification, WorkUnit)
 from .models.types import utcnow
