@@ -72,15 +72,21 @@ def seeded_templates(tmp_path_factory):
 
 def _fresh_database(kind: str, templates: dict, tmp_path) -> tuple[str, callable]:
     """A copy of the seeded template for one test, and how to drop it."""
+    return _copy_database(kind, templates[kind], tmp_path)
+
+
+def _copy_database(kind: str, template, folder, name: str = "test.db") -> tuple[str, callable]:
+    """A copy of a template database (a SQLite file, or a PostgreSQL database's name), and
+    how to drop it."""
     if kind == "sqlite":
-        path = tmp_path / "test.db"
-        shutil.copyfile(templates["sqlite"], path)
+        path = folder / name
+        shutil.copyfile(template, path)
         return f"sqlite:///{path}", lambda: None
     base = os.environ["TEST_DATABASE_URL"]
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin = _pg_admin(base)
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{templates["postgresql"]}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
 
     def drop():
         with admin.connect() as conn:
@@ -89,6 +95,38 @@ def _fresh_database(kind: str, templates: dict, tmp_path) -> tuple[str, callable
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
     return base.rsplit("/", 1)[0] + f"/{name}", drop
+
+
+def _build_demo(url: str, upload_dir) -> str:
+    """Create the demo (``python run.py --demo``'s data) on a seeded database."""
+    from assessment import create_app
+    from assessment.demo import create_demo
+    from assessment.extensions import db
+    app = create_app(_app_config(url, upload_dir))
+    with app.app_context():
+        text_ = create_demo(app)
+        db.session.remove()
+        db.engine.dispose()
+    return text_
+
+
+@pytest.fixture(scope="session")
+def demo_templates(seeded_templates, tmp_path_factory):
+    """The demo built once per test session on copies of the seeded templates (about 20 s
+    each); a test asking for ``demo`` gets its own copy. Its dates are relative to the day
+    it was built, like a demo started that day."""
+    folder = tmp_path_factory.mktemp("demo")
+    templates = {"uploads": folder / "uploads"}
+    templates["uploads"].mkdir()
+    drops = []
+    for kind in _database_urls():
+        url, drop = _copy_database(kind, seeded_templates[kind], folder, "demo.db")
+        drops.append(drop)
+        templates[kind] = folder / "demo.db" if kind == "sqlite" else url.rsplit("/", 1)[1]
+        templates[f"{kind}-text"] = _build_demo(url, templates["uploads"])
+    yield templates
+    for drop in drops:
+        drop()
 
 
 def _fresh_request_state(sender, **extra):
@@ -101,11 +139,16 @@ def _fresh_request_state(sender, **extra):
 
 @pytest.fixture(params=list(_database_urls()))
 def app(request, tmp_path, seeded_templates):
-    """The application on a migrated database holding the registry and default rubric."""
+    """The application on a migrated database holding the registry and default rubric;
+    on a copy of the demo instead when the test also asks for ``demo``."""
     from assessment import create_app
     from assessment.extensions import db
 
-    url, drop = _fresh_database(request.param, seeded_templates, tmp_path)
+    templates = seeded_templates
+    if "demo" in request.fixturenames:
+        templates = request.getfixturevalue("demo_templates")
+        shutil.copytree(templates["uploads"], tmp_path / "uploads", dirs_exist_ok=True)
+    url, drop = _fresh_database(request.param, templates, tmp_path)
     app = create_app(_app_config(url, tmp_path / "uploads"))
     request_started.connect(_fresh_request_state, app)
     with app.app_context():
@@ -113,6 +156,13 @@ def app(request, tmp_path, seeded_templates):
         db.session.remove()
         db.engine.dispose()
     drop()
+
+
+@pytest.fixture
+def demo(request, app, demo_templates):
+    """The demo's data in the test's database (``app`` is then built on a copy of the demo
+    made once per session); the value is what ``create_demo`` printed."""
+    return demo_templates[f"{request.node.callspec.params['app']}-text"]
 
 
 @pytest.fixture

@@ -1,4 +1,7 @@
-"""``python run.py --demo``: accounts, a living open period, valid synthetic data, idempotence."""
+"""``python run.py --demo``: accounts, a living open period, valid synthetic data, idempotence.
+
+The ``demo`` fixture (tests/conftest.py) is the demo built once per test session; each
+test gets its own copy of it."""
 from __future__ import annotations
 
 import re
@@ -9,24 +12,19 @@ import pytest
 from sqlalchemy import func
 
 import run
-from assessment.demo import DEMO_PASSWORD, create_demo
+from assessment.demo import DEMO_PASSWORD, create_demo, current_period
 from assessment.extensions import db
-from assessment.models import (AuditLog, Evidence, Period, Submission, SubmissionSnapshot, User,
-                               WorkUnit)
+from assessment.models import (AuditLog, Evidence, JudgeAssignment, Objection, Period,
+                               StageScore, Submission, SubmissionSnapshot, User, WorkUnit)
 from assessment.models.types import utcnow
-from assessment.operations.questionnaire import missing_items, statement_errors
+from assessment.operations.judging import judge_conflict
+from assessment.operations.submission import missing_items, statement_errors
+from assessment.operations.runs import latest_run, published_run, run_result, shortlisted_units
 from assessment.rubric_store import rubric_for
 from assessment.scores import self_scores_for
 from scoring import check_answer
 
 WIB = timezone(timedelta(hours=7))
-
-
-@pytest.fixture
-def demo(app, session):
-    text = create_demo(app)
-    session.expire_all()
-    return text
 
 
 @pytest.fixture
@@ -158,23 +156,26 @@ def test_demo_is_idempotent(demo, app, session, auth):
     assert auth.login("admin", DEMO_PASSWORD).status_code == 302
 
 
-def test_demo_leaves_a_real_period_alone(app, session, make_period):
+def test_demo_leaves_a_real_period_alone(app, session, make_period, monkeypatch):
     real = make_period(slug="bakohumas-2025")
+    # the open period alone: the finished seasons have slugs of their own
+    monkeypatch.setattr("assessment.demo.DEMO_PERIODS", [current_period])
     text = create_demo(app)
     assert "not a demo period" in text
     assert session.query(Submission).filter_by(period_id=real.id).count() == 0
     assert session.query(User).filter_by(role="operator").count() == 552
 
 
-def test_run_demo_prints_the_accounts_and_serves(app, monkeypatch, capsys):
-    """``python run.py --demo`` wiring: prepare, create_demo, then serve (stubbed here)."""
+def test_run_demo_prints_the_accounts_and_serves(demo, app, monkeypatch, capsys):
+    """``python run.py --demo`` wiring: prepare, create_demo, then serve (stubbed here); on
+    a copy of the demo, so create_demo finds its periods made (creating them is tested above)."""
     monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
     monkeypatch.setenv("UPLOAD_DIR", app.config["UPLOAD_DIR"])
     served = []
     monkeypatch.setattr("flask.Flask.run", lambda self, **kw: served.append(kw))
     assert run.main(["--demo", "--port", "5055"]) == 0
     out = capsys.readouterr().out
-    assert f"demo password: {DEMO_PASSWORD}" in out
+    assert f"demo password: {DEMO_PASSWORD}" in out and "exists already" in out
     assert served == [{"host": "127.0.0.1", "port": 5055, "threaded": True, "use_reloader": False}]
     db.session.expire_all()
     assert db.session.query(Submission).count() > 400
@@ -183,9 +184,6 @@ def test_run_demo_prints_the_accounts_and_serves(app, monkeypatch, capsys):
 def test_demo_holds_a_finished_published_season(demo, session):
     """The earlier period went through the whole season: two judges per unit without
     conflicts, stage two for the shortlist, decided objections, a published final run."""
-    from assessment.models import JudgeAssignment, Objection, StageScore
-    from assessment.operations.judging import judge_conflict
-    from assessment.operations.runs import latest_run, published_run, run_result, shortlisted_units
     period = session.query(Period).filter_by(slug="bakohumas-2024").one()
     subs = session.query(Submission).filter_by(period_id=period.id, status="submitted").all()
     assignments = session.query(JudgeAssignment).filter_by(period_id=period.id).all()
