@@ -39,6 +39,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     from . import redis_store
     redis_store.init_app(app)
+    from . import availability
+    availability.init_app(app)   # 503 while the schema is not the code's
 
     from .views import register_blueprints
     register_blueprints(app)
