@@ -259,7 +259,9 @@ def cmd_serve(args) -> int:
         with app.app_context():
             print(create_demo(app))
     print(f"Serving on http://{args.host}:{args.port}/")
-    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    from assessment.security import QuietRequestHandler   # no "Server: Werkzeug/... Python/..."
+    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False,
+            request_handler=QuietRequestHandler)
     return 0
 
 

@@ -22,6 +22,7 @@ except ImportError:  # WTForms < 3.3 takes (value, label) pairs
     SelectChoice = None
 
 from ..extensions import db
+from ..transaction import attempt
 from ..models import AuditLog, Period, RubricEdition, User
 from ..models.units import TIME_ZONES
 from ..navigation import SEASON, nav
@@ -116,14 +117,14 @@ def new_period():
                                      db.session.scalars(select(RubricEdition).order_by(RubricEdition.id)))
     if form.validate_on_submit():
         try:
-            period = open_period(db.session, slug=form.slug.data, title=form.title.data.strip(),
-                                 rubric_id=form.rubric_id.data, levels=form.levels.data,
-                                 opens_at=wib_to_utc(form.opens_at.data),
-                                 closes_at=wib_to_utc(form.closes_at.data), user=current_user)
+            with attempt():
+                period = open_period(db.session, slug=form.slug.data, title=form.title.data.strip(),
+                                     rubric_id=form.rubric_id.data, levels=form.levels.data,
+                                     opens_at=wib_to_utc(form.opens_at.data),
+                                     closes_at=wib_to_utc(form.closes_at.data), user=current_user)
         except Invalid as exc:
             form.slug.errors.append(exc.message)
         else:
-            db.session.commit()
             flash(_("Period %(title)s created.", title=period.title), "success")
             return redirect(url_for("admin.period", period_slug=period.slug))
     return render_template("admin/period_form.html", form=form)
@@ -135,12 +136,13 @@ def period(period_slug):
     form = _extension_form(period)
     if form.validate_on_submit():
         try:
-            extend_deadline(db.session, period, wib_to_utc(form.closes_at.data), form.reason.data,
-                            current_user, unit_code=form.unit_code.data or None)
+            with attempt():
+                extend_deadline(db.session, period, wib_to_utc(form.closes_at.data),
+                                form.reason.data, current_user,
+                                unit_code=form.unit_code.data or None)
         except Invalid as exc:
             form.closes_at.errors.append(exc.message)
         else:
-            db.session.commit()
             flash(_("The deadline was extended."), "success")
             return redirect(url_for("admin.period", period_slug=period.slug) + "#history")
     return render_template("admin/period.html", period=period, form=form,

@@ -10,19 +10,21 @@ from decimal import Decimal
 
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..api_auth import Unauthorized, authenticate_request
 from ..extensions import csrf, db
 from ..models import Period, Submission, WorkUnit
 from ..openapi import MAX_BODY_BYTES, document
-from ..operations import Conflict, Invalid, OperationError
-from ..operations.periods import closes_at_for, is_open_for
-from ..operations.questionnaire import (get_or_create_submission, get_submission, is_editable,
-                                        missing_items, save_answers, self_scores, submit)
+from ..operations import Invalid, OperationError
+from ..operations.answers import save_answers
+from ..operations.editability import closes_at_for, is_editable, is_open_for
+from ..operations.questionnaire import get_or_create_submission, get_submission, self_scores
+from ..operations.submission import missing_items, submit
 from ..permissions import can_edit_unit, can_view_period, can_view_unit
 from ..rubric_store import rubric_for
+from ..security import only_one_conflict
+from ..text import TextInvalid, clean_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -89,26 +91,28 @@ def error_response(status: int, code: str, message: str, details=None, headers=N
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    db.session.rollback()
     return error_response(exc.status, exc.code, exc.message, exc.details)
 
 
 @bp.errorhandler(Unauthorized)
 def _unauthorized(exc: Unauthorized):
-    db.session.rollback()
     return error_response(401, exc.code, exc.message,
                           headers={"WWW-Authenticate": 'Bearer realm="api"'})
 
 
 @bp.errorhandler(OperationError)
 def _refused(exc: OperationError):
-    db.session.rollback()
     return error_response(exc.status, exc.code, exc.message, exc.details)
+
+
+@bp.errorhandler(IntegrityError)
+def _only_one(exc: IntegrityError):
+    """A database "only one" rule refused a row: 409 JSON (security.only_one_conflict)."""
+    return only_one_conflict(exc)
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
-    db.session.rollback()
     headers = {"Allow": ", ".join(sorted(exc.valid_methods))} \
         if isinstance(exc, MethodNotAllowed) and exc.valid_methods else None
     return error_response(exc.code or 500, HTTP_CODES.get(exc.code, "error"),
@@ -117,7 +121,6 @@ def _http_error(exc: HTTPException):
 
 @bp.errorhandler(Exception)
 def _crash(exc: Exception):
-    db.session.rollback()
     current_app.logger.error("API request failed: %s %s", request.method, request.path,
                              exc_info=exc)
     return error_response(500, "server_error", "An unexpected error occurred; it has been logged.")
@@ -159,7 +162,6 @@ def save_submission(slug, code):
     sub = get_or_create_submission(db.session, period, unit.code, g.api_user)
     save_answers(db.session, sub, body["answers"], {}, body["version"], g.api_user, strict=True,
                  source="api")
-    commit()
     return jsonify(submission_json(period, unit, sub))
 
 
@@ -175,7 +177,6 @@ def submit_submission(slug, code):
                body["head_nip"], body["agreed"], g.api_user)
     except Invalid as exc:
         raise Invalid(exc.message, details=submit_problems(rubric_for(period), exc.details)) from None
-    commit()
     return jsonify(submission_json(period, unit, sub))
 
 
@@ -199,15 +200,6 @@ def find_unit(period: Period, code: str, allowed) -> WorkUnit:
     if unit.level not in period.levels:
         raise ApiError(404, "not_found", f"Unit {code} does not take part in {period.slug}.")
     return unit
-
-
-def commit() -> None:
-    try:
-        db.session.commit()
-    except (IntegrityError, StaleDataError):  # a simultaneous first save or change
-        db.session.rollback()
-        raise Conflict("Someone else changed this questionnaire at the same moment: "
-                       "read it again, then retry.") from None
 
 
 def submit_problems(rubric, details) -> dict:
@@ -256,24 +248,11 @@ def parse_json(data: bytes) -> dict:
         raise ApiError(400, "bad_request", "The body must be a JSON object.")
     if depth(body) > MAX_DEPTH:
         raise ApiError(400, "bad_request", f"The JSON is nested deeper than {MAX_DEPTH} levels.")
-    if has_nul(body):   # PostgreSQL refuses NUL in text and in JSON
-        raise ApiError(400, "bad_request", "Text in the body must not contain NUL (\\u0000).")
-    return body
-
-
-def has_nul(value) -> bool:
-    """Whether a NUL character is in any key or string (depth is already limited)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str) and "\x00" in item:
-            return True
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
+    try:   # no NUL (PostgreSQL refuses it), lone surrogates or control characters; NFC
+        return clean_json(body)
+    except TextInvalid as exc:
+        raise ApiError(422, "invalid", f"The field {exc.field!r} {exc.reason}.",
+                       details={exc.field: exc.reason}) from None
 
 
 def _no_constant(name: str):

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from reports.workbook import Column, table_workbook, wib_text
 
 from ..extensions import db
+from ..transaction import attempt
 from ..forms.i18n import Form
 from ..models import JudgeAssignment, Period, User, WorkUnit
 from ..models.types import utcnow
@@ -128,13 +129,13 @@ def settings(period_slug):
         values = {name: getattr(form, name).data for name in ops.judging_settings(period)}
         values |= {key: wib_to_utc(values[key]) if values[key] else None for key in ops.DATE_KEYS}
         try:
-            changes = ops.update_settings(db.session, period, current_user, **values)
+            with attempt():
+                changes = ops.update_settings(db.session, period, current_user, **values)
         except OperationError as exc:
             for key, message in (exc.details or {}).items():
                 getattr(form, key).errors.append(message)
             flash(exc.message, "danger")
         else:
-            db.session.commit()
             flash(_("Judging settings saved.") if changes else _("Nothing was changed."), "success")
             clashes = ops.conflicting(db.session, period)
             if clashes:
@@ -158,12 +159,11 @@ def _settings_data(period: Period) -> dict:
 def auto(period_slug):
     period = period_or_404(period_slug)
     try:
-        result = ops.auto_assign(db.session, period, current_user)
+        with attempt():
+            result = ops.auto_assign(db.session, period, current_user)
     except OperationError as exc:
-        db.session.rollback()
         flash(exc.message, "danger")
     else:
-        db.session.commit()
         flash(ngettext("%(num)d assignment added for %(units)d submitted units; the loads per "
                        "judge are below.", "%(num)d assignments added for %(units)d submitted "
                        "units; the loads per judge are below.", len(result.added),
@@ -179,12 +179,11 @@ def unit(period_slug, code):
     if form.validate_on_submit():
         judge = db.get_or_404(User, form.judge_id.data)
         try:
-            ops.add_assignment(db.session, period, unit, judge, current_user)
+            with attempt():
+                ops.add_assignment(db.session, period, unit, judge, current_user)
         except OperationError as exc:
-            db.session.rollback()
             _refused(form, exc, "judge_id")
         else:
-            db.session.commit()
             flash(_("%(name)s now judges %(unit)s.", name=judge.name, unit=unit.name), "success")
             return redirect(url_for("assign.unit", period_slug=period.slug, code=unit.code))
     rows = ops.overview_of_unit(db.session, period, unit)
@@ -211,14 +210,13 @@ def end(period_slug, assignment_id):
         abort(404)
     form = ReasonForm()
     try:
-        if not form.validate_on_submit():
-            raise Invalid(_("Give a reason for ending the assignment."))
-        ops.end_assignment(db.session, row, form.reason.data, current_user)
+        with attempt():
+            if not form.validate_on_submit():
+                raise Invalid(_("Give a reason for ending the assignment."))
+            ops.end_assignment(db.session, row, form.reason.data, current_user)
     except OperationError as exc:
-        db.session.rollback()
         flash(exc.message, "danger")
     else:
-        db.session.commit()
         flash(_("The assignment was ended; the values already given stay stored."), "success")
     return redirect(url_for("assign.unit", period_slug=period.slug, code=row.unit_code))
 
@@ -231,12 +229,12 @@ def judge(period_slug, judge_id):
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            ended, kept = ops.drop_out(db.session, period, judge, form.reason.data, current_user)
+            with attempt():
+                ended, kept = ops.drop_out(db.session, period, judge, form.reason.data,
+                                           current_user)
         except OperationError as exc:
-            db.session.rollback()
             _refused(form, exc, "reason")
         else:
-            db.session.commit()
             flash(_("%(name)s dropped out: %(ended)d assignments ended, %(kept)d completed units "
                     "kept. Run the automatic assignment to fill the gaps.", name=judge.name,
                     ended=len(ended), kept=len(kept)), "success")

@@ -1,6 +1,4 @@
 """Login and logout, with throttling against password guessing."""
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,7 +10,8 @@ from wtforms.validators import DataRequired, Length
 from .. import audit
 from ..extensions import db
 from ..models import User
-from ..security import clear_failures, login_blocked, record_failure, throttle_keys
+from ..security import (clear_failures, login_blocked, record_failure, safe_next, throttle_keys,
+                        verify_login)
 
 bp = Blueprint("auth", __name__, url_prefix="/akun")
 
@@ -34,28 +33,15 @@ def login():
             flash(_("Too many failed attempts. Please wait 15 minutes and try again."), "danger")
             return render_template("auth/login.html", form=form), 429
         user = db.session.query(User).filter_by(username=form.username.data.strip()).first()
-        if user is None or not user.active or not user.check_password(form.password.data):
+        if not verify_login(user, form.password.data):
             record_failure(keys)
-            db.session.commit()
             flash(_("Wrong username or password."), "danger")
             return render_template("auth/login.html", form=form), 401
         clear_failures(keys)
         login_user(user)
         audit.record("login", user, user=user)
-        db.session.commit()
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
-
-
-def _safe_next(target: str | None) -> str:
-    """A local path to go to after logging in; anything else (``//evil``, ``/\\evil``, which
-    browsers read as another site, ``https://...``, control characters) goes home."""
-    if (target and target.startswith("/") and "\\" not in target
-            and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target)):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("main.index")
 
 
 @bp.before_app_request

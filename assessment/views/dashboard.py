@@ -51,7 +51,6 @@ def mark_read(notice_id):
     if notice is None or notice.user_id != current_user.id:
         abort(404)
     notice_ops.mark_read(db.session, notice, current_user)
-    db.session.commit()
     return redirect(url_for("dashboard.home") + "#notices")
 
 
@@ -59,7 +58,6 @@ def mark_read(notice_id):
 @login_required
 def mark_all_read():
     count = notice_ops.mark_all_read(db.session, current_user)
-    db.session.commit()
     flash(ngettext("%(num)d notice marked as read.", "%(num)d notices marked as read.", count), "info")
     return redirect(url_for("dashboard.home") + "#notices")
 

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from ..files import INLINE_TYPES, send_stored
 from ..extensions import db
+from ..transaction import attempt
 from ..models import Evidence, Period
 from ..operations import OperationError
 from ..operations import evidence as evidence_ops
@@ -69,12 +70,11 @@ def _own_submission(period_slug: str, indicator_id: str):
 def _done(period, indicator_id, action):
     """Run one evidence operation, commit, flash, and go back to the question."""
     try:
-        action()
+        with attempt():
+            action()
     except OperationError as exc:
-        db.session.rollback()
         flash(exc.message, "danger")
         return redirect(_back_to(period, indicator_id))
-    db.session.commit()
     flash(_("Evidence saved."), "success")
     return redirect(_back_to(period, indicator_id))
 

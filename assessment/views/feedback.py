@@ -19,6 +19,7 @@ from scoring import round2
 
 from ..files import send_stored
 from ..extensions import db
+from ..transaction import attempt
 from ..forms.i18n import Form
 from ..models import Evidence, GoodPractice, Period, Publication, Submission, WorkUnit
 from ..navigation import nav
@@ -255,7 +256,6 @@ def withhold(period_slug, unit_code):
         abort(400)
     withheld = form.withhold.data == "1"
     practice.set_opt_out(db.session, period, unit, withheld, current_user)
-    db.session.commit()
     flash(_("Your unit's material is withheld from the good-practice library.") if withheld
           else _("Your unit's material may be shared in the good-practice library."), "success")
     return redirect(url_for(".unit_page", period_slug=period.slug, unit_code=unit.code)
@@ -419,13 +419,12 @@ def publish(period_slug):
     if not form.validate_on_submit():
         abort(400)
     try:
-        practice.publish_entry(db.session, period, form.indicator_id.data, form.unit_code.data,
-                               current_user)
+        with attempt():
+            practice.publish_entry(db.session, period, form.indicator_id.data, form.unit_code.data,
+                                   current_user)
     except OperationError as exc:
-        db.session.rollback()
         flash(exc.message, "danger")
     else:
-        db.session.commit()
         flash(_("The material is published in the good-practice library."), "success")
     return redirect(_manage_url(period, form.indicator_id.data))
 
@@ -440,12 +439,11 @@ def withdraw(entry_id):
     if not PlainForm().validate_on_submit():
         abort(400)
     try:
-        practice.withdraw_entry(db.session, entry, current_user)
+        with attempt():
+            practice.withdraw_entry(db.session, entry, current_user)
     except OperationError as exc:
-        db.session.rollback()
         flash(exc.message, "danger")
     else:
-        db.session.commit()
         flash(_("The material is withdrawn from the good-practice library."), "success")
     return redirect(_manage_url(period, entry.indicator_id))
 

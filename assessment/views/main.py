@@ -9,7 +9,9 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from ..extensions import csrf, db
+from ..operations import OperationError
 from ..redis_store import client_of
+from ..security import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -51,15 +53,9 @@ def favicon():
 def set_language(lang):
     if lang in ("id", "en"):
         session["lang"] = lang
-    target = request.form.get("next") or ""
-    parts = urlsplit(target)
-    if parts.scheme in ("http", "https") and parts.netloc == request.host:
-        # a page answered to a POST names the page it came from (its referrer)
-        target = parts.path + (f"?{parts.query}" if parts.query else "")
-    # only local paths, so the switch cannot be used as an open redirect
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+    # a page answered to a POST names the page it came from (its referrer); only local
+    # paths are followed, so the switch cannot be used as an open redirect
+    return redirect(safe_next(request.form.get("next")))
 
 
 # Pages for errors, in the interface language (the API answers its own errors as JSON).

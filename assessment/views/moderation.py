@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from reports.workbook import Column, table_workbook
 
 from ..extensions import db
+from ..transaction import attempt
 from ..forms.i18n import Form
 from ..models import Period, WorkUnit
 from ..navigation import SEASON, nav
@@ -136,12 +137,12 @@ def return_submission(period_slug, code):
     if form.validate_on_submit():
         reasons = {ind.id: form[f"reason-{ind.id}"].data for ind in rubric.indicators}
         try:
-            return_for_revision(db.session, sub, reasons, wib_to_utc(form.closes_at.data), current_user)
+            with attempt():
+                return_for_revision(db.session, sub, reasons, wib_to_utc(form.closes_at.data),
+                                    current_user)
         except OperationError as exc:
-            db.session.rollback()
             refused = exc
         else:
-            db.session.commit()
             flash(_("The questionnaire of %(unit)s was returned for revision.", unit=unit.name), "success")
             return redirect(url_for(".versions", period_slug=period.slug, code=unit.code))
     return render_template("moderation/return.html", period=period, unit=unit, sub=sub, form=form,
@@ -200,13 +201,12 @@ def record_moderation(period_slug, code, indicator_id):
     form = ModerationForm()
     raw = _typed_value(rubric.indicator(indicator_id), form)
     try:
-        if not form.validate_on_submit():
-            raise OperationError(" ".join(e for errs in form.errors.values() for e in errs))
-        moderate(db.session, period, code, indicator_id, raw, form.reason.data, current_user)
+        with attempt():
+            if not form.validate_on_submit():
+                raise OperationError(" ".join(e for errs in form.errors.values() for e in errs))
+            moderate(db.session, period, code, indicator_id, raw, form.reason.data, current_user)
     except OperationError as exc:
-        db.session.rollback()
         return _flags_page(period, failed=(code, indicator_id, exc.message, form), status=422)
-    db.session.commit()
     flash(_("The moderated value was recorded; it now counts as the verified value."), "success")
     return redirect(url_for(".flags", period_slug=period.slug) + f"#flag-{code}-{indicator_id}")
 

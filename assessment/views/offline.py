@@ -22,6 +22,7 @@ from reports.questionnaire_xlsx import (answer_cells, build_questionnaire_workbo
                                         parse_questionnaire_workbook, read_meta)
 
 from ..extensions import db
+from ..transaction import attempt
 from ..formatting import datetime_in_zones
 from ..models import Period
 from ..operations import Conflict, Invalid, OperationError
@@ -85,13 +86,12 @@ def upload(period_slug):
     if errors:
         return _page(period, unit, form, errors=errors, status=422)
     try:
-        sub = sub or get_or_create_submission(db.session, period, unit.code, current_user)
-        save_answers(db.session, sub, answers, {}, version, current_user, strict=True,
-                     source="xlsx")
+        with attempt():
+            sub = sub or get_or_create_submission(db.session, period, unit.code, current_user)
+            save_answers(db.session, sub, answers, {}, version, current_user, strict=True,
+                         source="xlsx")
     except OperationError as exc:
-        db.session.rollback()
         return _refused(period, unit, form, exc)
-    db.session.commit()
     imported = sum(1 for value in answers.values() if value is not None)
     flash(ngettext("The workbook was imported: %(num)d answer saved.",
                    "The workbook was imported: %(num)d answers saved.", imported), "success")

@@ -10,6 +10,7 @@ from wtforms import PasswordField, SelectChoice, SelectField, StringField, Submi
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..extensions import db
+from ..transaction import attempt
 from ..models import ApiToken
 from ..models.types import utcnow
 from ..operations import Invalid, tokens
@@ -72,12 +73,11 @@ def change_password():
         return _page(status=429)
     user = current_user._get_current_object()
     try:
-        set_new_password(db.session, user, form.current_password.data, form.new_password.data)
+        with attempt():
+            set_new_password(db.session, user, form.current_password.data, form.new_password.data)
     except Invalid as exc:
-        db.session.rollback()
         _show_password_error(form, exc, keys)
         return _page(password_form=form, status=422)
-    db.session.commit()
     login_user(user)  # this session continues under the new session epoch; the others end
     flash(_("Your password has been changed. Your other sessions have been logged out."), "success")
     return redirect(url_for(".index"))
@@ -88,7 +88,6 @@ def _show_password_error(form, exc, keys) -> None:
         # a guessed current password counts like a failed login (a stolen session must not
         # become a way to find the password)
         record_failure(keys)
-        db.session.commit()
         form.current_password.errors.append(_("The current password is wrong."))
     elif (exc.details or {}).get("new_password") == "unchanged":
         form.new_password.errors.append(_("The new password must differ from the current one."))
@@ -106,7 +105,6 @@ def create_token():
     days = int(form.expires.data)
     expires = utcnow() + timedelta(days=days) if days else None
     _token, secret = tokens.create_token(db.session, current_user, form.name.data, expires)
-    db.session.commit()
     # shown in this answer only: a redirect would have to carry the secret in the cookie
     return _page(secret=secret)
 
@@ -120,6 +118,5 @@ def revoke_token(token_id):
     if not RevokeForm().validate_on_submit():
         abort(400)
     tokens.revoke_token(db.session, token, current_user)
-    db.session.commit()
     flash(_("The token %(name)s has been revoked.", name=token.name), "success")
     return redirect(url_for(".index"))

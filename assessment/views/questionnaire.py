@@ -12,6 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import scores, uploads
 from ..extensions import db
+from ..transaction import attempt
 from ..formatting import number
 from ..forms.questionnaire import (SubmitForm, aspect_form, collect, deleted_evidence,
                                    new_evidence)
@@ -159,15 +160,16 @@ def fill(period_slug, aspect_id):
     answers, raw_pending, errors = collect(form, aspect)
     files, links = new_evidence(form, aspect, _max_bytes())
     try:
-        sub = get_or_create_submission(db.session, period, unit.code, current_user)
-        problems = save_page(db.session, sub, answers, raw_pending, form.version.data, current_user,
-                             files=files, links=links, delete=deleted_evidence(form),
-                             upload_dir=current_app.config["UPLOAD_DIR"], max_bytes=_max_bytes())
+        with attempt():
+            sub = get_or_create_submission(db.session, period, unit.code, current_user)
+            problems = save_page(db.session, sub, answers, raw_pending, form.version.data,
+                                 current_user, files=files, links=links,
+                                 delete=deleted_evidence(form),
+                                 upload_dir=current_app.config["UPLOAD_DIR"],
+                                 max_bytes=_max_bytes())
     except OperationError as exc:
-        db.session.rollback()
         sub = get_submission(db.session, period, unit.code)
         return _fill_page(period, unit, sub, aspect, form, errors=errors, refused=exc), exc.status
-    db.session.commit()
     if problems:
         form = aspect_form(aspect, sub, posted=False)
         return _fill_page(period, unit, sub, aspect, form, problems=problems), 422
@@ -224,15 +226,16 @@ def submit_questionnaire(period_slug):
     form = SubmitForm()
     if form.validate_on_submit():
         try:
-            sub = get_or_create_submission(db.session, period, unit.code, current_user)
-            submit(db.session, sub, form.version.data, form.head_name.data, form.head_position.data,
-                   form.head_nip.data, form.agreed.data, current_user)
-            db.session.commit()
+            with attempt():
+                sub = get_or_create_submission(db.session, period, unit.code, current_user)
+                submit(db.session, sub, form.version.data, form.head_name.data,
+                       form.head_position.data, form.head_nip.data, form.agreed.data,
+                       current_user)
+        except OperationError as exc:
+            _show_refusal(form, exc)
+        else:
             flash(_("The questionnaire was submitted and is now locked. Thank you."), "success")
             return redirect(url_for(".overview", period_slug=period.slug))
-        except OperationError as exc:
-            db.session.rollback()
-            _show_refusal(form, exc)
     sub = get_submission(db.session, period, unit.code)
     return render_template("questionnaire/overview.html", form=form,
                            **_page(period, unit, sub)), 422

@@ -19,7 +19,9 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from scoring import round2
 
+from ..chart_text import change_chart_summary, run_chart_summary
 from ..extensions import db
+from ..transaction import attempt
 from ..forms.i18n import Form
 from ..models import Period, Publication, ScoringRun, User
 from ..navigation import SEASON, nav
@@ -139,7 +141,8 @@ def chart_list(run: ScoringRun) -> list[dict]:
     for name in chart_names(run):
         data = cached(cache_dir(), run, f"{name}.png", lambda n=name: run_chart(run, n))
         width, height = png_size(data)
-        out.append({"name": name, "width": width, "height": height})
+        out.append({"name": name, "width": width, "height": height,
+                    "summary": run_chart_summary(run, name)})
     return out
 
 
@@ -182,12 +185,11 @@ def runs(slug):
     form = FinaliseForm()
     if form.validate_on_submit():
         try:
-            run = finalise(db.session, period, current_user, form.reason.data)
+            with attempt():
+                run = finalise(db.session, period, current_user, form.reason.data)
         except OperationError as exc:
-            db.session.rollback()
             flash(exc.message, "danger")
         else:
-            db.session.commit()
             flash(_("Final ranking frozen as run %(number)d.", number=run.number), "success")
             return redirect(url_for("results.run", slug=slug, number=run.number))
     return render_template("results/runs.html", period=period, form=form, **_runs_context(period))
@@ -227,11 +229,11 @@ def publish(slug, number):
         flash(_("Tick the box to confirm."), "danger")
         return redirect(url_for("results.runs", slug=slug))
     try:
-        publish_run(db.session, period, run, current_user)
+        with attempt():
+            publish_run(db.session, period, run, current_user)
     except OperationError as exc:
         flash(exc.message, "danger")
     else:
-        db.session.commit()
         flash(_("Run %(number)d is published.", number=run.number), "success")
     return redirect(url_for("results.runs", slug=slug))
 
@@ -295,7 +297,18 @@ def _changes(period: Period, run: ScoringRun) -> dict | None:
     previous = previous_published(db.session, period)
     if previous is None:
         return None
-    return {"period": previous[0], "categories": change_categories(previous[1], run)}
+    earlier_period, earlier = previous
+    out = []
+    for category in change_categories(earlier, run):
+        width, height = png_size(_change_chart(period, run, earlier_period, earlier, category))
+        out.append({"category": category, "width": width, "height": height,
+                    "summary": change_chart_summary(earlier, run, category)})
+    return {"period": earlier_period, "categories": [c["category"] for c in out], "charts": out}
+
+
+def _change_chart(period, run, earlier_period, earlier, category) -> bytes:
+    return cached(cache_dir(), run, f"perubahan-{earlier.id}-{earlier.number}-{category}.png",
+                  lambda: change_chart(earlier, earlier_period.title, run, period.title, category))
 
 
 @bp.route("/hasil/<slug>/<any(pusat, provinsi, kabkota):category>")
@@ -335,8 +348,7 @@ def public_change_chart(slug, number, category):
     if number != run.number or previous is None or category not in change_categories(previous[1], run):
         abort(404)
     earlier_period, earlier = previous
-    data = cached(cache_dir(), run, f"perubahan-{earlier.id}-{earlier.number}-{category}.png",
-                  lambda: change_chart(earlier, earlier_period.title, run, period.title, category))
+    data = _change_chart(period, run, earlier_period, earlier, category)
     response = _bytes(data, "image/png", cache=FOREVER)
     response.set_etag(f"{run.id}-{earlier.id}-{category}")
     return response.make_conditional(request)

@@ -11,6 +11,7 @@ from wtforms.validators import Length, Optional
 
 from ..files import send_stored
 from ..extensions import db
+from ..transaction import attempt
 from .admin import choices
 from ..forms.i18n import Form
 from ..models import Evidence, Objection, Period, ScoringRun, User, WorkUnit
@@ -84,14 +85,12 @@ def _max_bytes() -> int:
 
 
 def _refused(exc: OperationError, target: str):
-    db.session.rollback()
     flash(exc.message, "danger")
     return redirect(target)
 
 
 def _refusal_page(exc: OperationError):
     """A refused action explained on an error page with the operation's own message."""
-    db.session.rollback()
     title = _("Not allowed") if exc.status == 403 else _("Refused")
     return render_template("error.html", code=exc.status, title=title, message=exc.message), exc.status
 
@@ -140,10 +139,11 @@ def ranking(period_slug):
     form = ProvisionalForm()
     if form.validate_on_submit():
         try:
-            run = stage_ops.compute_provisional(db.session, period, current_user, form.note.data)
+            with attempt():
+                run = stage_ops.compute_provisional(db.session, period, current_user,
+                                                    form.note.data)
         except OperationError as exc:
             return _refused(exc, url_for(".ranking", period_slug=period.slug))
-        db.session.commit()
         flash(_("Provisional ranking computed (run %(num)d).", num=run.number), "success")
         return redirect(url_for(".run", period_slug=period.slug, number=run.number))
     return _ranking_page(period, latest_run(db.session, period, "provisional"), form)
@@ -200,18 +200,18 @@ def save_stage(period_slug, unit_code):
     period = period_or_404(period_slug)
     unit = db.session.get(WorkUnit, unit_code) or abort(404)
     try:
-        stage_ops.check_may_score(db.session, current_user, period, unit)
+        with attempt():
+            stage_ops.check_may_score(db.session, current_user, period, unit)
     except OperationError as exc:
         return _refusal_page(exc)
     form = StageScoreForm()
     try:
-        stage_ops.save_stage_score(db.session, period, unit, current_user, form.score.data,
-                                   form.notes.data)
+        with attempt():
+            stage_ops.save_stage_score(db.session, period, unit, current_user, form.score.data,
+                                       form.notes.data)
     except OperationError as exc:
-        db.session.rollback()
         typed = {unit.code: {"score": form.score.data, "notes": form.notes.data}}
         return _judge_stage_page(period, {unit.code: exc.message}, typed), exc.status
-    db.session.commit()
     flash(_("Stage score for %(unit)s saved.", unit=unit.name), "success")
     return redirect(url_for(".stage", period_slug=period.slug) + f"#unit-{unit.code}")
 
@@ -246,14 +246,13 @@ def file_objection(period_slug, indicator_id):
     if storage is not None and storage.filename:
         upload = (storage.filename, storage.stream.read(_max_bytes() + 1))
     try:
-        objection_ops.file_objection(db.session, period, unit, indicator_id, form.reason.data,
-                                     current_user, url=form.url.data or "", upload=upload,
-                                     upload_dir=current_app.config["UPLOAD_DIR"],
-                                     max_bytes=_max_bytes())
+        with attempt():
+            objection_ops.file_objection(db.session, period, unit, indicator_id, form.reason.data,
+                                         current_user, url=form.url.data or "", upload=upload,
+                                         upload_dir=current_app.config["UPLOAD_DIR"],
+                                         max_bytes=_max_bytes())
     except OperationError as exc:
-        db.session.rollback()
         return _results_page(period, unit, form, {indicator_id: exc.message}, indicator_id), exc.status
-    db.session.commit()
     flash(_("Your objection has been filed. You will be notified of the decision."), "success")
     return redirect(url_for(".results", period_slug=period.slug) + f"#ind-{indicator_id}")
 
@@ -293,14 +292,14 @@ def assign(objection_id):
     choice = request.form.get(f"o{obj.id}-reviewer") or request.form.get("reviewer") or "auto"
     target = url_for(".objections", period_slug=_obj_period(obj).slug) + f"#obj-{obj.id}"
     try:
-        if choice == "auto":
-            objection_ops.auto_assign(db.session, obj, current_user)
-        else:
-            judge = db.session.get(User, int(choice)) if choice.isdigit() else None
-            objection_ops.assign_reviewer(db.session, obj, judge, current_user)
+        with attempt():
+            if choice == "auto":
+                objection_ops.auto_assign(db.session, obj, current_user)
+            else:
+                judge = db.session.get(User, int(choice)) if choice.isdigit() else None
+                objection_ops.assign_reviewer(db.session, obj, judge, current_user)
     except OperationError as exc:
         return _refused(exc, target)
-    db.session.commit()
     flash(_("Reviewer assigned."), "success")
     return redirect(target)
 
@@ -311,7 +310,6 @@ def assign_all(period_slug):
     period = period_or_404(period_slug)
     _admin()
     done, left = objection_ops.auto_assign_all(db.session, period, current_user)
-    db.session.commit()
     flash(_("%(done)d objections assigned; %(left)d without an eligible judge.", done=done, left=left),
           "success" if not left else "warning")
     return redirect(url_for(".objections", period_slug=period.slug))
@@ -333,12 +331,11 @@ def objection(objection_id):
         if form.decision.data not in ("accept", "reject"):
             return _objection_page(obj, form, _("Choose whether to accept or reject the objection.")), 422
         try:
-            objection_ops.decide(db.session, obj, current_user, form.decision.data == "accept",
-                                 _typed_value(obj), form.reason.data)
+            with attempt():
+                objection_ops.decide(db.session, obj, current_user, form.decision.data == "accept",
+                                     _typed_value(obj), form.reason.data)
         except OperationError as exc:
-            db.session.rollback()
             return _objection_page(obj, form, exc.message), exc.status
-        db.session.commit()
         flash(_("Decision recorded."), "success")
         return redirect(url_for(".objection", objection_id=obj.id))
     return _objection_page(obj, form)

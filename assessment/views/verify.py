@@ -13,6 +13,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..transaction import attempt
 from ..forms.i18n import Form
 from ..forms.verify import COPY_ALL, collect, copy_data, verify_form
 from ..models import Period, WorkUnit
@@ -23,7 +24,7 @@ from ..operations.judging import active_assignment
 from ..operations.questionnaire import get_submission
 from ..permissions import can_judge, can_verify
 from ..rubric_store import rubric_for
-from .api import ApiError, body_limit, commit, find_period, iso, parse_json, too_large
+from .api import ApiError, body_limit, find_period, iso, parse_json, too_large
 from .api import bp as api_bp
 from .questionnaire import _numbers
 
@@ -166,12 +167,11 @@ def _done(period, code, action, message):
     if not Form().validate_on_submit():
         abort(400)
     try:
-        action()
+        with attempt():
+            action()
     except OperationError as exc:
-        db.session.rollback()
         flash(exc.message, "danger")
         return redirect(url_for(".unit", period_slug=period.slug, code=code) + "#missing")
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for(".unit", period_slug=period.slug, code=code))
 
@@ -190,12 +190,11 @@ def aspect(period_slug, code, aspect_id):
     answers = ops.unit_answers(db.session, period, assignment.unit_code)
     values, raw_pending, comments, errors = collect(form, aspect, answers)
     try:
-        kept = ops.save_verifications(db.session, assignment, values, raw_pending, comments,
-                                      current_user)
+        with attempt():
+            kept = ops.save_verifications(db.session, assignment, values, raw_pending, comments,
+                                          current_user)
     except OperationError as exc:
-        db.session.rollback()
         return _aspect_page(period, assignment, aspect, form, errors, refused=exc), exc.status
-    db.session.commit()
     _flash_saved(kept)
     return redirect(_after_save(period, assignment, aspect, form))
 
@@ -272,7 +271,6 @@ def api_save_verification(slug, code):
     values, comments = _values_body()
     ops.save_verifications(db.session, assignment, values, {}, comments, g.api_user,
                            strict=True, source="api")
-    commit()
     return jsonify(verification_json(period, assignment))
 
 
@@ -303,13 +301,13 @@ def _values_body() -> tuple[dict, dict]:
 def api_complete_verification(slug, code):
     period, assignment = _api_assignment(slug, code)
     try:
-        ops.complete(db.session, assignment, g.api_user)
+        with attempt():
+            ops.complete(db.session, assignment, g.api_user)
     except OperationError as exc:
         if isinstance(exc.details, dict):
             exc.details = {"missing": [{"indicator": k, "reason": str(v)}
                                        for k, v in exc.details.items()]}
         raise
-    commit()
     return jsonify(verification_json(period, assignment))
 
 
@@ -317,7 +315,6 @@ def api_complete_verification(slug, code):
 def api_reopen_verification(slug, code):
     period, assignment = _api_assignment(slug, code)
     ops.reopen(db.session, assignment, g.api_user)
-    commit()
     return jsonify(verification_json(period, assignment))
 
 
