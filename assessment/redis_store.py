@@ -6,6 +6,11 @@ Without ``REDIS_URL`` sessions are signed cookies and the throttle counts in the
 sessions: the cookie holds only a random id, and logging out deletes the session, so a
 copied cookie is worthless afterwards (a signed cookie stays valid until it expires or the
 password changes).
+
+When Redis is configured but does not answer, pages and logins get a 503 page in the
+interface language (assessment/availability.py), never a 500: the session store notes the
+failure and a before_request hook answers it; the throttle's calls raise RedisUnavailable,
+which has its own error handler.
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import hashlib
 import re
 import secrets
 
-from flask import current_app, session
+from flask import current_app, request, session
 from flask.sessions import SessionInterface, SessionMixin
 from flask.json.tag import TaggedJSONSerializer
 from flask_login import user_logged_in, user_logged_out
@@ -33,6 +38,32 @@ def init_app(app) -> None:
     app.session_interface = RedisSessionInterface(client, app.config["REDIS_PREFIX"])
     user_logged_in.connect(_rotate, app)
     user_logged_out.connect(_rotate, app)
+    app.before_request(_refuse_without_redis)
+    app.register_error_handler(RedisUnavailable, _unavailable_page)
+    app.register_error_handler(redis.exceptions.ConnectionError, _unavailable_page)
+    app.register_error_handler(redis.exceptions.TimeoutError, _unavailable_page)
+
+
+class RedisUnavailable(Exception):
+    """Redis is configured but does not answer."""
+
+
+def _errors():
+    import redis
+    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+def _refuse_without_redis():
+    if request.environ.get("bakohumas.redis_down") and request.endpoint != "static":
+        return _unavailable_page(None)
+    return None
+
+
+def _unavailable_page(exc):
+    from .availability import REDIS_DOWN, unavailable
+    current_app.logger.error("Redis does not answer (%s): answering 503",
+                             type(exc).__name__ if exc else "session store")
+    return unavailable(*REDIS_DOWN, database="ok", redis="unreachable")
 
 
 def client_of(app):
@@ -75,7 +106,11 @@ class RedisSessionInterface(SessionInterface):
     def open_session(self, app, request):
         sid = request.cookies.get(self.get_cookie_name(app), "")
         if _SID.fullmatch(sid):
-            raw = self.client.get(self.key(sid))
+            try:
+                raw = self.client.get(self.key(sid))
+            except _errors():
+                request.environ["bakohumas.redis_down"] = True   # answered by a 503 page
+                return RedisSession()
             if raw is not None:
                 try:
                     return RedisSession(self.serializer.loads(raw.decode()), sid=sid)
@@ -84,6 +119,18 @@ class RedisSessionInterface(SessionInterface):
         return RedisSession()
 
     def save_session(self, app, session, response) -> None:
+        try:
+            self._save(app, session, response)
+        except _errors() as exc:   # the answer becomes the 503 page: a login would be lost
+            page = _unavailable_page(exc)
+            response.status_code = 503
+            response.set_data(page.get_data())
+            response.headers.pop("Location", None)
+            response.headers.pop("Content-Disposition", None)
+            response.headers["Content-Type"] = page.headers["Content-Type"]
+            response.headers["Retry-After"] = page.headers.get("Retry-After", "60")
+
+    def _save(self, app, session, response) -> None:
         name, ttl = self.get_cookie_name(app), int(app.permanent_session_lifetime.total_seconds())
         cookie = dict(domain=self.get_cookie_domain(app), path=self.get_cookie_path(app),
                       secure=self.get_cookie_secure(app), httponly=self.get_cookie_httponly(app),
@@ -112,11 +159,24 @@ def _throttle_key(key: str) -> str:
     return f"{current_app.config['REDIS_PREFIX']}throttle:{key}"
 
 
+def _answering(function):
+    """``function`` raising RedisUnavailable (a 503 page) when Redis does not answer."""
+    def call(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except _errors() as exc:
+            raise RedisUnavailable(str(exc)) from exc
+    call.__doc__, call.__name__ = function.__doc__, function.__name__
+    return call
+
+
+@_answering
 def failures(client, keys: list[str]) -> list[int]:
     """Failed attempts counted in the current window, per key."""
     return [int(v or 0) for v in client.mget([_throttle_key(k) for k in keys])]
 
 
+@_answering
 def count_failure(client, keys: list[str], window: int) -> None:
     """One more failure per key, atomically; a key's window starts at its first failure."""
     pipe = client.pipeline(transaction=True)
@@ -126,5 +186,6 @@ def count_failure(client, keys: list[str], window: int) -> None:
     pipe.execute()
 
 
+@_answering
 def forget_failures(client, keys: list[str]) -> None:
     client.delete(*[_throttle_key(k) for k in keys])
