@@ -22,6 +22,7 @@ from rubrics import RubricError
 
 from . import audit
 from .extensions import db
+from .models.units import WIB
 from .models import Period, RubricEdition, User, WorkUnit
 from .models.types import utcnow
 from .models.units import LEVELS
@@ -33,7 +34,6 @@ from .rubric_store import store_rubric
 from .spreadsheets import SpreadsheetError
 
 EXIT_FAILED, EXIT_BAD_INPUT = 1, 2
-WIB = timezone(timedelta(hours=7))
 BY = "command line"
 
 
@@ -259,7 +259,7 @@ def status(session, args) -> None:
 def period_status(session, period: Period, now: datetime | None = None) -> list[str]:
     """A small table: per level, how many units have not started, are in draft, were
     returned by the judges, have submitted (counted as the dashboards count them)."""
-    from .operations.periods import closes_at_for
+    from .operations.editability import closes_at_for
     from .progress import STATUSES, count_statuses, unit_rows
     now = now or utcnow()
     closes = closes_at_for(period, None)

@@ -1,20 +1,16 @@
 """Indonesian number and date formatting (87,50; 21 Agustus 2025; 23.59 WIB)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from decimal import Decimal
 
+from babel.dates import format_date, format_time
 from flask_babel import format_decimal, get_locale
 
 from .models.units import TIME_ZONES
 
-MONTHS_ID = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-             "September", "Oktober", "November", "Desember"]
-MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August",
-             "September", "October", "November", "December"]
 
-
-def _lang() -> str:  # noqa: D401
+def _lang() -> str:
     try:
         return str(get_locale() or "id")[:2]
     except (RuntimeError, AttributeError):
@@ -33,23 +29,21 @@ def number(value, places: int = 2) -> str:
 
 
 def local_time(value: datetime, zone: str = "WIB") -> datetime:
-    return value.astimezone(timezone(timedelta(hours=TIME_ZONES[zone])))
+    return value.astimezone(TIME_ZONES[zone])
 
 
 def date(value: datetime | None, zone: str = "WIB") -> str:
-    """21 Agustus 2025 (in the given zone)."""
+    """21 Agustus 2025 (in the given zone), by Babel in the interface language."""
     if value is None:
         return "-"
     local = local_time(value, zone) if value.tzinfo else value
-    months = MONTHS_ID if _lang() == "id" else MONTHS_EN
-    return f"{local.day} {months[local.month - 1]} {local.year}"
+    return format_date(local, "d MMMM y", locale=_lang())
 
 
 def clock(value: datetime, zone: str = "WIB") -> str:
-    """23.59 WIB (Indonesian) or 23:59 WIB."""
-    local = local_time(value, zone)
-    sep = "." if _lang() == "id" else ":"
-    return f"{local.hour:02d}{sep}{local.minute:02d} {zone}"
+    """23.59 WIB (Indonesian) or 23:59 WIB, by Babel."""
+    lang = _lang()
+    return f"{format_time(local_time(value, zone), 'HH.mm' if lang == 'id' else 'HH:mm', locale=lang)} {zone}"
 
 
 def datetime_in_zones(value: datetime | None, unit_zone: str = "WIB") -> str:

@@ -1,11 +1,47 @@
-"""Who may do what: small named predicates used by pages, files and the API alike."""
+"""Who may do what: small named predicates used by pages, files and the API alike.
+
+Judge conflicts are ``operations.judging.judge_conflict``; this module asks it, and the
+operations that need a permission ask this module (operations.judging and operations.runs
+import nothing from here, so there is no cycle)."""
 from __future__ import annotations
 
-from .models import Submission, User
+from sqlalchemy import false, or_, true
+
+from .models import JudgeAssignment, Objection, Submission, User, WorkUnit
+from .operations.judging import active_assignment, is_lead_judge, judge_conflict
+from .operations.runs import shortlisted_units
 
 
 def is_admin(user: User) -> bool:
     return bool(user and user.is_authenticated and user.role == "admin")
+
+
+def operator_unit(user: User) -> WorkUnit | None:
+    """The work unit an operator works for; None for everyone else."""
+    if user and user.is_authenticated and user.role == "operator":
+        return user.unit
+    return None
+
+
+def is_operator_of(user: User, unit_code: str | None) -> bool:
+    """Whether the user is an operator of the unit with this code (edits its questionnaire,
+    withholds its material, reads its objections)."""
+    return bool(user and user.is_authenticated and user.role == "operator"
+                and unit_code is not None and user.unit_code == unit_code)
+
+
+def units_visible_to(user: User):
+    """The condition on WorkUnit for the units ``can_view_unit`` lets the user see, for a
+    query: ``session.query(WorkUnit).filter(units_visible_to(user))``."""
+    if not (user and user.is_authenticated):
+        return false()
+    if user.role == "admin":
+        return true()
+    if user.role == "operator":
+        return WorkUnit.code == user.unit_code
+    if user.role == "monitor":
+        return or_(WorkUnit.code == user.unit_code, WorkUnit.province_code == user.unit_code)
+    return false()
 
 
 def can_view_unit(user: User, unit) -> bool:
@@ -28,8 +64,7 @@ def can_view_submission(user: User, sub: Submission) -> bool:
 def can_edit_submission(user: User, sub: Submission) -> bool:
     """Only the unit's own operators edit its questionnaire (deadline and status checked
     separately, in operations, so the refusal can say why)."""
-    return bool(user and user.is_authenticated and user.role == "operator"
-                and user.unit_code == sub.unit_code)
+    return is_operator_of(user, sub.unit_code)
 
 
 def can_monitor(user: User) -> bool:
@@ -38,8 +73,7 @@ def can_monitor(user: User) -> bool:
 
 def can_edit_unit(user: User, unit) -> bool:
     """Whether the user may fill in the unit's questionnaire (before one exists)."""
-    return bool(user and user.is_authenticated and user.role == "operator"
-                and user.unit_code == unit.code)
+    return is_operator_of(user, unit.code)
 
 
 def can_view_period(user: User, period) -> bool:
@@ -58,7 +92,6 @@ def can_view_period(user: User, period) -> bool:
 
 def can_moderate(user: User, period, unit=None) -> bool:
     """The admin, or a lead judge of the period - never for a unit they have a conflict with."""
-    from .operations.judging import is_lead_judge, judge_conflict
     if is_admin(user):
         return True
     if not (user and user.is_authenticated and is_lead_judge(user, period)):
@@ -73,7 +106,6 @@ def can_judge(user: User) -> bool:
 def can_verify(session, user: User, period, unit) -> bool:
     """A judge with an active assignment for the unit and no conflict of interest.
     (The conflict is checked again here, so an assignment made by mistake still refuses.)"""
-    from .operations.judging import active_assignment, judge_conflict
     return (can_judge(user) and not judge_conflict(user, unit, period)
             and active_assignment(session, period, unit.code, user) is not None)
 
@@ -82,8 +114,6 @@ def judge_may_see(session, user: User, period, unit) -> bool:
     """Whether a judge may see a unit's submission and evidence: never with a conflict;
     otherwise when assigned to it (active or ended), reviewing one of its objections, or
     scoring it in a later stage."""
-    from .models import JudgeAssignment, Objection
-    from .operations.judging import judge_conflict
     if not can_judge(user) or judge_conflict(user, unit, period):
         return False
     assigned = session.query(JudgeAssignment.id).filter_by(
@@ -96,7 +126,6 @@ def judge_may_see(session, user: User, period, unit) -> bool:
 def in_later_stage(session, period, unit_code: str) -> bool:
     """Whether the unit was shortlisted for a later stage by the period's latest provisional
     run (judges without a conflict score shortlisted units there)."""
-    from .operations.runs import shortlisted_units
     return unit_code in shortlisted_units(session, period)
 
 
@@ -117,5 +146,4 @@ def can_browse_practice(user: User) -> bool:
 
 def can_withhold_practice(user: User, unit) -> bool:
     """Only the unit's own operators withhold (or share again) its material."""
-    return bool(user and user.is_authenticated and user.role == "operator"
-                and user.unit_code == unit.code)
+    return is_operator_of(user, unit.code)

@@ -14,7 +14,7 @@ from scoring import AnswerError, check_answer
 from .formatting import local_time
 from .models import Period, Submission, WorkUnit
 from .models.types import utcnow
-from .operations.periods import closes_at_for
+from .operations.editability import closes_at_for
 
 # "returned" is a questionnaire sent back by the judges: the unit works on it again
 STATUSES = ("not_started", "draft", "returned", "submitted")

@@ -6,11 +6,16 @@ What it measures (medians of ``--repeat`` runs, interleaved so machine noise hit
        a 40-indicator rubric cut from the default edition; two judges) as a one-sheet
        workbook: our writer (``table_workbook``) against pandas ``DataFrame.to_excel`` of the
        same headers and rows. Target: ratio <= 1.0.
+       The same table written with XlsxWriter (``constant_memory``), the candidate that
+       needs no patching of openpyxl's output at all.
     2. The full 553-unit workbook (``ranking_workbook``: every sheet, charts, 22,120 indicator
        rows), as ``run.py score`` writes it, and once more with the "Ketahanan Peringkat"
        sheet (rank intervals passed in, computed once beforehand with 40 runs; the sheet's
        cost does not depend on the number of runs; its two rank-interval charts are native
-       Excel charts). Target: within 5x the pandas time of (1).
+       Excel charts). Target: within 5x the pandas time of (1). Against it, XlsxWriter
+       (``constant_memory``) writing the same workbook's table sheets only (rankings,
+       Rincian Indikator, Penghargaan, Rubrik, Metadata; no summary, charts or images): a
+       lower bound of an XlsxWriter port.
     3. The national-scale workbook (``large_ranking_workbook``) for 10,000, 40,000 and 83,762
        units (villages of ../shared/data/wilayah, one category per province, 40 indicators,
        two judges). Every run is a fresh subprocess reporting its own peak RSS (VmHWM;
@@ -21,7 +26,8 @@ What it measures (medians of ``--repeat`` runs, interleaved so machine noise hit
        writer's own growth: peak while writing - RSS holding the Result). Target: the
        writer's growth rises no faster than the Result.
 
-pandas is a benchmark-only dependency. This prints figures and never asserts on time.
+pandas is a benchmark-only dependency; its ``to_excel`` engine is reported (pandas picks
+XlsxWriter when installed, else openpyxl) and both engines are timed. This prints figures and never asserts on time.
 
     python bench/report_workbook.py                     # everything, 3 runs each
     python bench/report_workbook.py --sizes 10000 --repeat 1
@@ -49,8 +55,9 @@ from rubrics import default_rubric_path, load_rubric  # noqa: E402
 from scoring import Assessment, Unit, score  # noqa: E402
 from scoring.robustness import rank_intervals  # noqa: E402
 from scoring.synthetic import responses_for  # noqa: E402
-from reports.workbook import (large_ranking_workbook, ranking_columns, ranking_table,  # noqa: E402
-                              ranking_workbook, table_workbook)
+from reports.workbook import (award_table, indicator_table, large_ranking_workbook,  # noqa: E402
+                              ranking_columns, ranking_table, ranking_workbook, rubric_table,
+                              table_workbook)
 
 WILAYAH = Path("/work/shared/data/wilayah")
 OUT = REPO / "bench" / "out"
@@ -119,11 +126,69 @@ def timed(fn, name: str = "") -> float:
     return time.perf_counter() - start
 
 
-def pandas_table(headers, rows) -> bytes:
+def pandas_table(headers, rows, engine=None) -> bytes:
     import pandas as pd
     buf = io.BytesIO()
-    pd.DataFrame(rows, columns=headers).to_excel(buf, sheet_name="Peringkat", index=False)
+    pd.DataFrame(rows, columns=headers).to_excel(buf, sheet_name="Peringkat", index=False,
+                                                 engine=engine)
     return buf.getvalue()
+
+
+def pandas_engine() -> str:
+    """The engine pandas ``to_excel`` uses for .xlsx here by default."""
+    from pandas.io.excel._util import get_default_engine
+    return get_default_engine("xlsx", mode="writer")
+
+
+def xlsxwriter_book(tables) -> bytes:
+    """``tables``: ``[(title, columns, rows)]`` written with XlsxWriter in constant_memory
+    mode (rows flushed as written), text with ``write_string`` (never a formula), the same
+    number formats, frozen header, filter and print titles as ours."""
+    import tempfile
+    import xlsxwriter
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "book.xlsx")
+        book = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": tmp,
+                                          "strings_to_formulas": False,
+                                          "strings_to_numbers": False, "strings_to_urls": False})
+        formats = {"num": book.add_format({"num_format": "0.00"}),
+                   "int": book.add_format({"num_format": "0", "align": "center"}),
+                   "header": book.add_format({"bold": True, "font_color": "#FFFFFF",
+                                              "bg_color": "#9B1C1C", "text_wrap": True})}
+        for title, columns, rows in tables:
+            sheet = book.add_worksheet(title[:31])
+            styles = [formats.get(c.kind) for c in columns]
+            for n, c in enumerate(columns):
+                sheet.write_string(0, n, c.header, formats["header"])
+            number, string = sheet.write_number, sheet.write_string
+            count = 0
+            for r, row in enumerate(rows, 1):
+                count = r
+                for n, value in enumerate(row):
+                    if value is None or value == "":
+                        continue
+                    if type(value) is str:
+                        string(r, n, value, styles[n])
+                    else:
+                        number(r, n, value, styles[n])
+            sheet.freeze_panes(1, 0)
+            sheet.autofilter(0, 0, count, len(columns) - 1)
+            sheet.repeat_rows(0)
+            sheet.set_landscape()
+            sheet.fit_to_pages(1, 0)
+        book.close()
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def xlsxwriter_full_tables(result, rubric) -> bytes:
+    """The full workbook's table sheets with XlsxWriter (a lower bound of a port)."""
+    from reports.workbook import _category_groups, sheet_name
+    tables = [(sheet_name(cat), *ranking_table(rows, rubric))
+              for cat, rows in _category_groups(result).items()]
+    tables += [("Rincian Indikator", *indicator_table(result, rubric)),
+               ("Penghargaan", *award_table(result, rubric)), ("Rubrik", *rubric_table(rubric))]
+    return xlsxwriter_book(tables)
 
 
 def national(repeat: int) -> dict:
@@ -135,12 +200,22 @@ def national(repeat: int) -> dict:
     columns = ranking_columns(rubric)
     rows = list(ranking_table(result.ranking, rubric)[1])
     headers = [c.header for c in columns]
-    runs = {"pandas": [], "ours_table": [], "ours_full": [], "ours_robust": []}
+    runs = {"pandas": [], "pandas_openpyxl": [], "pandas_xlsxwriter": [], "ours_table": [],
+            "xlsxwriter_table": [], "ours_full": [], "xlsxwriter_full_tables": [],
+            "ours_robust": []}
     pandas_table(headers, rows)               # warm-up: imports pandas, fills caches
     table_workbook("Peringkat", columns, rows)
+    xlsxwriter_book([("Peringkat", columns, rows)])
     ranking_workbook(result, rubric, intervals=intervals)     # warm-up: matplotlib fonts
     for _ in range(repeat):
         runs["pandas"].append(timed(lambda: pandas_table(headers, rows), "pandas"))
+        for engine in ("openpyxl", "xlsxwriter"):
+            runs[f"pandas_{engine}"].append(timed(lambda: pandas_table(headers, rows, engine),
+                                                  f"pandas_{engine}"))
+        runs["xlsxwriter_table"].append(timed(
+            lambda: xlsxwriter_book([("Peringkat", columns, rows)]), "xlsxwriter_table"))
+        runs["xlsxwriter_full_tables"].append(timed(
+            lambda: xlsxwriter_full_tables(result, rubric), "xlsxwriter_full_tables"))
         runs["ours_table"].append(timed(lambda: table_workbook("Peringkat", columns, rows),
                                         "ours_table"))
         runs["ours_full"].append(timed(lambda: ranking_workbook(result, rubric), "ours_full"))
@@ -150,7 +225,7 @@ def national(repeat: int) -> dict:
     med = {k: statistics.median(v) for k, v in runs.items()}
     cpu = {k: statistics.median(CPU[k][-repeat:]) for k in runs}
     return {"units": len(result.ranking), "indicators": INDICATORS, "cells_table": len(rows) * len(columns),
-            "median_s": med, "runs_s": runs,
+            "median_s": med, "runs_s": runs, "pandas_engine": pandas_engine(),
             "table_ratio": med["ours_table"] / med["pandas"],
             "full_ratio": med["ours_full"] / med["pandas"],
             "robust_ratio": med["ours_robust"] / med["pandas"],
@@ -267,9 +342,15 @@ def main(argv=None) -> int:
         m = nat["median_s"]
         print(f"national table, {nat['units']} units x {len(ranking_columns(rubric_40()))} columns "
               f"({nat['indicators']} indicators, 2 judges), medians of {args.repeat}:")
-        print(f"  pandas to_excel       {m['pandas']:.3f} s")
+        p = m["pandas"]
+        print(f"  pandas to_excel ({nat['pandas_engine']}) {p:.3f} s  "
+              f"(openpyxl engine {m['pandas_openpyxl']:.3f} s, xlsxwriter engine "
+              f"{m['pandas_xlsxwriter']:.3f} s)")
         print(f"  our table_workbook    {m['ours_table']:.3f} s   ratio {nat['table_ratio']:.2f} (target <= 1.0)")
+        print(f"  XlsxWriter table      {m['xlsxwriter_table']:.3f} s   ratio {m['xlsxwriter_table'] / p:.2f}")
         print(f"  our full workbook     {m['ours_full']:.3f} s   {nat['full_ratio']:.1f}x pandas (target <= 5)")
+        print(f"  XlsxWriter tables of the full workbook (no summary/charts) "
+              f"{m['xlsxwriter_full_tables']:.3f} s   {m['xlsxwriter_full_tables'] / p:.1f}x pandas")
         print(f"  + Ketahanan Peringkat {m['ours_robust']:.3f} s   {nat['robust_ratio']:.1f}x pandas")
         print("  CPU-time ratios: " + ", ".join(f"{k} {v:.2f}" for k, v in nat["cpu_ratios"].items()),
               flush=True)

@@ -32,17 +32,6 @@ def text_cell(sheet, value: str, **style) -> WriteOnlyCell:
     return cell
 
 
-def text_value(sheet, value: str):
-    """``value`` itself when a plain append already stores it as text, else a text cell.
-
-    openpyxl turns only strings starting with "=" into formulas and the exact error codes
-    ("#N/A", ...) into errors; every other string is stored as text. Handing those on as
-    plain strings spares a cell object per value in large sheets."""
-    if value.startswith(FORMULA_PREFIXES) or value.startswith("#"):
-        return text_cell(sheet, value)
-    return value
-
-
 def cell_value(sheet, value):
     """The value to append for a row: text as a text cell, exact numbers as floats."""
     if isinstance(value, str):

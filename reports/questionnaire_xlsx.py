@@ -19,7 +19,6 @@ import io
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 
 from defusedxml.common import DefusedXmlException
 from openpyxl import Workbook, load_workbook
@@ -33,20 +32,12 @@ from openpyxl.worksheet.page import PageMargins
 
 from rubrics.model import Aspect, Indicator, Rubric
 from scoring import AnswerError, check_answer
-from scoring.answers import NumberTextError, parse_number_text
-
-
-def N_(msgid: str) -> str:
-    """Mark a msgid for extraction; the application translates it when showing it."""
-    return msgid
+from scoring.answers import NO, YES, N_, answer_text, parse_answer, parse_yes_no
 
 
 FORMAT = "bakohumas-kuesioner"
 FORMAT_VERSION = 1
 GUIDE_SHEET, META_SHEET = "Petunjuk", "_meta"
-YES, NO = "Ya", "Tidak"
-YES_WORDS = {"ya", "yes", "true", "benar", "x", "v", "\u2713", "\u2714"}
-NO_WORDS = {"tidak", "no", "false", "salah"}
 HEADERS = ("No", "ID indikator", "Pertanyaan", "Jenis", "Pilihan/Petunjuk", "Jawaban",
            "Satuan", "Bukti dukung")
 WIDTHS = (6, 22, 48, 13, 58, 28, 14, 36)
@@ -98,14 +89,6 @@ class WorkbookMeta:
     rubric_id: str
     rubric_sha256: str
     version: int | None
-
-
-class _Problem(ValueError):
-    """A cell value that cannot be turned into an answer."""
-
-    def __init__(self, msgid: str, **params):
-        super().__init__(msgid % params if params else msgid)
-        self.msgid, self.params = msgid, params
 
 
 # --------------------------------------------------------------------------- layout
@@ -653,14 +636,9 @@ def _read_indicator(ind: Indicator, sheet: str, place, rows) -> tuple[object, li
         return _read_choice(ind, sheet, option_rows, rows)
     cell = f"{get_column_letter(ANSWER_COL)}{row}"
     try:
-        value = _READERS[ind.type](ind, rows[row - 1][ANSWER_COL - 1])
-        check_answer(ind, value)
-    except _Problem as exc:
-        return None, [CellError(sheet, cell, ind.id, exc.msgid, exc.params)]
+        return parse_answer(ind, rows[row - 1][ANSWER_COL - 1]), []
     except AnswerError as exc:
-        return None, [CellError(sheet, cell, ind.id, N_("Invalid answer: %(detail)s."),
-                                {"detail": str(exc)})]
-    return value, []
+        return None, [CellError(sheet, cell, ind.id, exc.msgid, exc.params)]
 
 
 def _read_choice(ind: Indicator, sheet: str, option_rows: dict, rows) -> tuple[object, list]:
@@ -673,8 +651,8 @@ def _read_choice(ind: Indicator, sheet: str, option_rows: dict, rows) -> tuple[o
                 {"option": option, "indicator": ind.id}))
             continue
         try:
-            marks[option] = _yes_no(rows[row - 1][ANSWER_COL - 1])
-        except _Problem as exc:
+            marks[option] = parse_yes_no(rows[row - 1][ANSWER_COL - 1])
+        except AnswerError as exc:
             errors.append(CellError(sheet, f"{get_column_letter(ANSWER_COL)}{row}", ind.id,
                                     exc.msgid, dict(exc.params, option=option)))
     if errors:
@@ -687,7 +665,7 @@ def _read_choice(ind: Indicator, sheet: str, option_rows: dict, rows) -> tuple[o
     except AnswerError as exc:
         first = min(option_rows.values())
         return None, [CellError(sheet, f"{get_column_letter(ANSWER_COL)}{first}", ind.id,
-                                N_("Invalid answer: %(detail)s."), {"detail": str(exc)})]
+                                exc.msgid, exc.params)]
     return value, []
 
 
@@ -695,17 +673,7 @@ def _read_choice(ind: Indicator, sheet: str, option_rows: dict, rows) -> tuple[o
 
 def _as_text(value) -> str:
     """A cell value as text: numbers without a spurious '.0', dates as ISO dates."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return YES if value else NO
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(" ")
-    if isinstance(value, (date, time)):
-        return value.isoformat()
-    return str(value)
+    return answer_text(value)
 
 
 def _as_version(value) -> int | None:
@@ -715,70 +683,3 @@ def _as_version(value) -> int | None:
         value = int(value.strip())
     return value if type(value) is int and value >= 1 else None
 
-
-def _shown(value) -> str:
-    text = _as_text(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _yes_no(raw):
-    """Ya/Tidak (and a few common spellings) -> True/False; empty -> None."""
-    if raw is None or isinstance(raw, bool):
-        return raw
-    text = _as_text(raw).strip().lower()
-    if not text:
-        return None
-    if text in YES_WORDS:
-        return True
-    if text in NO_WORDS:
-        return False
-    raise _Problem(N_("\u201c%(value)s\u201d is neither Ya nor Tidak; choose one from the list."),
-                   value=_shown(raw))
-
-
-def _read_yesno(ind: Indicator, raw):
-    return _yes_no(raw)
-
-
-def _read_scale(ind: Indicator, raw):
-    text = " ".join(_as_text(raw).split())
-    if not text:
-        return None
-    for index, level in enumerate(ind.levels):
-        if " ".join(level.label.split()).lower() == text.lower():
-            return index
-    raise _Problem(N_("\u201c%(value)s\u201d is not one of the levels: %(levels)s."),
-                   value=_shown(raw), levels=", ".join(level.label for level in ind.levels))
-
-
-
-
-def _read_number(ind: Indicator, raw):
-    if raw is None or isinstance(raw, bool) or isinstance(raw, (datetime, date, time)):
-        if raw is None:
-            return None
-        raise _Problem(N_("\u201c%(value)s\u201d is not a number."), value=_shown(raw))
-    value = raw if isinstance(raw, (int, float)) else _number_from_text(str(raw))
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
-        value = int(value)
-    if value < 0:
-        raise _Problem(N_("The number must be 0 or more, not %(value)s."), value=_shown(raw))
-    return value
-
-
-def _number_from_text(text: str):
-    """Number text read exactly as the web form reads it (scoring.answers.parse_number_text)."""
-    try:
-        return parse_number_text(text)
-    except NumberTextError as exc:
-        raise _Problem(exc.msgid, **exc.params) from None
-
-
-def _read_text(ind: Indicator, raw):
-    return _as_text(raw).strip() or None   # as the web form: surrounding spaces dropped
-
-
-_READERS = {"yesno": _read_yesno, "scale": _read_scale, "number": _read_number,
-            "text": _read_text}

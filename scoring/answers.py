@@ -1,4 +1,4 @@
-"""Answer checking and indicator fractions.
+"""Answers: checking, fractions, and reading what people type.
 
 Each scored indicator is compiled once into a converter that both validates an answer
 (as it appears in the exchange format) and returns its fraction as an integer numerator
@@ -11,6 +11,12 @@ non-negative number; choice a list of distinct option texts; text a string. ``nu
 
 Number answers are compared with band thresholds as the nearest IEEE doubles of the
 decimals written, which is exact for every decimal of up to 15 significant digits.
+
+``parse_answer`` is the one reader of answers typed or picked by people (the web form, the
+judges' form, an objection's new value, a moderated value and an Excel cell): every route
+accepts the same spellings. ``sort_answers`` splits a save's input into valid answers, texts
+kept as typed and errors. Errors carry an English ``msgid`` (marked with ``N_``) and
+``params``; the application translates them.
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ import re
 from bisect import bisect_right
 from decimal import Decimal, InvalidOperation
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from fractions import Fraction
 from typing import Callable
 
@@ -34,10 +41,22 @@ def N_(msgid: str) -> str:
     return msgid
 
 
-class NumberTextError(AnswerError):
-    """Text that is not a number; ``msgid`` and ``params`` let the caller translate it."""
+class AnswerError(ValueError):
+    """An answer of the wrong type or out of range. ``msgid`` and ``params`` let the
+    application translate the message; ``str()`` is the English text."""
 
     def __init__(self, msgid: str, **params):
+# what people may type for yes and no, on every route (web, API typed values, Excel, judges)
+YES_WORDS = frozenset({"ya", "iya", "y", "yes", "true", "benar", "1", "x", "v",
+                       "\u2713", "\u2714"})
+NO_WORDS = frozenset({"tidak", "tdk", "n", "no", "false", "salah", "0"})
+YES, NO = "Ya", "Tidak"          # how yes and no are written back to people
+NONE_OF_THESE = "-"              # a choice answered with no option at all (an empty list)
+MAX_TEXT = 20000
+# numbers people count (staff, posts, events): anything larger is a typo or an attack, and
+# beyond what pages and spreadsheets can show (Excel holds at most about 1e308)
+MAX_NUMBER = 10**12
+
         self.msgid, self.params = msgid, params
         super().__init__(msgid % params if params else msgid)
 
@@ -60,15 +79,15 @@ def parse_number_text(text: str) -> int | float | None:
     elif _COMMA.fullmatch(t):
         t = t.replace(",", ".")
     elif not _DOT.fullmatch(t):
-        raise NumberTextError(N_("Enter a number, for example 12 or 2,5."))
+        raise AnswerError(N_("Enter a number, for example 12 or 2,5."))
     if negative:
-        raise NumberTextError(N_("The number must not be negative."))
+        raise AnswerError(N_("The number must not be negative."))
     if len(t.replace(".", "").lstrip("0")) > 15:
-        raise NumberTextError(N_("The number has too many digits."))
+        raise AnswerError(N_("The number has too many digits."))
     try:
         number = Decimal(t)
     except InvalidOperation:
-        raise NumberTextError(N_("Enter a number, for example 12 or 2,5.")) from None
+        raise AnswerError(N_("Enter a number, for example 12 or 2,5.")) from None
     return int(number) if number == number.to_integral_value() else float(number)
 
 
@@ -87,7 +106,7 @@ def _yesno(ind: Indicator) -> Converter:
             return 1
         if value is False:
             return 0
-        raise AnswerError(f"must be true or false (yes/no), got {_show(value)}")
+        raise AnswerError(N_("must be true or false (yes/no), got %(value)s"), value=_show(value))
     return Converter(ind, 1, convert)
 
 
@@ -97,7 +116,8 @@ def _scale(ind: Indicator) -> Converter:
     def convert(value):
         if type(value) is int and 0 <= value <= top:
             return value
-        raise AnswerError(f"must be a level index from 0 to {top}, got {_show(value)}")
+        raise AnswerError(N_("must be a level index from 0 to %(top)d, got %(value)s"), top=top,
+                          value=_show(value))
     return Converter(ind, top, convert)
 
 
@@ -108,12 +128,23 @@ def _number(ind: Indicator) -> Converter:
 
     def convert(value):
         kind = type(value)
-        if (kind is int or kind is float) and value >= 0 and value != math.inf:
-            return numerators[bisect_right(thresholds, value) - 1]
-        if kind in (int, float) and value < 0:
-            raise AnswerError(f"must not be negative, got {_show(value)}")
-        raise AnswerError(f"must be a number of at least 0, got {_show(value)}")
-    return Converter(ind, den, convert)
+        if kind not in (int, float) or value != value or value == math.inf:
+            raise AnswerError(N_("must be a number of at least 0, got %(value)s"), value=_show(value))
+        if value < 0:
+            raise AnswerError(N_("must not be negative, got %(value)s"), value=_show(value))
+        if ind.integer and kind is float and not value.is_integer():
+            raise AnswerError(N_("must be a whole number, got %(value)s"), value=_show(value))
+        if low is not None and value < low:
+            raise AnswerError(N_("must be at least %(bound)s, got %(value)s"),
+                              bound=_bound(ind.min), value=_show(value))
+        if high is not None and value > high:
+            raise AnswerError(N_("must be at most %(bound)s, got %(value)s"),
+                              bound=_bound(ind.max), value=_show(value))
+    return check
+
+
+def _bound(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else str(float(value))
 
 
 def _choice(ind: Indicator) -> Converter:
@@ -123,7 +154,7 @@ def _choice(ind: Indicator) -> Converter:
 
     def convert(value):
         if type(value) is not list:
-            raise AnswerError(f"must be a list of options, got {_show(value)}")
+            raise AnswerError(N_("must be a list of options, got %(value)s"), value=_show(value))
         try:
             return seen[tuple(value)]
         except (KeyError, TypeError):
@@ -131,9 +162,10 @@ def _choice(ind: Indicator) -> Converter:
         chosen = set()
         for item in value:
             if type(item) is not str or item not in options:
-                raise AnswerError(f"option {_show(item)} is not one of: {', '.join(ind.options)}")
+                raise AnswerError(N_("option %(option)s is not one of: %(options)s"),
+                                  option=_show(item), options=", ".join(ind.options))
             if item in chosen:
-                raise AnswerError(f"option {_show(item)} is listed twice")
+                raise AnswerError(N_("option %(option)s is listed twice"), option=_show(item))
             chosen.add(item)
         num = min(len(chosen), full_at)
         if len(seen) < 4096:
@@ -145,7 +177,7 @@ def _choice(ind: Indicator) -> Converter:
 def _text(ind: Indicator) -> Converter:
     def convert(value):
         if type(value) is not str:
-            raise AnswerError(f"must be a text, got {_show(value)}")
+            raise AnswerError(N_("must be a text, got %(value)s"), value=_show(value))
         return None
     return Converter(ind, 1, convert)
 

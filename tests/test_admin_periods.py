@@ -8,7 +8,7 @@ import pytest
 
 from assessment import audit
 from assessment.models import AuditLog, DeadlineExtension, Period
-from assessment.operations.periods import closes_at_for
+from assessment.operations.editability import closes_at_for
 
 
 def utc(*args) -> datetime:

@@ -15,8 +15,9 @@ import pytest
 from playwright.sync_api import expect
 
 from assessment.models import Period, User
-from assessment.operations.questionnaire import (get_submission, missing_items, save_answers,
-                                                 self_scores)
+from assessment.operations.answers import save_answers
+from assessment.operations.questionnaire import get_submission, self_scores
+from assessment.operations.submission import missing_items
 from assessment.rubric_store import rubric_for
 from assessment.scores import self_scores_for
 from tests.browser_support import (browser, live_server, login, page, phone_page,  # noqa: F401

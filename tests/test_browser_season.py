@@ -29,7 +29,8 @@ from playwright.sync_api import expect
 from assessment.models import (JudgeAssignment, Period, Publication, StageScore, Submission,
                                User)
 from assessment.operations.evidence import add_link
-from assessment.operations.questionnaire import get_or_create_submission, save_answers
+from assessment.operations.answers import save_answers
+from assessment.operations.questionnaire import get_or_create_submission
 from assessment.rubric_store import rubric_for
 from reports.questionnaire_xlsx import answer_cells
 from scoring.synthetic import answer_for

@@ -14,6 +14,8 @@ from assessment.models import AuditLog, Evidence
 from assessment.operations import Invalid
 from assessment.operations import evidence as evidence_ops
 from assessment.operations import questionnaire as q
+from assessment.operations import answers as qa
+from assessment.operations import submission as qs
 from assessment.rubric_store import rubric_for
 from tests.test_questionnaire_operations import NIP, PDF, office_bytes, png_bytes, zero_answers
 from tests.conftest import SLUG, english, sub_of
@@ -227,8 +229,8 @@ def test_evidence_is_deleted_only_while_editable(app, client, session, operator)
     assert len(stored_files(app)) == 2      # the file stays for snapshots and the audit trail
     assert session.query(AuditLog).filter_by(action="evidence.delete").count() == 1
     # once submitted, nothing can be removed
-    q.save_answers(session, sub, zero_answers(rubric_for(period)), {}, sub.version, user)
-    q.submit(session, sub, sub.version, "Kepala", "Sekretaris", NIP, True, user)
+    qa.save_answers(session, sub, zero_answers(rubric_for(period)), {}, sub.version, user)
+    qs.submit(session, sub, sub.version, "Kepala", "Sekretaris", NIP, True, user)
     session.commit()
     response = client.post(f"/bukti/{second.id}/hapus")
     assert response.status_code == 302

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from assessment.models import AuditLog, Submission
 from assessment.models.types import utcnow
 from assessment.operations import questionnaire as q
+from assessment.operations import answers as qa
 from assessment.rubric_store import rubric_for
 from reports.questionnaire_xlsx import answer_cells, read_meta
 from tests.test_reports_questionnaire_xlsx import billion_laughs, edit
@@ -25,7 +26,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def saved_draft(session, user, period, answers) -> Submission:
     sub = q.get_or_create_submission(session, period, user.unit_code, user)
-    q.save_answers(session, sub, answers, {}, sub.version, user)
+    qa.save_answers(session, sub, answers, {}, sub.version, user)
     session.commit()
     return sub
 
@@ -138,7 +139,7 @@ def test_stale_file_is_refused_with_a_clear_message(client, session, operator):
     user, period = operator
     sub = saved_draft(session, user, period, {"sk-bakohumas": True})
     old_file = client.get(DOWNLOAD).get_data()
-    q.save_answers(session, sub, {"sk-bakohumas": False}, {}, sub.version, user)   # the web
+    qa.save_answers(session, sub, {"sk-bakohumas": False}, {}, sub.version, user)   # the web
     session.commit()
     version = sub_of(session).version
     where = cells(period)

@@ -16,6 +16,9 @@ from assessment.models import AuditLog, Evidence, Submission, SubmissionSnapshot
 from assessment.models.types import utcnow
 from assessment.operations import Closed, Conflict, Invalid, NotAllowed
 from assessment.operations import questionnaire as q
+from assessment.operations import answers as qa
+from assessment.operations import submission as qs
+from scoring.answers import MAX_TEXT
 from assessment.operations.periods import extend_deadline
 from assessment.rubric_store import rubric_for
 from scoring import AnswerError
@@ -100,13 +103,13 @@ def test_a_unit_outside_the_periods_levels_takes_no_part(session, make_user, mak
 def test_partial_answers_are_saved_and_reloaded(session, make_user, make_period):
     user, period = operator_period(make_user, make_period)
     sub = new_sub(session, period, user)
-    q.save_answers(session, sub, {"sk-bakohumas": True, "struktur-tim": 3}, {}, 1, user)
+    qa.save_answers(session, sub, {"sk-bakohumas": True, "struktur-tim": 3}, {}, 1, user)
     session.commit()
     session.expire_all()
     sub = q.get_submission(session, period, "33")
     assert sub.answers == {"sk-bakohumas": True, "struktur-tim": 3}
     assert sub.version == 2 and sub.updated_by == user.id
-    q.save_answers(session, sub, {"jumlah-personel": 4, "struktur-tim": None}, {}, 2, user)
+    qa.save_answers(session, sub, {"jumlah-personel": 4, "struktur-tim": None}, {}, 2, user)
     session.commit()
     session.expire_all()
     assert q.get_submission(session, period, "33").answers == {"sk-bakohumas": True,
@@ -119,8 +122,8 @@ def test_partial_answers_are_saved_and_reloaded(session, make_user, make_period)
 def test_typed_but_invalid_values_are_kept_in_pending(session, make_user, make_period):
     user, period = operator_period(make_user, make_period)
     sub = new_sub(session, period, user)
-    q.save_answers(session, sub, {"jumlah-personel": 3}, {}, 1, user)
-    q.save_answers(session, sub, {"sk-bakohumas": True, "struktur-tim": 9},
+    qa.save_answers(session, sub, {"jumlah-personel": 3}, {}, 1, user)
+    qa.save_answers(session, sub, {"sk-bakohumas": True, "struktur-tim": 9},
                    {"jumlah-personel": "tiga orang", "pranata-humas": "2,5"}, 2, user)
     session.commit()
     session.expire_all()
@@ -130,7 +133,7 @@ def test_typed_but_invalid_values_are_kept_in_pending(session, make_user, make_p
     assert "number" in sub.pending["jumlah-personel"]["error"]
     assert sub.pending["struktur-tim"]["raw"] == "9"
     # corrected later: the kept value goes, the answer comes back
-    q.save_answers(session, sub, {}, {"jumlah-personel": "3"}, sub.version, user)
+    qa.save_answers(session, sub, {}, {"jumlah-personel": "3"}, sub.version, user)
     assert sub.answers["jumlah-personel"] == 3 and "jumlah-personel" not in sub.pending
 
 
@@ -138,7 +141,7 @@ def test_strict_mode_saves_nothing_and_names_every_invalid_indicator(session, ma
     user, period = operator_period(make_user, make_period)
     sub = new_sub(session, period, user)
     with pytest.raises(Invalid) as refused:
-        q.save_answers(session, sub, {"sk-bakohumas": True, "struktur-tim": 7, "jumlah-personel": -1},
+        qa.save_answers(session, sub, {"sk-bakohumas": True, "struktur-tim": 7, "jumlah-personel": -1},
                        {}, 1, user, strict=True)
     assert set(refused.value.details) == {"struktur-tim", "jumlah-personel"}
     session.rollback()
@@ -151,7 +154,7 @@ def test_unknown_indicators_are_refused(session, make_user, make_period):
     user, period = operator_period(make_user, make_period)
     sub = new_sub(session, period, user)
     with pytest.raises(Invalid) as refused:
-        q.save_answers(session, sub, {"tidak-ada": True}, {}, 1, user)
+        qa.save_answers(session, sub, {"tidak-ada": True}, {}, 1, user)
     assert "tidak-ada" in refused.value.details
 
 
@@ -159,10 +162,10 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(session, make_user, m
     user, period = operator_period(make_user, make_period)
     other = make_user(username="op-33b", unit_code="33", name="Rekan Kerja")
     sub = new_sub(session, period, user)
-    q.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, other)
+    qa.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, other)
     session.commit()
     with pytest.raises(Conflict) as refused:
-        q.save_answers(session, sub, {"sk-bakohumas": False}, {}, 1, user)
+        qa.save_answers(session, sub, {"sk-bakohumas": False}, {}, 1, user)
     assert "Rekan Kerja" in refused.value.message
     assert refused.value.details == {"current_version": 2, "your_version": 1}
     session.rollback()
@@ -181,10 +184,10 @@ def test_two_concurrent_saves_of_one_version_give_a_conflict(app, session, make_
         their_user = other.get(User, user.id)
         assert their_sub.version == 1
         other.commit()   # the other request's read is over (SQLite: its lock is released)
-        q.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, user)
+        qa.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, user)
         session.commit()
         with pytest.raises(Conflict):
-            q.save_answers(other, their_sub, {"sk-bakohumas": False}, {}, 1, their_user)
+            qa.save_answers(other, their_sub, {"sk-bakohumas": False}, {}, 1, their_user)
     finally:
         other.close()
     session.expire_all()
@@ -198,22 +201,22 @@ def test_saving_after_the_deadline_is_refused_until_the_unit_is_given_more_time(
     user, period = operator_period(make_user, make_period, opens=-10, closes=-1)
     sub = new_sub(session, period, user)
     with pytest.raises(Closed) as refused:
-        q.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, user)
+        qa.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, user)
     assert "closed" in refused.value.message
     with pytest.raises(Closed):
-        q.submit(session, sub, 1, "Kepala", "Sekretaris", NIP, True, user)
+        qs.submit(session, sub, 1, "Kepala", "Sekretaris", NIP, True, user)
     session.rollback()
     admin = session.query(User).filter_by(username="admin").one()
     extend_deadline(session, period, utcnow() + timedelta(days=2), "Gangguan jaringan", admin,
                     unit_code="34")
     session.commit()
     with pytest.raises(Closed):   # another unit's extension does not reopen this one
-        q.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, user)
+        qa.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, user)
     session.rollback()
     extend_deadline(session, period, utcnow() + timedelta(days=2), "Gangguan jaringan", admin,
                     unit_code="33")
     session.commit()
-    q.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, user)
+    qa.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, user)
     assert sub.answers == {"sk-bakohumas": True}
 
 
@@ -221,7 +224,7 @@ def test_saving_before_the_opening_is_refused(session, make_user, make_period):
     user, period = operator_period(make_user, make_period, opens=1, closes=8)
     sub = new_sub(session, period, user)
     with pytest.raises(Closed) as refused:
-        q.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, user)
+        qa.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, user)
     assert "opens" in refused.value.message
 
 
@@ -230,7 +233,7 @@ def test_a_returned_questionnaire_can_be_changed_again(session, make_user, make_
     sub = new_sub(session, period, user)
     sub.status = "returned"
     session.commit()
-    q.save_answers(session, sub, {"sk-bakohumas": True}, {}, sub.version, user)
+    qa.save_answers(session, sub, {"sk-bakohumas": True}, {}, sub.version, user)
     assert sub.status == "returned" and sub.answers == {"sk-bakohumas": True}
 
 
@@ -240,10 +243,10 @@ def test_an_empty_questionnaire_misses_every_scored_indicator(session, make_user
     user, period = operator_period(make_user, make_period)
     rubric = rubric_for(period)
     scored = [i.id for i in rubric.indicators if i.scored]
-    assert [key for key, _ in q.missing_items(rubric, None)] == scored
+    assert [key for key, _ in qs.missing_items(rubric, None)] == scored
     sub = new_sub(session, period, user)
-    assert [key for key, _ in q.missing_items(rubric, sub)] == scored
-    assert all(reason == "not answered" for _, reason in q.missing_items(rubric, sub))
+    assert [key for key, _ in qs.missing_items(rubric, sub)] == scored
+    assert all(reason == "not answered" for _, reason in qs.missing_items(rubric, sub))
 
 
 @pytest.mark.parametrize("indicator, value, needs_evidence", [
@@ -263,14 +266,14 @@ def test_required_evidence_applies_when_the_answer_earns_something(
     sub = new_sub(session, period, user)
     answers = zero_answers(rubric)
     answers[indicator] = value
-    q.save_answers(session, sub, answers, {}, 1, user)
-    assert q.missing_items(rubric, sub) == ([(indicator, "required evidence is missing")]
+    qa.save_answers(session, sub, answers, {}, 1, user)
+    assert qs.missing_items(rubric, sub) == ([(indicator, "required evidence is missing")]
                                             if needs_evidence else [])
     session.add(Evidence(submission_id=sub.id, indicator_id=indicator, kind="link",
                          url="https://kpu.go.id/sk"))
     session.commit()
     session.refresh(sub)
-    assert q.missing_items(rubric, sub) == []
+    assert qs.missing_items(rubric, sub) == []
 
 
 def test_a_kept_invalid_value_blocks_submission(session, make_user, make_period):
@@ -279,8 +282,8 @@ def test_a_kept_invalid_value_blocks_submission(session, make_user, make_period)
     sub = new_sub(session, period, user)
     answers = zero_answers(rubric)
     del answers["jumlah-personel"]
-    q.save_answers(session, sub, answers, {"jumlah-personel": "lima"}, 1, user)
-    [(key, reason)] = q.missing_items(rubric, sub)
+    qa.save_answers(session, sub, answers, {"jumlah-personel": "lima"}, 1, user)
+    [(key, reason)] = qs.missing_items(rubric, sub)
     assert key == "jumlah-personel" and "not valid" in reason
 
 
@@ -291,10 +294,10 @@ def test_submit_is_refused_with_the_missing_list_then_accepted_and_locked(
     user, period = operator_period(make_user, make_period)
     rubric = rubric_for(period)
     sub = new_sub(session, period, user)
-    q.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, user)
+    qa.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, user)
     session.commit()
     with pytest.raises(Invalid) as refused:
-        q.submit(session, sub, 2, "Dr. Kepala", "Sekretaris", NIP, True, user)
+        qs.submit(session, sub, 2, "Dr. Kepala", "Sekretaris", NIP, True, user)
     details = refused.value.details
     assert details["sk-bakohumas"] == "required evidence is missing"
     assert details["struktur-tim"] == "not answered"
@@ -302,15 +305,15 @@ def test_submit_is_refused_with_the_missing_list_then_accepted_and_locked(
     session.rollback()
 
     sub = q.get_submission(session, period, "33")
-    q.save_answers(session, sub, zero_answers(rubric), {}, 2, user)
+    qa.save_answers(session, sub, zero_answers(rubric), {}, 2, user)
     session.commit()
     with pytest.raises(Invalid) as refused:
-        q.submit(session, sub, 3, "Dr. Kepala", "Sekretaris", "12345", False, user)
+        qs.submit(session, sub, 3, "Dr. Kepala", "Sekretaris", "12345", False, user)
     assert set(refused.value.details) == {"head_nip", "agreed"}
     session.rollback()
 
     sub = q.get_submission(session, period, "33")
-    q.submit(session, sub, 3, " Dr. Kepala ", "Sekretaris", "19700101 199503 1 001", True, user)
+    qs.submit(session, sub, 3, " Dr. Kepala ", "Sekretaris", "19700101 199503 1 001", True, user)
     session.commit()
     assert sub.status == "submitted" and sub.submitted_by == user.id and sub.submitted_at
     assert (sub.head_name, sub.head_position, sub.head_nip) == ("Dr. Kepala", "Sekretaris", NIP)
@@ -321,10 +324,10 @@ def test_submit_is_refused_with_the_missing_list_then_accepted_and_locked(
     assert entry.detail["head_nip"] == NIP and entry.unit_code == "33"
 
     with pytest.raises(Closed) as refused:
-        q.save_answers(session, sub, {"sk-bakohumas": True}, {}, 4, user)
+        qa.save_answers(session, sub, {"sk-bakohumas": True}, {}, 4, user)
     assert "submitted" in refused.value.message and "locked" in refused.value.message
     with pytest.raises(Closed):
-        q.submit(session, sub, 4, "Dr. Kepala", "Sekretaris", NIP, True, user)
+        qs.submit(session, sub, 4, "Dr. Kepala", "Sekretaris", NIP, True, user)
 
 
 def test_the_snapshot_lists_the_evidence(session, make_user, make_period):
@@ -333,12 +336,12 @@ def test_the_snapshot_lists_the_evidence(session, make_user, make_period):
     sub = new_sub(session, period, user)
     answers = zero_answers(rubric)
     answers["sk-bakohumas"] = True
-    q.save_answers(session, sub, answers, {}, 1, user)
+    qa.save_answers(session, sub, answers, {}, 1, user)
     session.add(Evidence(submission_id=sub.id, indicator_id="sk-bakohumas", kind="link",
                          url="https://jdih.kpu.go.id/sk"))
     session.commit()
     session.refresh(sub)
-    q.submit(session, sub, 2, "Kepala", "Sekretaris", NIP, True, user)
+    qs.submit(session, sub, 2, "Kepala", "Sekretaris", NIP, True, user)
     snapshot = session.query(SubmissionSnapshot).one()
     assert [(e["indicator"], e["kind"], e["url"]) for e in snapshot.evidence] == [
         ("sk-bakohumas", "link", "https://jdih.kpu.go.id/sk")]
@@ -366,20 +369,20 @@ def test_the_snapshot_lists_the_evidence(session, make_user, make_period):
 def test_parse_raw_reads_what_people_type(app, indicator, raw, value):
     from assessment.rubric_store import rubric_by_id
     ind = rubric_by_id("bakohumas-2025").indicator(indicator)
-    assert q.parse_raw(ind, raw) == value
+    assert qa.parse_typed(ind, raw) == value
 
 
 @pytest.mark.parametrize("indicator, raw", [
     ("jumlah-personel", "-1"), ("jumlah-personel", "dua"), ("jumlah-personel", "1,2,3"),
     ("jumlah-personel", "1" * 20), ("sk-bakohumas", "mungkin"), ("struktur-tim", "5"),
     ("struktur-tim", "Luar biasa"), ("sarana-kehumasan", "Drone"),
-    ("sarana-kehumasan", "-; Kamera foto"), ("kendala-dukungan", "x" * (q.MAX_TEXT + 1)),
+    ("sarana-kehumasan", "-; Kamera foto"), ("kendala-dukungan", "x" * (MAX_TEXT + 1)),
 ])
 def test_parse_raw_refuses_what_is_not_an_answer(app, indicator, raw):
     from assessment.rubric_store import rubric_by_id
     ind = rubric_by_id("bakohumas-2025").indicator(indicator)
     with pytest.raises(AnswerError):
-        q.parse_raw(ind, raw)
+        qa.parse_typed(ind, raw)
 
 
 def test_self_scores_come_from_scoring(session, make_user, make_period):
@@ -392,7 +395,7 @@ def test_self_scores_come_from_scoring(session, make_user, make_period):
     sub = new_sub(session, period, user)
     answers = {ind.id: v for ind, v in zip(rubric.aspect("kelembagaan").indicators,
                                            (True, 3, ["Kamera foto", "Rumah Pintar Pemilu"]))}
-    q.save_answers(session, sub, answers, {"jumlah-personel": "2"}, 1, user)
+    qa.save_answers(session, sub, answers, {"jumlah-personel": "2"}, 1, user)
     result = score(rubric, Assessment(rubric.id, (Unit("33", "x", "provinsi"),),
                                       (Response("33", dict(sub.answers)),)))
     got = q.self_scores(rubric, sub)

@@ -11,6 +11,8 @@ import pytest
 from assessment.models import AuditLog, Submission, User
 from assessment.models.types import utcnow
 from assessment.operations import questionnaire as q
+from assessment.operations import answers as qa
+from assessment import scores
 from assessment.operations.periods import extend_deadline
 from assessment.rubric_store import rubric_for
 from tests.conftest import Auth, SLUG, english, sub_of
@@ -195,7 +197,7 @@ def test_submit_is_refused_with_what_is_missing_then_accepted_then_locked(
     assert sub_of(session).status == "draft"
 
     sub = sub_of(session)
-    q.save_answers(session, sub, zero_answers(rubric_for(period)), {}, 2, user)
+    qa.save_answers(session, sub, zero_answers(rubric_for(period)), {}, 2, user)
     session.commit()
     response = client.post(f"/kuesioner/{SLUG}/kirim", data=dict(statement, version="3", head_nip="123"))
     assert response.status_code == 422 and "The NIP has exactly 18 digits" in html(response)
@@ -223,7 +225,7 @@ def test_another_units_questionnaire_is_refused(client, session, auth, make_user
     period = make_period(slug=SLUG)
     other = make_user(username="op-34", unit_code="34")
     sub = q.get_or_create_submission(session, period, "34", other)
-    q.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, other)
+    qa.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, other)
     session.commit()
     make_user(username="op-33", unit_code="33")
     auth.login("op-33")
@@ -239,7 +241,7 @@ def test_admin_and_monitor_view_read_only(client, session, auth, make_user, make
     period = make_period(slug=SLUG)
     op = make_user(username="op-33.74", unit_code="33.74")
     sub = q.get_or_create_submission(session, period, "33.74", op)
-    q.save_answers(session, sub, {"struktur-tim": 2}, {}, 1, op)
+    qa.save_answers(session, sub, {"struktur-tim": 2}, {}, 1, op)
     session.commit()
     make_user(username="monitor-33", role="monitor", unit_code="33")
     make_user(username="monitor-34", role="monitor", unit_code="34")
@@ -323,7 +325,7 @@ def test_the_preview_estimates_without_saving(client, session, operator):
                                                         "answer-struktur-tim": "4"})
     assert response.status_code == 200
     result = response.get_json()
-    scores = q.scores.self_scores_for(rubric, "33", {"sk-bakohumas": True, "struktur-tim": 4})
-    assert result["total"] == f"{scores['total']:.2f}" and Decimal(result["aspect"]) > 0
+    expected = scores.self_scores_for(rubric, "33", {"sk-bakohumas": True, "struktur-tim": 4})
+    assert result["total"] == f"{expected['total']:.2f}" and Decimal(result["aspect"]) > 0
     assert result["answered"] == 2 and result["scored"] == 3
     assert sub_of(session) is None

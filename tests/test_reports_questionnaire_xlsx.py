@@ -265,8 +265,8 @@ def test_pending_web_values_are_shown_and_must_be_fixed():
 ERROR_CASES = [
     ("wrong level label", "struktur-tim", "Sangat bagus", "is not one of the levels: Belum ada, "
      "Rintisan, Terkelola, Terstandar, Optimum"),
-    ("level number instead of label", "struktur-tim", 3, "is not one of the levels"),
-    ("negative number", "jumlah-personel", -3, "must be 0 or more, not -3"),
+    ("level index beyond the scale", "struktur-tim", 7, "is not one of the levels"),
+    ("negative number", "jumlah-personel", -3, "must not be negative"),
     ("negative number text", "jumlah-personel", "-3", "must not be negative"),
     ("letters in a number", "jumlah-personel", "abc", "Enter a number"),
     ("number with its unit", "jumlah-personel", "12 orang", "Enter a number"),

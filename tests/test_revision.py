@@ -11,6 +11,9 @@ from assessment.models import (AuditLog, JudgeAssignment, Notice, RevisionReques
 from assessment.operations import Closed, Conflict, Invalid
 from assessment.operations import evidence as evidence_ops
 from assessment.operations import questionnaire as q
+from assessment.operations import answers as qa
+from assessment.operations import editability as qe
+from assessment.operations import submission as qs
 from assessment.operations import revision as rev
 from assessment.rubric_store import rubric_for
 from tests.conftest import SLUG, english
@@ -41,8 +44,8 @@ def zero_answers(rubric) -> dict:
 def submitted(session, period, user) -> Submission:
     """The operator's unit with a complete (all-zero) questionnaire, submitted."""
     sub = q.get_or_create_submission(session, period, user.unit_code, user)
-    q.save_answers(session, sub, zero_answers(rubric_for(period)), {}, sub.version, user)
-    q.submit(session, sub, sub.version, "Dr. Kepala", "Sekretaris", NIP, True, user)
+    qa.save_answers(session, sub, zero_answers(rubric_for(period)), {}, sub.version, user)
+    qs.submit(session, sub, sub.version, "Dr. Kepala", "Sekretaris", NIP, True, user)
     session.commit()
     return sub
 
@@ -67,7 +70,7 @@ def give_back(session, sub, admin, days=3, reasons=None):
 def test_return_edit_resubmit_keeps_both_versions(session, season):
     period, operator, admin, sub = season
     request = give_back(session, sub, admin, reasons={"sk-bakohumas": "Lampirkan SK.", "struktur-tim": " "})
-    assert sub.status == "returned" and rev.is_returned(sub)
+    assert sub.status == "returned" and qe.is_returned(sub)
     assert request.reasons == {"sk-bakohumas": "Lampirkan SK."}      # empty reasons are dropped
     kinds = [s.kind for s in session.query(SubmissionSnapshot).order_by(SubmissionSnapshot.id)]
     assert kinds == ["submit", "returned"]
@@ -77,11 +80,11 @@ def test_return_edit_resubmit_keeps_both_versions(session, season):
     assert entry.detail["reasons"] == {"sk-bakohumas": "Lampirkan SK."} and entry.user_id == admin.id
 
     # the unit edits (the answer now earns something, so it needs its evidence) and resubmits
-    q.save_answers(session, sub, {"sk-bakohumas": True}, {}, sub.version, operator)
+    qa.save_answers(session, sub, {"sk-bakohumas": True}, {}, sub.version, operator)
     evidence_ops.add_link(session, sub, "sk-bakohumas", "https://jateng.kpu.go.id/sk.pdf", operator)
-    q.submit(session, sub, sub.version, "Dr. Kepala", "Sekretaris", NIP, True, operator)
+    qs.submit(session, sub, sub.version, "Dr. Kepala", "Sekretaris", NIP, True, operator)
     session.commit()
-    assert sub.status == "submitted" and not rev.is_returned(sub)
+    assert sub.status == "submitted" and not qe.is_returned(sub)
     assert session.get(RevisionRequest, request.id).resubmitted_at is not None
     snaps = session.query(SubmissionSnapshot).order_by(SubmissionSnapshot.id).all()
     assert [s.kind for s in snaps] == ["submit", "returned", "resubmit"]
@@ -98,7 +101,7 @@ def test_return_edit_resubmit_keeps_both_versions(session, season):
 def test_a_questionnaire_is_returned_once_only(session, season):
     period, operator, admin, sub = season
     give_back(session, sub, admin)
-    q.submit(session, sub, sub.version, "Dr. Kepala", "Sekretaris", NIP, True, operator)
+    qs.submit(session, sub, sub.version, "Dr. Kepala", "Sekretaris", NIP, True, operator)
     session.commit()
     with pytest.raises(Conflict) as refused:
         rev.return_for_revision(session, sub, {"sk-bakohumas": "lagi"}, now() + timedelta(days=2), admin)
@@ -151,10 +154,10 @@ def test_editable_until_the_revision_deadline_even_after_the_period_closed(sessi
     request = give_back(session, sub, admin, days=3)
     period.closes_at = now() - timedelta(days=1)
     session.commit()
-    assert q.is_editable(sub)
-    q.save_answers(session, sub, {"struktur-tim": 0}, {}, sub.version, operator)
+    assert qe.is_editable(sub)
+    qa.save_answers(session, sub, {"struktur-tim": 0}, {}, sub.version, operator)
     with pytest.raises(Closed) as refused:
-        q.check_editable(sub, now=request.closes_at + timedelta(seconds=1))
+        qe.check_editable(sub, now=request.closes_at + timedelta(seconds=1))
     assert "revision deadline" in refused.value.message
 
 

@@ -256,6 +256,6 @@ def test_number_text_as_people_type_it(text, expected):
     ("1,2,3", "Enter a number"), ("9" * 16, "too many digits"),
 ])
 def test_number_text_that_is_refused(text, words):
-    from scoring.answers import NumberTextError, parse_number_text
-    with pytest.raises(NumberTextError, match=words):
+    from scoring.answers import AnswerError, parse_number_text
+    with pytest.raises(AnswerError, match=words):
         parse_number_text(text)

@@ -18,6 +18,7 @@ except ImportError:   # WTForms before 3.3 takes plain (value, label) pairs
 
 from rubrics.model import Aspect, Indicator
 from scoring import AnswerError
+from scoring.answers import MAX_TEXT, NONE_OF_THESE
 
 from ..navigation import current_lang
 from ..operations.questionnaire import MAX_TEXT, NONE_OF_THESE, normalise_nip, parse_raw
@@ -159,7 +160,7 @@ def collect(form, aspect: Aspect) -> tuple[dict, dict, dict]:
             continue
         raw = FIELD_KINDS[ind.type].raw(ind, form[answer_name(ind)].data)
         try:
-            answers[ind.id] = parse_raw(ind, raw)
+            answers[ind.id] = parse_typed(ind, raw)
         except AnswerError as exc:
             raw_pending[ind.id], errors[ind.id] = raw, str(exc)
     return answers, raw_pending, errors

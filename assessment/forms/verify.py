@@ -8,7 +8,7 @@ from wtforms import HiddenField, SubmitField, TextAreaField
 from rubrics.model import Aspect, Indicator
 from scoring import AnswerError, check_answer
 
-from ..operations.questionnaire import parse_raw
+from ..operations.answers import parse_typed
 from ..operations.verification import MAX_COMMENT, is_pending, verified_value
 from .i18n import Form
 from .questionnaire import FIELD_KINDS
@@ -79,7 +79,7 @@ def collect(form, aspect: Aspect, unit_answers: dict) -> tuple[dict, dict, dict,
             values[ind.id] = _copied(ind, unit_answers.get(ind.id))
         else:
             try:
-                values[ind.id] = parse_raw(ind, raw)
+                values[ind.id] = parse_typed(ind, raw)
             except AnswerError as exc:
                 raw_pending[ind.id], errors[ind.id] = raw, str(exc)
     return values, raw_pending, comments, errors

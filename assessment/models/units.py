@@ -1,11 +1,16 @@
 """The work-unit registry (satuan kerja)."""
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 
 LEVELS = ("pusat", "provinsi", "kabkota")
-TIME_ZONES = {"WIB": 7, "WITA": 8, "WIT": 9}
+# Indonesia's three time zones: the one definition of WIB (deadlines are set and shown in
+# WIB) and of the zones shown beside it for units in the east
+WIB = ZoneInfo("Asia/Jakarta")
+TIME_ZONES = {"WIB": WIB, "WITA": ZoneInfo("Asia/Makassar"), "WIT": ZoneInfo("Asia/Jayapura")}
 
 
 class WorkUnit(db.Model):

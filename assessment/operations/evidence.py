@@ -14,7 +14,7 @@ from .. import audit, uploads
 from ..models import Evidence, Submission
 from ..rubric_store import rubric_for
 from . import Invalid
-from .questionnaire import check_editable
+from .editability import check_editable
 
 MAX_PER_INDICATOR = 20
 MAX_URL = 2000

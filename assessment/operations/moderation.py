@@ -23,6 +23,7 @@ from .. import audit
 from ..models import Moderation, Submission, User, WorkUnit
 from ..rubric_store import rubric_for
 from . import Conflict, Invalid
+from .answers import parse_typed
 from .judging import setting, unwrap, wrap
 from .runs import export_exchange
 
@@ -111,8 +112,7 @@ def moderation_history(session, period, unit_code: str, indicator_id: str) -> li
 def moderate(session, period, unit_code: str, indicator_id: str, raw, reason: str, user, *,
              source: str = "disagreement", objection=None) -> Moderation:
     """Record a moderated value (typed like the questionnaire's answer, parsed by
-    ``parse_raw``) with a reason; from now on it is the indicator's verified value."""
-    from .questionnaire import parse_raw
+    ``parse_typed``) with a reason; from now on it is the indicator's verified value."""
     rubric = rubric_for(period)
     if not rubric.has_indicator(indicator_id) or not rubric.indicator(indicator_id).scored:
         raise Invalid(_("Unknown indicator."))
@@ -127,7 +127,7 @@ def moderate(session, period, unit_code: str, indicator_id: str, raw, reason: st
         raise Invalid(_("The reason is too long (at most %(num)d characters).", num=MAX_REASON),
                       details={"reason": "too long"})
     try:
-        value = parse_raw(rubric.indicator(indicator_id), raw)
+        value = parse_typed(rubric.indicator(indicator_id), raw)
     except AnswerError as exc:
         raise Invalid(str(exc), details={"value": str(exc)}) from None
     if value is None:

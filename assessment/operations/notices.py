@@ -19,7 +19,7 @@ from ..formatting import datetime_in_zones, local_time
 from ..models import Notice, Period, ReminderSent, Submission, User, WorkUnit
 from ..models.types import utcnow
 from ..progress import current_periods, participating_units
-from .periods import closes_at_for
+from .editability import closes_at_for
 
 log = logging.getLogger(__name__)
 

@@ -17,13 +17,13 @@ from ..formatting import datetime_in_zones
 from ..models import (JudgeAssignment, Moderation, Objection, Period, ScoringRun, Submission,
                       User, Verification, WorkUnit)
 from ..models.types import utcnow
-from ..permissions import can_judge, is_admin
+from ..permissions import can_judge, is_admin, is_operator_of
 from ..rubric_store import rubric_for
 from . import Closed, Conflict, Invalid, NotAllowed
 from .evidence import check_url
+from .answers import parse_typed
 from .judging import judge_comments, judge_conflict, judge_key, judge_numbers, unwrap, wrap
 from .notices import notify
-from .questionnaire import parse_raw
 from .runs import latest_run, run_result, run_rubric
 
 MAX_REASON = 5000
@@ -194,9 +194,7 @@ def may_view_objection(session, user: User, obj: Objection) -> bool:
     """The admin, the unit's own operators, and the assigned reviewer; nobody else."""
     if is_admin(user):
         return True
-    if user and user.is_authenticated and user.role == "operator":
-        return user.unit_code == obj.unit_code
-    return may_review(session, user, obj)
+    return is_operator_of(user, obj.unit_code) or may_review(session, user, obj)
 
 
 def _period(session, obj: Objection) -> Period:
@@ -318,7 +316,7 @@ def decide(session, obj: Objection, reviewer: User, accept: bool, raw_value=None
 
 def _new_value(indicator, raw_value):
     try:
-        value = parse_raw(indicator, raw_value)
+        value = parse_typed(indicator, raw_value)
     except AnswerError as exc:
         raise Invalid(str(exc), details={"field": "value"}) from None
     if value is None:

@@ -1,4 +1,5 @@
-"""Assessment periods: opening, deadlines and their extensions."""
+"""Assessment periods: opening them and extending their deadlines (each unit's deadline is
+read in ``operations.editability``)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,26 +8,8 @@ from flask_babel import gettext as _
 
 from .. import audit
 from ..models import DeadlineExtension, Period
-from ..models.types import utcnow
 from . import Invalid
-
-
-def closes_at_for(period: Period, unit_code: str | None) -> datetime:
-    """The effective closing time for a unit: the latest of the period's own closing time,
-    the newest extension for everyone and the newest extension for this unit."""
-    closes = period.closes_at
-    general = [e for e in period.extensions if e.unit_code is None]
-    own = [e for e in period.extensions if unit_code and e.unit_code == unit_code]
-    for group in (general, own):
-        if group:
-            closes = max(closes, group[-1].closes_at)
-    return closes
-
-
-def is_open_for(period: Period, unit_code: str | None, now: datetime | None = None) -> bool:
-    """Whether the unit may still save and submit (server-side deadline check)."""
-    now = now or utcnow()
-    return period.opens_at <= now < closes_at_for(period, unit_code)
+from .editability import closes_at_for
 
 
 def extend_deadline(session, period: Period, closes_at: datetime, reason: str, user,

@@ -15,46 +15,18 @@ from datetime import datetime
 
 from flask_babel import force_locale, gettext as _, ngettext
 from sqlalchemy import select
-from sqlalchemy.orm import object_session
 
 from .. import audit
 from ..formatting import datetime_in_zones
-from ..models import (JudgeAssignment, RevisionRequest, Submission, SubmissionSnapshot, User,
-                      WorkUnit)
+from ..models import RevisionRequest, Submission, SubmissionSnapshot, WorkUnit
 from ..models.types import utcnow
 from ..rubric_store import rubric_for
 from . import Closed, Conflict, Invalid
+from .editability import revision_for, verification_open
 from .notices import _by_locale, notify, path_for, unit_operators
+from .submission import evidence_list, take_snapshot
 
 MAX_REASON = 2000
-
-
-def is_returned(sub: Submission | None) -> bool:
-    """Whether the submission is back with the unit (judges' verification is paused)."""
-    return bool(sub is not None and sub.status == "returned")
-
-
-def revision_for(sub: Submission | None, session=None) -> RevisionRequest | None:
-    """The submission's one revision request, or None."""
-    if sub is None or sub.id is None:
-        return None
-    session = session or object_session(sub)
-    return session.scalars(select(RevisionRequest).where(
-        RevisionRequest.submission_id == sub.id)).first()
-
-
-def verification_open(period, now: datetime | None = None) -> bool:
-    closes = period.verification_closes_at
-    return closes is None or (now or utcnow()) < closes
-
-
-def revision_refusal(request: RevisionRequest, zone: str = "WIB", now: datetime | None = None):
-    """Why a returned questionnaire cannot be changed now (its revision deadline passed), or None."""
-    if (now or utcnow()) >= request.closes_at:
-        return Closed(_("The revision deadline passed on %(when)s; the questionnaire can no "
-                        "longer be changed or resubmitted.",
-                        when=datetime_in_zones(request.closes_at, zone)))
-    return None
 
 
 def clean_reasons(rubric, reasons: dict) -> dict:
@@ -96,7 +68,7 @@ def return_for_revision(session, sub: Submission, reasons: dict, closes_at: date
     user_id = getattr(user, "id", None)
     sub.status, sub.updated_at, sub.updated_by = "returned", now, user_id
     session.flush()
-    snapshot = _snapshot(session, sub, "returned", user_id)
+    snapshot = take_snapshot(session, sub, "returned", user_id)
     request = RevisionRequest(submission_id=sub.id, reasons=cleaned, closes_at=closes_at,
                               created_by=user_id, created_at=now)
     session.add(request)
@@ -116,16 +88,6 @@ def _check_deadline(period, closes_at: datetime | None, now: datetime, zone: str
                         when=datetime_in_zones(ends, zone)))
 
 
-def _snapshot(session, sub: Submission, kind: str, user_id) -> SubmissionSnapshot:
-    from .questionnaire import evidence_list
-    snapshot = SubmissionSnapshot(submission_id=sub.id, kind=kind, version=sub.version,
-                                  answers=dict(sub.answers or {}), evidence=evidence_list(sub),
-                                  created_by=user_id)
-    session.add(snapshot)
-    session.flush()
-    return snapshot
-
-
 def _notify_returned(session, sub: Submission, request: RevisionRequest) -> None:
     unit, period = sub.unit, sub.period
     link = path_for("questionnaire.overview", period_slug=period.slug)
@@ -140,31 +102,6 @@ def _notify_returned(session, sub: Submission, request: RevisionRequest) -> None
                 len(request.reasons), unit=unit.name,
                 when=datetime_in_zones(request.closes_at, unit.time_zone))
         notify(session, users, "returned", title, body, link)
-
-
-def mark_resubmitted(session, sub: Submission, user) -> RevisionRequest | None:
-    """Record that a returned questionnaire was submitted again (called by ``submit``) and
-    tell the judges assigned to it that verification can resume."""
-    request = revision_for(sub, session)
-    if request is None or request.resubmitted_at is not None:
-        return None
-    request.resubmitted_at = sub.submitted_at or utcnow()
-    session.flush()
-    audit.record("submission.resubmit", sub, user=user, revision=request.id, version=sub.version)
-    judges = session.scalars(select(User).join(JudgeAssignment, JudgeAssignment.judge_id == User.id)
-                             .where(JudgeAssignment.period_id == sub.period_id,
-                                    JudgeAssignment.unit_code == sub.unit_code,
-                                    JudgeAssignment.active.is_(True))).all()
-    creator = session.get(User, request.created_by) if request.created_by else None
-    link = path_for("moderation.versions", period_slug=sub.period.slug, code=sub.unit_code)
-    for locale, users in _by_locale(list(judges) + ([creator] if creator else [])).items():
-        with force_locale(locale):
-            title = _("Revised questionnaire submitted: %(unit)s", unit=sub.unit.name)
-            body = _("%(unit)s submitted its revised questionnaire for %(period)s. Verification "
-                     "can resume; the changes are shown beside the returned version.",
-                     unit=sub.unit.name, period=sub.period.title)
-        notify(session, users, "resubmitted", title, body, link)
-    return request
 
 
 # ---- the two versions side by side ------------------------------------------------------------
@@ -223,7 +160,6 @@ def compare(session, sub: Submission) -> dict:
     rubric = rubric_for(sub.period)
     if returned is None:
         return {"revision": request, "returned": None, "resubmitted": None, "changes": []}
-    from .questionnaire import evidence_list
     after = resubmitted.answers if resubmitted else (sub.answers or {})
     after_evidence = resubmitted.evidence if resubmitted else evidence_list(sub)
     found = changes(rubric, returned.answers or {}, after, returned.evidence, after_evidence,

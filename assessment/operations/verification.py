@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 
-from scoring import AnswerError, Assessment, Response, Unit, check_answer, round2, score
+from scoring import Assessment, Response, Unit, round2, score
 
 from .. import audit
 from ..formatting import datetime_in_zones
@@ -26,9 +26,10 @@ from ..models.types import utcnow
 from ..rubric_store import rubric_for
 from ..scores import valid_answers
 from . import Closed, Conflict, Invalid
+from .answers import pending_message, sorted_input
+from .editability import is_returned, verification_open
 from .judging import judge_conflict, unwrap, wrap
-from .questionnaire import MAX_TEXT, check_size, get_submission, parse_raw
-from .revision import is_returned
+from .questionnaire import get_submission
 
 MAX_COMMENT = 5000
 JUDGE = "J"   # the one judge of the scoring call that shows a judge their own verified score
@@ -106,15 +107,6 @@ def missing_verifications(rubric, assignment: JudgeAssignment) -> list[tuple[str
     return out
 
 
-def pending_message(indicator, stored: dict) -> str:
-    """The message for a kept-but-invalid value, in the current language."""
-    try:
-        parse_raw(indicator, stored.get("raw"))
-    except AnswerError as exc:
-        return str(exc)
-    return stored.get("error") or _("This value is not valid.")
-
-
 def unit_answers(session, period: Period, unit_code: str) -> dict:
     sub = get_submission(session, period, unit_code)
     return dict((sub.answers if sub else None) or {})
@@ -158,10 +150,9 @@ def values_of(assignment: JudgeAssignment) -> dict:
 
 def closed_refusal(period: Period, now: datetime | None = None) -> Closed | None:
     """Closed once the period's verification has closed (no closing time: open)."""
-    closes = period.verification_closes_at
-    if closes is not None and (now or utcnow()) >= closes:
+    if not verification_open(period, now):
         return Closed(_("Verification closed on %(when)s; verified values can no longer be "
-                        "changed.", when=datetime_in_zones(closes)))
+                        "changed.", when=datetime_in_zones(period.verification_closes_at)))
     return None
 
 
@@ -192,15 +183,12 @@ def save_verifications(session, assignment: JudgeAssignment, values: dict, raw_p
     if problem is not None:
         raise problem
     rubric = rubric_for(assignment.period)
-    good, kept, errors = _sort_out(rubric, values or {}, raw_pending or {})
+    good, kept, errors = sorted_input(rubric, values, raw_pending, scored_only=True)
     notes, note_errors = _comments(rubric, comments or {})
     unknown = {k: m for k, m in (errors | note_errors).items() if not rubric.has_indicator(k)}
     if unknown or note_errors or (strict and errors):
         raise Invalid(_("Some values are not valid; nothing was saved."),
                       details=unknown or (errors | note_errors))
-    changed = _apply(session, assignment, good, kept, errors, notes, now or utcnow())
-    if assignment.started_at is None:
-        assignment.started_at = now or utcnow()
     try:
         session.flush()
     except IntegrityError:   # the same judge saving the same unit twice at once
@@ -210,49 +198,6 @@ def save_verifications(session, assignment: JudgeAssignment, values: dict, raw_p
     audit.record("verification.save", assignment, user=user, changed=sorted(changed),
                  pending=sorted(kept), source=source)
     return {k: errors[k] for k in kept}
-
-
-def _sort_out(rubric, values: dict, raw_pending: dict) -> tuple[dict, dict, dict]:
-    """Valid values, kept raw texts and error messages by indicator."""
-    good, kept, errors = {}, {}, {}
-    for key, value in values.items():
-        if key in raw_pending:
-            continue
-        ind = _scored(rubric, key, errors)
-        if ind is None:
-            continue
-        try:
-            check_answer(ind, value)
-            check_size(ind, value)
-            good[key] = value
-        except AnswerError as exc:
-            kept[key], errors[key] = _as_text(value), str(exc)
-    for key, raw in raw_pending.items():
-        ind = _scored(rubric, key, errors)
-        if ind is None:
-            continue
-        try:
-            good[key] = parse_raw(ind, raw)
-        except AnswerError as exc:
-            kept[key], errors[key] = _as_text(raw)[:MAX_TEXT], str(exc)
-    return good, kept, errors
-
-
-def _scored(rubric, key: str, errors: dict):
-    if not rubric.has_indicator(key):
-        errors[key] = _("Unknown indicator.")
-        return None
-    ind = rubric.indicator(key)
-    if not ind.scored:
-        errors[key] = _("This indicator is not scored: give a comment only.")
-        return None
-    return ind
-
-
-def _as_text(value) -> str:
-    if isinstance(value, list):
-        return "\n".join(str(v) for v in value)
-    return "" if value is None else str(value)
 
 
 def _comments(rubric, comments: dict) -> tuple[dict, dict]:

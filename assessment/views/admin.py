@@ -24,7 +24,7 @@ except ImportError:  # WTForms < 3.3 takes (value, label) pairs
 from ..extensions import db
 from ..transaction import attempt
 from ..models import AuditLog, Period, RubricEdition, User
-from ..models.units import TIME_ZONES
+from ..models.units import WIB
 from ..navigation import SEASON, nav
 from ..operations import Invalid
 from ..operations.periods import extend_deadline, open_period
@@ -36,7 +36,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 nav("admin.periods", _l("Periods"), roles=("admin",), order=60, group=SEASON)
 nav("admin.audit", _l("Audit log"), roles=("admin",), order=70)
 
-WIB = timezone(timedelta(hours=TIME_ZONES["WIB"]))
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 AUDIT_PAGE_SIZE = 50
 

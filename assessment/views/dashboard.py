@@ -13,7 +13,8 @@ from ..models import Notice, Submission
 from ..models.types import utcnow
 from ..navigation import nav
 from ..operations import notices as notice_ops
-from ..operations.periods import closes_at_for
+from ..operations.editability import closes_at_for
+from ..operations.questionnaire import self_scores
 from ..permissions import can_moderate, can_monitor
 from ..progress import (STATUS_LABELS, STATUSES, aspect_completeness, count_statuses, latest_close,
                         periods_for_unit, recent_periods, remaining, unit_rows)
@@ -80,14 +81,7 @@ def _operator_cards(unit) -> list[dict]:
 
 
 def _self_scores(rubric, sub):
-    """The self-score from the questionnaire operations, when that module provides it."""
-    if sub is None:
-        return None
-    try:
-        from ..operations.questionnaire import self_scores
-    except ImportError:
-        return None
-    return self_scores(rubric, sub)
+    return None if sub is None else self_scores(rubric, sub)
 
 
 def _summaries() -> list[dict]:

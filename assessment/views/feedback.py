@@ -27,7 +27,8 @@ from ..operations import OperationError
 from ..operations import practice
 from ..operations.judging import judge_comments
 from ..operations.runs import published_run
-from ..permissions import can_browse_practice, can_view_unit, can_withhold_practice, is_admin
+from ..permissions import (can_browse_practice, can_monitor, can_view_unit, can_withhold_practice,
+                           is_admin, operator_unit, units_visible_to)
 from ..rubric_store import rubric_for
 from .lookups import period_or_404
 
@@ -163,17 +164,15 @@ def index():
                     if p.id not in finals and practice.feedback_run(db.session, p, preview=True)]
     units = _units_in_scope()
     return render_template("feedback/index.html", periods=periods, units=units,
-                           own=current_user.unit if current_user.role == "operator" else None)
+                           own=operator_unit(current_user))
 
 
 def _units_in_scope() -> list[WorkUnit]:
-    query = db.session.query(WorkUnit).filter(WorkUnit.active.is_(True))
-    if current_user.role == "monitor":
-        code = current_user.unit_code
-        query = query.filter((WorkUnit.code == code) | (WorkUnit.province_code == code))
-    elif current_user.role != "admin":
+    """The units an admin or monitor may choose (an operator goes to its own unit's page)."""
+    if not can_monitor(current_user):
         return []
-    return query.order_by(WorkUnit.code).all()
+    return (db.session.query(WorkUnit).filter(WorkUnit.active.is_(True), units_visible_to(current_user))
+            .order_by(WorkUnit.code).all())
 
 
 @bp.route("/umpan-balik/<period_slug>/pilih")
@@ -292,7 +291,7 @@ def library(period_slug):
 
 def _own_answers(period, detail) -> dict | None:
     """The operator's own answers of the period (live questionnaire) and verified values."""
-    unit = current_user.unit if current_user.role == "operator" else None
+    unit = operator_unit(current_user)
     if unit is None:
         return None
     sub = db.session.query(Submission).filter_by(period_id=period.id, unit_code=unit.code).first()

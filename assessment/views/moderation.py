@@ -26,8 +26,8 @@ from ..operations.moderation import (disagreements, judge_names, moderate, thres
                                      units_by_code)
 from ..operations.quality import LENIENCY_MARGIN, claim_gaps, judge_quality
 from ..operations.questionnaire import get_submission
-from ..operations.revision import (compare, is_returned, return_for_revision, returned_units,
-                                   revision_for, verification_open)
+from ..operations.editability import is_returned, revision_for, verification_open
+from ..operations.revision import compare, return_for_revision, returned_units
 from ..operations.runs import latest_run
 from ..permissions import can_moderate, can_return, can_see_versions, is_admin
 from ..progress import remaining

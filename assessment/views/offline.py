@@ -26,9 +26,10 @@ from ..transaction import attempt
 from ..formatting import datetime_in_zones
 from ..models import Period
 from ..operations import Conflict, Invalid, OperationError
-from ..operations.periods import closes_at_for
-from ..operations.questionnaire import (get_or_create_submission, get_submission, refusal,
-                                        save_answers, takes_part)
+from ..operations.answers import save_answers
+from ..operations.editability import closes_at_for, refusal, takes_part
+from ..operations.questionnaire import get_or_create_submission, get_submission
+from ..permissions import operator_unit
 from ..rubric_store import rubric_for
 from ..spreadsheets import SpreadsheetError, check_zip
 
@@ -45,7 +46,7 @@ class UploadForm(Form):
 def _own(period_slug: str):
     """The period, the operator's own unit (403 for anyone else) and its submission."""
     period = db.session.query(Period).filter_by(slug=period_slug).first() or abort(404)
-    unit = current_user.unit if current_user.role == "operator" else None
+    unit = operator_unit(current_user)
     if unit is None or not takes_part(period, unit):
         abort(403)
     return period, unit, get_submission(db.session, period, unit.code)

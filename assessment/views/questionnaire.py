@@ -19,11 +19,11 @@ from ..forms.questionnaire import (SubmitForm, aspect_form, collect, deleted_evi
 from ..models import Period, User, WorkUnit
 from ..navigation import nav
 from ..operations import OperationError
-from ..operations.periods import closes_at_for
-from ..operations.questionnaire import (get_or_create_submission, get_submission, missing_items,
-                                        pending_error, refusal, save_page, self_scores, submit,
-                                        takes_part)
-from ..permissions import can_view_unit
+from ..operations.answers import pending_message
+from ..operations.editability import closes_at_for, refusal, takes_part
+from ..operations.questionnaire import get_or_create_submission, get_submission, save_page, self_scores
+from ..operations.submission import missing_items, submit
+from ..permissions import can_view_unit, operator_unit
 from ..progress import aspect_completeness, periods_for_unit, remaining
 from ..rubric_store import rubric_for
 from .lookups import period_or_404
@@ -37,7 +37,7 @@ nav("questionnaire.overview", _l("Questionnaire"), roles=("operator",), order=20
 
 def _own_unit(period: Period) -> WorkUnit:
     """The operator's own unit, when it takes part in the period (403 otherwise)."""
-    unit = current_user.unit if current_user.role == "operator" else None
+    unit = operator_unit(current_user)
     if unit is None:
         abort(403)
     if not takes_part(period, unit):
@@ -109,7 +109,7 @@ def _fill_page(period, unit, sub, aspect, form, errors=None, problems=None, refu
     rubric = context["rubric"]
     if errors is None:   # shown from what is kept: the same after a reload
         pending = (sub.pending if sub else None) or {}
-        errors = {ind.id: pending_error(ind, pending[ind.id])
+        errors = {ind.id: pending_message(ind, pending[ind.id])
                   for ind in aspect.indicators if ind.id in pending}
     index = [a.id for a in rubric.aspects].index(aspect.id)
     evidence = {}
@@ -139,7 +139,7 @@ def overview(period_slug):
 
 
 def _choose_period():
-    if current_user.role != "operator" or current_user.unit is None:
+    if operator_unit(current_user) is None:
         abort(403)
     periods = periods_for_unit(db.session, current_user.unit)
     if len(periods) == 1:

@@ -20,9 +20,9 @@ from ..operations import OperationError
 from ..operations import objections as objection_ops
 from ..operations import stage as stage_ops
 from ..operations.judging import unwrap
-from ..operations.questionnaire import takes_part
+from ..operations.editability import takes_part
 from ..operations.runs import latest_run
-from ..permissions import can_judge, is_admin
+from ..permissions import can_judge, is_admin, operator_unit
 from ..progress import LEVEL_LABELS, periods_for_unit, recent_periods
 from ..rubric_store import rubric_for
 from .lookups import period_or_404
@@ -67,7 +67,7 @@ def _admin() -> None:
 
 
 def _own_unit(period: Period) -> WorkUnit:
-    unit = current_user.unit if current_user.role == "operator" else None
+    unit = operator_unit(current_user)
     if unit is None or not takes_part(period, unit):
         abort(403)
     return unit
@@ -121,7 +121,7 @@ def judge_index():
 @bp.route("/satker")
 @login_required
 def unit_index():
-    unit = current_user.unit if current_user.role == "operator" else None
+    unit = operator_unit(current_user)
     if unit is None:
         abort(403)
     rows = [{"period": p, "state": objection_ops.window_state(p)}

@@ -20,6 +20,7 @@ from ..models import Period, WorkUnit
 from ..navigation import nav
 from ..operations import OperationError
 from ..operations import verification as ops
+from ..operations.answers import pending_message
 from ..operations.judging import active_assignment
 from ..operations.questionnaire import get_submission
 from ..permissions import can_judge, can_verify
@@ -203,7 +204,7 @@ def _aspect_page(period, assignment, aspect, form, errors=None, refused=None):
     rubric = rubric_for(period)
     rows = ops.rows_by_indicator(assignment)
     if errors is None:   # shown from what is kept: the same after a reload
-        errors = {i.id: ops.pending_message(i, rows[i.id].value) for i in aspect.indicators
+        errors = {i.id: pending_message(i, rows[i.id].value) for i in aspect.indicators
                   if i.id in rows and ops.is_pending(rows[i.id].value)}
     context = _context(period, assignment, rubric)
     index = [a.id for a in rubric.aspects].index(aspect.id)
@@ -333,7 +334,7 @@ def verification_json(period, assignment) -> dict:
             "scored": ind.scored, "answer": answers.get(ind.id),
             "self_score": _num(detail.get("self")), "value": ops.verified_value(row),
             "verified_score": _num(detail.get("judge")),
-            "pending": {"raw": pending.get("raw", ""), "error": ops.pending_message(ind, pending)}
+            "pending": {"raw": pending.get("raw", ""), "error": pending_message(ind, pending)}
             if pending else None,
             "comment": row.comment if row is not None else ""}
     problem = ops.refusal(assignment)

@@ -1,0 +1,88 @@
+"""Saving a unit's answers: valid values, typed-but-invalid texts kept in ``pending`` with
+their message, under the optimistic lock of ``editability``. Reading what people type is
+``scoring.answers.parse_answer`` (one reader for the web, the API, Excel and the judges);
+this module translates its messages."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from rubrics.model import Indicator
+from scoring.answers import AnswerError, parse_answer, sort_answers
+
+from .. import audit
+from ..models import Submission
+from ..models.types import utcnow
+from ..rubric_store import rubric_for
+from . import Invalid
+from .editability import check_editable, check_version, versioned_change
+
+
+def message(exc: AnswerError) -> str:
+    """An answer's error message in the current language."""
+    return _(exc.msgid, **exc.params)
+
+
+def parse_typed(indicator: Indicator, raw) -> object:
+    """``parse_answer`` with its message translated: AnswerError(str) in the current language."""
+    try:
+        return parse_answer(indicator, raw)
+    except AnswerError as exc:
+        raise AnswerError(message(exc)) from None
+
+
+def sorted_input(rubric, values: dict, typed: dict, *, scored_only: bool = False
+                 ) -> tuple[dict, dict, dict]:
+    """``scoring.answers.sort_answers`` with its messages translated."""
+    good, kept, errors = sort_answers(rubric, values or {}, typed or {}, scored_only=scored_only)
+    return good, kept, {key: message(exc) for key, exc in errors.items()}
+
+
+def pending_message(indicator: Indicator, entry: dict | None) -> str:
+    """The message for a kept-but-invalid value ({"raw", "error"}), in the current language."""
+    entry = entry or {}
+    try:
+        parse_answer(indicator, entry.get("raw"))
+    except AnswerError as exc:
+        return message(exc)
+    return entry.get("error") or _("This value is not valid.")
+
+
+def save_answers(session, sub: Submission, answers: dict, raw_pending: dict, version: int,
+                 user, *, strict: bool = False, source: str = "web") -> Submission:
+    """Save some answers (None clears one). Typed-but-invalid values are kept in
+    ``sub.pending`` with their error; with ``strict`` any invalid value raises Invalid
+    (details per indicator id) and nothing is saved. ``source`` (web, api, xlsx) is
+    recorded in the audit log."""
+    check_version(session, sub, version)
+    check_editable(sub)
+    rubric = rubric_for(sub.period)
+    values, kept, errors = sorted_input(rubric, answers, raw_pending)
+    unknown = {k: m for k, m in errors.items() if not rubric.has_indicator(k)}
+    if unknown or (strict and errors):
+        raise Invalid(_("Some answers are not valid; nothing was saved."),
+                      details=unknown if unknown and not strict else errors)
+    user_id = getattr(user, "id", None)   # read before any change: one UPDATE per save
+    old = dict(sub.answers or {})
+    new_answers, new_pending = dict(old), dict(sub.pending or {})
+    for key, value in values.items():
+        new_pending.pop(key, None)
+        if value is None:
+            new_answers.pop(key, None)
+        else:
+            new_answers[key] = value
+    for key, raw in kept.items():
+        new_answers.pop(key, None)
+        new_pending[key] = {"raw": raw, "error": errors[key]}
+    with versioned_change(session, sub, int(version)):
+        sub.answers, sub.pending = new_answers, new_pending
+        sub.updated_at, sub.updated_by = utcnow(), user_id
+    changed = {k: _brief(new_answers.get(k)) for k in values if old.get(k) != new_answers.get(k)}
+    audit.record("submission.save", sub, user=user, version=sub.version, changed=changed,
+                 pending=sorted(kept), strict=strict, source=source)
+    return sub
+
+
+def _brief(value):
+    if isinstance(value, str) and len(value) > 200:
+        return value[:200] + "..."
+    return value

@@ -1,0 +1,157 @@
+"""Submitting a questionnaire: what blocks it, the head's integrity statement, the submit
+(and resubmit after a revision) with its snapshot of answers and evidence.
+
+Evidence rule: evidence marked ``required`` in the rubric must be attached whenever the
+answer earns something (a fraction above 0: "yes", a level above the first, a number in
+a paying band, at least one option; for unscored text, any text). A "no", the first level,
+0 or no option needs no evidence: there is nothing for a judge to verify.
+"""
+from __future__ import annotations
+
+import re
+
+from flask_babel import force_locale, gettext as _
+from sqlalchemy import select
+
+from rubrics.model import Indicator
+from scoring import AnswerError, answer_fraction
+
+from .. import audit
+from ..models import JudgeAssignment, RevisionRequest, Submission, SubmissionSnapshot, User
+from ..models.types import utcnow
+from ..rubric_store import rubric_for
+from . import Invalid
+from .answers import pending_message
+from .editability import check_editable, check_version, revision_for, versioned_change
+from .notices import _by_locale, notify, notify_submitted, path_for
+
+NIP_DIGITS = 18
+
+
+# ---- what blocks submission -------------------------------------------------------------
+
+def earns_something(indicator: Indicator, value) -> bool:
+    """Whether an answer earns more than 0 (so that required evidence applies)."""
+    if value is None:
+        return False
+    if indicator.type == "text":
+        return bool(str(value).strip())
+    try:
+        return answer_fraction(indicator, value) > 0
+    except AnswerError:
+        return False
+
+
+def missing_items(rubric, sub: Submission | None) -> list[tuple[str, str]]:
+    """What blocks submission, in rubric order: (indicator id, reason for people)."""
+    answers = (sub.answers if sub else None) or {}
+    pending = (sub.pending if sub else None) or {}
+    with_evidence = {ev.indicator_id for ev in sub.evidence} if sub else set()
+    out = []
+    for ind in rubric.indicators:
+        if ind.id in pending:
+            out.append((ind.id, _("the value typed is not valid: %(error)s",
+                                  error=pending_message(ind, pending[ind.id]))))
+        elif ind.scored and answers.get(ind.id) is None:
+            out.append((ind.id, _("not answered")))
+        elif (ind.evidence == "required" and ind.id not in with_evidence
+              and earns_something(ind, answers.get(ind.id))):
+            out.append((ind.id, _("required evidence is missing")))
+    return out
+
+
+# ---- the head's statement ---------------------------------------------------------------
+
+def statement_errors(head_name: str, head_position: str, head_nip: str, agreed: bool) -> dict:
+    """Problems with the head's integrity statement, by field."""
+    errors = {}
+    if not (head_name or "").strip():
+        errors["head_name"] = _("Enter the name of the head of the work unit.")
+    if not (head_position or "").strip():
+        errors["head_position"] = _("Enter the position of the head of the work unit.")
+    if not re.fullmatch(r"\d{%d}" % NIP_DIGITS, normalise_nip(head_nip)):
+        errors["head_nip"] = _("The NIP has exactly 18 digits.")
+    if agreed is not True:
+        errors["agreed"] = _("The statement must be agreed to.")
+    return errors
+
+
+def normalise_nip(nip: str | None) -> str:
+    """NIPs are often written in groups ("19700101 199503 1 001"): spaces are dropped."""
+    return re.sub(r"[\s.\-]", "", nip or "")
+
+
+# ---- submitting ---------------------------------------------------------------------------
+
+def submit(session, sub: Submission, version: int, head_name: str, head_position: str,
+           head_nip: str, agreed: bool, user) -> Submission:
+    """Submit a complete questionnaire with the head's integrity statement; it is locked
+    afterwards and a snapshot of answers and evidence is kept."""
+    check_version(session, sub, version)
+    check_editable(sub)
+    missing = missing_items(rubric_for(sub.period), sub)
+    if missing:
+        raise Invalid(_("The questionnaire cannot be submitted yet: %(num)d items are missing.",
+                        num=len(missing)), details=dict(missing))
+    errors = statement_errors(head_name, head_position, head_nip, agreed)
+    if errors:
+        raise Invalid(_("The integrity statement is not complete."), details=errors)
+    now, user_id = utcnow(), getattr(user, "id", None)
+    resubmission = sub.status == "returned"
+    with versioned_change(session, sub, int(version)):
+        sub.status, sub.submitted_at, sub.submitted_by = "submitted", now, user_id
+        sub.head_name, sub.head_position = head_name.strip()[:200], head_position.strip()[:200]
+        sub.head_nip = normalise_nip(head_nip)
+        sub.updated_at, sub.updated_by = now, user_id
+    snapshot = take_snapshot(session, sub, "resubmit" if resubmission else "submit", user_id)
+    audit.record("submission.submit", sub, user=user, version=sub.version, snapshot=snapshot.id,
+                 head_name=sub.head_name, head_position=sub.head_position, head_nip=sub.head_nip,
+                 statement_agreed=True)
+    # the receipt goes out whichever way the questionnaire was submitted (page or API)
+    notify_submitted(session, sub, user)
+    if resubmission:
+        mark_resubmitted(session, sub, user)
+    return sub
+
+
+def take_snapshot(session, sub: Submission, kind: str, user_id) -> SubmissionSnapshot:
+    """Keep the submission's answers and evidence as they are now (submit, resubmit, returned)."""
+    snapshot = SubmissionSnapshot(submission_id=sub.id, kind=kind, version=sub.version,
+                                  answers=dict(sub.answers or {}), evidence=evidence_list(sub),
+                                  created_by=user_id)
+    session.add(snapshot)
+    session.flush()
+    return snapshot
+
+
+def evidence_list(sub: Submission) -> list[dict]:
+    """The evidence as plain data (for snapshots and the API)."""
+    return [{"id": ev.id, "indicator": ev.indicator_id, "kind": ev.kind, "url": ev.url,
+             "filename": ev.filename, "content_type": ev.content_type, "size": ev.size,
+             "sha256": ev.sha256, "created_at": ev.created_at.isoformat() if ev.created_at else None}
+            for ev in sub.evidence]
+
+
+def mark_resubmitted(session, sub: Submission, user) -> RevisionRequest | None:
+    """Record that a returned questionnaire was submitted again (called by ``submit``) and
+    tell the judges assigned to it that verification can resume."""
+    request = revision_for(sub, session)
+    if request is None or request.resubmitted_at is not None:
+        return None
+    request.resubmitted_at = sub.submitted_at or utcnow()
+    session.flush()
+    audit.record("submission.resubmit", sub, user=user, revision=request.id, version=sub.version)
+    judges = session.scalars(select(User).join(JudgeAssignment, JudgeAssignment.judge_id == User.id)
+                             .where(JudgeAssignment.period_id == sub.period_id,
+                                    JudgeAssignment.unit_code == sub.unit_code,
+                                    JudgeAssignment.active.is_(True))).all()
+    creator = session.get(User, request.created_by) if request.created_by else None
+    link = path_for("moderation.versions", period_slug=sub.period.slug, code=sub.unit_code)
+    for locale, users in _by_locale(list(judges) + ([creator] if creator else [])).items():
+        with force_locale(locale):
+            title = _("Revised questionnaire submitted: %(unit)s", unit=sub.unit.name)
+            body = _("%(unit)s submitted its revised questionnaire for %(period)s. Verification "
+                     "can resume; the changes are shown beside the returned version.",
+                     unit=sub.unit.name, period=sub.period.title)
+        notify(session, users, "resubmitted", title, body, link)
+    return request
