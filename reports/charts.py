@@ -4,16 +4,19 @@ Every chart is a function of plain numbers and strings, drawn on its own
 ``matplotlib.figure.Figure`` with the Agg canvas (never ``pyplot``: no global state in a
 server). The ``*_data`` adapters turn a scoring ``Result`` into that plain data.
 
-Predicate colours run from green (best band) to red (worst) in the rubric's order, the
-same in every chart. Data shapes:
+Colours are colour-blind safe: predicates on the cividis ramp (dark blue for the best band
+through yellow for the worst, never red against green), heat maps on viridis, two-series
+comparisons in ColorBrewer's blue and orange. User text (unit names, aspect titles,
+periods) is drawn literally: mathtext is off for every chart, so ``$x^2$``, ``\``,
+``_`` and ``^`` show as typed, and long names are shortened with an ellipsis. Data shapes:
 
 - ``bands``: ``[(label, min), ...]`` best first, as in the rubric (``predicate_bands``).
 - ranking rows: ``{"rank", "name", "total", "predicate"}`` in ranking order.
 """
 from __future__ import annotations
 
+import functools
 import io
-import math
 import textwrap
 from collections import defaultdict
 from fractions import Fraction
@@ -21,7 +24,8 @@ from typing import Iterable, Mapping, Sequence
 
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import LinearSegmentedColormap, to_hex
+from matplotlib import colormaps
+from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -33,10 +37,22 @@ from scoring.engine import Result, round2
 FORMATS = ("png", "svg")
 _SWAP_SEPARATORS = str.maketrans({",": ".", ".": ","})
 DPI = 110
-_RAMP = LinearSegmentedColormap.from_list(
-    "predikat", ["#1a9641", "#a6d96a", "#f2c93c", "#f98e52", "#d7191c"])
-NATIONAL_COLOUR, PROVINCIAL_COLOUR, UNIT_COLOUR = "#555555", "#e08214", "#2166ac"
+_RAMP = colormaps["cividis"]
+HEAT_MAP = "viridis"
+NATIONAL_COLOUR, PROVINCIAL_COLOUR, UNIT_COLOUR = "#666666", "#e08214", "#2166ac"
 CLAIMED_COLOUR, VERIFIED_COLOUR = "#e08214", "#2166ac"
+UP_COLOUR, DOWN_COLOUR, SAME_COLOUR = "#2166ac", "#e08214", "#777777"
+TITLE_CHARS = 90
+LITERAL_TEXT = {"text.parse_math": False, "text.usetex": False}
+
+
+def literal_text(chart):
+    """Draw ``chart`` with mathtext and TeX off: every string is shown as typed."""
+    @functools.wraps(chart)
+    def draw(*args, **kwargs):
+        with matplotlib.rc_context(LITERAL_TEXT):
+            return chart(*args, **kwargs)
+    return draw
 
 
 # ---------------------------------------------------------------- formatting and colours
@@ -51,9 +67,27 @@ def number_id(value: float, decimals: int = 2) -> str:
 
 
 def predicate_colours(labels: Sequence[str]) -> dict[str, str]:
-    """Colour per predicate label, best (first) green through worst (last) red."""
+    """Colour per predicate label on the cividis ramp: best (first) dark blue through
+    worst (last) yellow, told apart by lightness alone (colour-blind and grey-scale safe)."""
     n = len(labels)
-    return {label: to_hex(_RAMP(k / (n - 1) if n > 1 else 0.0)) for k, label in enumerate(labels)}
+    return {label: to_hex(_RAMP(0.05 + 0.9 * k / (n - 1) if n > 1 else 0.05))
+            for k, label in enumerate(labels)}
+
+
+def ink_on(colour) -> str:
+    """Black or white, whichever reads better on ``colour``."""
+    r, g, b = to_rgb(colour)
+    return "#111111" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45 else "#ffffff"
+
+
+def title_text(text: str, width: int = TITLE_CHARS, lines: int = 2) -> str:
+    """A title wrapped to ``lines`` lines of ``width`` characters (cut with an ellipsis)."""
+    text = " ".join(_printable(text).split())
+    wrapped = textwrap.wrap(text, width, break_on_hyphens=False) or [text]
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        wrapped[-1] = _short(wrapped[-1], width - 1).rstrip("\u2026") + "\u2026"
+    return "\n".join(wrapped)
 
 
 def _figure(width: float, height: float, dpi: int = DPI) -> Figure:
@@ -76,8 +110,9 @@ def _id_axis(axis, decimals: int = 0):
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: number_id(v, decimals)))
 
 
-def _wrap(text: str, width: int) -> str:
-    return "\n".join(textwrap.wrap(text, width, break_on_hyphens=False)) or text
+def _wrap(text: str, width: int, lines: int = 3) -> str:
+    """``text`` wrapped to at most ``lines`` lines, the last cut with an ellipsis."""
+    return title_text(text, width, lines)
 
 
 def _shade_bands(ax, bands, colours, *, vertical: bool, alpha: float = 0.13):
@@ -91,6 +126,7 @@ def _shade_bands(ax, bands, colours, *, vertical: bool, alpha: float = 0.13):
 
 # ---------------------------------------------------------------- ranking of one category
 
+@literal_text
 def ranking_chart(rows: Sequence[Mapping], bands, *, title: str, top: int = 30,
                   fmt: str = "png") -> bytes:
     """Horizontal bars of one category's ranking in predicate colours.
@@ -121,7 +157,7 @@ def ranking_chart(rows: Sequence[Mapping], bands, *, title: str, top: int = 30,
                           xycoords=("data", "axes fraction"), ha="right", va="top",
                           fontsize=8, xytext=(-4, 0), textcoords="offset points")
     _predicate_legend(fig, bands, colours)
-    fig.suptitle(title, fontsize=13, fontweight="bold")
+    fig.suptitle(title_text(title), fontsize=13, fontweight="bold")
     return _save(fig, fmt)
 
 
@@ -153,8 +189,13 @@ def _stage_boundaries(ax, rows):
     ax.spines[["top", "right"]].set_visible(False)
 
 
+def _printable(text) -> str:
+    text = str(text)
+    return text if text.isprintable() else "".join(c if c.isprintable() else " " for c in text)
+
+
 def _short(text: str, width: int) -> str:
-    text = "".join(c for c in text if c.isprintable()) if not text.isprintable() else text
+    text = " ".join(_printable(text).split())
     return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
@@ -168,6 +209,7 @@ def _predicate_legend(fig, bands, colours):
 
 # ---------------------------------------------------------------- distribution of totals
 
+@literal_text
 def distribution_chart(totals: Sequence[float], bands, *, title: str, fmt: str = "png",
                        dpi: int = DPI) -> bytes:
     """Histogram of totals (0-100) with the predicate bands shaded and counted."""
@@ -187,8 +229,8 @@ def distribution_chart(totals: Sequence[float], bands, *, title: str, fmt: str =
         ax.axvline(mean, color="#222222", lw=1.2, ls="--", ymax=0.84)
         ax.annotate(f"rata-rata {number_id(mean)}", (mean, 0.80), xytext=(4, 0),
                     textcoords="offset points", xycoords=("data", "axes fraction"), fontsize=9)
-    ax.set_title(f"{title} ({number_id(len(totals), 0)} satuan kerja)", fontsize=12,
-                 fontweight="bold")
+    ax.set_title(title_text(f"{title} ({number_id(len(totals), 0)} satuan kerja)"),
+                 fontsize=12, fontweight="bold")
     return _save(fig, fmt)
 
 
@@ -215,111 +257,121 @@ def _band_counts(totals, bands) -> dict[str, int]:
     return counts
 
 
-# ---------------------------------------------------------------- radar of one unit
+# ---------------------------------------------------------------- aspects of one unit
 
-def radar_chart(aspects: Sequence[str], unit: Sequence[float], national: Sequence[float],
-                provincial: Sequence[float] | None = None, *, unit_name: str,
-                province: str = "", fmt: str = "png", size: tuple[float, float] = (8.6, 8.4),
-                dpi: int = DPI, font_size: float = 9.0, title: str | None = None,
-                unit_label: str | None = None, colours: Sequence[str] | None = None,
-                values: bool = True, label_width: int = 16) -> bytes:
-    """A unit's aspect scores (0-100) against the national and provincial means.
-
-    The one radar of the package: the results pages use the defaults; the PDF scorecard
-    draws a small one (``size`` in inches, ``dpi``, ``font_size``, ``title=""`` for none,
-    its own ``colours`` as (unit, national, provincial), no ``values`` written on it)."""
+@literal_text
+def aspect_chart(aspects: Sequence[str], unit: Sequence[float], national: Sequence[float],
+                 provincial: Sequence[float] | None = None, *, unit_name: str,
+                 national_label: str = "Rata-rata nasional kategori",
+                 provincial_label: str = "Rata-rata kategori di provinsi",
+                 unit_label: str | None = None, fmt: str = "png",
+                 size: tuple[float, float] | None = None, dpi: int = DPI,
+                 font_size: float = 9.0, title: str | None = None,
+                 colours: Sequence[str] | None = None, values: bool = True,
+                 label_width: int = 30) -> bytes:
+    """A dot plot of a unit's aspect scores (0-100) against its category's means: one row
+    per aspect, whole aspect titles (wrapped, never cut mid-word), the unit's score written
+    beside its dot. Label the means with what they cover and their n, e.g.
+    ``national_label="Rata-rata KPU Kab/Kota nasional (n=514)"``."""
     n = len(aspects)
-    angles = [2 * math.pi * k / n for k in range(n)]
     unit_colour, national_colour, provincial_colour = colours or (
         UNIT_COLOUR, NATIONAL_COLOUR, PROVINCIAL_COLOUR)
-    fig = _figure(*size, dpi)
-    ax = fig.add_subplot(projection="polar")
-    ax.set_theta_offset(math.pi / 2)
-    ax.set_theta_direction(-1)
-    series = [(national, "Rata-rata nasional", national_colour, "--")]
+    fig = _figure(*(size or (9.0, 1.6 + 0.62 * n)), dpi)
+    ax = fig.subplots()
+    y = list(range(n))
+    series = [(national, national_label, national_colour, "D", 34)]
     if provincial is not None and all(v is not None for v in provincial):
-        series.append((provincial, f"Rata-rata {province or 'provinsi'}", provincial_colour, ":"))
-    series.append((unit, unit_label or unit_name, unit_colour, "-"))
-    small = font_size < 8
-    for values_, label, colour, style in series:
-        vals = [float(v) for v in values_]
-        ax.plot(angles + angles[:1], vals + vals[:1], color=colour, ls=style,
-                lw=(1.6 if small else 2) if style == "-" else (1.1 if small else 2), label=label)
-        if values_ is unit:
-            ax.fill(angles + angles[:1], vals + vals[:1], color=colour, alpha=0.16)
-            for a, v in zip(angles, vals) if values else ():
-                ax.annotate(number_id(v, 1), (a, v), fontsize=font_size - 1, color=colour,
-                            ha="center", va="center", bbox={"boxstyle": "round,pad=0.15",
-                                                            "fc": "white", "ec": "none",
-                                                            "alpha": 0.8})
-    _radar_labels(ax, angles, aspects, font_size, label_width)
-    ax.set_rlabel_position(180 / n)
-    ax.set_ylim(0, 100)
-    ax.set_yticks([20, 40, 60, 80, 100], [number_id(v, 0) for v in (20, 40, 60, 80)] + [""],
-                  fontsize=0.82 * font_size, color="#777777")
-    ax.grid(color="#d5d9de", linewidth=0.6)
-    ax.spines["polar"].set_color("#d5d9de")
-    handles, labels = ax.get_legend_handles_labels()     # the unit first, drawn last
-    fig.legend(handles[::-1], labels[::-1], loc="outside lower center", ncols=3,
-               fontsize=font_size, frameon=False)
+        series.append((provincial, provincial_label, provincial_colour, "s", 34))
+    series.append((unit, unit_label or _short(unit_name, 60), unit_colour, "o", 70))
+    for yy, *row in zip(y, *(s[0] for s in series)):
+        vals = [float(v) for v in row]
+        ax.plot([min(vals), max(vals)], [yy, yy], color="#cccccc", lw=2, zorder=1)
+    for vals, label, colour, marker, size_ in series:
+        ax.scatter([float(v) for v in vals], y, color=colour, marker=marker, s=size_,
+                   zorder=3 if vals is unit else 2, label=label, edgecolors="white",
+                   linewidths=0.6)
+    if values:
+        for yy, v in zip(y, unit):
+            ax.annotate(number_id(float(v)), (float(v), yy), xytext=(0, 7),
+                        textcoords="offset points", ha="center", va="bottom",
+                        fontsize=font_size - 1, color=unit_colour)
+    ax.set_yticks(y, [_wrap(a, label_width) for a in aspects], fontsize=font_size)
+    ax.set_ylim(n - 0.5, -0.7)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Nilai aspek (0\u2013100)", fontsize=font_size)
+    ax.tick_params(axis="x", labelsize=font_size - 0.5)
+    _id_axis(ax.xaxis)
+    ax.grid(axis="x", color="#eeeeee")
+    ax.spines[["top", "right"]].set_visible(False)
+    handles, labels = ax.get_legend_handles_labels()     # the unit first
+    fig.legend(handles[::-1], [_short(t, 70) for t in labels[::-1]], loc="outside lower center",
+               ncols=1 if max(map(len, labels)) > 40 else 3, fontsize=font_size, frameon=False)
     if title is None:
         title = f"Nilai per aspek: {unit_name}"
     if title:
-        fig.suptitle(title, fontsize=font_size + 3, fontweight="bold")
+        fig.suptitle(title_text(title, 80), fontsize=font_size + 3, fontweight="bold")
     return _save(fig, fmt)
 
 
-def _radar_labels(ax, angles, aspects, font_size: float, width: int):
-    """Aspect names outside the circle, each aligned away from it (no overlap)."""
-    ax.set_xticks(angles, [""] * len(angles))
-    for angle, text in zip(angles, aspects):
-        x, y = math.sin(angle), math.cos(angle)
-        lines = textwrap.wrap(text.replace("$", r"\$"), width, break_on_hyphens=False)[:3]
-        ax.text(angle, 110, "\n".join(lines) or text, fontsize=font_size, color="#1f2933",
-                clip_on=False, linespacing=1.1,
-                ha="left" if x > 0.1 else "right" if x < -0.1 else "center",
-                va="bottom" if y > 0.1 else "top" if y < -0.1 else "center")
+def radar_chart(aspects, unit, national, provincial=None, *, unit_name: str,
+                province: str = "", label_width: int = 30, **kwargs) -> bytes:
+    """The aspect chart under its old name (it was a radar; now the dot plot
+    ``aspect_chart``); ``province`` names the provincial mean when no label is given."""
+    if province and "provincial_label" not in kwargs:
+        kwargs["provincial_label"] = f"Rata-rata kategori di {province}"
+    return aspect_chart(aspects, unit, national, provincial, unit_name=unit_name,
+                        label_width=label_width, **kwargs)
 
 
 # ---------------------------------------------------------------- heat map by province
 
+@literal_text
 def heatmap_chart(provinces: Sequence[str], aspects: Sequence[str],
                   values: Sequence[Sequence[float | None]], *, title: str,
-                  fmt: str = "png") -> bytes:
-    """Provinces x aspects, cells coloured and annotated with the mean aspect score."""
+                  counts: Sequence[int] | None = None, fmt: str = "png") -> bytes:
+    """Provinces x aspects, cells coloured (viridis) and annotated with the mean aspect
+    score of all units in the province; rows in the order given (``heatmap_data`` sorts
+    them by mean), each labelled with its n when ``counts`` is given."""
     rows, cols = len(provinces), len(aspects)
-    fig = _figure(3.6 + 1.05 * cols, 1.9 + 0.3 * rows)
+    fig = _figure(4.4 + 1.05 * cols, 2.2 + 0.27 * rows)
     ax = fig.subplots()
     grid = [[float("nan") if v is None else float(v) for v in row] for row in values]
-    image = ax.imshow(grid, cmap="RdYlGn", vmin=0, vmax=100, aspect="auto")
+    cmap = colormaps[HEAT_MAP]
+    image = ax.imshow(grid, cmap=cmap, vmin=0, vmax=100, aspect="auto")
     for r, row in enumerate(grid):
         for c, v in enumerate(row):
             if v == v:
-                ax.text(c, r, number_id(v, 1), ha="center", va="center", fontsize=8,
-                        color="white" if v < 22 or v > 85 else "#111111")
-    ax.set_xticks(range(cols), [_wrap(a, 13) for a in aspects], fontsize=8)
+                ax.text(c, r, number_id(v, 1), ha="center", va="center", fontsize=7.5,
+                        color=ink_on(cmap(v / 100)))
+    ax.set_xticks(range(cols), [_wrap(a, 14) for a in aspects], fontsize=8)
     ax.xaxis.tick_top()
-    ax.set_yticks(range(rows), list(provinces), fontsize=8)
+    labels = [_short(p, 34) + (f" (n={counts[k]})" if counts is not None else "")
+              for k, p in enumerate(provinces)]
+    ax.set_yticks(range(rows), labels, fontsize=7.5)
     ax.tick_params(length=0)
-    bar = fig.colorbar(image, ax=ax, shrink=0.5, pad=0.01)
-    bar.set_label("Rata-rata nilai aspek")
+    bar = fig.colorbar(image, ax=ax, shrink=0.4, pad=0.01)
+    bar.set_label("Rata-rata nilai aspek semua satuan kerja di provinsi")
     _id_axis(bar.ax.yaxis)
-    ax.set_title(title, fontsize=12, fontweight="bold")
+    ax.set_title(title_text(title), fontsize=12, fontweight="bold")
     return _save(fig, fmt)
 
 
 # ---------------------------------------------------------------- claimed versus verified
 
+@literal_text
 def gap_chart(aspects: Sequence[str], claimed: Sequence[float], verified: Sequence[float], *,
-              title: str, fmt: str = "png") -> bytes:
-    """Mean self-assessed against mean verified score per aspect, the gap written out."""
+              title: str, fmt: str = "png", value_label: str = "Nilai aspek (0\u2013100)") -> bytes:
+    """Self-assessed against verified score per aspect, the gap written out as the tables
+    write it: selisih = mandiri \u2212 verifikasi (positive: the unit claimed more).
+    ``value_label``: the x-axis ("Rata-rata nilai aspek" for means of many units)."""
     n = len(aspects)
     fig = _figure(10.0, 1.8 + 0.55 * n)
     ax = fig.subplots()
     y = list(range(n))
     for yy, c, v in zip(y, claimed, verified):
         ax.plot([float(v), float(c)], [yy, yy], color="#bbbbbb", lw=3, zorder=1)
-        ax.annotate(f"selisih {number_id(float(v) - float(c))}", (max(float(c), float(v)), yy),
+        gap = float(c) - float(v)
+        ax.annotate(("+" if gap > 0.004 else "") + number_id(gap), (max(float(c), float(v)), yy),
                     xytext=(8, 0), textcoords="offset points", va="center", fontsize=8.5)
     ax.scatter([float(c) for c in claimed], y, color=CLAIMED_COLOUR, s=60, zorder=2,
                label="Penilaian mandiri")
@@ -328,52 +380,69 @@ def gap_chart(aspects: Sequence[str], claimed: Sequence[float], verified: Sequen
     ax.set_yticks(y, [_wrap(a, 34) for a in aspects], fontsize=9)
     ax.invert_yaxis()
     ax.set_xlim(0, 115)
-    ax.set_xlabel("Rata-rata nilai aspek")
+    ax.set_xlabel(f"{value_label}; angka: selisih mandiri \u2212 verifikasi")
     _id_axis(ax.xaxis)
     ax.grid(axis="x", color="#eeeeee")
     ax.spines[["top", "right"]].set_visible(False)
     fig.legend(loc="outside lower center", ncols=2, fontsize=9, frameon=False)
-    ax.set_title(title, fontsize=12, fontweight="bold")
+    ax.set_title(title_text(title, 80), fontsize=12, fontweight="bold")
     return _save(fig, fmt)
 
 
 # ---------------------------------------------------------------- rank changes between periods
 
+@literal_text
 def slope_chart(before: Mapping[str, int], after: Mapping[str, int], names: Mapping[str, str],
                 *, periods: tuple[str, str], title: str, top: int = 20,
                 fmt: str = "png") -> bytes:
-    """Rank changes of the units in both periods: the later period's top ``top``.
-
-    Both columns list the shown units in their order of that period, labelled with the
-    real rank, so labels never overlap even when a unit came from rank 300.
-    """
+    """Rank changes as a dumbbell chart on a true rank axis: for the later period's top
+    ``top`` units ranked in both periods, a hollow dot at the earlier rank and a filled dot
+    at the later one, joined by a line, so 89 -> 6 is a long bar and 8 -> 8 a single dot.
+    The change (earlier rank - later rank, positive: moved up) is written on the right."""
     shared = [code for code in after if code in before]
     shown = sorted(shared, key=lambda c: (after[c], c))[:top]
-    left = {c: k for k, c in enumerate(sorted(shown, key=lambda c: (before[c], c)))}
-    right = {c: k for k, c in enumerate(shown)}
-    fig = _figure(11.0, 1.8 + 0.34 * max(len(shown), 3))
+    fig = _figure(11.0, 2.0 + 0.34 * max(len(shown), 3))
     ax = fig.subplots()
-    for code in shown:
-        change = before[code] - after[code]
-        colour = "#1a9641" if change > 0 else "#d7191c" if change < 0 else "#888888"
-        ax.plot([0, 1], [left[code], right[code]], color=colour, lw=1.8, marker="o", ms=4)
-        ax.text(-0.03, left[code], f"{before[code]}. {_short(names.get(code, code), 40)}",
-                ha="right", va="center", fontsize=8.5)
+    y = list(range(len(shown)))
+    for yy, code in zip(y, shown):
+        old, new = before[code], after[code]
+        change = old - new
+        colour = UP_COLOUR if change > 0 else DOWN_COLOUR if change < 0 else SAME_COLOUR
+        ax.plot([old, new], [yy, yy], color=colour, lw=2.2, alpha=0.55, zorder=1,
+                solid_capstyle="butt")
+        ax.scatter([old], [yy], s=42, facecolors="white", edgecolors=colour, linewidths=1.6,
+                   zorder=2)
+        ax.scatter([new], [yy], s=42, color=colour, zorder=3)
         sign = "+" if change > 0 else "\u2212" if change < 0 else "\u00b1"
-        ax.text(1.03, right[code], f"{after[code]}. {_short(names.get(code, code), 40)}"
-                f"  ({sign}{abs(change)})", ha="left", va="center", fontsize=8.5, color=colour)
-    ax.set_xlim(-0.9, 1.9)
-    ax.set_ylim(max(len(shown), 1) - 0.5, -1.9)
-    for x, label in zip((0, 1), periods):
-        ax.text(x, -1.1, label, ha="center", va="center", fontsize=11, fontweight="bold")
-    ax.axis("off")
-    ax.set_title(f"{title}\n{len(shown)} teratas {periods[1]} dari {number_id(len(shared), 0)} "
-                 "satuan kerja yang dinilai pada kedua periode", fontsize=11)
+        ax.annotate(f"{old} \u2192 {new}  ({sign}{abs(change)})", (1.0, yy),
+                    xycoords=("axes fraction", "data"), xytext=(6, 0),
+                    textcoords="offset points", va="center", fontsize=8.5, color=colour)
+    ax.set_yticks(y, [f"{after[c]}. {_short(names.get(c, c), 40)}" for c in shown], fontsize=8.5)
+    high = max([before[c] for c in shown] + [after[c] for c in shown] + [top])
+    ax.set_xlim(0, high * 1.04 + 1)
+    ax.set_ylim(max(len(shown), 1) - 0.5, -0.7)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
+    _id_axis(ax.xaxis)
+    ax.set_xlabel("Peringkat (1 = terbaik; skala peringkat sebenarnya)")
+    ax.grid(axis="x", color="#eeeeee")
+    ax.spines[["top", "right"]].set_visible(False)
+    handles = [Line2D([], [], marker="o", ls="", markerfacecolor="white",
+                      markeredgecolor="#333333", label=f"Peringkat {_short(periods[0], 30)}"),
+               Line2D([], [], marker="o", ls="", color="#333333",
+                      label=f"Peringkat {_short(periods[1], 30)}"),
+               Line2D([], [], color=UP_COLOUR, lw=2.2, label="naik"),
+               Line2D([], [], color=DOWN_COLOUR, lw=2.2, label="turun"),
+               Line2D([], [], color=SAME_COLOUR, lw=2.2, label="tetap")]
+    fig.legend(handles=handles, loc="outside lower center", ncols=5, fontsize=8.5, frameon=False)
+    ax.set_title(title_text(f"{title}: {len(shown)} teratas {periods[1]} dari "
+                            f"{number_id(len(shared), 0)} satuan kerja yang dinilai pada "
+                            "kedua periode", 100), fontsize=11)
     return _save(fig, fmt)
 
 
 # ---------------------------------------------------------------- rank intervals
 
+@literal_text
 def interval_chart(rows: Sequence[Mapping], *, title: str, top: int = 30,
                    fmt: str = "png", dpi: int = DPI) -> bytes:
     """Each unit's rank interval (5th-95th percentile) around its official rank.
@@ -448,37 +517,24 @@ def distribution_data(result: Result, category: str | None = None) -> list[float
     return [_num(r.total) for r in _rows(result, category)]
 
 
-def radar_data(result: Result, rubric: Rubric, code: str) -> dict:
-    """Keyword arguments for ``radar_chart``: the unit against its category's means.
-
-    The provincial mean covers the same category in the same province and is left out
-    when the unit is alone there (a KPU Provinsi is compared with the nation only).
-    """
-    row = next((r for r in result.ranking if r.unit.code == code), None)
-    if row is None:
-        raise KeyError(f"unit {code!r} is not ranked in this result")
-    peers = _rows(result, row.unit.category)
-    local = [r for r in peers if row.unit.province and r.unit.province == row.unit.province]
-    ids = [a.id for a in rubric.aspects]
-    return {"aspects": aspect_titles(rubric),
-            "unit": [_num(row.aspects[a]) for a in ids],
-            "national": [_num(_mean(r.aspects[a] for r in peers)) for a in ids],
-            "provincial": ([_num(_mean(r.aspects[a] for r in local)) for a in ids]
-                           if len(local) > 1 else None),
-            "unit_name": row.unit.name, "province": row.unit.province}
-
-
-def heatmap_data(result: Result, rubric: Rubric, category: str | None = None) -> dict:
-    """Keyword arguments for ``heatmap_chart``: mean aspect scores per province."""
+def heatmap_data(result: Result, rubric: Rubric, category: str | None = None,
+                 provinces: Sequence[str] = ()) -> dict:
+    """Keyword arguments for ``heatmap_chart``: mean aspect scores of all units in each
+    province (every category unless ``category``), with their ``counts``, sorted by the
+    mean total (highest first). ``provinces`` adds provinces without a ranked unit (an
+    empty row, n=0), so every province is shown."""
     groups = defaultdict(list)
     for r in _rows(result, category):
         if r.unit.province:
             groups[r.unit.province].append(r)
+    for province in provinces:
+        groups.setdefault(province, [])
     ids = [a.id for a in rubric.aspects]
-    provinces = sorted(groups)
-    return {"provinces": provinces, "aspects": aspect_titles(rubric),
-            "values": [[_num(_mean(r.aspects[a] for r in groups[p])) for a in ids]
-                       for p in provinces]}
+    order = sorted(groups, key=lambda p: (not groups[p], -_mean(r.total for r in groups[p]), p))
+    return {"provinces": order, "aspects": aspect_titles(rubric),
+            "counts": [len(groups[p]) for p in order],
+            "values": [[_num(_mean(r.aspects[a] for r in groups[p])) if groups[p] else None
+                        for a in ids] for p in order]}
 
 
 def gap_data(result: Result, rubric: Rubric, category: str | None = None) -> dict:

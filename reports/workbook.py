@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 from itertools import groupby, islice
+from typing import Mapping, Sequence
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.axis import ChartLines
 from openpyxl.chart.data_source import AxDataSource, StrRef
@@ -32,15 +33,17 @@ from openpyxl.drawing.image import Image
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.formatting.formatting import ConditionalFormattingList
 
 from rubrics.model import Rubric
-from scoring.engine import Assessment, Result, UnitResult, round2
+from scoring.engine import Assessment, Result, Unit, UnitResult, round2
 
 from .cells import text_cell
+from .rank_changes import rank_changes, ranking_rows
 from .charts import (distribution_chart, distribution_data, heatmap_data, interval_data,
                      predicate_bands)
-from .sheetxml import RowEncoder, StreamedSheet, register_style, save_with_streams
+from .sheetxml import CellStyle, RowEncoder, StreamedSheet, save_with_streams
 
 CATEGORY_SHEETS = {"pusat": "Peringkat KPU RI", "provinsi": "Peringkat Provinsi",
                    # "/" is not allowed in a sheet name; the print header says "Kabupaten/Kota"
@@ -50,49 +53,106 @@ WIB = timezone(timedelta(hours=7), "WIB")
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
           "September", "Oktober", "November", "Desember")
 NUMBER_FORMAT = "0.00"
+PERCENT_FORMAT = "0.00%"
+# Indonesian month names whatever the reader's locale ([$-421] is Bahasa Indonesia)
+DATETIME_FORMAT = '[$-421]d mmmm yyyy hh.mm "WIB"'
+HEADER_COLOUR, WINNER_COLOUR = "9B1C1C", "FFF2CC"
 HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="9B1C1C")
+HEADER_FILL = PatternFill("solid", fgColor=HEADER_COLOUR)
 TITLE_FONT = Font(bold=True, size=14)
-SECTION_FONT = Font(bold=True, size=11, color="9B1C1C")
-WINNER_FILL = PatternFill("solid", fgColor="FFF2CC")
+SECTION_FONT = Font(bold=True, size=11, color=HEADER_COLOUR)
+WINNER_FILL = PatternFill("solid", fgColor=WINNER_COLOUR)
+# the cell formats of streamed rows, by column kind (and the header and winner rows)
+CELL_STYLES = {
+    "num": CellStyle(number_format=NUMBER_FORMAT),
+    "pct": CellStyle(number_format=PERCENT_FORMAT),
+    "int": CellStyle(number_format="0", horizontal="center"),
+    "datetime": CellStyle(number_format=DATETIME_FORMAT, horizontal="left"),
+    "header": CellStyle(bold=True, colour="FFFFFF", fill=HEADER_COLOUR, wrap=True,
+                        vertical="center"),
+    "wrap": CellStyle(wrap=True, vertical="top"),
+    "winner": CellStyle(fill=WINNER_COLOUR, bold=True),
+}
+# summary cells (ordinary openpyxl cells): public style attributes per kind
+SUMMARY_STYLES = {
+    "num": {"number_format": NUMBER_FORMAT}, "pct": {"number_format": PERCENT_FORMAT},
+    "int": {"number_format": "0", "alignment": Alignment(horizontal="center")},
+    "datetime": {"number_format": DATETIME_FORMAT, "alignment": Alignment(horizontal="left")},
+    "header": {"font": HEADER_FONT, "fill": HEADER_FILL,
+               "alignment": Alignment(wrap_text=True, vertical="center")},
+}
+# a colour-blind-safe sequential scale (ColorBrewer YlGnBu, light end): low pale, high blue
+SCALE_COLOURS = ("FFFFCC", "A1DAB4", "41B6C4")
 CHART_MAX_BARS = 40
+# ranking sheets print one page wide at a legible size: names wrap, numbers stay narrow
+RANKING_WRAP = ("Satuan Kerja", "Provinsi", "Tahap Tercapai")
+RANKING_WIDTH = 30
 MAX_WIDTH = 50
 WIDTH_SAMPLE = 2000
 IMAGE_DPI = 96          # images shown at their size: one image pixel per screen pixel
 IMAGE_WIDTH = 860
 IMAGE_TOP = 30
+CHART_COLUMNS = 15         # a 24 cm chart spans about this many default-width columns
 
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a table sheet: header and kind (text, code, num, int)."""
+    """One column of a table sheet: header and kind (text, code, num, int, pct: a share
+    0..1 shown as a percentage, datetime: a naive local date-time)."""
 
     header: str
     kind: str = "text"
 
 
+@dataclass(frozen=True)
+class Extras:
+    """Plain data beyond the Result: the period's ``units`` (names of those that did not
+    submit), the self-assessment ``answers`` ``{unit code: {indicator id: answer}}`` and
+    the ``previous`` published ranking ``{"title": str, "ranking": [{"unit", "name",
+    "category", "rank"}]}`` (``rank_changes.ranking_rows``)."""
+
+    units: tuple[Unit, ...] = ()
+    answers: Mapping[str, Mapping[str, object]] | None = None
+    previous: Mapping | None = None
+
+
 def ranking_workbook(result: Result, rubric: Rubric, *, period_title: str = "",
                      input_sha256: str = "", generated_at: datetime | None = None,
                      software_version: str = "", intervals: dict | None = None,
-                     assessment: Assessment | None = None) -> bytes:
+                     assessment: Assessment | None = None, units: Sequence[Unit] = (),
+                     answers: Mapping[str, Mapping[str, object]] | None = None,
+                     previous: Mapping | None = None) -> bytes:
     """The full ranking workbook as .xlsx bytes (charts and per-indicator detail included).
 
     ``intervals`` (the output of ``scoring.robustness.rank_intervals`` for this result)
     adds the "Ketahanan Peringkat" sheet; pass ``assessment`` instead (the scored input) to
-    have them computed here with ``rank_intervals``' defaults (seconds to minutes)."""
+    have them computed here with ``rank_intervals``' defaults (seconds to minutes).
+    ``units``, ``answers`` and ``previous``: see ``Extras`` (taken from ``assessment`` when
+    it is given and they are not)."""
+    extras = _extras(units, answers, previous, assessment)
     intervals = _intervals(rubric, intervals, assessment)
     meta = _metadata(result, rubric, period_title, input_sha256, generated_at, software_version,
                      intervals)
-    return _build(result, rubric, meta, large=False, intervals=intervals)
+    return _build(result, rubric, meta, large=False, intervals=intervals, extras=extras)
 
 
 def large_ranking_workbook(result: Result, rubric: Rubric, *, period_title: str = "",
                            input_sha256: str = "", generated_at: datetime | None = None,
-                           software_version: str = "", intervals: dict | None = None) -> bytes:
+                           software_version: str = "", intervals: dict | None = None,
+                           units: Sequence[Unit] = (), previous: Mapping | None = None) -> bytes:
     """The national-scale workbook: no charts, no per-indicator sheet, rows streamed."""
     meta = _metadata(result, rubric, period_title, input_sha256, generated_at, software_version,
                      intervals)
-    return _build(result, rubric, meta, large=True, intervals=intervals)
+    return _build(result, rubric, meta, large=True, intervals=intervals,
+                  extras=_extras(units, None, previous, None))
+
+
+def _extras(units, answers, previous, assessment) -> Extras:
+    if assessment is not None:
+        units = units or assessment.units
+        if answers is None:
+            answers = {r.unit: r.self_answers for r in assessment.responses}
+    return Extras(tuple(units), answers, previous)
 
 
 def _intervals(rubric: Rubric, intervals: dict | None, assessment: Assessment | None):
@@ -114,6 +174,13 @@ def sheet_name(category: str) -> str:
     return _sheet_title(CATEGORY_SHEETS.get(category, f"Peringkat {category}"))
 
 
+def wib_local(moment: datetime) -> datetime:
+    """A moment as a naive WIB date-time (to the minute): what a date-time cell holds."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(WIB).replace(tzinfo=None, second=0, microsecond=0)
+
+
 def wib_text(moment: datetime) -> str:
     """A moment as Indonesians write it in WIB: "21 Agustus 2025 14.05 WIB"."""
     if moment.tzinfo is None:
@@ -125,7 +192,7 @@ def wib_text(moment: datetime) -> str:
 # -- building --------------------------------------------------------------------------------
 
 def _build(result: Result, rubric: Rubric, meta: list, large: bool,
-           intervals: dict | None = None) -> bytes:
+           intervals: dict | None = None, extras: Extras = Extras()) -> bytes:
     book = Workbook(write_only=True)
     summary = book.create_sheet("Ringkasan")
     groups = _category_groups(result)
@@ -134,7 +201,8 @@ def _build(result: Result, rubric: Rubric, meta: list, large: bool,
     for category, rows in groups.items():
         columns, table = ranking_table(rows, rubric)
         sheet = writer.write(sheet_name(category), columns, table, count=len(rows),
-                             colour_header="Nilai Total",
+                             colour_header="Nilai Total", wrap=RANKING_WRAP,
+                             max_width=RANKING_WIDTH,
                              print_header=f"Peringkat {CATEGORY_TITLES.get(category, category)}")
         if not large and len(rows) >= 2:
             charts.append(_bar_chart(sheet, category, len(rows)))
@@ -147,8 +215,10 @@ def _build(result: Result, rubric: Rubric, meta: list, large: bool,
                           "hitung ulang dengan rincian untuk mengisi lembar ini.")
     else:
         scored = sum(len(a.scored_indicators) for a in rubric.aspects)
-        writer.write("Rincian Indikator", *indicator_table(result, rubric),
+        writer.write("Rincian Indikator", *indicator_table(result, rubric, extras.answers),
                      count=detailed * scored)
+    writer.write("Tidak Mengirim", *not_submitted_table(result, extras.units))
+    _write_rank_changes(writer, result, extras.previous)
     writer.write("Penghargaan", *award_table(result, rubric), highlight="Pemenang")
     charts_later = None
     if intervals is not None:
@@ -174,7 +244,7 @@ def _category_groups(result: Result) -> dict[str, list[UnitResult]]:
 def _metadata(result, rubric, period_title, input_sha256, generated_at, software_version,
               intervals=None) -> list:
     moment = generated_at or datetime.now(timezone.utc)
-    meta = [["Periode", period_title], ["Dibuat pada", wib_text(moment)],
+    meta = [["Periode", period_title], ["Dibuat pada", wib_local(moment)],
             ["Versi perangkat lunak", software_version], ["ID rubrik", rubric.id],
             ["Judul rubrik", rubric.title], ["SHA-256 rubrik", rubric.sha256],
             ["SHA-256 data masukan", input_sha256],
@@ -231,28 +301,47 @@ def ranking_table(rows, rubric: Rubric):
     return ranking_columns(rubric), (ranking_row(r, rubric, titles) for r in rows)
 
 
-def indicator_table(result: Result, rubric: Rubric):
-    """(columns, rows): one row per unit and scored indicator, judges anonymised per unit."""
+def indicator_table(result: Result, rubric: Rubric,
+                    answers: Mapping[str, Mapping[str, object]] | None = None):
+    """(columns, rows): one row per unit and scored indicator, judges anonymised per unit;
+    the answer the unit gave (``answers[code][indicator]``) beside its verified share and
+    the judges' shares, all shares as percentages (stored 0..1)."""
     judges = max((len(d.judge_fractions) for r in result.ranking if r.indicators
                   for d in r.indicators.values()), default=0)
-    columns = ([Column("Kode", "code"), Column("Satuan Kerja"), Column("Aspek"),
-                Column("Kode Indikator", "code"), Column("Bobot (% total)", "num"),
-                Column("Jawaban Mandiri", "num")]
-               + [Column(f"Penilai {n}", "num") for n in range(1, judges + 1)]
-               + [Column("Moderasi", "num"), Column("Terverifikasi", "num"),
+    columns = ([Column("Kode", "code"), Column("Satuan Kerja"), Column("Provinsi"),
+                Column("Aspek"), Column("Kode Indikator", "code"),
+                Column("Bobot (dari total)", "pct"), Column("Jawaban Mandiri"),
+                Column("Capaian Mandiri", "pct")]
+               + [Column(f"Penilai {n}", "pct") for n in range(1, judges + 1)]
+               + [Column("Moderasi", "pct"), Column("Terverifikasi", "pct"),
                   Column("Kontribusi ke Nilai Verifikasi", "num")])
-    return columns, _indicator_rows(result, rubric, judges)
+    return columns, _indicator_rows(result, rubric, judges, answers or {})
 
 
-def _indicator_rows(result: Result, rubric: Rubric, judges: int):
+def answer_text(value):
+    """A self-assessment answer as a cell value: numbers stay numbers, yes/no as Ya/Tidak,
+    choices joined with "; ", anything else as its text (never a formula: text cells)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "Ya" if value else "Tidak"
+    if isinstance(value, (int, float, Fraction)):
+        return float(value) if isinstance(value, Fraction) else value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def _indicator_rows(result: Result, rubric: Rubric, judges: int, answers):
     weights = indicator_weights(rubric)
-    where = [(a.title, i.id, weights[i.id], _num(weights[i.id]))
+    where = [(a.title, i.id, weights[i.id], _share(weights[i.id] / 100))
              for a in rubric.aspects for i in a.scored_indicators]
     rounded, contributions = _Rounded(), {}
     for row in result.ranking:
         if not row.indicators:
             continue
-        code, name = row.unit.code, row.unit.name
+        code, name, province = row.unit.code, row.unit.name, row.unit.province
+        given = answers.get(code, {})
         for title, ind_id, weight, shown_weight in where:
             detail = row.indicators[ind_id]
             verified = detail.verified
@@ -264,12 +353,18 @@ def _indicator_rows(result: Result, rubric: Rubric, judges: int):
             part = contributions.get(key)
             if part is None:
                 part = contributions[key] = _num(verified * weight)
-            yield ([code, name, title, ind_id, shown_weight, rounded(detail.self_fraction)]
+            yield ([code, name, province, title, ind_id, shown_weight,
+                    answer_text(given.get(ind_id)), rounded(detail.self_fraction)]
                    + marks + [rounded(detail.moderated), rounded(verified), part])
 
 
+def _share(value) -> float | None:
+    """A share 0..1 rounded to a hundredth of a percent (0.9550 shows as 95,50%)."""
+    return None if value is None else float(round2(100 * value)) / 100
+
+
 class _Rounded(dict):
-    """``_num`` memoised by numerator and denominator: the indicator sheet repeats a few
+    """``_share`` memoised by numerator and denominator: the indicator sheet repeats a few
     fractions (0, 1/2, 3/4, 1, ...) hundreds of thousands of times."""
 
     def __call__(self, value):
@@ -278,13 +373,59 @@ class _Rounded(dict):
         key = (value.numerator, value.denominator)
         shown = self.get(key)
         if shown is None:
-            shown = self[key] = _num(value)
+            shown = self[key] = _share(value)
         return shown
 
 
 def indicator_weights(rubric: Rubric) -> dict[str, Fraction]:
     """Each scored indicator's weight as a percentage of the stage-1 total."""
     return {ind_id: 100 * share for ind_id, share in rubric.indicator_shares().items()}
+
+
+def not_submitted_table(result: Result, units: Sequence[Unit] = ()):
+    """(columns, rows): the units that did not submit, by category and code (names from
+    ``units``, the period's units; a code alone when they are not given)."""
+    known = {u.code: u for u in units}
+    order = {c: n for n, c in enumerate(result.categories)}
+    rows = []
+    for code in result.not_submitted:
+        unit = known.get(code)
+        category = unit.category if unit else ""
+        rows.append([CATEGORY_TITLES.get(category, category), code,
+                     unit.name if unit else "", unit.province if unit else ""])
+    rows.sort(key=lambda r: (order.get(_category_of(r[0]), len(order)), r[1]))
+    columns = [Column("Kategori"), Column("Kode", "code"), Column("Satuan Kerja"),
+               Column("Provinsi")]
+    return columns, rows
+
+
+def _category_of(title: str) -> str:
+    return next((c for c, t in CATEGORY_TITLES.items() if t == title), title)
+
+
+def rank_change_table(result: Result, previous: Mapping):
+    """(columns, rows) of rank changes since ``previous`` (``Extras.previous``): per
+    category, change = previous rank - rank (positive: moved up); empty cells for units
+    new to the ranking and for units no longer ranked."""
+    changes = rank_changes(previous["ranking"], ranking_rows(result))
+    title = previous.get("title") or "periode sebelumnya"
+    columns = [Column("Kategori"), Column("Kode", "code"), Column("Satuan Kerja"),
+               Column(f"Peringkat {title}", "int"), Column("Peringkat", "int"),
+               Column("Perubahan (naik +, turun \u2212)", "int")]
+    rows = [[CATEGORY_TITLES.get(category, category), r["unit"], r["name"],
+             r["previous_rank"], r["rank"], r["change"]]
+            for category, items in changes.items() for r in items]
+    return columns, rows
+
+
+def _write_rank_changes(writer, result: Result, previous: Mapping | None):
+    if previous is None:
+        writer.write_note("Perubahan Peringkat", "Belum ada periode sebelumnya yang "
+                          "diterbitkan; perubahan peringkat tidak dapat dihitung.")
+        return
+    columns, rows = rank_change_table(result, previous)
+    writer.write("Perubahan Peringkat", columns, rows,
+                 print_header=f"Perubahan Peringkat sejak {previous.get('title') or 'periode sebelumnya'}")
 
 
 def award_table(result: Result, rubric: Rubric):
@@ -311,10 +452,10 @@ def robustness_table(intervals: dict):
             close[pair["lower"]].append(f"{pair['upper']} {names[pair['upper']]} ({share})")
     columns = [Column("Kategori"), Column("Peringkat Resmi", "int"), Column("Kode", "code"),
                Column("Satuan Kerja"), Column("Provinsi"), Column("Persentil ke-5", "int"),
-               Column("Persentil ke-95", "int"), Column("Tetap di Peringkatnya (%)", "num"),
+               Column("Persentil ke-95", "int"), Column("Tetap di Peringkatnya", "pct"),
                Column("Terlalu Ketat dengan (urutan bertukar)")]
     rows = [[CATEGORY_TITLES.get(u["category"], u["category"]), u["rank"], u["code"], u["name"],
-             u["province"], u["p5"], u["p95"], round(100 * u["keep_share"], 2),
+             u["province"], u["p5"], u["p95"], round(u["keep_share"], 4),
              "; ".join(close[u["code"]])] for u in intervals["units"]]
     return columns, rows
 
@@ -325,10 +466,7 @@ def _write_robustness(writer, intervals: dict, images: bool):
                          print_header="Ketahanan Peringkat (informasi bagi juri)")
     if not images:
         return None
-    # the charts beside the table are for the screen; the printout is the table alone
-    sheet.print_area = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
-    return lambda: _robustness_charts(writer, sheet, intervals,
-                                      f"{get_column_letter(len(columns) + 2)}")
+    return lambda: _robustness_charts(writer, sheet, intervals, len(columns) + 2, len(rows))
 
 
 INTERVAL_DATA_SHEET = "Data Grafik Ketahanan"
@@ -370,10 +508,11 @@ def _short(text: str, width: int = 36) -> str:
     return text if len(text) <= width else text[:width - 1] + "\u2026"
 
 
-def _robustness_charts(writer, sheet, intervals: dict, column: str):
+def _robustness_charts(writer, sheet, intervals: dict, column: int, table_rows: int):
     """Native Excel charts of each category's rank intervals (stacked horizontal bars: an
     unfilled start, then the interval cut by the official rank), their numbers on a hidden
-    sheet at the end of the workbook."""
+    sheet at the end of the workbook. Printed too: the print area takes in the charts,
+    which start a page of their own (a column break before them)."""
     columns, rows, blocks = interval_chart_table(intervals)
     if not blocks:
         return
@@ -383,8 +522,12 @@ def _robustness_charts(writer, sheet, intervals: dict, column: str):
     for category, first, count, total in blocks:
         chart = _interval_bar_chart(data, first, count, total, category,
                                     [r[6] for r in rows[first - 2:first - 2 + count]])
-        sheet.add_chart(chart, f"{column}{anchor}")
+        sheet.add_chart(chart, f"{get_column_letter(column)}{anchor}")
         anchor += int(chart.height / 0.53) + 2
+    last = get_column_letter(column + CHART_COLUMNS - 1)
+    sheet.print_area = f"A1:{last}{max(table_rows + 1, anchor)}"
+    sheet.col_breaks.append(Break(id=column - 1))
+    sheet.page_setup.fitToWidth = 2
 
 
 def _interval_bar_chart(data, first: int, count: int, total: int, category: str,
@@ -462,15 +605,16 @@ def rubric_table(rubric: Rubric):
     """(columns, rows): aspects and indicators, weights as % of the total, levels/options."""
     total = sum(a.weight for a in rubric.aspects)
     weights = indicator_weights(rubric)
-    columns = [Column("Aspek"), Column("Bobot Aspek (%)", "num"), Column("Kode Indikator", "code"),
-               Column("Indikator"), Column("Jenis"), Column("Bobot (% total)", "num"),
+    columns = [Column("Aspek"), Column("Bobot Aspek", "pct"), Column("Kode Indikator", "code"),
+               Column("Indikator"), Column("Jenis"), Column("Bobot (dari total)", "pct"),
                Column("Tingkatan / Pilihan")]
     rows = []
     for aspect in rubric.aspects:
-        share = float(round2(100 * aspect.weight / total))
+        share = _share(aspect.weight / total)
         for ind in aspect.indicators:
+            weight = weights.get(ind.id)
             rows.append([aspect.title, share, ind.id, ind.question, ind.type,
-                         _num(weights.get(ind.id)), _choices(ind)])
+                         None if weight is None else _share(weight / 100), _choices(ind)])
     return columns, rows
 
 
@@ -501,17 +645,6 @@ class _TableWriter:
 
     def __init__(self, book):
         self.book = book
-        probe = book.create_sheet("_")   # a scratch sheet only to register the styles
-        self.styles = {
-            "num": _style(probe, number_format=NUMBER_FORMAT),
-            "int": _style(probe, number_format="0", alignment=Alignment(horizontal="center")),
-            "header": _style(probe, font=HEADER_FONT, fill=HEADER_FILL,
-                             alignment=Alignment(wrap_text=True, vertical="center")),
-            "wrap": _style(probe, alignment=Alignment(wrap_text=True)),
-            "winner": _style(probe, fill=WINNER_FILL, font=Font(bold=True)),
-        }
-        book.remove(probe)
-        self.ids = {name: register_style(book, style) for name, style in self.styles.items()}
         self.streams: list[StreamedSheet] = []
 
     def write(self, title, columns, rows, *, count=None, colour_header=None, print_header="",
@@ -539,19 +672,21 @@ class _TableWriter:
             col = get_column_letter(where)
             _colour_scale(sheet, f"{col}2:{col}{count + 1}")
         mark = next((n for n, c in enumerate(columns) if c.header == highlight), None)
-        lines = self._lines(columns, _chain(sample, rows), heights, wrap, mark)
-        self.streams.append(StreamedSheet(sheet.title, lines, expected=count + 1))
+        body = _chain(sample, rows)
+        self.streams.append(StreamedSheet(
+            sheet.title, lambda ids: self._lines(ids, columns, body, heights, wrap, mark),
+            expected=count + 1))
         return sheet
 
-    def _lines(self, columns, rows, heights, wrap, mark):
-        ids = self.ids
+    @staticmethod
+    def _lines(ids, columns, rows, heights, wrap, mark):
         header = RowEncoder([ids["header"]] * len(columns))
         yield header.row(1, [c.header for c in columns], height=heights[1])
-        styles = [ids["num"] if c.kind == "num" else ids["int"] if c.kind == "int"
+        styles = [ids[c.kind] if c.kind in ("num", "int", "pct", "datetime")
                   else ids["wrap"] if c.header in wrap else 0 for c in columns]
         winners = [ids["winner"] if c.kind in ("text", "code") else style
                    for c, style in zip(columns, styles)]
-        encoder = RowEncoder(styles, winners)
+        encoder = RowEncoder(styles, winners, date_style=ids["datetime"])
         for index, row in enumerate(rows, start=2):
             yield encoder.row(index, row, marked=mark is not None and bool(row[mark]),
                               height=heights.get(index))
@@ -565,14 +700,7 @@ class _TableWriter:
 
     def save(self) -> bytes:
         """The workbook as .xlsx bytes, every streamed sheet filled in."""
-        return save_with_streams(self.book, self.streams)
-
-
-def _style(sheet, **attrs):
-    cell = Cell(sheet, 1, 1)
-    for key, value in attrs.items():
-        setattr(cell, key, value)
-    return cell._style
+        return save_with_streams(self.book, self.streams, CELL_STYLES)
 
 
 def _chain(first, rest):
@@ -583,10 +711,13 @@ def _chain(first, rest):
 def _set_widths(sheet, columns, sample, wrap, max_width=MAX_WIDTH):
     for n, column in enumerate(columns):
         longest = max((_shown(row[n]) for row in sample), default=0)
-        width = max(len(column.header) if column.kind == "text" or column.kind == "code"
-                    else min(len(column.header), 12), longest) + 2
-        limit = 60 if column.header in wrap else max_width
-        sheet.column_dimensions[get_column_letter(n + 1)].width = min(max(width, 8), limit)
+        word = max(map(len, column.header.split()), default=0)
+        header = len(column.header) if column.kind in ("text", "code") else 0
+        limit = 60 if column.header in wrap and max_width >= MAX_WIDTH else max_width
+        width = min(max(header, longest) + 2, limit)
+        # bold header words need about a tenth more room: no word breaks mid-way
+        sheet.column_dimensions[get_column_letter(n + 1)].width = max(width, 8,
+                                                                      round(word * 1.1 + 2.5))
 
 
 def _wrapped_heights(sheet, columns, sample, wrap) -> dict[int, float]:
@@ -615,14 +746,16 @@ def _header_lines(columns, sheet) -> int:
             else:
                 line += len(word) + (1 if line else 0)
         lines = max(lines, count)
-    return min(lines, 4)
+    return min(lines, 5)
 
 
 def _shown(value) -> int:
     if value is None:
         return 0
     if isinstance(value, float):
-        return len(f"{value:.2f}")
+        return len(f"{value:.2f}") + (1 if abs(value) <= 1 else 0)   # shares print as 95,50%
+    if isinstance(value, datetime):
+        return 24
     return len(str(value))
 
 
@@ -640,8 +773,8 @@ def _colour_scale(sheet, ref: str):
     if not hasattr(sheet, "conditional_formatting"):
         sheet.conditional_formatting = ConditionalFormattingList()
     sheet.conditional_formatting.add(ref, ColorScaleRule(
-        start_type="min", start_color="F8696B", mid_type="percentile", mid_value=50,
-        mid_color="FFEB84", end_type="max", end_color="63BE7B"))
+        start_type="min", start_color=SCALE_COLOURS[0], mid_type="percentile", mid_value=50,
+        mid_color=SCALE_COLOURS[1], end_type="max", end_color=SCALE_COLOURS[2]))
 
 
 def _bar_chart(sheet, category: str, count: int) -> BarChart:
@@ -673,17 +806,14 @@ def _bar_chart(sheet, category: str, count: int) -> BarChart:
 
 def _write_summary(sheet, writer, result, rubric, groups, meta, charts, images=(),
                    heatmap=False):
-    styles = writer.styles
-    for col, width in zip("ABCDEF", (42, 11, 11, 40, 11, 12)):
-        sheet.column_dimensions[col].width = width
-    for n in range(max(len(rubric.predicates), len(rubric.aspects))):
-        sheet.column_dimensions[get_column_letter(7 + n)].width = 13
     _landscape(sheet, "Ringkasan")
     lines = []
     lines.append([("Ringkasan Peringkat Bakohumas", "title")])
     info = dict(meta)
     for label in ("Periode", "Judul rubrik", "ID rubrik", "Dibuat pada"):
-        lines.append([(label, None), (info[label], None)])
+        value = info[label]
+        lines.append([(label, None), (value, "datetime" if isinstance(value, datetime)
+                                      else None)])
     lines.append([])
     lines += _summary_counts(result, rubric, groups)
     lines.append([])
@@ -695,42 +825,92 @@ def _write_summary(sheet, writer, result, rubric, groups, meta, charts, images=(
         lines.append([])
         first = len(lines) + 3                  # section title, header, then the values
         lines += heat
-        sheet.row_dimensions[first - 1].height = 15 * 5     # long aspect titles wrap
-        last = get_column_letter(len(rubric.aspects) + 1)
-        _colour_scale(sheet, f"B{first}:{last}{len(lines)}")
+        last = get_column_letter(len(rubric.aspects) + 2)
+        _colour_scale(sheet, f"C{first}:{last}{len(lines)}")
+    widths = _summary_widths(lines)
+    for n, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(n)].width = width
+    for index, line in enumerate(lines, 1):
+        if any(style == "header" for _, style in line):
+            sheet.row_dimensions[index].height = 15 * _summary_header_lines(line, widths)
     for line in lines:
-        sheet.append([_summary_cell(sheet, styles, value, style) for value, style in line])
+        sheet.append([_summary_cell(sheet, value, style) for value, style in line])
     row = len(lines) + 2          # below the tables, so the printed page stays readable
     for chart in charts:
         sheet.add_chart(chart, f"A{row}")
         row += int(chart.height / 0.53) + 2
     for png in images:
         row += _add_image(sheet, png, f"A{row}") + 2
+    # the printout takes in the charts and images below the tables
+    columns = max(len(widths), _columns_spanned(widths, IMAGE_WIDTH / 7.0))
+    sheet.print_area = f"A1:{get_column_letter(columns)}{row}"
+
+
+def _summary_widths(lines) -> list[float]:
+    """Each summary column wide enough for its values and for the longest word of every
+    header in it (tables share the columns; a header may wrap, but never mid-word)."""
+    widths: list[float] = []
+    for line in lines:
+        for n, (value, style) in enumerate(line):
+            if style in ("title", "section") or value is None:
+                continue
+            text = str(value) if not isinstance(value, float) else f"{value:.2f}"
+            if isinstance(value, datetime):
+                text = "31 Desember 2025 23.59 WIB"
+            need = (max(map(len, text.split()), default=0) * 1.1 + 3 if style == "header"
+                    else min(len(text), 40) + 2)
+            widths += [8.0] * (n + 1 - len(widths))
+            widths[n] = max(widths[n], round(need, 1))
+    return widths
+
+
+def _summary_header_lines(line, widths) -> int:
+    lines = 1
+    for n, (value, style) in enumerate(line):
+        if style == "header" and value:
+            lines = max(lines, _wrapped_lines(str(value), widths[n] - 1))
+    return min(lines, 5)
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    count, used = 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) * 1.1 > width:
+            count, used = count + 1, len(word) * 1.1
+        else:
+            used += len(word) * 1.1 + (1 if used else 0)
+    return count
+
+
+def _columns_spanned(widths, characters: float) -> int:
+    """How many columns (``widths``, then default 8.43) an object this wide covers."""
+    total, n = 0.0, 0
+    while total < characters:
+        total += widths[n] if n < len(widths) else 8.43
+        n += 1
+    return n
 
 
 def _summary_heatmap(result, rubric) -> list:
     """Mean aspect scores per province as a colour-scaled table: the spreadsheet's own
     heat map (numbers stay readable and sortable, no image needed)."""
     data = heatmap_data(result, rubric)
-    lines = [[("Rata-rata nilai aspek per provinsi (semua kategori)", "section")],
-             [(h, "header") for h in ["Provinsi"] + data["aspects"]]]
-    for province, values in zip(data["provinces"], data["values"]):
-        lines.append([(province, None)] + [(v, "num") for v in values])
+    lines = [[("Rata-rata nilai aspek semua satuan kerja di provinsi (semua kategori), "
+               "urut rata-rata nilai total", "section")],
+             [(h, "header") for h in ["Provinsi", "n"] + data["aspects"]]]
+    for province, n, values in zip(data["provinces"], data["counts"], data["values"]):
+        lines.append([(province, None), (n, "int")] + [(v, "num") for v in values])
     return lines
 
 
-def _summary_cell(sheet, styles, value, style):
+def _summary_cell(sheet, value, style):
     if value is None or value == "":
         return None
     if style == "title" or style == "section":
-        cell = text_cell(sheet, value, font=TITLE_FONT if style == "title" else SECTION_FONT)
-        return cell
-    if isinstance(value, str):
-        cell = text_cell(sheet, value)
-    else:
-        cell = Cell(sheet, 1, 1, value)
-    if style:
-        cell._style = styles[style].__copy__()
+        return text_cell(sheet, value, font=TITLE_FONT if style == "title" else SECTION_FONT)
+    cell = text_cell(sheet, value) if isinstance(value, str) else WriteOnlyCell(sheet, value)
+    for key, attr in SUMMARY_STYLES.get(style, {}).items():
+        setattr(cell, key, attr)
     return cell
 
 

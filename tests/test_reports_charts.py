@@ -40,6 +40,22 @@ def big():
     return national(514)[1]
 
 
+def aspect_kwargs(result, code):
+    """A unit against its category's national and provincial means (test data only)."""
+    row = next(r for r in result.ranking if r.unit.code == code)
+    peers = [r for r in result.ranking if r.unit.category == row.unit.category]
+    local = [r for r in peers if r.unit.province == row.unit.province]
+    mean = lambda rows, a: float(sum(r.aspects[a] for r in rows) / len(rows))  # noqa: E731
+    ids = [a.id for a in RUBRIC.aspects]
+    return {"aspects": charts.aspect_titles(RUBRIC),
+            "unit": [float(row.aspects[a]) for a in ids],
+            "national": [mean(peers, a) for a in ids],
+            "provincial": [mean(local, a) for a in ids], "unit_name": row.unit.name,
+            "national_label": f"Rata-rata KPU Kab/Kota nasional (n={len(peers)})",
+            "provincial_label": f"Rata-rata KPU Kab/Kota se-{row.unit.province} "
+                                f"(n={len(local)})"}
+
+
 def chart_cases(season):
     data, result = season
     earlier = national(24, seed=2021)[1]
@@ -51,8 +67,8 @@ def chart_cases(season):
         "distribution": (lambda fmt: charts.distribution_chart(
             charts.distribution_data(result), BANDS, title="Sebaran nilai total", fmt=fmt),
             "Jumlah satuan kerja"),
-        "radar": (lambda fmt: charts.radar_chart(
-            **charts.radar_data(result, RUBRIC, "K001"), fmt=fmt), "Rata-rata nasional"),
+        "aspects": (lambda fmt: charts.aspect_chart(
+            **aspect_kwargs(result, "K001"), fmt=fmt), "Rata-rata KPU Kab/Kota nasional"),
         "heatmap": (lambda fmt: charts.heatmap_chart(
             **charts.heatmap_data(result, RUBRIC, "kabkota"), title="Rata-rata per provinsi",
             fmt=fmt), "Rata-rata nilai aspek"),
@@ -68,7 +84,7 @@ def chart_cases(season):
     }
 
 
-CHARTS = ["ranking", "distribution", "radar", "heatmap", "gap", "slope", "interval"]
+CHARTS = ["ranking", "distribution", "aspects", "heatmap", "gap", "slope", "interval"]
 
 
 @pytest.fixture(scope="module")
@@ -141,21 +157,20 @@ def test_indonesian_number_format(value, decimals, text):
     assert charts.number_id(value, decimals) == text
 
 
-def test_predicate_colours_run_from_green_to_red():
+def test_predicate_colours_are_colour_blind_safe():
+    """cividis: lightness alone orders the bands (best darkest), no red against green."""
     colours = charts.predicate_colours([label for label, _ in BANDS])
     assert list(colours) == ["Sangat Baik", "Baik", "Cukup", "Kurang", "Sangat Kurang"]
-    best, worst = colours["Sangat Baik"], colours["Sangat Kurang"]
-    assert int(best[3:5], 16) > int(best[1:3], 16)      # green dominates
-    assert int(worst[1:3], 16) > int(worst[3:5], 16)    # red dominates
-    assert charts.predicate_colours(["A", "B", "C"])["A"] == best
 
-
-def test_radar_compares_with_the_province_only_when_it_has_peers(season):
-    result = season[1]
-    assert charts.radar_data(result, RUBRIC, "K001")["provincial"] is not None
-    assert charts.radar_data(result, RUBRIC, "P01")["provincial"] is None
-    with pytest.raises(KeyError):
-        charts.radar_data(result, RUBRIC, "nope")
+    def lightness(hex_):
+        r, g, b = (int(hex_[n:n + 2], 16) for n in (1, 3, 5))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    values = [lightness(c) for c in colours.values()]
+    assert values == sorted(values) and values[-1] - values[0] > 150
+    for colour in colours.values():
+        r, g, b = (int(colour[n:n + 2], 16) for n in (1, 3, 5))
+        assert not (r > g + 60 and r > b + 60)          # nothing red
+    assert charts.predicate_colours(["A", "B", "C"])["A"] == colours["Sangat Baik"]
 
 
 def test_slope_chart_uses_only_shared_units():
@@ -164,6 +179,28 @@ def test_slope_chart_uses_only_shared_units():
                              periods=("2021", "2024"), title="Perubahan", fmt="svg").decode()
     assert "KPU A" in svg and "KPU Lama" not in svg and "KPU Baru" not in svg
     assert "(+1)" in svg and "(\u22121)" in svg
+
+
+def test_rank_change_chart_is_drawn_on_a_rank_scale():
+    """89 -> 6 is drawn as a long bar, 8 -> 8 as a point: the x positions are the ranks."""
+    from matplotlib.figure import Figure
+    captured = {}
+    original = Figure.savefig
+
+    def keep(self, *args, **kwargs):
+        captured["fig"] = self
+        return original(self, *args, **kwargs)
+    Figure.savefig = keep
+    try:
+        charts.slope_chart({"pm": 89, "st": 8}, {"pm": 6, "st": 8},
+                           {"pm": "KPU Polewali Mandar", "st": "KPU Provinsi Sulawesi Tengah"},
+                           periods=("2021", "2024"), title="Perubahan")
+    finally:
+        Figure.savefig = original
+    ax = captured["fig"].axes[0]
+    spans = sorted(tuple(sorted(line.get_xdata())) for line in ax.lines)
+    assert spans == [(6, 89), (8, 8)]
+    assert ax.get_xlim()[1] >= 89
 
 
 def test_no_pyplot_in_charts_module():
@@ -189,12 +226,61 @@ def test_ranking_marks_where_the_stage_reached_changes(big):
     assert "mencapai tahap" not in charts.ranking_chart(one_stage, BANDS, title="P", fmt="svg").decode()
 
 
-def test_radar_size_title_and_colours_are_parameters(season):
+def test_aspect_chart_size_title_colours_and_labels(season):
     _, result = season
-    data = charts.radar_data(result, RUBRIC, "K001")
-    png = charts.radar_chart(**data, size=(4.0, 3.0), dpi=100, title="", font_size=6,
-                             values=False, colours=("#7a1020", "#4a5568", "#c9a227"))
+    data = aspect_kwargs(result, "K001")
+    png = charts.aspect_chart(**data, size=(4.0, 3.0), dpi=100, title="", font_size=6,
+                              values=False, colours=("#7a1020", "#4a5568", "#c9a227"))
     assert struct.unpack(">II", png[16:24]) == (400, 300)
-    svg = charts.radar_chart(**data, fmt="svg", title="", values=False)
-    assert "Nilai per aspek" not in svg.decode() and "Rata-rata nasional" in svg.decode()
-    assert "Nilai per aspek" in charts.radar_chart(**data, fmt="svg").decode()
+    svg = charts.aspect_chart(**data, fmt="svg", title="", values=False).decode()
+    assert "Nilai per aspek" not in svg and data["national_label"] in svg
+    assert data["provincial_label"].replace("(", "(") in svg
+    assert "Nilai per aspek" in charts.aspect_chart(**data, fmt="svg").decode()
+    # whole aspect titles: every word of every title is drawn
+    for title in data["aspects"]:
+        assert all(word in svg for word in title.split())
+
+
+ODD_TEXTS = ["$x^2$", "a\\nb \\alpha", "under_score ^caret", "KPU " + "Sangat Panjang " * 20,
+             "Kota $\\frac{1}{2}$ & <b>", "line\nbreak"]
+
+
+@pytest.mark.parametrize("text", ODD_TEXTS)
+def test_user_text_is_drawn_literally(season, text):
+    """Mathtext is off: $, \\, _ and ^ render as typed, a 300-character name is shortened."""
+    data, result = season
+    ranking = charts.ranking_data(result, "kabkota")
+    ranking[0] = dict(ranking[0], name=text)
+    svg = charts.ranking_chart(ranking, BANDS, title=text, top=10, fmt="svg").decode()
+    shown = text if len(text) < 40 else text[:20]
+    assert _svg_text(shown.split("\n")[0].strip()) in svg
+    kwargs = aspect_kwargs(result, "K001")
+    kwargs["aspects"] = [text] + kwargs["aspects"][1:]
+    for fmt in ("png", "svg"):
+        charts.aspect_chart(**dict(kwargs, unit_name=text), fmt=fmt)
+        charts.heatmap_chart([text, "B"], [text, "x"], [[10, 20], [30, None]], title=text,
+                             counts=[1, 2], fmt=fmt)
+        charts.gap_chart([text], [50], [40], title=text, fmt=fmt)
+        charts.slope_chart({"a": 3}, {"a": 1}, {"a": text}, periods=(text, "2024"), title=text,
+                           fmt=fmt)
+        charts.interval_chart([{"rank": 1, "name": text, "low": 1, "high": 2, "keep_share": 0.5,
+                                "too_close": True}], title=text, fmt=fmt)
+        charts.distribution_chart([50.0], BANDS, title=text, fmt=fmt)
+
+
+def _svg_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def test_heat_map_data_sorted_by_mean_with_counts_and_every_province(season):
+    _, result = season
+    data = charts.heatmap_data(result, RUBRIC, provinces=["Provinsi Kosong"])
+    totals = {}
+    for r in result.ranking:
+        if r.unit.province:
+            totals.setdefault(r.unit.province, []).append(float(r.total))
+    means = [sum(totals[p]) / len(totals[p]) for p in data["provinces"][:-1]]
+    assert means == sorted(means, reverse=True)
+    assert data["counts"][:-1] == [len(totals[p]) for p in data["provinces"][:-1]]
+    assert data["provinces"][-1] == "Provinsi Kosong" and data["counts"][-1] == 0
+    assert data["values"][-1] == [None] * len(RUBRIC.aspects)

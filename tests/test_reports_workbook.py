@@ -25,8 +25,10 @@ from . import scoring_helpers as h
 
 FORMULA = '=HYPERLINK("x")'
 SHEETS = ["Ringkasan", "Peringkat KPU RI", "Peringkat Provinsi", "Peringkat Kabupaten-Kota",
-          "Rincian Indikator", "Penghargaan", "Rubrik", "Metadata"]
-ROBUST_SHEETS = SHEETS[:6] + ["Ketahanan Peringkat"] + SHEETS[6:]
+          "Rincian Indikator", "Tidak Mengirim", "Perubahan Peringkat", "Penghargaan", "Rubrik",
+          "Metadata"]
+ROBUST_SHEETS = SHEETS[:8] + ["Ketahanan Peringkat"] + SHEETS[8:]
+PERCENT = "0.00%"
 CHART_DATA = "Data Grafik Ketahanan"      # hidden, last: the rank-interval charts' numbers
 # XML and OOXML specials, spaces at the ends, a line break: LibreOffice reads them back as is
 ODD = ' KPU <Kota> & "Satu"\nbaris _x0041_ '
@@ -109,17 +111,25 @@ def test_ranking_values_match_the_result(season, book):
         assert gap == pytest.approx(row[col["Nilai Mandiri"]].value - verified, abs=1e-9)
 
 
-@pytest.mark.parametrize("sheet", ROBUST_SHEETS[1:])
-def test_numbers_are_numbers_with_two_decimals(book, sheet):
+SHARE_COLUMNS = {"Bobot (dari total)", "Bobot Aspek", "Capaian Mandiri", "Penilai 1",
+                 "Penilai 2", "Moderasi", "Terverifikasi", "Tetap di Peringkatnya"}
+
+
+@pytest.mark.parametrize("sheet", [s for s in ROBUST_SHEETS[1:]
+                                   if s not in ("Tidak Mengirim", "Perubahan Peringkat")])
+def test_numbers_are_numbers_with_two_decimals_or_percentages(book, sheet):
     col, rows = table(book[sheet])
-    numeric = [n for n, cell in enumerate(rows[0]) if isinstance(cell.value, float)]
+    numeric = {name: n for name, n in col.items() if isinstance(rows[0][n].value, float)}
     if sheet != "Metadata":
         assert numeric, sheet
     for row in rows:
-        for n in numeric:
+        for name, n in numeric.items():
             cell = row[n]
-            if cell.value is not None:
-                assert cell.data_type == "n" and cell.number_format == "0.00", (sheet, cell)
+            if cell.value is not None and name != "Jawaban Mandiri":
+                want = PERCENT if name in SHARE_COLUMNS else "0.00"
+                assert cell.data_type == "n" and cell.number_format == want, (sheet, name, cell)
+                if want == PERCENT:
+                    assert 0 <= cell.value <= 1, (sheet, name, cell.value)
 
 
 @pytest.mark.parametrize("sheet", ["Peringkat Provinsi", "Peringkat Kabupaten-Kota",
@@ -146,7 +156,7 @@ def test_user_text_never_becomes_a_formula(book):
             assert all(c.data_type != "f" for c in row), sheet.title
 
 
-@pytest.mark.parametrize("sheet", ROBUST_SHEETS[1:])
+@pytest.mark.parametrize("sheet", [s for s in ROBUST_SHEETS[1:] if s != "Perubahan Peringkat"])
 def test_frozen_header_filter_and_print_setup(book, sheet):
     ws = book[sheet]
     assert ws.freeze_panes == "A2"
@@ -154,7 +164,9 @@ def test_frozen_header_filter_and_print_setup(book, sheet):
     assert ws.print_title_rows == "$1:$1"
     assert ws.page_setup.orientation == "landscape"
     assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    # one page wide (the robustness sheet: its table, then its charts on a page beside)
+    wide = 2 if sheet == "Ketahanan Peringkat" else 1
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (wide, 0)
     widths = [ws.column_dimensions[c].width for c in "ABC"]
     assert all(8 <= w <= 70 for w in widths)
 
@@ -182,18 +194,25 @@ def test_summary_has_distribution_image_and_province_heat_map(book, season):
     assert ws._images[0]._data()[:8] == b"\x89PNG\r\n\x1a\n"
     rows = list(ws.iter_rows(values_only=True))
     start = next(n for n, r in enumerate(rows) if r[0] and str(r[0]).startswith("Rata-rata nilai"))
-    assert list(rows[start + 1][:len(rubric.aspects) + 1]) == \
-        ["Provinsi"] + [a.title for a in rubric.aspects]
-    provinces = sorted({r.unit.province for r in result.ranking if r.unit.province})
+    assert "semua satuan kerja di provinsi" in rows[start][0]
+    assert list(rows[start + 1][:len(rubric.aspects) + 2]) == \
+        ["Provinsi", "n"] + [a.title for a in rubric.aspects]
+    groups = {}
+    for r in result.ranking:
+        if r.unit.province:
+            groups.setdefault(r.unit.province, []).append(r)
+    # sorted by the mean total of all units in the province, highest first
+    provinces = sorted(groups, key=lambda p: (-sum(r.total for r in groups[p]) / len(groups[p]), p))
     body = rows[start + 2:start + 2 + len(provinces)]
     assert [r[0] for r in body] == provinces
-    first = [r for r in result.ranking if r.unit.province == provinces[0]]
+    assert [r[1] for r in body] == [len(groups[p]) for p in provinces]
+    first = groups[provinces[0]]
     aspect = rubric.aspects[0].id
     mean = sum(r.aspects[aspect] for r in first) / len(first)
-    assert body[0][1] == float(round2(mean))
+    assert body[0][2] == float(round2(mean))
     scales = {str(cf.sqref): [r.type for r in cf.rules] for cf in ws.conditional_formatting}
-    last = chr(ord("A") + len(rubric.aspects))
-    assert scales == {f"B{start + 3}:{last}{start + 2 + len(provinces)}": ["colorScale"]}
+    last = chr(ord("A") + len(rubric.aspects) + 1)
+    assert scales == {f"C{start + 3}:{last}{start + 2 + len(provinces)}": ["colorScale"]}
 
 
 def test_robustness_sheet_lists_intervals_and_close_neighbours(book, season):
@@ -206,8 +225,8 @@ def test_robustness_sheet_lists_intervals_and_close_neighbours(book, season):
         assert row[col["Peringkat Resmi"]].value == unit["rank"]
         assert (row[col["Persentil ke-5"]].value, row[col["Persentil ke-95"]].value) == \
             (unit["p5"], unit["p95"])
-        assert row[col["Tetap di Peringkatnya (%)"]].value == \
-            pytest.approx(100 * unit["keep_share"], abs=0.005)
+        assert row[col["Tetap di Peringkatnya"]].value == \
+            pytest.approx(unit["keep_share"], abs=0.00005)
     close = [p for p in intervals["pairs"] if p["too_close"]]
     assert close, "the small season should have neighbours too close to call"
     pair = close[0]
@@ -216,10 +235,15 @@ def test_robustness_sheet_lists_intervals_and_close_neighbours(book, season):
     assert f"{pair['upper']} " in by_code[pair["lower"]][col["Terlalu Ketat dengan (urutan bertukar)"]].value
     calm = {u["code"] for u in intervals["units"]} - {c for p in close for c in (p["upper"], p["lower"])}
     assert all(by_code[c][col["Terlalu Ketat dengan (urutan bertukar)"]].value is None for c in calm)
-    # one native rank-interval chart per category of two or more units, out of the printout
+    # one native rank-interval chart per category of two or more units, printed too: the
+    # print area takes in the charts (from column K) on a page of their own
     assert not ws._images
     assert len(ws._charts) == 2
-    assert ws.print_area == f"'Ketahanan Peringkat'!$A$1:$I${len(rows) + 1}"
+    area = ws.print_area.split("!")[1].replace("$", "")
+    first, last = area.split(":")
+    assert first == "A1" and last.rstrip("0123456789") >= "Y"
+    assert int(last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) >= len(rows) + 1
+    assert [b.id for b in ws.col_breaks.brk] == [10]
     meta = dict(book["Metadata"].iter_rows(min_row=2, values_only=True))
     assert meta["Ketahanan peringkat"].startswith("30 ulangan (seed 2025)")
     assert "peringkat resmi tidak berubah" in meta["Ketahanan peringkat"]
@@ -324,8 +348,11 @@ def test_awards_mark_winners(book, season):
 
 def test_rubric_weights_add_up_to_one_hundred(book, season):
     col, rows = table(book["Rubrik"])
-    weights = [r[col["Bobot (% total)"]].value for r in rows if r[col["Bobot (% total)"]].value]
-    assert sum(weights) == pytest.approx(100, abs=0.01 * len(weights))
+    weights = [r[col["Bobot (dari total)"]].value for r in rows
+               if r[col["Bobot (dari total)"]].value]
+    assert sum(weights) == pytest.approx(1, abs=0.0001 * len(weights))
+    assert all(r[col["Bobot (dari total)"]].number_format == PERCENT for r in rows
+               if r[col["Bobot (dari total)"]].value)
     levels = [r[col["Tingkatan / Pilihan"]].value for r in rows]
     assert any(v and v.startswith("0: ") for v in levels)
 
@@ -333,7 +360,12 @@ def test_rubric_weights_add_up_to_one_hundred(book, season):
 def test_metadata(book, season):
     rubric = season[0]
     meta = dict(book["Metadata"].iter_rows(min_row=2, values_only=True))
-    assert meta["Dibuat pada"] == "21 Agustus 2025 14.05 WIB"
+    assert meta["Dibuat pada"] == datetime(2025, 8, 21, 14, 5)      # a date-time cell, WIB
+    cell = next(r[1] for r in book["Metadata"].iter_rows() if r[0].value == "Dibuat pada")
+    assert cell.is_date and "yyyy" in cell.number_format and "WIB" in cell.number_format
+    summary = next(r[1] for r in book["Ringkasan"].iter_rows(max_row=8)
+                   if r[0].value == "Dibuat pada")
+    assert summary.value == datetime(2025, 8, 21, 14, 5) and summary.is_date
     assert meta["ID rubrik"] == rubric.id and meta["SHA-256 rubrik"] == rubric.sha256
     assert meta["SHA-256 data masukan"] == "ab" * 32 and meta["Versi perangkat lunak"] == "0.1.0"
 
@@ -454,3 +486,88 @@ def test_libreoffice_converts_every_sheet(season, tmp_path):
     assert rows[1][:2] == [result.ranking[0].unit.code, result.ranking[0].unit.name]
     for name in ROBUST_SHEETS:
         assert read(name), name
+
+
+# -- not submitted, rank changes, indicator answers ------------------------------------------
+
+def test_not_submitted_sheet_lists_units_with_names():
+    rubric = h.rubric()
+    responses = [h.resp("A", self_answers={"sk": True, "sop": 4}),
+                 h.resp("C", self_answers={"sk": False})]
+    assessment = h.assessment(responses, units=[h.unit(c) for c in "ABCDE"])
+    result = score(rubric, assessment, detail=True)
+    assert result.not_submitted == ("B", "D", "E")
+    book = load_workbook(io.BytesIO(ranking_workbook(result, rubric, units=assessment.units)))
+    col, rows = table(book["Tidak Mengirim"])
+    names = {u.code: u.name for u in assessment.units}
+    assert [r[col["Kode"]].value for r in rows] == sorted(result.not_submitted)
+    assert [r[col["Satuan Kerja"]].value for r in rows] == \
+        [names[c] for c in sorted(result.not_submitted)]
+
+
+def test_rank_changes_against_two_hand_written_rankings():
+    from reports.rank_changes import rank_changes
+    before = [{"unit": "A", "name": "Satu", "category": "kabkota", "rank": 89},
+              {"unit": "B", "name": "Dua", "category": "kabkota", "rank": 8},
+              {"unit": "C", "name": "Tiga", "category": "kabkota", "rank": 1},
+              {"unit": "D", "name": "Empat", "category": "kabkota", "rank": 2}]
+    after = [{"unit": "A", "name": "Satu", "category": "kabkota", "rank": 6},
+             {"unit": "B", "name": "Dua", "category": "kabkota", "rank": 8},
+             {"unit": "C", "name": "Tiga", "category": "kabkota", "rank": 9},
+             {"unit": "E", "name": "Lima", "category": "kabkota", "rank": 1}]
+    assert rank_changes(before, after) == {"kabkota": [
+        {"unit": "E", "name": "Lima", "previous_rank": None, "rank": 1, "change": None},
+        {"unit": "A", "name": "Satu", "previous_rank": 89, "rank": 6, "change": 83},
+        {"unit": "B", "name": "Dua", "previous_rank": 8, "rank": 8, "change": 0},
+        {"unit": "C", "name": "Tiga", "previous_rank": 1, "rank": 9, "change": -8},
+        {"unit": "D", "name": "Empat", "previous_rank": 2, "rank": None, "change": None}]}
+
+
+def test_rank_change_sheet(season):
+    rubric, result = season[:2]
+    provinsi = [r for r in result.ranking if r.unit.category == "provinsi"]
+    # the previous period: the order reversed, the last unit absent, one unit since gone
+    previous = [{"unit": r.unit.code, "name": r.unit.name, "category": "provinsi",
+                 "rank": len(provinsi) - n} for n, r in enumerate(provinsi[:-1])]
+    previous.append({"unit": "99", "name": "KPU Provinsi Lama", "category": "provinsi",
+                     "rank": len(provinsi)})
+    data = ranking_workbook(result, rubric, previous={"title": "Penilaian 2024",
+                                                       "ranking": previous})
+    col, rows = table(load_workbook(io.BytesIO(data))["Perubahan Peringkat"])
+    assert "Peringkat Penilaian 2024" in col
+    got = {r[col["Kode"]].value: (r[col["Peringkat Penilaian 2024"]].value,
+                                  r[col["Peringkat"]].value,
+                                  r[col["Perubahan (naik +, turun \u2212)"]].value)
+           for r in rows}
+    first = provinsi[0]
+    assert got[first.unit.code] == (len(provinsi), first.rank, len(provinsi) - first.rank)
+    assert got[provinsi[-1].unit.code] == (None, provinsi[-1].rank, None)
+    assert got["99"] == (len(provinsi), None, None)
+    codes = [r[col["Kode"]].value for r in rows if r[col["Kategori"]].value == "KPU Provinsi"]
+    assert codes[-1] == "99"                   # no longer ranked: listed last
+    for r in rows:
+        assert r[col["Perubahan (naik +, turun \u2212)"]].data_type in ("n",)
+
+
+def test_without_a_previous_period_the_change_sheet_says_why(plain):
+    ws = plain["Perubahan Peringkat"]
+    assert ws.max_row == 1 and "Belum ada periode sebelumnya" in ws["A1"].value
+
+
+def test_indicator_rows_have_province_and_the_answer_given():
+    rubric = h.rubric()
+    responses = [h.resp("A", self_answers={"sk": True, "sop": 4, "unggahan": 9}),
+                 h.resp("B", self_answers={"sk": False, "sop": 2})]
+    assessment = h.assessment(responses)
+    result = score(rubric, assessment, detail=True)
+    book = load_workbook(io.BytesIO(ranking_workbook(result, rubric, assessment=assessment)))
+    col, rows = table(book["Rincian Indikator"])
+    assert list(col)[:8] == ["Kode", "Satuan Kerja", "Provinsi", "Aspek", "Kode Indikator",
+                             "Bobot (dari total)", "Jawaban Mandiri", "Capaian Mandiri"]
+    units = {u.code: u for u in assessment.units}
+    answers = {(r[col["Kode"]].value, r[col["Kode Indikator"]].value): r for r in rows}
+    assert answers[("A", "sk")][col["Jawaban Mandiri"]].value == "Ya"
+    assert answers[("B", "sk")][col["Jawaban Mandiri"]].value == "Tidak"
+    assert answers[("A", "unggahan")][col["Jawaban Mandiri"]].value == 9
+    assert answers[("A", "sk")][col["Capaian Mandiri"]].value == 1
+    assert answers[("A", "sk")][col["Provinsi"]].value == (units["A"].province or None)
