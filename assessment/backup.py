@@ -7,7 +7,11 @@ under ``files/``. Rows are written dialect-neutrally (times as ISO 8601 in UTC, 
 columns as their JSON text), so a backup of SQLite restores into PostgreSQL and back.
 
 A restore checks every checksum before it touches anything, refuses a database that holds
-rows unless ``force``, and loads all tables in one transaction.
+rows unless ``force`` before it changes anything, and creates or upgrades the schema and
+loads all tables in one transaction: a refused or failed restore leaves the database as it
+was. The files are unpacked into a hidden staging folder in the upload folder and moved into
+place only after that transaction has committed; a killed restore leaves at most that
+staging folder, which the next restore removes first.
 """
 from __future__ import annotations
 
@@ -16,17 +20,20 @@ import io
 import json
 import os
 import re
+import shutil
 import tarfile
 import tempfile
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
 from alembic.script import ScriptDirectory
+from alembic import command
 from sqlalchemy import JSON, DateTime, Integer, Text, bindparam, cast, create_engine, event, func, \
-    select, text
+    inspect, select, text
 
 from .extensions import db
-from .migrate import alembic_config, upgrade
+from .migrate import alembic_config
 
 FORMAT, VERSION = "bakohumas-backup", 1
 BATCH = 1000
@@ -193,24 +200,29 @@ def restore_backup(app, path: str | os.PathLike, *, force: bool = False) -> dict
         tar = tarfile.open(path, "r:gz")
     except (OSError, tarfile.TarError) as exc:
         raise BackupError(f"{path}: not a readable backup archive ({exc})") from None
+    folder = Path(app.config["UPLOAD_DIR"])
+    staging = folder / STAGING
     with tar, app.app_context():
-        manifest = _read_manifest(tar, path)
-        _verify(tar, manifest, path)
-        upgrade(app.config["SQLALCHEMY_DATABASE_URI"])
-        folder = Path(app.config["UPLOAD_DIR"])
-        added = _restore_files(tar, manifest, folder)
+        shutil.rmtree(staging, ignore_errors=True)   # left by a restore that was killed
         try:
+            manifest = _read_manifest(tar, path)
+            _verify(tar, manifest, path)
+            _stage_files(tar, manifest, staging)
             _restore_database(app.config["SQLALCHEMY_DATABASE_URI"], tar, manifest, force)
+        except DAMAGED as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise BackupError(f"{path}: the archive is damaged or incomplete (cut short?): "
+                              f"{type(exc).__name__}: {exc}"[:400]) from None
         except BaseException:
-            for name in added:
-                (folder / name).unlink(missing_ok=True)
+            shutil.rmtree(staging, ignore_errors=True)
             raise
-        if force:
-            keep = {f["name"] for f in manifest["files"]}
-            for file in [p for p in folder.rglob("*") if p.is_file()]:
-                if file.relative_to(folder).as_posix() not in keep:
-                    file.unlink()
+        _place_files(staging, manifest, folder, replace_all=force)
     return manifest
+
+
+STAGING = ".restore-staging"   # a dot name: never backed up, never served
+# what reading a cut or corrupted .tar.gz raises, from gzip, zlib or tarfile
+DAMAGED = (EOFError, zlib.error, tarfile.TarError, OSError)
 
 
 def _read_manifest(tar, path) -> dict:
@@ -253,21 +265,35 @@ def _verify(tar, manifest, path) -> None:
         if not member.isfile() or _sha256(tar.extractfile(member)) != digest:
             raise BackupError(f"{path}: {name} is damaged (its SHA-256 differs from the "
                               "manifest)")
+    # the compressed stream must end where gzip says it does: a cut after the last member
+    # (head -c) loses only the end marker and checksum, but it is not the archive written
+    while tar.fileobj.read(1 << 20):
+        pass
 
 
-def _restore_files(tar, manifest, folder: Path) -> list[str]:
-    """Write the backup's files; returns the names that were not there before."""
-    added = []
+def _stage_files(tar, manifest, staging: Path) -> None:
+    """Unpack the backup's files into the staging folder (checked against the manifest)."""
+    for entry in manifest["files"]:
+        target = staging / entry["name"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as out:
+            shutil.copyfileobj(tar.extractfile(f"files/{entry['name']}"), out)
+
+
+def _place_files(staging: Path, manifest, folder: Path, *, replace_all: bool) -> None:
+    """After the database committed: move the staged files into place (renames within one
+    file system); with ``replace_all`` remove the upload folder's other files."""
     for entry in manifest["files"]:
         target = folder / entry["name"]
-        if not target.exists():
-            added.append(entry["name"])
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.restore")
-        with open(temporary, "wb") as out:
-            out.write(tar.extractfile(f"files/{entry['name']}").read())
-        os.replace(temporary, target)
-    return added
+        os.replace(staging / entry["name"], target)
+    shutil.rmtree(staging, ignore_errors=True)
+    if replace_all:
+        keep = {f["name"] for f in manifest["files"]}
+        for file in [p for p in folder.rglob("*") if p.is_file()]:
+            name = file.relative_to(folder).as_posix()
+            if name not in keep and not name.startswith("."):
+                file.unlink()
 
 
 def _restore_engine(url: str):
@@ -289,12 +315,14 @@ def _restore_database(url: str, tar, manifest: dict, force: bool) -> None:
     engine = _restore_engine(url)
     try:
         with engine.begin() as conn:
-            held = {t.name: n for t in _tables()
-                    if (n := conn.execute(select(func.count()).select_from(t)).scalar())}
-            if held and not force:
+            existing = set(inspect(conn).get_table_names())
+            held = {t.name: n for t in _tables() if t.name in existing
+                    and (n := conn.execute(select(func.count()).select_from(t)).scalar())}
+            if held and not force:   # refused before anything changed
                 summary = ", ".join(f"{name} {n}" for name, n in list(held.items())[:4])
                 raise BackupError(f"the database is not empty ({summary}, ...): restore into an "
                                   "empty database, or use --force to replace its contents")
+            _upgrade_in(conn, url)   # inside this transaction: undone with it on any failure
             if held:
                 _clear(conn)
             for table in _tables():
@@ -304,6 +332,13 @@ def _restore_database(url: str, tar, manifest: dict, force: bool) -> None:
                 _reset_sequences(conn)
     finally:
         engine.dispose()
+
+
+def _upgrade_in(conn, url: str) -> None:
+    """Create or upgrade the schema on ``conn``, within its open transaction."""
+    config = alembic_config(url)
+    config.attributes["connection"] = conn
+    command.upgrade(config, "head")
 
 
 def _clear(conn) -> None:

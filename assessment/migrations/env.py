@@ -17,6 +17,13 @@ def run_offline():
 
 
 def run_online():
+    given = config.attributes.get("connection")
+    if given is not None:   # a caller's transaction (a restore): the schema is part of it
+        context.configure(connection=given, target_metadata=target_metadata,
+                          render_as_batch=True, compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
     engine = engine_from_config(config.get_section(config.config_ini_section, {}),
                                 prefix="sqlalchemy.", poolclass=pool.NullPool)
     with engine.connect() as connection:
