@@ -1,14 +1,19 @@
 """Unit scorecards (rapor satuan kerja): one- or two-page A4 PDFs in Indonesian.
 
 ``scorecard_data`` turns a scoring result into plain data for one unit; ``scorecard_pdf``
-lays that data out with reportlab; ``write_scorecards`` writes one file per ranked unit.
-The radar chart is ``reports.charts.radar_chart`` drawn small.
+lays that data out with reportlab - the one renderer, so the web and the command line give
+the same text for the same data; ``write_scorecards`` writes one file per ranked unit.
+The aspect chart is drawn with reportlab's own graphics (no matplotlib figure per unit).
+Every font is DejaVu Sans, registered once and embedded (subset); the PDF carries its
+title and language (``id``). reportlab does not write a structure tree (tagged PDF), so the
+reading order is the content order: header, summary, chart, tables, comments, footer.
 """
 from __future__ import annotations
 
 import io
 import re
 import sys
+import textwrap
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -26,14 +31,14 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table,
+from reportlab.platypus import (KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table,
                                 TableStyle)
 
 from rubrics.model import Rubric
 from scoring.engine import Result, UnitResult, round2
 
-from .charts import radar_chart
 
 CATEGORY_LABELS = {"pusat": "KPU RI", "provinsi": "KPU Provinsi",
                    "kabkota": "KPU/KIP Kabupaten/Kota"}
@@ -76,6 +81,16 @@ def wib_text(moment: datetime) -> str:
         moment = moment.replace(tzinfo=timezone.utc)
     local = moment.astimezone(WIB)
     return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H.%M} WIB"
+
+
+def province_text(province: str) -> str:
+    """'Provinsi Jawa Tengah' from 'Jawa Tengah', 'Provinsi Jawa Tengah' or 'KPU Provinsi
+    Jawa Tengah' (never a doubled 'Provinsi KPU Provinsi ...')."""
+    name = " ".join(str(province).split())
+    for prefix in ("KPU Provinsi ", "KIP Provinsi ", "KPU ", "Provinsi "):
+        if name.lower().startswith(prefix.lower()):
+            name = name[len(prefix):]
+    return f"Provinsi {name}" if name else ""
 
 
 def rank_text(rank: int, ranked: int, category: str) -> str:
@@ -143,7 +158,7 @@ def scorecard_data(result: Result, rubric: Rubric, unit_code: str, *, comments=N
         "stage_title": _stage_title(rubric, row.stage_reached),
         "stage_scores": [(_stage_title(rubric, sid), round2(v)) for sid, v in row.stages.items()],
         "rubric_id": rubric.id, "rubric_title": rubric.title, "aspects": aspects,
-        "comments": _comments(comments),
+        "comments": _comments(comments), "comment_groups": comment_groups(rubric, comments),
     }
     data["rank_text"] = rank_text(data["rank"], data["ranked"], data["category"])
     data.update(_strong_weak(rubric, row))
@@ -220,11 +235,49 @@ def _points(item: dict, key: str) -> dict:
     return out
 
 
+def _per_indicator(comments) -> bool:
+    return (isinstance(comments, Mapping) and bool(comments)
+            and all(isinstance(k, str) and not isinstance(v, str) for k, v in comments.items()))
+
+
+def comment_groups(rubric: Rubric, comments) -> list[dict]:
+    """Comments per indicator, in rubric order: ``comments`` as ``{indicator id: [(judge
+    number, text), ...]}`` gives ``[{"indicator", "aspect", "question", "comments":
+    [{"judge": "Penilai n", "text"}]}]``; other shapes (one list for the unit) give one
+    group without an indicator."""
+    if not comments:
+        return []
+    if not _per_indicator(comments):
+        flat = _comments(comments)
+        return [{"indicator": "", "aspect": "", "question": "Catatan umum",
+                 "comments": flat}] if flat else []
+    groups = []
+    order = {ind.id: n for n, ind in enumerate(rubric.indicators)}
+    for ind_id in sorted(comments, key=lambda i: (order.get(i, len(order)), i)):
+        items = [{"judge": f"Penilai {n}", "text": str(text).strip()}
+                 for n, text in sorted(comments[ind_id], key=lambda c: c[0])
+                 if text and str(text).strip()]
+        if not items:
+            continue
+        try:
+            ind = rubric.indicator(ind_id)
+            question = ind.question
+            aspect = rubric.aspect(ind.aspect_id).title if ind.aspect_id else ""
+        except KeyError:
+            question, aspect = ind_id, ""
+        groups.append({"indicator": ind_id, "aspect": aspect, "question": question,
+                       "comments": items})
+    return groups
+
+
 def _comments(comments) -> list[dict]:
     """Judges' comments, anonymised as Penilai 1, 2, ... in the order given; a mapping keyed
     by judge numbers (int) keeps those numbers, so a judge without comments leaves a gap."""
     if not comments:
         return []
+    if _per_indicator(comments):
+        return [{"judge": f"Penilai {n}", "text": str(t).strip()}
+                for pairs in comments.values() for n, t in pairs if t and str(t).strip()]
     if isinstance(comments, Mapping) and all(isinstance(k, int) for k in comments):
         return [{"judge": f"Penilai {n}", "text": str(comments[n]).strip()} for n in sorted(comments)
                 if comments[n] and str(comments[n]).strip()]
@@ -262,33 +315,102 @@ def claims_note(claims: dict) -> str:
     return head + " Lengkapi bukti dukung agar klaim dapat diverifikasi."
 
 
-# ---------------------------------------------------------------- radar chart
+# ---------------------------------------------------------------- aspect chart
 
-RADAR_SIZE_CM = (14.0, 8.5)
+CHART_WIDTH_MM = 170
 
 
-def scorecard_radar(data: dict) -> bytes:
-    """The unit's aspects against the national and provincial means, as PNG bytes
-    (``reports.charts.radar_chart``, small and in the scorecard's colours)."""
+def aspect_drawing(data: dict, width: float = CHART_WIDTH_MM * mm) -> Drawing:
+    """A dot plot of the unit's verified aspect scores (0-100) against the national and
+    provincial means of its category, drawn with reportlab graphics: one row per aspect,
+    whole aspect titles on the left."""
+    regular, bold = fonts()
     aspects = data["aspects"]
-    provincial = [a["provincial_mean"] for a in aspects]
-    return radar_chart([a["title"] for a in aspects], [a["verified"] for a in aspects],
-                       [a["national_mean"] for a in aspects],
-                       None if None in provincial else provincial,
-                       unit_name=data["name"], unit_label="Satuan kerja",
-                       province="provinsi", size=tuple(v / 2.54 for v in RADAR_SIZE_CM),
-                       dpi=170, font_size=6.5, title="", values=False, label_width=22,
-                       colours=(MAROON, "#4a5568", GOLD))
+    label_w, right = 62 * mm, 6 * mm
+    row_h, top, bottom = 15, 8, 34
+    height = top + row_h * len(aspects) + bottom
+    drawing = Drawing(width, height)
+    drawing.initialFontName = regular   # the renderer's start state: no stray Helvetica
+    x0, x1 = label_w, width - right
+
+    def x(value) -> float:
+        return x0 + (x1 - x0) * float(value) / 100
+
+    axis_y = bottom - 6
+    for tick in range(0, 101, 20):
+        drawing.add(Line(x(tick), axis_y, x(tick), height - top, strokeColor=HexColor(RULE),
+                         strokeWidth=0.4))
+        drawing.add(String(x(tick), axis_y - 8, id_number(tick, 0), fontName=regular,
+                           fontSize=6.5, fillColor=HexColor(MUTED), textAnchor="middle"))
+    for n, aspect in enumerate(aspects):
+        y = height - top - row_h * (n + 0.5)
+        lines = _lines(aspect["title"], 44)[:2]
+        for k, line in enumerate(lines):
+            baseline = y - 2.5 + 4 * (len(lines) - 1) - 8 * k
+            drawing.add(String(0, baseline, line, fontName=regular, fontSize=7,
+                               fillColor=HexColor(INK)))
+        values = [v for v in (aspect["verified"], aspect["national_mean"],
+                              aspect["provincial_mean"]) if v is not None]
+        drawing.add(Line(x(min(values)), y, x(max(values)), y, strokeColor=HexColor("#cfcfcf"),
+                         strokeWidth=2))
+        drawing.add(_diamond(x(aspect["national_mean"]), y, 3.2, "#4a5568"))
+        if aspect["provincial_mean"] is not None:
+            drawing.add(Rect(x(aspect["provincial_mean"]) - 2.8, y - 2.8, 5.6, 5.6,
+                             fillColor=HexColor(GOLD), strokeColor=None))
+        drawing.add(Circle(x(aspect["verified"]), y, 3.6, fillColor=HexColor(MAROON),
+                           strokeColor=HexColor("#ffffff"), strokeWidth=0.6))
+        drawing.add(String(x(aspect["verified"]), y + 5, id_number(aspect["verified"]),
+                           fontName=bold, fontSize=6, fillColor=HexColor(MAROON),
+                           textAnchor="middle"))
+    _legend(drawing, data, regular, x0)
+    return drawing
+
+
+def _legend(drawing, data, font, x0):
+    items = [("circle", MAROON, "Satuan kerja"),
+             ("diamond", "#4a5568", data.get("national_label") or "Rata-rata nasional")]
+    if any(a["provincial_mean"] is not None for a in data["aspects"]):
+        items.append(("square", GOLD, data.get("provincial_label") or "Rata-rata provinsi"))
+    x, y = x0, 4
+    for shape, colour, label in items:
+        if shape == "circle":
+            drawing.add(Circle(x + 3, y + 2.5, 3, fillColor=HexColor(colour), strokeColor=None))
+        elif shape == "diamond":
+            drawing.add(_diamond(x + 3, y + 2.5, 3, colour))
+        else:
+            drawing.add(Rect(x, y, 5.5, 5.5, fillColor=HexColor(colour), strokeColor=None))
+        drawing.add(String(x + 9, y, label, fontName=font, fontSize=6.5,
+                           fillColor=HexColor(INK)))
+        x += 16 + pdfmetrics.stringWidth(label, font, 6.5)
+
+
+def _diamond(cx, cy, r, colour) -> Polygon:
+    return Polygon([cx, cy + r, cx + r, cy, cx, cy - r, cx - r, cy],
+                   fillColor=HexColor(colour), strokeColor=None)
+
+
+def _lines(text: str, width: int) -> list[str]:
+    return textwrap.wrap(" ".join(str(text).split()), width, break_on_hyphens=False) or [""]
 
 
 # ---------------------------------------------------------------- PDF
 
+def _matplotlib_font_dir() -> str | None:
+    """matplotlib's bundled DejaVu fonts, the fallback when the system has none."""
+    try:
+        import matplotlib
+    except ImportError:          # optional here: only a fallback for the fonts
+        return None
+    return str(Path(matplotlib.get_data_path()) / "fonts" / "ttf")
+
+
 _FONTS: tuple[str, str] | None = None
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),          # fonts-dejavu-core
+             Path(matplotlib_fonts) if (matplotlib_fonts := _matplotlib_font_dir()) else None)
 
 
 def fonts() -> tuple[str, str]:
-    """(regular, bold) font names: DejaVu Sans when installed, otherwise Helvetica."""
+    """(regular, bold) font names: DejaVu Sans, registered once (embedded as subsets)."""
     global _FONTS
     if _FONTS is None:
         _FONTS = _register_fonts()
@@ -296,9 +418,11 @@ def fonts() -> tuple[str, str]:
 
 
 def _register_fonts() -> tuple[str, str]:
-    regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
-    if not (regular.is_file() and bold.is_file()):
-        return "Helvetica", "Helvetica-Bold"
+    folder = next((d for d in FONT_DIRS if d and (d / "DejaVuSans.ttf").is_file()
+                   and (d / "DejaVuSans-Bold.ttf").is_file()), None)
+    if folder is None:
+        raise RuntimeError("DejaVu Sans not found: install fonts-dejavu-core or matplotlib")
+    regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
     pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
     pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
     for italic in (0, 1):
@@ -346,14 +470,9 @@ def _styles() -> dict:
     }
 
 
-# characters the standard Helvetica font lacks, for when DejaVu Sans is not installed
-HELVETICA_SUBSTITUTES = str.maketrans({"−": "-", "≥": ">=", "…": "..."})
-
-
 def _text(text) -> str:
-    """Escaped markup text, with substitutes for glyphs the fallback font lacks."""
-    text = escape(str(text))
-    return text.translate(HELVETICA_SUBSTITUTES) if fonts()[0] == "Helvetica" else text
+    """Escaped markup text (user text is never markup)."""
+    return escape(str(text))
 
 
 def _p(text: str, style) -> Paragraph:
@@ -361,8 +480,12 @@ def _p(text: str, style) -> Paragraph:
     return Paragraph(_text(text), style)
 
 
-def scorecard_pdf(data: dict, *, period_title: str, generated_at: datetime | None = None) -> bytes:
-    """The scorecard of one unit as a one- or two-page A4 PDF (bytes)."""
+def scorecard_pdf(data: dict, *, period_title: str, generated_at: datetime | None = None,
+                  run_number: int | None = None, input_sha256: str = "") -> bytes:
+    """The scorecard of one unit as a one- or two-page A4 PDF (bytes): the one renderer
+    for the web and the command line. ``period_title`` is the period's own title with its
+    year ("Penilaian Bakohumas 2024"); the footer names it with the run number and the
+    input SHA-256."""
 
     generated_at = generated_at or datetime.now(timezone.utc)
     st = _styles()
@@ -370,14 +493,15 @@ def scorecard_pdf(data: dict, *, period_title: str, generated_at: datetime | Non
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm,
                             topMargin=14 * mm, bottomMargin=16 * mm,
                             title=f"Rapor {data['name']} - {period_title}",
-                            author="Komisi Pemilihan Umum", subject=data["rubric_title"],
-                            creator="bakohumas-assessment")
+                            author="Komisi Pemilihan Umum", subject=period_title,
+                            creator="bakohumas-assessment", lang="id", invariant=True,
+                            initialFontName=fonts()[0])     # no stray Helvetica
     width = doc.width - 12      # the frame's own 6 pt padding on each side
     story = (_header(data, period_title, st, width) + _summary(data, st, width)
              + _radar_block(data, st, width) + _aspect_table(data, st, width)
              + _indicator_tables(data, st, width) + _comment_block(data, st)
              + _claims_block(data, st))
-    footer = _footer(data, wib_text(generated_at))
+    footer = _footer(period_title, wib_text(generated_at), run_number, input_sha256)
     doc.build(story, canvasmaker=_numbered_canvas(footer))
     return buf.getvalue()
 
@@ -388,7 +512,8 @@ def _header(data, period_title, st, width) -> list:
                   [_p("Badan Koordinasi Kehumasan (Bakohumas)", st["org_sub"]),
                    _p(period_title, st["org_sub_r"])]],
                  colWidths=[width * 0.45, width * 0.55])
-    band.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), HexColor(MAROON)),
+    band.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), fonts()[0]),
+                ("BACKGROUND", (0, 0), (-1, -1), HexColor(MAROON)),
                               ("LINEBELOW", (0, -1), (-1, -1), 2.5, HexColor(GOLD)),
                               ("LEFTPADDING", (0, 0), (-1, -1), 8),
                               ("RIGHTPADDING", (0, 0), (-1, -1), 8),
@@ -396,7 +521,7 @@ def _header(data, period_title, st, width) -> list:
                               ("BOTTOMPADDING", (0, -1), (-1, -1), 7)]))
     where = f"Kode satuan kerja {data['code']} · {data['category_label']}"
     if data["province"] and data["category"] != "provinsi":
-        where += f" · Provinsi {data['province']}"
+        where += f" · {province_text(data['province'])}"
     return [band, Spacer(1, 5 * mm), _p(data["name"], st["title"]), _p(where, st["subtitle"]),
             Spacer(1, 4 * mm)]
 
@@ -413,7 +538,8 @@ def _summary(data, st, width) -> list:
          _p(" · ".join(f"{t} {id_number(v)}" for t, v in data["stage_scores"]), st["kpi_note"])],
     ]
     table = Table(cells, colWidths=[width / 4] * 4)
-    table.setStyle(TableStyle([
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), fonts()[0]),
+                
         ("BACKGROUND", (0, 0), (-1, -1), HexColor(BAND)),
         ("LINEBEFORE", (1, 0), (-1, -1), 0.8, HexColor("#ffffff")),
         ("LINEABOVE", (0, 0), (-1, 0), 1.2, HexColor(GOLD)),
@@ -423,13 +549,15 @@ def _summary(data, st, width) -> list:
 
 
 def _radar_block(data, st, width) -> list:
-    png = scorecard_radar(data)
-    image = Image(io.BytesIO(png), width=140 * mm, height=85 * mm)
-    caption = ("Nilai terverifikasi per aspek (0–100) dibandingkan dengan rata-rata nasional "
-               "seluruh satuan kerja")
-    caption += (f" dan rata-rata satuan kerja di Provinsi {data['province']}."
-                if data["province"] else ".")
-    return [_section("Profil Aspek", st), image, _p(caption, st["note"]), Spacer(1, 2 * mm)]
+    caption = ("Nilai terverifikasi per aspek (0–100): satuan kerja (bulatan), "
+               + (data.get("national_label") or "rata-rata nasional kategorinya") + " (belah "
+               "ketupat)")
+    if any(a["provincial_mean"] is not None for a in data["aspects"]):
+        caption += " dan " + (data.get("provincial_label")
+                              or "rata-rata kategorinya di provinsi") + " (persegi)"
+    return [_section("Profil Aspek", st), aspect_drawing(data, width), _p(caption + ".",
+                                                                          st["note"]),
+            Spacer(1, 2 * mm)]
 
 
 def _section(title, st):
@@ -463,7 +591,7 @@ def _grid(rows, widths, header_colour=MAROON):
                 ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4)]
     commands += [("BACKGROUND", (0, n), (-1, n), HexColor("#faf8f3"))
                  for n in range(2, len(rows), 2)]
-    table.setStyle(TableStyle(commands))
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), fonts()[0])] + commands))
     return table
 
 
@@ -501,13 +629,25 @@ def _pct(value) -> str:
 
 
 def _comment_block(data, st) -> list:
-    if not data["comments"]:
+    groups = data.get("comment_groups")
+    if groups is None:                      # data made before groups existed
+        groups = [{"indicator": "", "aspect": "", "question": "Catatan umum",
+                   "comments": data["comments"]}] if data["comments"] else []
+    if not groups:
         return []
-    items = [_section("Catatan Penilai", st)]
-    for c in data["comments"]:
-        text = _text(c["text"]).replace("\n", "<br/>")
-        items.append(Paragraph(f"<b>{_text(c['judge'])}:</b> {text}", st["quote"]))
-    return [KeepTogether(items)]
+    out = [_section("Catatan Penilai per Indikator", st)]
+    for group in groups:
+        head = _text(group["question"])
+        if group["indicator"]:
+            head = (f"<b>{_text(group['indicator'])}</b> {head}"
+                    + (f" <font color='{MUTED}'>({_text(group['aspect'])})</font>"
+                       if group["aspect"] else ""))
+        items = [Paragraph(head, st["cell_b"] if not group["indicator"] else st["cell"])]
+        for c in group["comments"]:
+            text = _text(c["text"]).replace("\n", "<br/>")
+            items.append(Paragraph(f"<b>{_text(c['judge'])}:</b> {text}", st["quote"]))
+        out.append(KeepTogether(items + [Spacer(1, 1.5 * mm)]))
+    return out
 
 
 def _claims_block(data, st) -> list:
@@ -515,9 +655,13 @@ def _claims_block(data, st) -> list:
                           _p(claims_note(data["claims"]), st["base"])])]
 
 
-def _footer(data, when: str) -> Callable:
+def _footer(period_title: str, when: str, run_number: int | None,
+            input_sha256: str) -> Callable:
     regular, _ = fonts()
-    left = f"{data['rubric_title']} · dibuat {when}"
+    left = f"{period_title} · dibuat {when}"
+    if run_number is not None:
+        left += f" · perhitungan ke-{run_number}"
+    sha = f"SHA-256 data masukan: {input_sha256}" if input_sha256 else ""
 
     def draw(canvas, page: int, pages: int) -> None:
         canvas.saveState()
@@ -526,6 +670,10 @@ def _footer(data, when: str) -> Callable:
         canvas.setFont(regular, 6.5)
         canvas.setFillColor(HexColor(MUTED))
         canvas.drawString(16 * mm, 7 * mm, left)
+        if sha:
+            canvas.setFont(regular, 5.5)
+            canvas.drawString(16 * mm, 4 * mm, sha)
+            canvas.setFont(regular, 6.5)
         canvas.drawRightString(A4[0] - 16 * mm, 7 * mm, f"Halaman {page} dari {pages}")
         canvas.restoreState()
     return draw
@@ -562,8 +710,9 @@ def scorecard_filename(data: dict) -> str:
 
 def write_scorecards(result: Result, rubric: Rubric, out_dir, *, period_title: str,
                      progress: Callable[[int, int], None] | None = None,
-                     comments: Mapping[str, Sequence[str]] | None = None,
-                     generated_at: datetime | None = None) -> list[Path]:
+                     comments: Mapping[str, object] | None = None,
+                     generated_at: datetime | None = None, run_number: int | None = None,
+                     input_sha256: str = "") -> list[Path]:
     """Write one scorecard PDF per ranked unit into ``out_dir``; return the paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -574,7 +723,8 @@ def write_scorecards(result: Result, rubric: Rubric, out_dir, *, period_title: s
         data = scorecard_data(result, rubric, row.unit.code, means=means,
                               comments=(comments or {}).get(row.unit.code))
         path = out / scorecard_filename(data)
-        path.write_bytes(scorecard_pdf(data, period_title=period_title, generated_at=generated_at))
+        path.write_bytes(scorecard_pdf(data, period_title=period_title, generated_at=generated_at,
+                                       run_number=run_number, input_sha256=input_sha256))
         paths.append(path)
         if progress:
             progress(done, total)

@@ -217,3 +217,196 @@ def _show(value) -> str:
         return "true" if value else "false"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+# ---- what people type --------------------------------------------------------------------
+
+def parse_answer(indicator: Indicator, raw) -> object:
+    """An answer from what a person typed or picked, or from a spreadsheet cell: Ya/Tidak
+    (or y, yes, 1, x, v, a tick; n, no, 0), a level label or its 0-based index, a number
+    written Indonesian or international ('2,5', '1.250'), options separated by new lines
+    or ';' ('-' for none of them), free text. Empty means unanswered (None). Raises
+    AnswerError; the answer returned passes ``check_answer`` and ``check_limits``."""
+    if raw is None or (isinstance(raw, str) and not raw.strip() and indicator.type != "text"):
+        return None
+    if indicator.allow_na and isinstance(raw, str) and " ".join(
+            raw.replace("-", " ").split()).casefold() == "tidak berlaku":
+        return NOT_APPLICABLE
+    value = _READERS[indicator.type](indicator, raw)
+    if value is None:
+        return None
+    try:
+        check_answer(indicator, value)
+    except AnswerError as exc:
+        if indicator.type == "number":   # out of the indicator's bounds: say which bound
+            raise
+        raise _refusal(indicator, raw) from None
+    check_limits(indicator, value)
+    return value
+
+
+def parse_yes_no(raw) -> bool | None:
+    """Ya/Tidak in any of the accepted spellings -> True/False; empty -> None."""
+    if raw is None or isinstance(raw, bool):
+        return raw
+    text = answer_text(raw).strip().casefold()
+    if not text:
+        return None
+    if text in YES_WORDS:
+        return True
+    if text in NO_WORDS:
+        return False
+    raise AnswerError(N_("\u201c%(value)s\u201d is neither Ya nor Tidak."), value=_brief(raw))
+
+
+def check_limits(indicator: Indicator, value) -> None:
+    """Refuse a text too long to keep or a number too large to be a real count."""
+    if indicator.type == "text" and isinstance(value, str) and len(value) > MAX_TEXT:
+        raise AnswerError(N_("The text is too long (at most %(num)d characters)."), num=MAX_TEXT)
+    if indicator.type == "number" and isinstance(value, (int, float)) and value > MAX_NUMBER:
+        raise AnswerError(N_("The number is too large to be a real count."))
+
+
+def answer_text(value) -> str:
+    """A value as a person would type it: options one per line, Ya/Tidak, numbers without
+    a spurious '.0', dates as ISO dates; None is empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return YES if value else NO
+    if isinstance(value, list):
+        return "\n".join(str(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _brief(raw) -> str:
+    text = answer_text(raw)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _read_yesno(ind: Indicator, raw):
+    return parse_yes_no(raw)
+
+
+def _read_scale(ind: Indicator, raw):
+    if type(raw) is int or (type(raw) is float and raw.is_integer()):
+        return int(raw)
+    text = " ".join(answer_text(raw).split())
+    if text.isascii() and text.isdigit():   # "²".isdigit() is True, int("²") raises
+        return int(text)
+    for index, level in enumerate(ind.levels):
+        if " ".join(level.label.split()).casefold() == text.casefold():
+            return index
+    raise _refusal(ind, raw)
+
+
+def _read_number(ind: Indicator, raw):
+    if isinstance(raw, (bool, date, time)):
+        raise AnswerError(N_("\u201c%(value)s\u201d is not a number."), value=_brief(raw))
+    value = raw if isinstance(raw, (int, float)) else parse_number_text(str(raw))
+    if isinstance(value, float) and not math.isfinite(value):
+        raise AnswerError(N_("\u201c%(value)s\u201d is not a number."), value=_brief(raw))
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        value = int(value)
+    if value is not None and value < 0:
+        raise AnswerError(N_("The number must not be negative."))
+    return value
+
+
+def _read_choice(ind: Indicator, raw):
+    if isinstance(raw, list):
+        return raw
+    text = answer_text(raw).strip()
+    if text in ind.options:
+        return [text]
+    pieces = [p.strip() for p in re.split(r"\n" if "\n" in text else ";", text)]
+    pieces = [p for p in pieces if p]
+    if pieces == [NONE_OF_THESE]:
+        return []
+    if NONE_OF_THESE in pieces:
+        raise AnswerError(N_("Choose options or \u201cnone of these\u201d, not both."))
+    by_fold = {o.casefold(): o for o in ind.options}
+    chosen = []
+    for piece in pieces:
+        option = by_fold.get(piece.casefold())
+        if option is None:
+            raise AnswerError(N_("Unknown option: %(option)s."), option=piece[:80])
+        if option not in chosen:
+            chosen.append(option)
+    return chosen
+
+
+def _read_text(ind: Indicator, raw):
+    text = answer_text(raw).replace("\r\n", "\n").replace("\r", "\n")   # browsers send CRLF
+    if len(text) > MAX_TEXT:
+        raise AnswerError(N_("The text is too long (at most %(num)d characters)."), num=MAX_TEXT)
+    return text.strip() or None
+
+
+_READERS = {"yesno": _read_yesno, "scale": _read_scale, "number": _read_number,
+            "choice": _read_choice, "text": _read_text}
+
+
+def _refusal(ind: Indicator, raw) -> AnswerError:
+    """The message for a value of the right form that is still not an answer."""
+    if ind.type == "yesno":
+        return AnswerError(N_("\u201c%(value)s\u201d is neither Ya nor Tidak."), value=_brief(raw))
+    if ind.type == "scale":
+        return AnswerError(N_("\u201c%(value)s\u201d is not one of the levels: %(levels)s."),
+                           value=_brief(raw), levels=", ".join(lv.label for lv in ind.levels))
+    if ind.type == "number":
+        return AnswerError(N_("The number must not be negative."))
+    return AnswerError(N_("Choose among the listed options."))
+
+
+# ---- one save's input ------------------------------------------------------------------------
+
+UNKNOWN_INDICATOR = N_("Unknown indicator.")
+
+
+def sort_answers(rubric, values: dict, typed: dict, *, scored_only: bool = False
+                 ) -> tuple[dict, dict, dict]:
+    """Split a save's input into (answers, kept, errors) by indicator id: ``values`` in the
+    exchange format, ``typed`` as people typed them (read by ``parse_answer``; a typed text
+    wins over a value for the same indicator). ``kept`` holds the text of each invalid
+    value (to keep it as typed), ``errors`` an AnswerError for it and for each unknown
+    indicator (and, with ``scored_only``, each unscored one)."""
+    good, kept, errors = {}, {}, {}
+    for key, value in values.items():
+        if key in typed:
+            continue
+        ind = _known(rubric, key, errors, scored_only)
+        if ind is None:
+            continue
+        try:
+            check_answer(ind, value)
+            check_limits(ind, value)
+            good[key] = value
+        except AnswerError as exc:
+            kept[key], errors[key] = answer_text(value)[:MAX_TEXT], exc
+    for key, raw in typed.items():
+        ind = _known(rubric, key, errors, scored_only)
+        if ind is None:
+            continue
+        try:
+            good[key] = parse_answer(ind, raw)
+        except AnswerError as exc:
+            kept[key], errors[key] = answer_text(raw)[:MAX_TEXT], exc
+    return good, kept, errors
+
+
+def _known(rubric, key: str, errors: dict, scored_only: bool):
+    if not rubric.has_indicator(key):
+        errors[key] = AnswerError(UNKNOWN_INDICATOR)
+        return None
+    ind = rubric.indicator(key)
+    if scored_only and not ind.scored:
+        errors[key] = AnswerError(N_("This indicator is not scored: give a comment only."))
+        return None
+    return ind

@@ -183,33 +183,80 @@ def test_pdf_renders_with_poppler(small, tmp_path):
         assert expected in text
 
 
-def test_falls_back_to_helvetica_without_dejavu(small, tmp_path, monkeypatch):
-    import reports.scorecard as sc
-    monkeypatch.setattr(sc, "FONT_DIR", tmp_path)
-    monkeypatch.setattr(sc, "_FONTS", None)
+def _pdf_tool(name, *args):
+    return subprocess.run([name, *args], capture_output=True, text=True, check=True).stdout
+
+
+needs_poppler = pytest.mark.skipif(not shutil.which("pdffonts"), reason="poppler-utils missing")
+
+
+@needs_poppler
+def test_every_font_is_embedded(small, tmp_path):
     rub, result = small
-    pdf = scorecard_pdf(scorecard_data(result, rub, "A.1"), period_title="2025", generated_at=WHEN)
-    assert b"Helvetica" in pdf and b"DejaVu" not in pdf
-    assert sc.fonts() == ("Helvetica", "Helvetica-Bold")
+    path = tmp_path / "rapor.pdf"
+    path.write_bytes(scorecard_pdf(scorecard_data(result, rub, "A.1"), period_title="P 2024"))
+    lines = _pdf_tool("pdffonts", str(path)).splitlines()[2:]
+    assert lines and all(line.split()[-5] == "yes" for line in lines), lines    # emb column
+    assert not any("Helvetica" in line for line in lines)
 
 
-def test_scorecard_radar_is_the_charts_radar_drawn_small(small, monkeypatch):
-    import struct
+def test_title_and_language(small):
+    rub, result = small
+    pdf = scorecard_pdf(scorecard_data(result, rub, "A.1"), period_title="Penilaian 2024")
+    assert b"/Lang (id)" in pdf
+    assert b"(Rapor KPU Kota Alfa Satu - Penilaian 2024)" in pdf
 
-    from reports import charts, scorecard
+
+@needs_poppler
+def test_footer_names_period_run_and_input(small, tmp_path):
+    rub, result = small
+    path = tmp_path / "rapor.pdf"
+    path.write_bytes(scorecard_pdf(scorecard_data(result, rub, "A.1"),
+                                   period_title="Penilaian Bakohumas 2024", run_number=3,
+                                   input_sha256="ab" * 32, generated_at=WHEN))
+    text = _pdf_tool("pdftotext", "-layout", str(path), "-")
+    assert "Penilaian Bakohumas 2024" in text and "perhitungan ke-3" in text
+    assert "ab" * 32 in text
+
+
+@needs_poppler
+def test_comments_grouped_per_indicator(small, tmp_path):
+    rub, result = small
+    comments = {"sop": [(2, "SOP belum disahkan."), (1, "Lampirkan SK.")],
+                "sk": [(1, "SK lengkap.")]}
+    data = scorecard_data(result, rub, "A.1", comments=comments)
+    groups = data["comment_groups"]
+    assert [g["indicator"] for g in groups] == ["sk", "sop"]          # rubric order
+    assert [c["judge"] for c in groups[1]["comments"]] == ["Penilai 1", "Penilai 2"]
+    path = tmp_path / "rapor.pdf"
+    path.write_bytes(scorecard_pdf(data, period_title="P"))
+    text = " ".join(_pdf_tool("pdftotext", str(path), "-").split())
+    assert "Catatan Penilai per Indikator" in text
+    assert text.index("SK lengkap.") < text.index("Lampirkan SK.") < text.index("SOP belum")
+    assert "Penilai 1: Lampirkan SK." in text
+
+
+def test_same_data_same_pdf(small):
+    """One renderer: the web and the command line pass the same data and get the same bytes."""
+    rub, result = small
+    data = scorecard_data(result, rub, "A.1", comments={"sk": [(1, "SK lengkap.")]})
+    args = {"period_title": "P 2024", "generated_at": WHEN, "run_number": 2, "input_sha256": "c"}
+    assert scorecard_pdf(data, **args) == scorecard_pdf(dict(data), **args)
+
+
+@pytest.mark.parametrize("province, text", [
+    ("Jawa Tengah", "Provinsi Jawa Tengah"), ("Provinsi Jawa Tengah", "Provinsi Jawa Tengah"),
+    ("KPU Provinsi Jawa Tengah", "Provinsi Jawa Tengah"), ("", "")])
+def test_province_is_never_doubled(province, text):
+    from reports.scorecard import province_text
+    assert province_text(province) == text
+
+
+@needs_poppler
+def test_odd_names_render_literally(small, tmp_path):
     rub, result = small
     data = scorecard_data(result, rub, "A.1")
-    png = scorecard.scorecard_radar(data)
-    width, height = struct.unpack(">II", png[16:24])
-    assert (width, height) == (int(14 / 2.54 * 170), int(8.5 / 2.54 * 170))
-    seen = {}
-
-    def spy(*args, **kwargs):
-        seen.update(kwargs, args=args)
-        return b"png"
-    monkeypatch.setattr(scorecard, "radar_chart", spy)
-    assert scorecard.scorecard_radar(data) == b"png"
-    assert seen["unit_label"] == "Satuan kerja" and seen["title"] == "" and not seen["values"]
-    assert seen["args"][3] == [a["provincial_mean"] for a in data["aspects"]]
-    assert scorecard.radar_chart is not charts.radar_chart       # the spy, not a copy
-    assert not hasattr(scorecard, "radar_png")
+    data["name"] = "KPU $x^2$ \\alpha_b <i>" + " panjang" * 35
+    path = tmp_path / "rapor.pdf"
+    path.write_bytes(scorecard_pdf(data, period_title="P"))
+    assert "KPU $x^2$ \\alpha_b <i>" in _pdf_tool("pdftotext", str(path), "-")
