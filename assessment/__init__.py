@@ -9,13 +9,15 @@ from sqlalchemy import event
 
 from .config import Config, finish, from_environment
 from .extensions import babel, bootstrap, csrf, db, login_manager
+from .transaction import TransactionalFlask
 
 __version__ = "0.1.0"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application; ``test_config`` overrides the environment's settings."""
-    app = Flask(__name__, instance_relative_config=True)
+    # one transaction per request: committed after the view, rolled back on any exception
+    app = TransactionalFlask(__name__, instance_relative_config=True)
     app.config.from_object(Config)
     app.config.update(from_environment())
     if test_config:

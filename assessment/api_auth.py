@@ -44,8 +44,8 @@ def api_user():
     if user is None:
         raise Unauthorized("The token is unknown, revoked or expired, or its account is inactive.",
                            code="invalid_token")
-    # authenticate() may have noted last_used_at; that small write is its own transaction
-    db.session.commit()
+    # authenticate() may have noted last_used_at: committed with the request (it is only a
+    # hint, so a refused request does not note it)
     return user
 
 

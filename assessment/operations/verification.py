@@ -190,9 +190,13 @@ def save_verifications(session, assignment: JudgeAssignment, values: dict, raw_p
         raise Invalid(_("Some values are not valid; nothing was saved."),
                       details=unknown or (errors | note_errors))
     try:
-        session.flush()
-    except IntegrityError:   # the same judge saving the same unit twice at once
-        session.rollback()
+        # a savepoint: the same judge saving the same unit twice at once undoes only this
+        with session.begin_nested():
+            changed = _apply(session, assignment, good, kept, errors, notes, now or utcnow())
+            if assignment.started_at is None:
+                assignment.started_at = now or utcnow()
+            session.flush()
+    except IntegrityError:
         raise Conflict(_("These values were saved at the same moment from another window; "
                          "reload the page and try again.")) from None
     audit.record("verification.save", assignment, user=user, changed=sorted(changed),

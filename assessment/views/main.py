@@ -1,5 +1,4 @@
 """Home, health check and language choice."""
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
@@ -29,7 +28,6 @@ def healthz():
     try:
         db.session.execute(text("SELECT 1"))
     except Exception as exc:  # any driver error means the database is not usable
-        db.session.rollback()
         return jsonify(status="error", database="unreachable",
                        reason=type(exc).__name__), 503
     redis = client_of(current_app)
@@ -88,11 +86,18 @@ def error_page(exc: HTTPException):
     return render_template("error.html", code=code, title=title, message=message), code
 
 
+@bp.app_errorhandler(OperationError)
+def refused_page(exc: OperationError):
+    """An operation refused and no view answered it (the request was rolled back)."""
+    title, _message = ERRORS.get(exc.status, ERRORS[400])
+    return render_template("error.html", code=exc.status, title=title,
+                           message=exc.message), exc.status
+
+
 @bp.app_errorhandler(Exception)
 def unexpected_error(exc: Exception):
+    # the request's transaction is already rolled back (assessment/transaction.py)
     if isinstance(exc, HTTPException):
         return error_page(exc)
-    from flask import current_app
     current_app.logger.exception("unhandled error")
-    db.session.rollback()
     return error_page(InternalServerError())
