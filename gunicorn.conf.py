@@ -7,9 +7,22 @@ turns that off, e.g. when a deployment step runs `python run.py migrate` itself)
 lives in a worker's memory (sessions are signed cookies or in Redis, the login throttle is
 in the database or Redis), so any number of workers and app servers can share one
 PostgreSQL database.
+
+Settings come from the environment or the env file named by BAKOHUMAS_ENV (the same file
+the commands read). Logs: the app writes one access line per request (time, client address
+as forwarded by the trusted proxy, request id, user id, latency) and failed logins to
+stderr, as JSON with LOG_FORMAT=json; gunicorn's own access log is off unless
+GUNICORN_ACCESS_LOG names a file (or -). The one-time administrator password of a first
+start never goes to a log: it is shown on the terminal that started the server, or written
+to ADMIN_PASSWORD_FILE (default instance/admin-password.txt, mode 0600).
 """
 import multiprocessing
 import os
+import sys
+
+from assessment.config import load_env_file
+
+load_env_file()   # BAKOHUMAS_ENV: before any setting below is read
 
 
 def _int(name, default):
@@ -29,10 +42,24 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
 # Off by default: each worker builds its own app and engine. On, the app is built once in
 # the master and post_fork below gives each worker fresh database connections.
 preload_app = os.environ.get("GUNICORN_PRELOAD", "0") == "1"
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# the app's own access log has the user id and the forwarded address: gunicorn's is extra
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 access_log_format = os.environ.get(
-    "GUNICORN_ACCESS_LOG_FORMAT", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms pid=%(p)s')
+    "GUNICORN_ACCESS_LOG_FORMAT",
+    '%(t)s %({x-real-ip}i)s "%(r)s" %(s)s %(b)s %(M)sms req=%({x-request-id}o)s pid=%(p)s')
+if os.environ.get("LOG_FORMAT") == "json":   # gunicorn's own messages as JSON lines too
+    logconfig_dict = {
+        "version": 1, "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "assessment.request_log.JsonFormatter"}},
+        "handlers": {"error_console": {"class": "logging.StreamHandler", "formatter": "json",
+                                       "stream": "ext://sys.stderr"},
+                     "console": {"class": "logging.StreamHandler", "formatter": "json",
+                                 "stream": "ext://sys.stdout"}},
+        "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["error_console"],
+                                       "propagate": False},
+                    "gunicorn.access": {"level": "INFO", "handlers": ["console"],
+                                        "propagate": False}}}
 # gunicorn >= 25.1's control socket defaults to one path per user ($HOME/.gunicorn/...),
 # which several servers on one machine would share: only on request, at a path of its own
 if os.environ.get("GUNICORN_CONTROL_SOCKET"):
@@ -51,11 +78,21 @@ def on_starting(server):
     for warning in warnings(app):
         server.log.warning(warning)
     if os.environ.get("MIGRATE_ON_START", "1") != "1":
+        _warn_about_schema(server, app)
         return
     password = prepare_once(app)
     if password:
-        server.log.warning("Administrator account created: username 'admin', one-time "
-                           "password: %s (change it after the first login)", password)
+        from assessment.first_start import announce_password
+        server.log.warning(announce_password(app, password, stream=sys.stderr))
+
+
+def _warn_about_schema(server, app):
+    from assessment.migrate import current_revision, head_revision
+    found, expected = current_revision(app), head_revision()
+    if found != expected:
+        server.log.error("the database is at schema revision %s, this code expects %s: the "
+                         "workers answer 503 until `python run.py migrate` has run",
+                         found, expected)
 
 
 def post_fork(server, worker):

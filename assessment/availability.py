@@ -37,6 +37,9 @@ def unavailable(title, message, **health):
 
 
 def init_app(app) -> None:
+    """The operational hooks: the request log (assessment/request_log.py) and the guard."""
+    from . import request_log
+    request_log.init_app(app)
     if not app.config.get("SCHEMA_CHECK", True):
         return
     from .migrate import head_revision

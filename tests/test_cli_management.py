@@ -428,10 +428,14 @@ def test_a_command_on_an_empty_database_migrates_seeds_and_prints_the_admin_pass
         tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'baru.db'}")
     monkeypatch.setenv("UPLOAD_DIR", str(tmp_path / "uploads"))
+    monkeypatch.setenv("ADMIN_PASSWORD_FILE", str(tmp_path / "admin-password.txt"))
     assert run.main(["status"]) == 0
     out = capsys.readouterr().out
-    assert "one-time password: " in out and "No periods yet" in out
-    password = out.split("one-time password: ")[1].split()[0]
+    # not a terminal (cron mail, a log): the password goes to an owner-only file, not stdout
+    assert "its one-time password is in" in out and "No periods yet" in out
+    secret = (tmp_path / "admin-password.txt").read_text()
+    password = secret.split("one-time password: ")[1].split()[0]
+    assert password not in out
     app = run.make_app(SECRET_KEY="x")
     with app.app_context():
         assert db.session.query(WorkUnit).count() == 553
