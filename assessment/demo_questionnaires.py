@@ -144,27 +144,44 @@ def write_evidence_and_history(session, period: Period, ids: dict[str, int], pla
     evidence, entries = [], []
     for code, plan in plans.items():
         sub_id, who, at = ids[code], plan["operator"], plan["at"]
-        evidence += [{"submission_id": sub_id, "indicator_id": ind, "kind": "link", "url": url,
-                      "created_at": at, "created_by": who} for ind, url in plan["links"].items()]
+        evidence += [link_row(sub_id, ind, url, at, who) for ind, url in plan["links"].items()]
         action = "submission.submit" if plan["complete"] else "submission.save"
         entries.append({"at": at, "user_id": who, "action": action, "object_type": "Submission",
                         "object_id": str(sub_id), "period_id": period.id, "unit_code": code,
                         "detail": {"demo": True, "version": plan["version"],
                                    "answered": len(plan["answers"])}})
-    insert_rows(session, Evidence, evidence)
+    for row, evidence_id in zip(evidence, inserted_ids(session, Evidence, evidence), strict=True):
+        row["id"] = evidence_id
     insert_rows(session, AuditLog, entries)
     submitted = {ids[code]: plan for code, plan in plans.items() if plan["complete"]}
-    if submitted:
-        insert_rows(session, SubmissionSnapshot, snapshots(session, submitted))
+    insert_rows(session, SubmissionSnapshot, snapshots(submitted, evidence))
 
 
-def snapshots(session, submitted: dict[int, dict]) -> list[dict]:
+def link_row(sub_id: int, indicator_id: str, url: str, at: datetime, who: int | None) -> dict:
+    """An evidence link with every column given, so the row written is the row kept for
+    the snapshot (nothing has to be read back)."""
+    return {"submission_id": sub_id, "indicator_id": indicator_id, "kind": "link", "url": url,
+            "filename": "", "stored_name": "", "content_type": "", "size": 0, "sha256": "",
+            "created_at": at, "created_by": who}
+
+
+def inserted_ids(session, model, rows: list[dict]) -> list[int]:
+    """Insert the rows in bulk (like insert_rows) and return their ids in the rows' order:
+    one executemany assigns ascending ids, so the new rows' ids sorted are in that order
+    (reading back the ids alone is cheaper than RETURNING them row by row)."""
+    if not rows:
+        return []
+    insert_rows(session, model, rows)
+    owners = sorted({row["submission_id"] for row in rows})
+    return list(session.scalars(select(model.id).where(model.submission_id.in_(owners))
+                                .order_by(model.id)))
+
+
+def snapshots(submitted: dict[int, dict], evidence: list[dict]) -> list[dict]:
     """The snapshot each submission would have got from operations.questionnaire.submit."""
-    rows = session.execute(select(Evidence.__table__).where(
-        Evidence.submission_id.in_(list(submitted))).order_by(Evidence.id)).all()
     by_sub: dict[int, list] = {}
-    for row in rows:
-        by_sub.setdefault(row.submission_id, []).append(row)
+    for row in evidence:   # in id order, as a submission lists its evidence
+        by_sub.setdefault(row["submission_id"], []).append(SimpleNamespace(**row))
     return [{"submission_id": sub_id, "kind": "submit", "version": plan["version"],
              "answers": plan["answers"], "created_at": plan["at"], "created_by": plan["operator"],
              # the same plain form as a real submission's snapshot

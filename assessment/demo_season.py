@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, time, timedelta, timezone
 from fractions import Fraction
+from itertools import islice
 
 from sqlalchemy import select
 
@@ -62,8 +63,8 @@ def finished_period(session, users: dict[str, int], spec: dict = EARLIER) -> str
         Submission.period_id == period.id, Submission.status == "submitted"))}
     judges = session.scalars(select(User).where(User.username.in_([j[0] for j in JUDGES]))).all()
     assignments = assign_judges(session, period, subs, judges, day)
-    verify(session, rubric, assignments, subs, rnd, day)
-    moderated = moderate(session, period, rubric, users, day)
+    verified = verify(session, rubric, assignments, subs, rnd, day)
+    moderated = moderate(session, period, rubric, verified, users, day)
     provisional = create_run(session, period, "provisional", None, "Peringkat sementara", at=day(342, 10))
     shortlist = shortlisted_units(session, period)
     present(session, period, provisional, shortlist, judges, rnd, day)
@@ -120,9 +121,11 @@ def judged(indicator, claim, rnd: random.Random, strict: float):
     return claim
 
 
-def verify(session, rubric, assignments, subs, rnd: random.Random, day) -> None:
+def verify(session, rubric, assignments, subs, rnd: random.Random, day) -> dict[tuple[str, str], list]:
+    """Every assigned judge verifies every scored indicator; returns the verified values
+    per (unit, indicator) in the order they were written."""
     strictness = {}
-    rows = []
+    rows, verified = [], {}
     for a in assignments:
         strict = strictness.setdefault(a.judge_id, rnd.uniform(0.12, 0.3))
         claims = subs[a.unit_code].answers
@@ -133,23 +136,21 @@ def verify(session, rubric, assignments, subs, rnd: random.Random, day) -> None:
             comment = rnd.choice(COMMENTS) if value != claims.get(ind.id) or rnd.random() < 0.03 else ""
             rows.append({"assignment_id": a.id, "indicator_id": ind.id, "value": wrap(value),
                          "comment": comment, "updated_at": a.completed_at})
+            verified.setdefault((a.unit_code, ind.id), []).append(value)
     insert_rows(session, Verification, rows)
+    return verified
 
 
-def moderate(session, period, rubric, users, day) -> int:
+def moderate(session, period, rubric, verified, users, day) -> int:
     """Moderate the first disagreements beyond the threshold (0.5) with the higher value."""
-    values: dict[tuple[str, str], list] = {}
-    for unit, ind_id, stored in session.execute(
-            select(JudgeAssignment.unit_code, Verification.indicator_id, Verification.value)
-            .join(Verification, Verification.assignment_id == JudgeAssignment.id)
-            .where(JudgeAssignment.period_id == period.id).order_by(Verification.id)):
-        values.setdefault((unit, ind_id), []).append(stored["v"])
     threshold = Fraction(str(setting(period, "disagreement_threshold")))
     rows = []
-    for (unit, ind_id), given in sorted(values.items()):
+    for (unit, ind_id), given in sorted(verified.items()):
+        if len(given) != 2 or given[0] == given[1]:
+            continue   # equal values cannot disagree: no fraction to compute
         ind = rubric.indicator(ind_id)
         fractions = [answer_fraction(ind, v) for v in given]
-        if len(fractions) == 2 and abs(fractions[0] - fractions[1]) > threshold:
+        if abs(fractions[0] - fractions[1]) > threshold:
             best = given[fractions.index(max(fractions))]
             rows.append({"period_id": period.id, "unit_code": unit, "indicator_id": ind_id,
                          "value": wrap(best), "source": "disagreement", "created_by": users["admin"],
@@ -223,7 +224,8 @@ def good_practice(session, period, rubric, final, day) -> int:
     for ind in rubric.indicators:
         if not ind.scored or ind.evidence != "required":
             continue
-        best = [code for code in order if answer_fraction(ind, subs[code].get(ind.id)) == 1][:3]
+        best = list(islice((code for code in order
+                            if answer_fraction(ind, subs[code].get(ind.id)) == 1), 3))
         rows += [{"period_id": period.id, "indicator_id": ind.id, "unit_code": code,
                   "published_at": day(320, 10)} for code in best]
     insert_rows(session, GoodPractice, rows)
