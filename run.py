@@ -123,8 +123,10 @@ def rubric_summary(rubric) -> str:
             pct = f"{float(shares[ind.id]) * 100:6.2f}%" if ind.scored else "     - "
             lines.append(f"    {ind.id:<26} {pct}  {ind.type:<6} evidence:{ind.evidence}")
     for award in rubric.awards:
-        lines.append(f"award {award.id}: {award.title} [{award.category}; "
-                     f"{', '.join(award.aspects)}; {award.winners} winners]")
+        basis = (f"indicators {', '.join(award.indicators)}" if award.indicators
+                 else ", ".join(award.aspects))
+        lines.append(f"award {award.id}: {award.title} [{', '.join(award.category_ids)}; "
+                     f"{basis}; {award.winners} winners]")
     return "\n".join(lines)
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from .model import (AGGREGATES, EVIDENCE_RULES, INDICATOR_TYPES, Aspect, Award, Indicator,
-                    Level, Predicate, Rubric, Stage)
+from .model import (AGGREGATES, EVIDENCE_RULES, INDICATOR_TYPES, SAMPLE_BY, Aspect, Award,
+                    Criterion, Indicator, Level, Predicate, Rubric, Sample, Stage)
 
 SLUG = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
 EDITIONS_DIR = Path(__file__).with_name("editions")
@@ -169,12 +169,15 @@ class _Builder:
         aspect_ids = {a.id for a in aspects}
         predicates = self.predicates(doc)
         tie_break = self.tie_break(doc, aspect_ids)
-        stages = self.stages(doc)
-        awards = self.awards(doc, aspect_ids)
+        unranked = self.category_list(doc, "unranked", "")
+        stages = self.stages(doc, set(unranked))
+        indicators = {i.id: i for a in aspects for i in a.indicators}
+        awards = self.awards(doc, aspect_ids, indicators, set(unranked))
         return Rubric(id=rubric_id, title=title, aspects=tuple(aspects),
                       predicates=tuple(predicates), aggregate=aggregate,
                       tie_break=tuple(tie_break), stages=tuple(stages), awards=tuple(awards),
-                      description=str(doc.get("description") or "").strip())
+                      description=str(doc.get("description") or "").strip(),
+                      unranked=tuple(unranked))
 
     def aspect(self, node, place: str) -> Aspect | None:
         if self.mapping(node, place) is None:
@@ -213,7 +216,46 @@ class _Builder:
             fields["weight"] = self.positive(node, "weight", place, default=1)
         builder = getattr(self, f"_{kind}_fields")
         fields.update(builder(node, place))
+        fields.update(self._common_fields(node, place, kind))
         return Indicator(**fields)
+
+    def _common_fields(self, node, place, kind) -> dict:
+        """allow_na and sample (any scored type); min, max and integer belong to numbers."""
+        out = {}
+        allow_na = node.get("allow_na", False)
+        if not isinstance(allow_na, bool):
+            self.fail(f"{place}.allow_na", f"must be true or false (got {allow_na!r})")
+        elif allow_na and kind == "text":
+            self.fail(f"{place}.allow_na", "a text indicator is not scored, so it cannot be "
+                      "'tidak-berlaku'")
+        else:
+            out["allow_na"] = allow_na
+        if "sample" in node:
+            out["sample"] = self.sample(node["sample"], f"{place}.sample", kind)
+        if kind != "number":
+            for key in ("min", "max", "integer"):
+                if key in node:
+                    self.fail(f"{place}.{key}", f"only number indicators take {key} (this one is {kind})")
+        return out
+
+    def sample(self, node, place: str, kind: str) -> Sample | None:
+        if kind == "text":
+            self.fail(place, "a text indicator is not scored, so the judge samples nothing for it")
+            return None
+        if self.mapping(node, place) is None:
+            return None
+        extra = sorted(set(node) - {"count", "by"})
+        if extra:
+            self.fail(f"{place}.{extra[0]}", "unknown key; a sample takes count and by")
+        count = node.get("count")
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 366:
+            self.fail(f"{place}.count", f"must be a whole number from 1 to 366 (got {count!r})")
+            return None
+        by = node.get("by", "date")
+        if by not in SAMPLE_BY:
+            self.fail(f"{place}.by", f"must be one of {', '.join(SAMPLE_BY)} (got {by!r})")
+            return None
+        return Sample(count=count, by=by)
 
     def _yesno_fields(self, node, place):
         return {}
@@ -238,8 +280,36 @@ class _Builder:
 
     def _number_fields(self, node, place):
         where = f"{place}.bands"
+        raw = node.get("bands")
+        default, per_category = (), []
+        if isinstance(raw, dict):
+            for key, value in raw.items():
+                if not isinstance(key, str) or not SLUG.match(key):
+                    self.fail(f"{where}.{key}", "must be a category id such as 'provinsi' or 'default'")
+                    continue
+                bands = self.band_list(value, f"{where}.{key}")
+                if key == "default":
+                    default = bands
+                else:
+                    per_category.append((key, bands))
+            if not raw:
+                self.fail(where, "needs at least one category's band list")
+        elif raw is not None or "bands" in node:
+            default = self.band_list(raw, where)
+        else:
+            self.sequence(node, "bands", place)
+        unit = node.get("unit", "")
+        fields = {"bands": default, "category_bands": tuple(per_category),
+                  "unit": str(unit).strip() if unit else ""}
+        fields.update(self.bounds(node, place, [default] + [b for _, b in per_category]))
+        return fields
+
+    def band_list(self, value, where: str) -> tuple:
+        if not isinstance(value, list):
+            self.fail(where, "must be a list of [threshold, fraction] pairs")
+            return ()
         bands = []
-        for n, band in enumerate(self.sequence(node, "bands", place)):
+        for n, band in enumerate(value):
             pair = band if isinstance(band, list) and len(band) == 2 else None
             low, frac = (_number(pair[0]), _number(pair[1])) if pair else (None, None)
             if low is None or frac is None:
@@ -258,10 +328,38 @@ class _Builder:
                 if bands[n][1] < bands[n - 1][1]:
                     self.fail(f"{where}[{n}]", "fractions must not decrease as the value rises "
                               f"({_show(bands[n][1])} follows {_show(bands[n - 1][1])})")
-        elif "bands" in node:
+        else:
             self.fail(where, "needs at least one band [0, fraction]")
-        unit = node.get("unit", "")
-        return {"bands": tuple(bands), "unit": str(unit).strip() if unit else ""}
+        return tuple(bands)
+
+    def bounds(self, node, place: str, band_lists) -> dict:
+        """min, max and integer of a number indicator; no band may lie beyond max."""
+        out = {}
+        for key in ("min", "max"):
+            if key in node:
+                value = _number(node[key])
+                if value is None or value < 0:
+                    self.fail(f"{place}.{key}", f"must be a number of at least 0 (got {node[key]!r})")
+                else:
+                    out[key] = value
+        if "min" in out and "max" in out and out["min"] > out["max"]:
+            self.fail(f"{place}.max", f"must not be below min ({_show(out['max'])} < {_show(out['min'])})")
+        integer = node.get("integer", False)
+        if not isinstance(integer, bool):
+            self.fail(f"{place}.integer", f"must be true or false (got {integer!r})")
+            integer = False
+        out["integer"] = integer
+        for key in ("min", "max"):
+            if integer and key in out and out[key].denominator != 1:
+                self.fail(f"{place}.{key}", f"an integer indicator needs a whole {key} "
+                          f"(got {_show(out[key])})")
+        if "max" in out:
+            for bands in band_lists:
+                for low, _ in bands:
+                    if low > out["max"]:
+                        self.fail(f"{place}.bands", f"threshold {_show(low)} lies above max "
+                                  f"{_show(out['max'])}, so no answer can reach it")
+        return out
 
     def _choice_fields(self, node, place):
         options = []
@@ -311,55 +409,159 @@ class _Builder:
                 self.fail(f"tie_break[{n}]", f"unknown aspect id {value!r}")
         return [v for v in values if isinstance(v, str)]
 
-    def stages(self, doc) -> list[Stage]:
+    def category_list(self, node, key: str, place: str) -> list[str]:
+        values = self.sequence(node, key, place, required=False)
+        out = []
+        for n, value in enumerate(values):
+            if not isinstance(value, str) or not SLUG.match(value):
+                self.fail(f"{_at(place, key)}[{n}]", f"must be a category id such as 'provinsi' (got {value!r})")
+            elif value in out:
+                self.fail(f"{_at(place, key)}[{n}]", f"category {value!r} is listed twice")
+            else:
+                out.append(value)
+        return out
+
+    def per_category(self, node, key: str, place: str, read, unranked: set):
+        """A number, or a mapping {category id: number} with an optional ``default``;
+        returns (value for every category, ((category, value), ...))."""
+        value = node.get(key)
+        where = f"{place}.{key}"
+        if not isinstance(value, dict):
+            return read(value, where), ()
+        pairs = []
+        default = None
+        if not value:
+            self.fail(where, "a mapping needs at least one category id")
+        for cat, item in value.items():
+            if not isinstance(cat, str) or not SLUG.match(cat):
+                self.fail(f"{where}.{cat}", "must be a category id such as 'provinsi' or 'default'")
+            elif cat in unranked:
+                self.fail(f"{where}.{cat}", f"category {cat!r} is unranked, so it has no {key}")
+            elif cat == "default":
+                default = read(item, f"{where}.{cat}")
+            else:
+                pairs.append((cat, read(item, f"{where}.{cat}")))
+        return default, tuple((c, v) for c, v in pairs if v is not None)
+
+    def _shortlist(self, value, where):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            self.fail(where, f"must be a whole number of at least 1 (got {value!r})")
+            return None
+        return value
+
+    def _pass_mark(self, value, where):
+        if value is None:
+            return None
+        number = _number(value)
+        if number is None or not 0 <= number <= 100:
+            self.fail(where, f"must be a number from 0 to 100 (got {value!r})")
+            return None
+        return number
+
+    def stages(self, doc, unranked: set) -> list[Stage]:
         nodes = self.sequence(doc, "stages", "", required=False)
         stages = []
         for n, node in enumerate(nodes):
             where = f"stages[{n}]"
             if self.mapping(node, where) is None:
                 continue
-            shortlist = node.get("shortlist")
-            if shortlist is not None and (isinstance(shortlist, bool) or not isinstance(shortlist, int)
-                                          or shortlist < 1):
-                self.fail(f"{where}.shortlist", f"must be a whole number of at least 1 (got {shortlist!r})")
-                shortlist = None
-            pass_mark = node.get("pass_mark")
-            if pass_mark is not None:
-                pass_mark = _number(pass_mark)
-                if pass_mark is None or not 0 <= pass_mark <= 100:
-                    self.fail(f"{where}.pass_mark", f"must be a number from 0 to 100 (got {node.get('pass_mark')!r})")
-                    pass_mark = None
-            if n == 0 and (shortlist is not None or pass_mark is not None):
+            shortlist, shortlists = self.per_category(node, "shortlist", where, self._shortlist, unranked)
+            pass_mark, pass_marks = self.per_category(node, "pass_mark", where, self._pass_mark, unranked)
+            criteria = self.criteria(node, where)
+            if n == 0 and (shortlist is not None or pass_mark is not None or shortlists
+                           or pass_marks):
                 self.fail(where, "the first stage is the questionnaire: every unit takes part, "
                           "so it takes no shortlist or pass_mark")
+            if n == 0 and criteria:
+                self.fail(f"{where}.criteria", "the first stage is the questionnaire, scored "
+                          "by its indicators; only later stages take criteria")
             stages.append(Stage(id=self.slug(node, where), weight=self.positive(node, "weight", where),
                                 title=self.text(node, "title", where, required=False),
-                                shortlist=shortlist, pass_mark=pass_mark))
+                                shortlist=shortlist, pass_mark=pass_mark, shortlists=shortlists,
+                                pass_marks=pass_marks, criteria=tuple(criteria)))
         self.unique([(f"stages[{n}].id", s.id) for n, s in enumerate(stages)], "stage")
         return stages or [Stage(id="verifikasi", weight=Fraction(100))]
 
-    def awards(self, doc, aspect_ids) -> list[Award]:
+    def criteria(self, node, place: str) -> list[Criterion]:
+        out = []
+        for n, item in enumerate(self.sequence(node, "criteria", place, required=False)):
+            where = f"{place}.criteria[{n}]"
+            if self.mapping(item, where) is None:
+                continue
+            out.append(Criterion(id=self.slug(item, where), title=self.text(item, "title", where),
+                                 weight=self.positive(item, "weight", where),
+                                 description=self.text(item, "description", where, required=False)))
+        if "criteria" in node and not out and isinstance(node.get("criteria"), list):
+            self.fail(f"{place}.criteria", "must list at least one criterion")
+        self.unique([(f"{place}.criteria[{n}].id", c.id) for n, c in enumerate(out)], "criterion")
+        return out
+
+    def awards(self, doc, aspect_ids, indicators, unranked: set) -> list[Award]:
         awards = []
         for n, node in enumerate(self.sequence(doc, "awards", "", required=False)):
             where = f"awards[{n}]"
             if self.mapping(node, where) is None:
                 continue
-            aspects = node.get("aspects")
-            if not isinstance(aspects, list) or not aspects:
-                self.fail(f"{where}.aspects", "must list at least one aspect id")
-                aspects = []
-            for m, aspect_id in enumerate(aspects):
-                if not isinstance(aspect_id, str) or aspect_id not in aspect_ids:
-                    self.fail(f"{where}.aspects[{m}]", f"unknown aspect id {aspect_id!r}")
+            aspects, inds = self.award_basis(node, where, aspect_ids, indicators)
+            category, categories = self.award_categories(node, where, unranked)
             winners = node.get("winners", 3)
             if isinstance(winners, bool) or not isinstance(winners, int) or winners < 1:
                 self.fail(f"{where}.winners", f"must be a whole number of at least 1 (got {winners!r})")
                 winners = 1
             awards.append(Award(id=self.slug(node, where), title=self.text(node, "title", where),
-                                category=self.text(node, "category", where),
-                                aspects=tuple(str(a) for a in aspects), winners=winners))
+                                category=category, categories=categories,
+                                aspects=aspects, indicators=inds, winners=winners,
+                                description=self.text(node, "description", where, required=False)))
         self.unique([(f"awards[{n}].id", a.id) for n, a in enumerate(awards)], "award")
         return awards
+
+    def award_basis(self, node, where, aspect_ids, indicators) -> tuple[tuple, tuple]:
+        """The award's ``aspects`` or ``indicators`` (exactly one of them)."""
+        if "indicators" in node and "aspects" in node:
+            self.fail(where, "give either aspects or indicators, not both")
+        if "indicators" not in node:
+            aspects = node.get("aspects")
+            if not isinstance(aspects, list) or not aspects:
+                self.fail(f"{where}.aspects", "must list at least one aspect id (or give indicators)")
+                aspects = []
+            for m, aspect_id in enumerate(aspects):
+                if not isinstance(aspect_id, str) or aspect_id not in aspect_ids:
+                    self.fail(f"{where}.aspects[{m}]", f"unknown aspect id {aspect_id!r}")
+            return tuple(str(a) for a in aspects), ()
+        inds = node.get("indicators")
+        if not isinstance(inds, list) or not inds:
+            self.fail(f"{where}.indicators", "must list at least one indicator id")
+            inds = []
+        for m, ind_id in enumerate(inds):
+            ind = indicators.get(ind_id) if isinstance(ind_id, str) else None
+            if ind is None:
+                self.fail(f"{where}.indicators[{m}]", f"unknown indicator id {ind_id!r}")
+            elif not ind.scored:
+                self.fail(f"{where}.indicators[{m}]", f"indicator {ind_id!r} is a text and is not scored")
+        if len(set(map(str, inds))) != len(inds):
+            self.fail(f"{where}.indicators", "lists an indicator twice")
+        return (), tuple(str(i) for i in inds)
+
+    def award_categories(self, node, where, unranked: set) -> tuple[str, tuple]:
+        """The award's ``category`` or ``categories`` (exactly one of them)."""
+        if "categories" in node:
+            if "category" in node:
+                self.fail(where, "give either category or categories, not both")
+            cats = self.category_list(node, "categories", where)
+            if not cats and isinstance(node.get("categories"), list):
+                self.fail(f"{where}.categories", "must list at least one category id")
+            for m, cat in enumerate(cats):
+                if cat in unranked:
+                    self.fail(f"{where}.categories[{m}]", f"category {cat!r} is unranked and takes part in no award")
+            return "", tuple(cats)
+        category = self.text(node, "category", where)
+        if category in unranked:
+            self.fail(f"{where}.category", f"category {category!r} is unranked and takes part in no award")
+        return category, ()
+
+
+def _at(place: str, key: str) -> str:
+    return f"{place}.{key}" if place else key
 
 
 def _show(value: Fraction) -> str:

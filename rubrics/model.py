@@ -12,6 +12,8 @@ SCORED_TYPES = ("yesno", "scale", "number", "choice")
 INDICATOR_TYPES = SCORED_TYPES + ("text",)
 EVIDENCE_RULES = ("required", "optional", "none")
 AGGREGATES = ("mean", "median")
+NOT_APPLICABLE = "tidak-berlaku"   # the answer of an allow_na indicator that does not apply
+SAMPLE_BY = ("date",)
 
 
 @dataclass(frozen=True)
@@ -22,9 +24,24 @@ class Level:
     descriptor: str = ""
 
 
+Bands = tuple[tuple[Fraction, Fraction], ...]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """What a judge checks on a sample: ``count`` random dates in the period (``by`` date)."""
+
+    count: int
+    by: str = "date"
+
+
 @dataclass(frozen=True)
 class Indicator:
-    """One question of the questionnaire."""
+    """One question of the questionnaire.
+
+    ``bands`` is the default band list of a number indicator; ``category_bands`` holds
+    (category id, bands) pairs that replace it for units of that category.
+    """
 
     id: str
     type: str
@@ -39,11 +56,29 @@ class Indicator:
     options: tuple[str, ...] = ()
     full_at: int = 0
     aspect_id: str = ""
+    allow_na: bool = False
+    category_bands: tuple[tuple[str, Bands], ...] = ()
+    min: Fraction | None = None
+    max: Fraction | None = None
+    integer: bool = False
+    sample: Sample | None = None
 
     @property
     def scored(self) -> bool:
         """True for every type that contributes to a score (all but text)."""
         return self.type in SCORED_TYPES
+
+    def bands_for(self, category: str | None) -> Bands:
+        """The band list that scores a unit of ``category`` (the default when none is set)."""
+        for cat, bands in self.category_bands:
+            if cat == category:
+                return bands
+        return self.bands
+
+    def all_bands(self) -> tuple[Bands, ...]:
+        """The default band list (when given) and every per-category one."""
+        lists = tuple(b for _, b in self.category_bands)
+        return ((self.bands,) if self.bands else ()) + lists
 
 
 @dataclass(frozen=True)
@@ -71,25 +106,62 @@ class Predicate:
 
 
 @dataclass(frozen=True)
+class Criterion:
+    """One criterion a judge marks 0-100 in a later stage (e.g. inovasi, dampak)."""
+
+    id: str
+    title: str
+    weight: Fraction
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Stage:
-    """An assessment stage; the first one is always the verified questionnaire."""
+    """An assessment stage; the first one is always the verified questionnaire.
+
+    ``shortlist`` and ``pass_mark`` apply to every category; ``shortlists`` and
+    ``pass_marks`` hold (category id, value) pairs that replace them for one category.
+    """
 
     id: str
     weight: Fraction
     title: str = ""
     shortlist: int | None = None
     pass_mark: Fraction | None = None
+    shortlists: tuple[tuple[str, int], ...] = ()
+    pass_marks: tuple[tuple[str, Fraction], ...] = ()
+    criteria: tuple[Criterion, ...] = ()
+
+    def shortlist_for(self, category: str) -> int | None:
+        """How many units of ``category`` may go on to this stage (None: no cap)."""
+        return dict(self.shortlists).get(category, self.shortlist)
+
+    def pass_mark_for(self, category: str) -> Fraction | None:
+        """The total a unit of ``category`` needs to go on to this stage (None: none)."""
+        return dict(self.pass_marks).get(category, self.pass_mark)
 
 
 @dataclass(frozen=True)
 class Award:
-    """An extra award category ranked on a subset of aspects within one category."""
+    """An extra award ranked on some aspects (or indicators) within one or more categories.
+
+    Exactly one of ``category`` and ``categories`` is given, and one of ``aspects`` and
+    ``indicators``.
+    """
 
     id: str
     title: str
-    category: str
-    aspects: tuple[str, ...]
+    category: str = ""
+    aspects: tuple[str, ...] = ()
     winners: int = 3
+    categories: tuple[str, ...] = ()
+    indicators: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def category_ids(self) -> tuple[str, ...]:
+        """The categories whose units this award ranks together."""
+        return self.categories or ((self.category,) if self.category else ())
 
 
 @dataclass(frozen=True)
@@ -105,6 +177,7 @@ class Rubric:
     stages: tuple[Stage, ...] = (Stage(id="verifikasi", weight=Fraction(100)),)
     awards: tuple[Award, ...] = ()
     description: str = ""
+    unranked: tuple[str, ...] = ()
     sha256: str = ""
     _index: dict = field(default=None, compare=False, repr=False, hash=False)
 

@@ -4,8 +4,9 @@ from .engine import (Assessment, AwardRow, IndicatorDetail, Response, Result,
                      ScoringInputError, Unit, UnitResult, award_score, round2, score)
 from .exchange import (assessment_from_dict, assessment_to_dict, parse_json, result_table,
                        result_to_dict)
+from .sampling import sample_dates, sampled_indicators
 
 __all__ = ["AnswerError", "Assessment", "AwardRow", "IndicatorDetail", "Response", "Result",
            "ScoringInputError", "Unit", "UnitResult", "answer_fraction", "assessment_from_dict",
            "assessment_to_dict", "award_score", "check_answer", "parse_json", "result_table",
-           "result_to_dict", "round2", "score"]
+           "result_to_dict", "round2", "sample_dates", "sampled_indicators", "score"]

@@ -14,9 +14,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Mapping
 
-from rubrics.model import Award, Rubric
+from rubrics.model import NOT_APPLICABLE as NA, Award, Rubric, Stage
 
-from .answers import AnswerError, compile_rubric
+from .answers import AnswerError, compile_rubric, has_bands_for
 
 
 class ScoringInputError(ValueError):
@@ -65,22 +65,27 @@ class IndicatorDetail:
     self_fraction: Fraction | None
     judge_fractions: Mapping[str, Fraction]
     moderated: Fraction | None
-    verified: Fraction
+    verified: Fraction | None
+    not_applicable: bool = False
+
+    # with ``not_applicable`` the verified value is "tidak-berlaku": ``verified`` is None, and
+    # a fraction above is None where that answer was "tidak-berlaku" (judges' are left out)
 
 
 @dataclass(frozen=True)
 class UnitResult:
-    """One ranked unit."""
+    """One unit of the ranking; ``rank`` is None in an unranked category, and an aspect is
+    None where every one of its indicators is "tidak-berlaku"."""
 
     unit: Unit
-    rank: int
+    rank: int | None
     total: Fraction
     self_total: Fraction
     predicate: str
     stage_reached: str
     stages: Mapping[str, Fraction]
-    aspects: Mapping[str, Fraction]
-    self_aspects: Mapping[str, Fraction]
+    aspects: Mapping[str, Fraction | None]
+    self_aspects: Mapping[str, Fraction | None]
     indicators: Mapping[str, IndicatorDetail] | None = None
 
 
@@ -153,22 +158,38 @@ class _Plan:
         self.total_den = self.L * self.M * sum(self.aspect_weights)
         self.total_factors = [aw * (self.M // sw) * 100
                               for aw, (_, _, sw) in zip(self.aspect_weights, self.aspects)]
+        # the exact Fraction path: "tidak-berlaku" answers and indicator awards need it;
+        # editions without either keep the integer path above
+        self.raw_aspects = [(a.id, a.weight, [(i.id, i.weight, self.converters[i.id].den)
+                                              for i in a.scored_indicators]) for a in rubric.aspects]
+        self.general = (any(i.allow_na for i in scored)
+                        or any(a.indicators for a in rubric.awards))
+        self._by_category: dict = {}
 
-    def numerators(self, answers: Mapping, place: str) -> dict[str, int]:
-        """Validate answers and return {indicator id: numerator} of the scored ones."""
+    def converters_for(self, category: str | None) -> dict:
+        """{indicator id: convert function} for units of ``category``."""
+        table = self._by_category.get(category)
+        if table is None:
+            table = {k: c.convert_for(category) for k, c in self.converters.items()}
+            self._by_category[category] = table
+        return table
+
+    def numerators(self, answers: Mapping, place: str, category: str | None = None) -> dict[str, int]:
+        """Validate answers and return {indicator id: numerator} of the scored ones (a
+        "tidak-berlaku" answer as ``NOT_APPLICABLE``), banded for ``category``."""
         if type(answers) is not dict and not isinstance(answers, Mapping):
             raise ScoringInputError(place, "must be a mapping of indicator ids to answers")
         out = {}
-        converters = self.converters
+        converters = self.converters_for(category)
         for key, value in answers.items():
-            conv = converters.get(key)
-            if conv is None:
+            convert = converters.get(key)
+            if convert is None:
                 raise ScoringInputError(f"{place}.{key}", f"unknown indicator id {key!r} "
                                         f"(not in rubric {self.rubric.id})")
             if value is None:
                 continue
             try:
-                num = conv.convert(value)
+                num = convert(value)
             except AnswerError as exc:
                 raise ScoringInputError(f"{place}.{key}", str(exc)) from None
             if num is not None:
@@ -221,8 +242,49 @@ class _Plan:
         """Exact stage-1 score: aspect scores weighted by aspect weight."""
         return Fraction(sum(f * x for f, x in zip(self.total_factors, sums)), self.total_den)
 
-    def fraction(self, ind_id: str, num: int) -> Fraction:
-        return Fraction(num, self.converters[ind_id].den)
+    def fraction(self, ind_id: str, num) -> Fraction | None:
+        return None if num is NA else Fraction(num, self.converters[ind_id].den)
+
+    def verified(self, ind_id: str, own, judge_nums, mod):
+        """The verified fraction of one indicator, or NA: the moderated value; else the
+        judges' values that are not NA, aggregated; NA when every judge who answered said
+        so; else the unit's own (unanswered 0)."""
+        if mod is not None:
+            return NA if mod is NA else self.fraction(ind_id, mod)
+        values = [j[ind_id] for j in judge_nums if ind_id in j]
+        real = [self.fraction(ind_id, v) for v in values if v is not NA]
+        if real:
+            return _aggregate(real, self.rubric.aggregate)
+        if values:
+            return NA
+        if own is not None:
+            return NA if own is NA else self.fraction(ind_id, own)
+        return Fraction(0)
+
+    def general_scores(self, self_nums, judge_nums, mod_nums) -> tuple:
+        """(aspects, self aspects, stage-1, self total, {indicator id: verified or NA}) on
+        the exact Fraction path: an NA indicator leaves its aspect's sums, an all-NA
+        aspect is None and leaves the total."""
+        verified, claimed, values = {}, {}, {}
+        for aspect_id, _, entries in self.raw_aspects:
+            v_sum = v_w = s_sum = s_w = Fraction(0)
+            for ind_id, weight, _ in entries:
+                own = self_nums.get(ind_id)
+                value = values[ind_id] = self.verified(ind_id, own, judge_nums, mod_nums.get(ind_id))
+                if value is not NA:
+                    v_sum, v_w = v_sum + weight * value, v_w + weight
+                if own is not NA:
+                    s_sum += weight * (self.fraction(ind_id, own) if own is not None else 0)
+                    s_w += weight
+            verified[aspect_id] = 100 * v_sum / v_w if v_w else None
+            claimed[aspect_id] = 100 * s_sum / s_w if s_w else None
+        return verified, claimed, self.weighted(verified), self.weighted(claimed), values
+
+    def weighted(self, aspects: Mapping) -> Fraction:
+        """Aspect scores weighted by aspect weight, over the aspects that are not None."""
+        pairs = [(w, aspects[a]) for a, w, _ in self.raw_aspects if aspects[a] is not None]
+        total = sum(w for w, _ in pairs)
+        return sum((w * x for w, x in pairs), Fraction(0)) / total if total else Fraction(0)
 
 
 @dataclass
@@ -234,6 +296,7 @@ class _Scored:
     self_total: Fraction
     later: dict            # stage id -> aggregated score (Fraction)
     detail: dict | None
+    values: dict | None = None   # indicator id -> verified fraction or NA (exact path only)
     reached: int = 0
     total: Fraction = Fraction(0)
 
@@ -245,6 +308,7 @@ def score(rubric: Rubric, assessment: Assessment, detail: bool = False) -> Resul
                                 f"not {rubric.id!r}; a response file from another edition "
                                 "cannot be scored with this rubric")
     units = _unit_index(assessment.units)
+    _check_category_bands(rubric, assessment.units)
     max_judges = max((len(r.judges) for r in assessment.responses), default=1)
     plan = _Plan(rubric, max_judges)
     seen: dict[str, int] = {}
@@ -265,8 +329,13 @@ def score(rubric: Rubric, assessment: Assessment, detail: bool = False) -> Resul
         by_category[s.unit.category].append(s)
     ranking = []
     for category in categories:
-        ranking.extend(_rank_category(rubric, by_category[category]))
-    awards = {a.id: _award_rows(rubric, a, by_category.get(a.category, [])) for a in rubric.awards}
+        if category in rubric.unranked:
+            ranking.extend(_list_unranked(rubric, by_category[category]))
+        else:
+            ranking.extend(_rank_category(rubric, by_category[category], category))
+    awards = {a.id: _award_rows(rubric, a, [s for c in a.category_ids if c not in rubric.unranked
+                                            for s in by_category.get(c, [])])
+              for a in rubric.awards}
     not_submitted = tuple(u.code for u in assessment.units if u.code not in seen)
     return Result(rubric_id=rubric.id, ranking=tuple(ranking), awards=awards,
                   not_submitted=not_submitted, categories=categories)
@@ -281,23 +350,36 @@ def _unit_index(units) -> dict[str, Unit]:
     return index
 
 
+def _check_category_bands(rubric: Rubric, units) -> None:
+    """Every unit's category must have bands for each number indicator (or a default)."""
+    banded = [i for i in rubric.indicators if i.category_bands and not i.bands]
+    for n, unit in enumerate(units):
+        for ind in banded:
+            if not has_bands_for(ind, unit.category):
+                raise ScoringInputError(f"units[{n}].category", f"indicator {ind.id!r} has no bands "
+                                        f"for category {unit.category!r} and no default bands")
+
+
 def _score_response(plan: _Plan, unit: Unit, response: Response, place: str,
                     detail: bool) -> _Scored:
-    self_nums = plan.numerators(response.self_answers, f"{place}.self")
+    cat = unit.category
+    self_nums = plan.numerators(response.self_answers, f"{place}.self", cat)
     if type(response.judges) is not dict and not isinstance(response.judges, Mapping):
         raise ScoringInputError(f"{place}.judges", "must map judge names to their answers")
-    judge_nums = {name: plan.numerators(ans, f"{place}.judges.{name}")
+    judge_nums = {name: plan.numerators(ans, f"{place}.judges.{name}", cat)
                   for name, ans in response.judges.items()}
-    mod_nums = plan.numerators(response.moderated, f"{place}.moderated")
+    mod_nums = plan.numerators(response.moderated, f"{place}.moderated", cat)
+    info = _details(plan, self_nums, judge_nums, mod_nums) if detail else None
+    later = _later_stages(plan.rubric, response.stages, f"{place}.stages")
+    if plan.general:
+        aspects, self_aspects, stage1, self_total, values = plan.general_scores(
+            self_nums, list(judge_nums.values()), mod_nums)
+        return _Scored(unit=unit, aspects=aspects, self_aspects=self_aspects, stage1=stage1,
+                       self_total=self_total, later=later, detail=info, values=values)
     verified, claimed = plan.verified_sums(self_nums, list(judge_nums.values()), mod_nums)
-    info = None
-    if detail:
-        info = _details(plan, self_nums, judge_nums, mod_nums)
     return _Scored(unit=unit, aspects=plan.aspect_scores(verified),
                    self_aspects=plan.aspect_scores(claimed), stage1=plan.total(verified),
-                   self_total=plan.total(claimed),
-                   later=_later_stages(plan.rubric, response.stages, f"{place}.stages"),
-                   detail=info)
+                   self_total=plan.total(claimed), later=later, detail=info)
 
 
 def _details(plan: _Plan, self_nums, judge_nums, mod_nums) -> dict[str, IndicatorDetail]:
@@ -307,21 +389,13 @@ def _details(plan: _Plan, self_nums, judge_nums, mod_nums) -> dict[str, Indicato
             own, mod = self_nums.get(ind_id), mod_nums.get(ind_id)
             judges = {name: plan.fraction(ind_id, nums[ind_id])
                       for name, nums in judge_nums.items() if ind_id in nums}
+            verified = plan.verified(ind_id, own, list(judge_nums.values()), mod)
             out[ind_id] = IndicatorDetail(
                 self_fraction=plan.fraction(ind_id, own) if own is not None else None,
-                judge_fractions=judges,
+                judge_fractions={k: v for k, v in judges.items() if v is not None},
                 moderated=plan.fraction(ind_id, mod) if mod is not None else None,
-                verified=_single_verified(plan, ind_id, own, judges, mod))
+                verified=None if verified is NA else verified, not_applicable=verified is NA)
     return out
-
-
-def _single_verified(plan: _Plan, ind_id, own, judges, mod) -> Fraction:
-    """The verified fraction of one indicator, by the same rule as ``verified_sums``."""
-    if mod is not None:
-        return plan.fraction(ind_id, mod)
-    if judges:
-        return _aggregate(list(judges.values()), plan.rubric.aggregate)
-    return plan.fraction(ind_id, own) if own is not None else Fraction(0)
 
 
 def _later_stages(rubric: Rubric, stages, place: str) -> dict[str, Fraction]:
@@ -329,7 +403,7 @@ def _later_stages(rubric: Rubric, stages, place: str) -> dict[str, Fraction]:
         return {}
     if not isinstance(stages, Mapping):
         raise ScoringInputError(place, "must map stage ids to judges' scores")
-    known = {s.id for s in rubric.stages[1:]}
+    known = {s.id: s for s in rubric.stages[1:]}
     out = {}
     for stage_id, marks in stages.items():
         if stage_id not in known:
@@ -339,16 +413,36 @@ def _later_stages(rubric: Rubric, stages, place: str) -> dict[str, Fraction]:
             raise ScoringInputError(f"{place}.{stage_id}", f"unknown stage id {stage_id!r} ({hint})")
         if not isinstance(marks, Mapping):
             raise ScoringInputError(f"{place}.{stage_id}", "must map judge names to scores 0-100")
-        values = []
-        for judge, mark in marks.items():
-            number = _number(mark)
-            if number is None or not 0 <= number <= 100:
-                raise ScoringInputError(f"{place}.{stage_id}.{judge}",
-                                        f"a stage score must be a number from 0 to 100, got {mark!r}")
-            values.append(number)
+        values = [_stage_mark(known[stage_id], mark, f"{place}.{stage_id}.{judge}")
+                  for judge, mark in marks.items()]
         if values:
             out[stage_id] = _aggregate(values, rubric.aggregate)
     return out
+
+
+def _stage_mark(stage: Stage, mark, place: str) -> Fraction:
+    """A judge's stage score: a number 0-100, or {criterion id: 0-100} giving
+    sum(w * m) / sum(w) over all the stage's criteria (a criterion not given counts 0)."""
+    if not isinstance(mark, Mapping):
+        number = _number(mark)
+        if number is None or not 0 <= number <= 100:
+            raise ScoringInputError(place, f"a stage score must be a number from 0 to 100, got {mark!r}")
+        return number
+    if not stage.criteria:
+        raise ScoringInputError(place, f"stage {stage.id!r} has no criteria: give one number "
+                                "from 0 to 100")
+    weights = {c.id: c.weight for c in stage.criteria}
+    total = Fraction(0)
+    for criterion, value in mark.items():
+        if criterion not in weights:
+            raise ScoringInputError(f"{place}.{criterion}", f"unknown criterion {criterion!r} "
+                                    f"(criteria of {stage.id}: {', '.join(weights)})")
+        number = _number(value)
+        if number is None or not 0 <= number <= 100:
+            raise ScoringInputError(f"{place}.{criterion}",
+                                    f"a criterion mark must be a number from 0 to 100, got {value!r}")
+        total += weights[criterion] * number
+    return total / sum(weights.values())
 
 
 def _aggregate(values: list[Fraction], how: str) -> Fraction:
@@ -370,7 +464,9 @@ def _total(rubric: Rubric, s: _Scored, reached: int) -> Fraction:
 
 
 def _key(rubric: Rubric, s: _Scored, total: Fraction, reached: int) -> tuple:
-    return (-reached, -_cents(total)) + tuple(-_cents(s.aspects[a]) for a in rubric.tie_break)
+    # a None aspect (all its indicators "tidak-berlaku") sorts below every number
+    return (-reached, -_cents(total)) + tuple(1 if s.aspects[a] is None else -_cents(s.aspects[a])
+                                              for a in rubric.tie_break)
 
 
 def _competition_ranks(keys: list[tuple]) -> list[int]:
@@ -381,18 +477,27 @@ def _competition_ranks(keys: list[tuple]) -> list[int]:
     return ranks
 
 
-def _rank_category(rubric: Rubric, members: list[_Scored]) -> list[UnitResult]:
+def _list_unranked(rubric: Rubric, members: list[_Scored]) -> list[UnitResult]:
+    """An unranked category's units: stage one only, in ranking order, without a rank."""
+    for s in members:
+        s.reached, s.total = 0, s.stage1
+    ordered = sorted(members, key=lambda s: _key(rubric, s, s.total, 0) + (s.unit.code,))
+    return [_unit_result(rubric, s, None) for s in ordered]
+
+
+def _rank_category(rubric: Rubric, members: list[_Scored], category: str = "") -> list[UnitResult]:
     for s in members:
         s.reached, s.total = 0, s.stage1
     for k in range(1, len(rubric.stages)):
         stage = rubric.stages[k]
+        shortlist, pass_mark = stage.shortlist_for(category), stage.pass_mark_for(category)
         pool = sorted((s for s in members if s.reached == k - 1),
                       key=lambda s: _key(rubric, s, s.total, 0) + (s.unit.code,))
         ranks = _competition_ranks([_key(rubric, s, s.total, 0) for s in pool])
         for s, rank in zip(pool, ranks):
-            if stage.shortlist is not None and rank > stage.shortlist:
+            if shortlist is not None and rank > shortlist:
                 continue
-            if stage.pass_mark is not None and Fraction(_cents(s.total), 100) < stage.pass_mark:
+            if pass_mark is not None and Fraction(_cents(s.total), 100) < pass_mark:
                 continue
             s.reached = k
         for s in members:
@@ -403,7 +508,7 @@ def _rank_category(rubric: Rubric, members: list[_Scored]) -> list[UnitResult]:
     return [_unit_result(rubric, s, rank) for s, rank in zip(ordered, ranks)]
 
 
-def _unit_result(rubric: Rubric, s: _Scored, rank: int) -> UnitResult:
+def _unit_result(rubric: Rubric, s: _Scored, rank: int | None) -> UnitResult:
     stages = {rubric.stages[0].id: s.stage1}
     for st in rubric.stages[1: s.reached + 1]:
         stages[st.id] = s.later.get(st.id, Fraction(0))
@@ -413,14 +518,27 @@ def _unit_result(rubric: Rubric, s: _Scored, rank: int) -> UnitResult:
                       aspects=s.aspects, self_aspects=s.self_aspects, indicators=s.detail)
 
 
-def award_score(rubric: Rubric, award: Award, aspects: Mapping[str, Fraction]) -> Fraction:
-    """Exact award score: the listed aspects' verified scores, weights renormalised."""
-    weights = {a.id: a.weight for a in rubric.aspects if a.id in award.aspects}
-    return sum((aspects[a] * w for a, w in weights.items()), Fraction(0)) / sum(weights.values())
+def award_score(rubric: Rubric, award: Award, aspects: Mapping[str, Fraction | None],
+                indicators: Mapping[str, object] | None = None) -> Fraction | None:
+    """Exact award score: the listed aspects' verified scores, weights renormalised; or,
+    for an award on indicators, 100 * sum(w * f) / sum(w) over the listed indicators'
+    verified fractions (``indicators``). "tidak-berlaku" (NA) values and None aspects are
+    left out; None when nothing is left."""
+    if award.indicators:
+        pairs = [(rubric.indicator(i).weight, (indicators or {}).get(i, Fraction(0)))
+                 for i in award.indicators]
+        pairs = [(w, 100 * f) for w, f in pairs if f is not NA]
+    else:
+        pairs = [(a.weight, aspects[a.id]) for a in rubric.aspects
+                 if a.id in award.aspects and aspects[a.id] is not None]
+    weight = sum(w for w, _ in pairs)
+    return sum((w * x for w, x in pairs), Fraction(0)) / weight if weight else None
 
 
 def _award_rows(rubric: Rubric, award: Award, members: list[_Scored]) -> tuple[AwardRow, ...]:
-    scored = sorted(((round2(award_score(rubric, award, s.aspects)), s.unit) for s in members),
+    """The award's ranking; a unit with nothing to be scored on (all NA) takes no part."""
+    scores = ((award_score(rubric, award, s.aspects, s.values), s.unit) for s in members)
+    scored = sorted(((round2(x), unit) for x, unit in scores if x is not None),
                     key=lambda pair: (-pair[0], pair[1].code))
     ranks = _competition_ranks([value for value, _ in scored])
     return tuple(AwardRow(rank=rank, unit=unit, score=value, winner=rank <= award.winners)

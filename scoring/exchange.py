@@ -109,8 +109,8 @@ def assessment_to_dict(assessment: Assessment) -> dict:
             "responses": [response(r) for r in assessment.responses]}
 
 
-def _num(value) -> float:
-    return float(round2(value))
+def _num(value) -> float | None:
+    return None if value is None else float(round2(value))
 
 
 def result_to_dict(result: Result) -> dict:
@@ -129,6 +129,10 @@ def result_to_dict(result: Result) -> dict:
             "not_submitted": list(result.not_submitted)}
 
 
+def _round(value):
+    return None if value is None else round2(value)
+
+
 def result_table(result: Result, rubric) -> tuple[list[str], list[list]]:
     """(headers, rows) of the ranking: one row per ranked unit, aspects as columns."""
     stage_ids = [s.id for s in rubric.stages]
@@ -141,5 +145,5 @@ def result_table(result: Result, rubric) -> tuple[list[str], list[list]]:
         rows.append([row.unit.category, row.rank, row.unit.code, row.unit.name,
                      round2(row.total), round2(row.self_total), row.predicate, row.stage_reached]
                     + [round2(row.stages[s]) if s in row.stages else None for s in stage_ids]
-                    + [round2(row.aspects[a]) for a in aspect_ids])
+                    + [_round(row.aspects[a]) for a in aspect_ids])
     return headers, rows
