@@ -79,3 +79,8 @@ def ascii_int(value) -> int | None:
     if not isinstance(value, str) or not _ASCII_INT.fullmatch(value):
         return None
     return int(value)
+
+
+def shown(value: str) -> str:
+    """Stored text for display: what cannot be encoded is shown escaped (``\\ud83d``)."""
+    return _BAD.sub(lambda m: "\\u%04x" % ord(m.group()), value)

@@ -30,6 +30,7 @@ from ..operations import Invalid
 from ..operations.periods import extend_deadline, open_period
 from ..permissions import is_admin
 from ..progress import LEVEL_LABELS, participating_units
+from ..text import shown
 from .lookups import period_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -197,7 +198,8 @@ def _audit_query(form: AuditFilterForm | None):
 @bp.app_template_filter("detail_items")
 def detail_items(detail) -> list[tuple[str, str]]:
     """An audit entry's detail as (key, text) pairs, for escaped display."""
+    # rows are append-only, so text stored before the boundary checks is escaped here
     if not isinstance(detail, dict):
-        return [("", str(detail))]
-    return [(str(k), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+        return [("", shown(str(detail)))]
+    return [(shown(str(k)), shown(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)))
             for k, v in detail.items()]
