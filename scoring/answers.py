@@ -1,4 +1,4 @@
-"""Answer checking and indicator fractions.
+"""Answers: checking, fractions, and reading what people type.
 
 Each scored indicator is compiled once into a converter that both validates an answer
 (as it appears in the exchange format) and returns its fraction as an integer numerator
@@ -11,6 +11,12 @@ non-negative number; choice a list of distinct option texts; text a string. ``nu
 
 Number answers are compared with band thresholds as the nearest IEEE doubles of the
 decimals written, which is exact for every decimal of up to 15 significant digits.
+
+``parse_answer`` is the one reader of answers typed or picked by people (the web form, the
+judges' form, an objection's new value, a moderated value and an Excel cell): every route
+accepts the same spellings. ``sort_answers`` splits a save's input into valid answers, texts
+kept as typed and errors. Errors carry an English ``msgid`` (marked with ``N_``) and
+``params``; the application translates them.
 """
 from __future__ import annotations
 
@@ -19,14 +25,11 @@ import re
 from bisect import bisect_right
 from decimal import Decimal, InvalidOperation
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from fractions import Fraction
 from typing import Callable
 
 from rubrics.model import NOT_APPLICABLE, Indicator
-
-
-class AnswerError(ValueError):
-    """An answer of the wrong type or out of range; the message is for the user."""
 
 
 def N_(msgid: str) -> str:
@@ -34,13 +37,25 @@ def N_(msgid: str) -> str:
     return msgid
 
 
-class NumberTextError(AnswerError):
-    """Text that is not a number; ``msgid`` and ``params`` let the caller translate it."""
+class AnswerError(ValueError):
+    """An answer of the wrong type or out of range. ``msgid`` and ``params`` let the
+    application translate the message; ``str()`` is the English text."""
 
     def __init__(self, msgid: str, **params):
         self.msgid, self.params = msgid, params
         super().__init__(msgid % params if params else msgid)
 
+
+# what people may type for yes and no, on every route (web, API typed values, Excel, judges)
+YES_WORDS = frozenset({"ya", "iya", "y", "yes", "true", "benar", "1", "x", "v",
+                       "\u2713", "\u2714"})
+NO_WORDS = frozenset({"tidak", "tdk", "n", "no", "false", "salah", "0"})
+YES, NO = "Ya", "Tidak"          # how yes and no are written back to people
+NONE_OF_THESE = "-"              # a choice answered with no option at all (an empty list)
+MAX_TEXT = 20000
+# numbers people count (staff, posts, events): anything larger is a typo or an attack, and
+# beyond what pages and spreadsheets can show (Excel holds at most about 1e308)
+MAX_NUMBER = 10**12
 
 _GROUPED = re.compile(r"\d{1,3}(\.\d{3})+(,\d+)?")   # 1.250 or 1.250,5 (Indonesian grouping)
 _COMMA = re.compile(r"\d+,\d+")                    # 2,5
@@ -60,15 +75,15 @@ def parse_number_text(text: str) -> int | float | None:
     elif _COMMA.fullmatch(t):
         t = t.replace(",", ".")
     elif not _DOT.fullmatch(t):
-        raise NumberTextError(N_("Enter a number, for example 12 or 2,5."))
+        raise AnswerError(N_("Enter a number, for example 12 or 2,5."))
     if negative:
-        raise NumberTextError(N_("The number must not be negative."))
+        raise AnswerError(N_("The number must not be negative."))
     if len(t.replace(".", "").lstrip("0")) > 15:
-        raise NumberTextError(N_("The number has too many digits."))
+        raise AnswerError(N_("The number has too many digits."))
     try:
         number = Decimal(t)
     except InvalidOperation:
-        raise NumberTextError(N_("Enter a number, for example 12 or 2,5.")) from None
+        raise AnswerError(N_("Enter a number, for example 12 or 2,5.")) from None
     return int(number) if number == number.to_integral_value() else float(number)
 
 
@@ -94,7 +109,7 @@ def _yesno(ind: Indicator) -> Converter:
             return 1
         if value is False:
             return 0
-        raise AnswerError(f"must be true or false (yes/no), got {_show(value)}")
+        raise AnswerError(N_("must be true or false (yes/no), got %(value)s"), value=_show(value))
     return Converter(ind, 1, convert)
 
 
@@ -104,7 +119,8 @@ def _scale(ind: Indicator) -> Converter:
     def convert(value):
         if type(value) is int and 0 <= value <= top:
             return value
-        raise AnswerError(f"must be a level index from 0 to {top}, got {_show(value)}")
+        raise AnswerError(N_("must be a level index from 0 to %(top)d, got %(value)s"), top=top,
+                          value=_show(value))
     return Converter(ind, top, convert)
 
 
@@ -124,7 +140,7 @@ def _number(ind: Indicator) -> Converter:
                     check(value)
                 return numerators[bisect_right(thresholds, value) - 1]
             check(value)
-            raise AnswerError(f"must be a number of at least 0, got {_show(value)}")
+            raise AnswerError(N_("must be a number of at least 0, got %(value)s"), value=_show(value))
         return convert
 
     bounded = ind.min is not None or ind.max is not None or ind.integer
@@ -155,15 +171,17 @@ def _number_check(ind: Indicator) -> Callable[[object], None]:
     def check(value):
         kind = type(value)
         if kind not in (int, float) or value != value or value == math.inf:
-            raise AnswerError(f"must be a number of at least 0, got {_show(value)}")
+            raise AnswerError(N_("must be a number of at least 0, got %(value)s"), value=_show(value))
         if value < 0:
-            raise AnswerError(f"must not be negative, got {_show(value)}")
+            raise AnswerError(N_("must not be negative, got %(value)s"), value=_show(value))
         if ind.integer and kind is float and not value.is_integer():
-            raise AnswerError(f"must be a whole number, got {_show(value)}")
+            raise AnswerError(N_("must be a whole number, got %(value)s"), value=_show(value))
         if low is not None and value < low:
-            raise AnswerError(f"must be at least {_bound(ind.min)}, got {_show(value)}")
+            raise AnswerError(N_("must be at least %(bound)s, got %(value)s"),
+                              bound=_bound(ind.min), value=_show(value))
         if high is not None and value > high:
-            raise AnswerError(f"must be at most {_bound(ind.max)}, got {_show(value)}")
+            raise AnswerError(N_("must be at most %(bound)s, got %(value)s"),
+                              bound=_bound(ind.max), value=_show(value))
     return check
 
 
@@ -178,7 +196,7 @@ def _choice(ind: Indicator) -> Converter:
 
     def convert(value):
         if type(value) is not list:
-            raise AnswerError(f"must be a list of options, got {_show(value)}")
+            raise AnswerError(N_("must be a list of options, got %(value)s"), value=_show(value))
         try:
             return seen[tuple(value)]
         except (KeyError, TypeError):
@@ -186,9 +204,10 @@ def _choice(ind: Indicator) -> Converter:
         chosen = set()
         for item in value:
             if type(item) is not str or item not in options:
-                raise AnswerError(f"option {_show(item)} is not one of: {', '.join(ind.options)}")
+                raise AnswerError(N_("option %(option)s is not one of: %(options)s"),
+                                  option=_show(item), options=", ".join(ind.options))
             if item in chosen:
-                raise AnswerError(f"option {_show(item)} is listed twice")
+                raise AnswerError(N_("option %(option)s is listed twice"), option=_show(item))
             chosen.add(item)
         num = min(len(chosen), full_at)
         if len(seen) < 4096:
@@ -200,7 +219,7 @@ def _choice(ind: Indicator) -> Converter:
 def _text(ind: Indicator) -> Converter:
     def convert(value):
         if type(value) is not str:
-            raise AnswerError(f"must be a text, got {_show(value)}")
+            raise AnswerError(N_("must be a text, got %(value)s"), value=_show(value))
         return None
     return Converter(ind, 1, convert)
 
@@ -250,7 +269,7 @@ def answer_fraction(indicator: Indicator, value, category: str | None = None) ->
     conv = compile_indicator(indicator)
     num = conv.convert_for(category)(value)
     if num is not NOT_APPLICABLE and not has_bands_for(indicator, category):
-        raise AnswerError(f"no bands for the category {category}")
+        raise AnswerError(N_("no bands for the category %(category)s"), category=str(category))
     return None if num is NOT_APPLICABLE else Fraction(num, conv.den)
 
 
@@ -261,3 +280,196 @@ def _show(value) -> str:
         return "true" if value else "false"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+# ---- what people type --------------------------------------------------------------------
+
+def parse_answer(indicator: Indicator, raw) -> object:
+    """An answer from what a person typed or picked, or from a spreadsheet cell: Ya/Tidak
+    (or y, yes, 1, x, v, a tick; n, no, 0), a level label or its 0-based index, a number
+    written Indonesian or international ('2,5', '1.250'), options separated by new lines
+    or ';' ('-' for none of them), free text. Empty means unanswered (None). Raises
+    AnswerError; the answer returned passes ``check_answer`` and ``check_limits``."""
+    if raw is None or (isinstance(raw, str) and not raw.strip() and indicator.type != "text"):
+        return None
+    if indicator.allow_na and isinstance(raw, str) and " ".join(
+            raw.replace("-", " ").split()).casefold() == "tidak berlaku":
+        return NOT_APPLICABLE
+    value = _READERS[indicator.type](indicator, raw)
+    if value is None:
+        return None
+    try:
+        check_answer(indicator, value)
+    except AnswerError as exc:
+        if indicator.type == "number":   # out of the indicator's bounds: say which bound
+            raise
+        raise _refusal(indicator, raw) from None
+    check_limits(indicator, value)
+    return value
+
+
+def parse_yes_no(raw) -> bool | None:
+    """Ya/Tidak in any of the accepted spellings -> True/False; empty -> None."""
+    if raw is None or isinstance(raw, bool):
+        return raw
+    text = answer_text(raw).strip().casefold()
+    if not text:
+        return None
+    if text in YES_WORDS:
+        return True
+    if text in NO_WORDS:
+        return False
+    raise AnswerError(N_("\u201c%(value)s\u201d is neither Ya nor Tidak."), value=_brief(raw))
+
+
+def check_limits(indicator: Indicator, value) -> None:
+    """Refuse a text too long to keep or a number too large to be a real count."""
+    if indicator.type == "text" and isinstance(value, str) and len(value) > MAX_TEXT:
+        raise AnswerError(N_("The text is too long (at most %(num)d characters)."), num=MAX_TEXT)
+    if indicator.type == "number" and isinstance(value, (int, float)) and value > MAX_NUMBER:
+        raise AnswerError(N_("The number is too large to be a real count."))
+
+
+def answer_text(value) -> str:
+    """A value as a person would type it: options one per line, Ya/Tidak, numbers without
+    a spurious '.0', dates as ISO dates; None is empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return YES if value else NO
+    if isinstance(value, list):
+        return "\n".join(str(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _brief(raw) -> str:
+    text = answer_text(raw)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _read_yesno(ind: Indicator, raw):
+    return parse_yes_no(raw)
+
+
+def _read_scale(ind: Indicator, raw):
+    if type(raw) is int or (type(raw) is float and raw.is_integer()):
+        return int(raw)
+    text = " ".join(answer_text(raw).split())
+    if text.isascii() and text.isdigit():   # "²".isdigit() is True, int("²") raises
+        return int(text)
+    for index, level in enumerate(ind.levels):
+        if " ".join(level.label.split()).casefold() == text.casefold():
+            return index
+    raise _refusal(ind, raw)
+
+
+def _read_number(ind: Indicator, raw):
+    if isinstance(raw, (bool, date, time)):
+        raise AnswerError(N_("\u201c%(value)s\u201d is not a number."), value=_brief(raw))
+    value = raw if isinstance(raw, (int, float)) else parse_number_text(str(raw))
+    if isinstance(value, float) and not math.isfinite(value):
+        raise AnswerError(N_("\u201c%(value)s\u201d is not a number."), value=_brief(raw))
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        value = int(value)
+    if value is not None and value < 0:
+        raise AnswerError(N_("The number must not be negative."))
+    return value
+
+
+def _read_choice(ind: Indicator, raw):
+    if isinstance(raw, list):
+        return raw
+    text = answer_text(raw).strip()
+    if text in ind.options:
+        return [text]
+    pieces = [p.strip() for p in re.split(r"\n" if "\n" in text else ";", text)]
+    pieces = [p for p in pieces if p]
+    if pieces == [NONE_OF_THESE]:
+        return []
+    if NONE_OF_THESE in pieces:
+        raise AnswerError(N_("Choose options or \u201cnone of these\u201d, not both."))
+    by_fold = {o.casefold(): o for o in ind.options}
+    chosen = []
+    for piece in pieces:
+        option = by_fold.get(piece.casefold())
+        if option is None:
+            raise AnswerError(N_("Unknown option: %(option)s."), option=piece[:80])
+        if option not in chosen:
+            chosen.append(option)
+    return chosen
+
+
+def _read_text(ind: Indicator, raw):
+    text = answer_text(raw).replace("\r\n", "\n").replace("\r", "\n")   # browsers send CRLF
+    if len(text) > MAX_TEXT:
+        raise AnswerError(N_("The text is too long (at most %(num)d characters)."), num=MAX_TEXT)
+    return text.strip() or None
+
+
+_READERS = {"yesno": _read_yesno, "scale": _read_scale, "number": _read_number,
+            "choice": _read_choice, "text": _read_text}
+
+
+def _refusal(ind: Indicator, raw) -> AnswerError:
+    """The message for a value of the right form that is still not an answer."""
+    if ind.type == "yesno":
+        return AnswerError(N_("\u201c%(value)s\u201d is neither Ya nor Tidak."), value=_brief(raw))
+    if ind.type == "scale":
+        return AnswerError(N_("\u201c%(value)s\u201d is not one of the levels: %(levels)s."),
+                           value=_brief(raw), levels=", ".join(lv.label for lv in ind.levels))
+    if ind.type == "number":
+        return AnswerError(N_("The number must not be negative."))
+    return AnswerError(N_("Choose among the listed options."))
+
+
+# ---- one save's input ------------------------------------------------------------------------
+
+UNKNOWN_INDICATOR = N_("Unknown indicator.")
+
+
+def sort_answers(rubric, values: dict, typed: dict, *, scored_only: bool = False
+                 ) -> tuple[dict, dict, dict]:
+    """Split a save's input into (answers, kept, errors) by indicator id: ``values`` in the
+    exchange format, ``typed`` as people typed them (read by ``parse_answer``; a typed text
+    wins over a value for the same indicator). ``kept`` holds the text of each invalid
+    value (to keep it as typed), ``errors`` an AnswerError for it and for each unknown
+    indicator (and, with ``scored_only``, each unscored one)."""
+    good, kept, errors = {}, {}, {}
+    for key, value in values.items():
+        if key in typed:
+            continue
+        ind = _known(rubric, key, errors, scored_only)
+        if ind is None:
+            continue
+        try:
+            check_answer(ind, value)
+            check_limits(ind, value)
+            good[key] = value
+        except AnswerError as exc:
+            kept[key], errors[key] = answer_text(value)[:MAX_TEXT], exc
+    for key, raw in typed.items():
+        ind = _known(rubric, key, errors, scored_only)
+        if ind is None:
+            continue
+        try:
+            good[key] = parse_answer(ind, raw)
+        except AnswerError as exc:
+            kept[key], errors[key] = answer_text(raw)[:MAX_TEXT], exc
+    return good, kept, errors
+
+
+def _known(rubric, key: str, errors: dict, scored_only: bool):
+    if not rubric.has_indicator(key):
+        errors[key] = AnswerError(UNKNOWN_INDICATOR)
+        return None
+    ind = rubric.indicator(key)
+    if scored_only and not ind.scored:
+        errors[key] = AnswerError(N_("This indicator is not scored: give a comment only."))
+        return None
+    return ind
