@@ -16,7 +16,7 @@ from scoring import assessment_from_dict
 from scoring.robustness import rank_intervals
 
 from .cli import CommandError, get_period
-from .operations.results import (ROBUSTNESS_RUNS, current_result, judge_comments, run_title,
+from .operations.results import (ROBUSTNESS_RUNS, current_result, scorecard_comments, run_title,
                                  run_workbook, scored_run)
 from .operations.runs import dumps, export_exchange, latest_run, sha256_text
 
@@ -92,7 +92,7 @@ def write_scorecards(session, period, rubric, result, out_dir: Path, title: str)
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CommandError(f"{out_dir}: cannot create the folder: {exc.strerror or exc}") from None
-    means, comments = aspect_means(result), judge_comments(session, period)
+    means, comments = aspect_means(result), scorecard_comments(session, period)
     progress, total = text_progress(sys.stderr), len(result.ranking)
     generated_at = datetime.now(timezone.utc)
     for done, row in enumerate(result.ranking, start=1):

@@ -103,12 +103,6 @@ def latest_moderations(session, period) -> dict[tuple[str, str], Moderation]:
     return out
 
 
-def moderation_history(session, period, unit_code: str, indicator_id: str) -> list[Moderation]:
-    return session.scalars(select(Moderation).where(
-        Moderation.period_id == period.id, Moderation.unit_code == unit_code,
-        Moderation.indicator_id == indicator_id).order_by(Moderation.id)).all()
-
-
 def moderate(session, period, unit_code: str, indicator_id: str, raw, reason: str, user, *,
              source: str = "disagreement", objection=None) -> Moderation:
     """Record a moderated value (typed like the questionnaire's answer, parsed by

@@ -21,12 +21,13 @@ from scoring.robustness import rank_intervals
 
 from .. import audit
 from ..formatting import datetime_in_zones
-from ..models import Objection, Period, ScoringRun
+from ..models import JudgeAssignment, Objection, Period, ScoringRun, Verification
 from ..models.types import utcnow
 from ..rubric_store import rubric_for
 from . import Conflict, Invalid
-from .runs import (create_run, export_exchange, latest_run, publish, published_run, run_result,
-                   scored_run)
+from .judging import number_judges
+from .runs import (create_run, dumps, export_exchange, latest_run, publish, published_run,
+                   run_result, scored_run)
 
 CHARTS = ("sebaran", "peta-provinsi")   # and "peringkat-<category>"
 ROBUSTNESS_RUNS = 200
@@ -104,12 +105,6 @@ def run_file_key(run: ScoringRun) -> str:
     text = f"{run.id}|{run.created_at.isoformat()}|{run.exchange_sha256}|{run.rubric_sha256}"
     return f"{run.id}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
-
-
-def provinces_of(run: ScoringRun) -> dict[str, str]:
-    """Unit code -> province name, from the run's exchange document."""
-    _rubric, result = scored_run(run)
-    return {row.unit.code: row.unit.province for row in result.ranking}
 
 
 def run_title(period: Period, run: ScoringRun) -> str:
@@ -207,19 +202,15 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 def current_result(session, period: Period):
     """(rubric, Result with detail, exchange text) of the period's data as it stands now."""
-    from ..rubric_store import rubric_for
-    from .runs import dumps, export_exchange
     exchange = dumps(export_exchange(session, period))
     rubric = rubric_for(period)
     return rubric, score(rubric, assessment_from_dict(json.loads(exchange)), detail=True), exchange
 
 
-def judge_comments(session, period: Period) -> dict[str, dict[int, str]]:
+def scorecard_comments(session, period: Period) -> dict[str, dict[int, str]]:
     """{unit code: {judge number: that judge's comments joined}} of active assignments, for
     the scorecards of every unit at once; judges numbered as everywhere else
     (``judging.judge_numbers``), so scorecards say "Penilai n" as the pages do."""
-    from ..models import JudgeAssignment, Verification
-    from .judging import number_judges
     pairs: dict[str, list] = {}
     for code, judge_id, active in session.query(JudgeAssignment.unit_code, JudgeAssignment.judge_id,
                                                 JudgeAssignment.active).filter_by(period_id=period.id):
