@@ -15,8 +15,9 @@ from ..transaction import attempt
 from ..models import Evidence, Period
 from ..operations import OperationError
 from ..operations import evidence as evidence_ops
-from ..operations.questionnaire import get_or_create_submission, takes_part
-from ..permissions import can_edit_submission, can_view_submission, judge_may_see
+from ..operations.editability import takes_part
+from ..operations.questionnaire import get_or_create_submission
+from ..permissions import can_edit_submission, can_view_submission, judge_may_see, operator_unit
 from ..rubric_store import rubric_for
 
 bp = Blueprint("evidence", __name__, url_prefix="/bukti")
@@ -59,7 +60,7 @@ def view(evidence_id):
 
 def _own_submission(period_slug: str, indicator_id: str):
     period = db.session.query(Period).filter_by(slug=period_slug).first() or abort(404)
-    unit = current_user.unit if current_user.role == "operator" else None
+    unit = operator_unit(current_user)
     if unit is None or not takes_part(period, unit):
         abort(403)
     if not rubric_for(period).has_indicator(indicator_id):
