@@ -21,7 +21,8 @@ from scoring import AnswerError
 from scoring.answers import MAX_TEXT, NONE_OF_THESE
 
 from ..navigation import current_lang
-from ..operations.questionnaire import MAX_TEXT, NONE_OF_THESE, normalise_nip, parse_raw
+from ..operations.answers import parse_typed
+from ..operations.submission import normalise_nip
 
 
 def answer_name(ind: Indicator) -> str:
@@ -56,7 +57,7 @@ class FieldKind:
         return raw
 
     def raw(self, ind: Indicator, data) -> str:
-        """The submitted field data as text for ``parse_raw``."""
+        """The submitted field data as text for ``parse_typed``."""
         return "" if data is None else str(data)
 
 
