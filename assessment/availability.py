@@ -37,9 +37,11 @@ def unavailable(title, message, **health):
 
 
 def init_app(app) -> None:
-    """The operational hooks: the request log (assessment/request_log.py) and the guard."""
-    from . import request_log
+    """The operational hooks: the request log (assessment/request_log.py), versioned static
+    URLs (assessment/static_version.py) and the schema guard."""
+    from . import request_log, static_version
     request_log.init_app(app)
+    static_version.init_app(app)
     if not app.config.get("SCHEMA_CHECK", True):
         return
     from .migrate import head_revision
