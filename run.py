@@ -14,6 +14,8 @@
     python run.py status [SLUG]
     python run.py token create USERNAME [--name N] [--days D]
     python run.py reminders
+    python run.py mail send                        e-mail the outbox (failures retried later)
+    python run.py files sweep [--dry-run]          remove files no row refers to
     python run.py export PERIOD [--exchange FILE.json] [--out FILE.xlsx] [--scorecards DIR]
                     [--robustness [--runs N]]      with --out: the rank intervals sheet
     python run.py migrate [--to REVISION]          upgrade the schema (and seed a new database)
@@ -344,8 +346,20 @@ def add_other_commands(sub) -> None:
     p = sub.add_parser("status", help="periods and how many units have submitted")
     p.add_argument("slug", nargs="?")
     p.set_defaults(func=managed("status"))
-    p = sub.add_parser("reminders", help="send the deadline reminders that are due")
+    p = sub.add_parser("reminders", help="send the deadline reminders that are due (and e-mail "
+                                          "what the outbox holds; exit 1 if e-mail failed)")
     p.set_defaults(func=managed("reminders"))
+    p = sub.add_parser("mail", help="the e-mail outbox")
+    c = p.add_subparsers(dest="mail_command", required=True).add_parser(
+        "send", help="e-mail the notices that are due (new ones, failed ones retried with "
+                     "backoff); exit 1 if any failed")
+    c.set_defaults(func=managed("mail_send"))
+    p = sub.add_parser("files", help="stored evidence and objection files")
+    c = p.add_subparsers(dest="files_command", required=True).add_parser(
+        "sweep", help="remove stored files no row refers to and stale temporary files "
+                      "(older than an hour)")
+    c.add_argument("--dry-run", action="store_true", help="only list what would be removed")
+    c.set_defaults(func=managed("files_sweep"))
     p = sub.add_parser("migrate", help="upgrade the database schema (before starting servers)")
     p.add_argument("--to", metavar="REVISION", help="go to this revision instead of the newest "
                    "(down, for a rollback: run it with the newer code, before switching back)")

@@ -2,7 +2,8 @@
 
 Each command takes the session and the parsed arguments, changes things through the
 operations, and prints what it did; ``run(app, command, args)`` migrates the database
-first and commits once, so a refused command changes nothing (exit status 2).
+first and runs the command in one transaction (assessment/transaction.py), so a refused
+command changes nothing (exit status 2); e-mail and files follow the commit.
 """
 from __future__ import annotations
 
@@ -14,13 +15,13 @@ import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import force_locale
 from sqlalchemy.exc import SQLAlchemyError
 
 from rubrics import RubricError
 
-from . import audit
+from . import audit, outbox
 from .extensions import db
 from .models.units import WIB
 from .models import Period, RubricEdition, User, WorkUnit
@@ -32,6 +33,8 @@ from .roster import (RosterError, account_problems, add_account, credentials_wor
                      generate_password, import_roster, password_problem, unit_levels)
 from .rubric_store import store_rubric
 from .spreadsheets import SpreadsheetError
+from .transaction import after_commit, after_rollback, transaction
+from .uploads import sweep
 
 EXIT_FAILED, EXIT_BAD_INPUT = 1, 2
 BY = "command line"
@@ -42,7 +45,8 @@ class CommandError(Exception):
 
 
 def run(app, command, args) -> int:
-    """Migrate, run ``command(session, args)`` in one transaction, commit; 2 on bad input."""
+    """Migrate, run ``command(session, args)`` in one transaction, commit; 2 on bad input,
+    1 when e-mail queued by the command could not be sent, else what the command returns."""
     from .first_start import prepare
     try:
         password = prepare(app)
@@ -55,18 +59,25 @@ def run(app, command, args) -> int:
         announce_password(app, password)
     with app.app_context():
         try:
-            with force_locale("en"):  # no request: messages of operations in the msgid language
-                command(db.session, args)
-            db.session.commit()
-            return 0
+            # no request: messages of operations in the msgid language
+            with force_locale("en"), transaction(db.session):
+                code = command(db.session, args)
+            return _mail_failures() or code or 0
         except (CommandError, OperationError, RegistryError, RosterError, RubricError,
                 SpreadsheetError) as exc:
-            db.session.rollback()
             print(f"error: {getattr(exc, 'message', None) or exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def _mail_failures() -> int:
+    """Report the e-mails the outbox could not send after the command's commit."""
+    failures = g.pop("mail_failures", [])
+    for failure in failures:
+        print(f"error: e-mail not sent (retried later): {failure}", file=sys.stderr)
+    return EXIT_FAILED if failures else 0
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -168,11 +179,8 @@ def users_import(session, args) -> None:
     limit = current_app.config["XLSX_MAX_ROWS"]
     credentials = import_roster(session, roster.name, read_file(roster), limit)
     write_private(out, credentials_workbook(credentials))
-    try:
-        session.commit()
-    except BaseException:
-        out.unlink(missing_ok=True)  # the accounts do not exist, so neither may their passwords
-        raise
+    # the accounts exist only if the command commits, and so may their passwords
+    after_rollback(lambda: out.unlink(missing_ok=True), session)
     print(f"{len(credentials)} accounts created; their one-time passwords are in {out} "
           "(readable by you only: hand them out and delete the file)")
 
@@ -297,7 +305,30 @@ def token_create(session, args) -> None:
 
 
 def reminders(session, args) -> None:
+    """Add the due deadline reminders; after the commit they are e-mailed, and so is any
+    notice whose earlier e-mail failed and is due again."""
     from .operations.notices import send_deadline_reminders
     sent = send_deadline_reminders(session, utcnow())
     count = sent if isinstance(sent, int) else len(sent)
     print(f"{count} deadline reminder(s) sent.")
+    mail_send(session, args)
+
+
+def mail_send(session, args) -> None:
+    """E-mail the notices in the outbox that are due, after the command's commit."""
+    app = current_app._get_current_object()
+
+    def send():
+        report = outbox.deliver(app)
+        print(f"{report.sent} e-mail(s) sent.")
+        g.setdefault("mail_failures", []).extend(report.failures)
+    after_commit(send, session)
+
+
+def files_sweep(session, args) -> None:
+    """Remove stored files that no row refers to, and stale temporary files."""
+    removed = sweep(session, current_app.config["UPLOAD_DIR"], dry_run=args.dry_run)
+    verb = "would remove" if args.dry_run else "removed"
+    for path, why in removed:
+        print(f"{verb} {path} ({why})")
+    print(f"{len(removed)} file(s) {verb}.")

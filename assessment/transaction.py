@@ -41,7 +41,7 @@ from typing import Callable
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .extensions import db
@@ -126,7 +126,9 @@ def after_rollback(fn: Callable[[], object], session: Session | None = None) -> 
     _hooks_of(session or db.session)[1].append(fn)
 
 
-def _hooks_of(session: Session) -> tuple[list, list]:
+def _hooks_of(session) -> tuple[list, list]:
+    if isinstance(session, scoped_session):   # db.session: this thread's Session
+        session = session()
     current = session.get_nested_transaction() or session.get_transaction() or session.begin()
     return session.info.setdefault(_HOOKS, {}).setdefault(current, ([], []))
 

@@ -6,15 +6,22 @@ import hashlib
 import io
 import os
 import re
+import time
 import unicodedata
 import uuid
 import zipfile
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .models import Evidence, Objection
+from .transaction import after_commit, after_rollback
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -39,6 +46,9 @@ _OOXML_MAIN = {
 }
 _CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 
+# files younger than this are left to the transaction that may still be committing them
+SWEEP_MIN_AGE = timedelta(hours=1)
+
 # zip-bomb limits, as for uploaded workbooks (assessment/spreadsheets.py)
 MAX_UNCOMPRESSED = 100 * 1024 * 1024
 MAX_RATIO = 100
@@ -56,14 +66,6 @@ class StoredFile:
     content_type: str
     size: int
     sha256: str
-
-
-def read_limited(stream, max_bytes: int) -> bytes:
-    """Read at most ``max_bytes`` from a stream, refusing anything longer."""
-    data = stream.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise UploadError(too_big(max_bytes))
-    return data
 
 
 def megabytes(max_bytes: int) -> str:
@@ -154,15 +156,20 @@ def display_name(filename: str, kind: str) -> str:
 
 def store(upload_dir: str | os.PathLike, data: bytes) -> StoredFile:
     """Check the bytes and write them under a generated name; the uploaded name is never
-    part of the path."""
+    part of the path. The file is written as ``.<name>.part`` and moved into place when
+    the transaction that records it commits; rolled back, it is removed."""
     kind = sniff(data)
     folder = Path(upload_dir)
     folder.mkdir(parents=True, exist_ok=True)
     stored_name = uuid.uuid4().hex
-    temporary = folder / f".{stored_name}.part"
+    temporary, final = folder / f".{stored_name}.part", folder / stored_name
     with open(temporary, "xb") as out:
         out.write(data)
-    os.replace(temporary, folder / stored_name)
+    if has_app_context():
+        after_commit(lambda: os.replace(temporary, final))
+        after_rollback(lambda: temporary.unlink(missing_ok=True))
+    else:   # no transaction to wait for
+        os.replace(temporary, final)
     return StoredFile(stored_name=stored_name, kind=kind, content_type=CONTENT_TYPES[kind],
                       size=len(data), sha256=hashlib.sha256(data).hexdigest())
 
@@ -172,3 +179,36 @@ def path_of(upload_dir: str | os.PathLike, stored_name: str) -> Path:
     if not re.fullmatch(r"[0-9a-f]{32}", stored_name or ""):
         raise FileNotFoundError(stored_name)
     return Path(upload_dir) / stored_name
+
+
+def remove_after_commit(stored_name: str, upload_dir: str | os.PathLike | None = None) -> None:
+    """Delete a stored file once the transaction that deleted its row commits."""
+    path = path_of(upload_dir or current_app.config["UPLOAD_DIR"], stored_name)
+    after_commit(lambda: path.unlink(missing_ok=True))
+
+
+def sweep(session, upload_dir: str | os.PathLike, *, dry_run: bool = False,
+          min_age: timedelta = SWEEP_MIN_AGE, now: float | None = None) -> list[tuple[Path, str]]:
+    """Remove stored files no row refers to and temporary files left by a crash, both older
+    than ``min_age`` (younger ones may belong to a transaction still committing). Returns
+    [(path, why)]; with ``dry_run`` nothing is removed. Other files are left alone."""
+    referenced = set(session.scalars(select(Evidence.stored_name)))
+    referenced |= set(session.scalars(select(Objection.stored_name)))
+    cutoff = (now if now is not None else time.time()) - min_age.total_seconds()
+    folder, removed = Path(upload_dir), []
+    for path in sorted(folder.iterdir()) if folder.is_dir() else ():
+        why = _sweep_reason(path, referenced)
+        if why is None or not path.is_file() or path.stat().st_mtime > cutoff:
+            continue
+        if not dry_run:
+            path.unlink(missing_ok=True)
+        removed.append((path, why))
+    return removed
+
+
+def _sweep_reason(path: Path, referenced: set) -> str | None:
+    if re.fullmatch(r"[0-9a-f]{32}", path.name) and path.name not in referenced:
+        return "no row refers to it"
+    if re.fullmatch(r"\.[0-9a-f]{32}\.part", path.name):
+        return "temporary file never moved into place"
+    return None

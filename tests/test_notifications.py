@@ -87,6 +87,7 @@ def test_mail_server_down_keeps_the_notice_and_records_the_failure(app, session,
 def test_header_injection_in_subject_is_flattened(session, make_user, smtp):
     user = make_user("op-a", unit_code="33", email="a@kpu.test")
     notify(session, [user], "info", "Judul\r\nBcc: victim@example.com", "Isi")
+    session.commit()
     assert [m["to"] for m in smtp.messages] == [["a@kpu.test"]]
     assert "Bcc" in smtp.messages[0]["subject"]
 

@@ -22,6 +22,11 @@ class Notice(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the outbox (assessment/outbox.py): None = in-app only, "pending", "sent", "failed"
+    email_status: Mapped[str | None] = mapped_column(String(12), index=True)
+    email_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    email_error: Mapped[str | None] = mapped_column(String(300))
+    email_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime)   # not before
 
 
 class ReminderSent(db.Model):

@@ -1,8 +1,9 @@
 """Evidence for an indicator: links (http/https only) and uploaded files (type told from
 the content, stored under generated names).
 
-Deleting evidence removes its row; the stored file stays on disk, because a submission
-snapshot or the audit log may still refer to it (by sha256)."""
+A stored file is moved into place when the transaction that adds its row commits, and
+removed from disk when the transaction that deletes its row commits (snapshots and the
+audit log keep its name, size and sha256, not the file)."""
 from __future__ import annotations
 
 import re
@@ -101,3 +102,5 @@ def delete_evidence(session, ev: Evidence, user) -> None:
     sub.evidence.remove(ev)
     session.delete(ev)
     session.flush()
+    if ev.kind == "file" and ev.stored_name:
+        uploads.remove_after_commit(ev.stored_name)

@@ -1,8 +1,9 @@
 """Notices: in-app always, e-mail as well when SMTP is configured; deadline reminders
 and the confirmation of a submission.
 
-A mail server that is down never breaks the action that caused a notice: the failure is
-logged and written to the audit log, the in-app notice stays, ``emailed_at`` stays empty."""
+E-mail goes through the outbox (assessment/outbox.py): a notice is e-mailed only after the
+transaction that created it commits, once; a mail server that is down never breaks the
+action that caused the notice: the failure is kept on the notice and retried later."""
 from __future__ import annotations
 
 import logging
@@ -14,7 +15,7 @@ from flask_babel import force_locale, gettext as _, ngettext
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from .. import audit, mail
+from .. import audit, outbox
 from ..formatting import datetime_in_zones, local_time
 from ..models import Notice, Period, ReminderSent, Submission, User, WorkUnit
 from ..models.types import utcnow
@@ -33,36 +34,8 @@ def notify(session, users, kind: str, title: str, body: str, link: str = "") -> 
                for u in users]
     session.add_all(notices)
     session.flush()
-    settings = mail.settings_from(current_app.config)
-    if settings:
-        _email(settings, [(n, u) for n, u in zip(notices, users) if u.email and u.active])
+    outbox.queue(session, [n for n, u in zip(notices, users) if outbox.wants_email(u)])
     return notices
-
-
-def _email(settings, pairs) -> None:
-    if not pairs:
-        return
-    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
-    messages = [mail.build_message(settings, user.email, notice.title, _mail_body(notice, base))
-                for notice, user in pairs]
-    try:
-        refused = mail.send(settings, messages)
-    except mail.SEND_ERRORS as exc:
-        refused = {user.email: f"{type(exc).__name__}: {exc}" for _n, user in pairs}
-    now = utcnow()
-    for notice, user in pairs:
-        error = refused.get(user.email)
-        if error is None:
-            notice.emailed_at = now
-        else:
-            log.warning("e-mail of notice %s to user %s failed: %s", notice.id, user.id, error)
-            audit.record("notice.email_failed", notice, user=None, kind=notice.kind,
-                         recipient=user.username, error=error[:300])
-
-
-def _mail_body(notice: Notice, base: str) -> str:
-    link = f"{base}{notice.link}" if notice.link.startswith("/") else notice.link
-    return f"{notice.body}\n\n{link}\n" if link else f"{notice.body}\n"
 
 
 def mark_read(session, notice: Notice, user) -> Notice:

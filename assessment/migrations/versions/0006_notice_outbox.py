@@ -29,7 +29,7 @@ def upgrade():
                                    assessment.models.types.UTCDateTime(timezone=True),
                                    nullable=True))
         batch.create_index("ix_notice_email_status", ["email_status"])
-    op.execute("UPDATE notice SET email_status = \x27sent\x27 WHERE emailed_at IS NOT NULL")
+    op.execute("UPDATE notice SET email_status = 'sent' WHERE emailed_at IS NOT NULL")
 
 
 def downgrade():
