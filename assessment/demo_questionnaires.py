@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import string
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import lru_cache
 from types import SimpleNamespace
 
@@ -23,7 +23,6 @@ from .operations.answers import parse_typed
 from .operations.submission import evidence_list
 from .rubric_store import rubric_by_id
 
-WIB = timezone(timedelta(hours=7))
 SEED = 2025
 # (username, name, unit the judge is seconded from)
 JUDGES = [("penilai1", "Dra. Retno Wulandari, M.Si.", "00"),

@@ -16,7 +16,7 @@ import sys
 import textwrap
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -39,12 +39,11 @@ from reportlab.platypus import (KeepTogether, Paragraph, SimpleDocTemplate, Spac
 from rubrics.model import Rubric
 from scoring.engine import Result, UnitResult, round2
 
+from .indonesian import wib_text
+
 
 CATEGORY_LABELS = {"pusat": "KPU RI", "provinsi": "KPU Provinsi",
                    "kabkota": "KPU/KIP Kabupaten/Kota"}
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-          "September", "Oktober", "November", "Desember")
-WIB = timezone(timedelta(hours=7), "WIB")
 TOP_INDICATORS = 3
 QUESTION_CHARS = 110
 GAP_NOTE = Decimal(5)      # a claim this many points above the verified score is worth a note
@@ -73,14 +72,6 @@ def signed_number(value) -> str:
     if value > 0:
         return "+" + id_number(value)
     return ("−" + id_number(-value)) if value < 0 else id_number(value)
-
-
-def wib_text(moment: datetime) -> str:
-    """A moment as Indonesian date and time in WIB: 28 November 2026 14.05 WIB."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    local = moment.astimezone(WIB)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H.%M} WIB"
 
 
 def province_text(province: str) -> str:

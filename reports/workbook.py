@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from fractions import Fraction
 from itertools import groupby, islice
 from typing import Mapping, Sequence
@@ -40,6 +40,7 @@ from rubrics.model import Rubric
 from scoring.engine import Assessment, Result, Unit, UnitResult, round2
 
 from .cells import text_cell
+from .indonesian import in_wib, number_text
 from .rank_changes import rank_changes, ranking_rows
 from .charts import (distribution_chart, distribution_data, heatmap_data, interval_data,
                      predicate_bands)
@@ -49,9 +50,6 @@ CATEGORY_SHEETS = {"pusat": "Peringkat KPU RI", "provinsi": "Peringkat Provinsi"
                    # "/" is not allowed in a sheet name; the print header says "Kabupaten/Kota"
                    "kabkota": "Peringkat Kabupaten-Kota"}
 CATEGORY_TITLES = {"pusat": "KPU RI", "provinsi": "KPU Provinsi", "kabkota": "KPU Kabupaten/Kota"}
-WIB = timezone(timedelta(hours=7), "WIB")
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-          "September", "Oktober", "November", "Desember")
 NUMBER_FORMAT = "0.00"
 PERCENT_FORMAT = "0.00%"
 # Indonesian month names whatever the reader's locale ([$-421] is Bahasa Indonesia)
@@ -176,17 +174,7 @@ def sheet_name(category: str) -> str:
 
 def wib_local(moment: datetime) -> datetime:
     """A moment as a naive WIB date-time (to the minute): what a date-time cell holds."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(WIB).replace(tzinfo=None, second=0, microsecond=0)
-
-
-def wib_text(moment: datetime) -> str:
-    """A moment as Indonesians write it in WIB: "21 Agustus 2025 14.05 WIB"."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    local = moment.astimezone(WIB)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H.%M} WIB"
+    return in_wib(moment).replace(tzinfo=None, second=0, microsecond=0)
 
 
 # -- building --------------------------------------------------------------------------------
@@ -265,7 +253,7 @@ def robustness_note(intervals: dict) -> str:
 
 
 def _pct(share: float) -> str:
-    return f"{100 * share:g}".replace(".", ",") + "%"
+    return number_text(100 * share) + "%"
 
 
 # -- tables: (columns, rows) -----------------------------------------------------------------
@@ -634,7 +622,7 @@ def _choices(ind) -> str:
 
 
 def _plain(value: Fraction) -> str:
-    return f"{float(value):g}".replace(".", ",")
+    return number_text(value)
 
 
 # -- writing ---------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from assessment.operations.questionnaire import get_or_create_submission
 from assessment.rubric_store import rubric_for
 from reports.questionnaire_xlsx import answer_cells
 from scoring.synthetic import answer_for
+from reports.indonesian import WIB
 from tests.browser_support import (PASSWORD, browser, live_server, login, page,  # noqa: F401
                                    prepared_database, shot)
 
@@ -41,7 +42,6 @@ pytestmark = pytest.mark.slow
 
 SLUG = "bakohumas-2026"
 TITLE = "Penilaian Tata Kelola Bakohumas 2026"
-WIB = timezone(timedelta(hours=7))
 HTML_UNIT, XLSX_UNIT = "33", "32"       # op-33 is the live server's own operator
 JUDGE = ("penilai-satu", "Ratna Dewi Anggraini")
 SAVED_FLASH = "main [aria-live=polite] .alert-success"

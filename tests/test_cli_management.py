@@ -17,8 +17,8 @@ from assessment.models import (AuditLog, DeadlineExtension, Period, RubricEditio
                                User, WorkUnit)
 from assessment.models.types import utcnow
 from rubrics import default_rubric_path
+from reports.indonesian import WIB
 
-WIB = timezone(timedelta(hours=7))
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ test gets its own copy of it."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta, timezone
+from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
@@ -23,8 +23,8 @@ from assessment.operations.runs import latest_run, published_run, run_result, sh
 from assessment.rubric_store import rubric_for
 from assessment.scores import self_scores_for
 from scoring import check_answer
+from reports.indonesian import WIB
 
-WIB = timezone(timedelta(hours=7))
 
 
 @pytest.fixture

@@ -4,12 +4,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from reports.indonesian import WIB
+
 from ..extensions import db
 
 LEVELS = ("pusat", "provinsi", "kabkota")
-# Indonesia's three time zones: the one definition of WIB (deadlines are set and shown in
-# WIB) and of the zones shown beside it for units in the east
-WIB = ZoneInfo("Asia/Jakarta")
+# Indonesia's three time zones: deadlines are set and shown in WIB (defined once, in
+# reports.indonesian), the unit's own zone beside it for units in the east
 TIME_ZONES = {"WIB": WIB, "WITA": ZoneInfo("Asia/Makassar"), "WIT": ZoneInfo("Asia/Jayapura")}
 
 

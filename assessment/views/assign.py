@@ -12,7 +12,8 @@ from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField
 from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from reports.workbook import Column, table_workbook, wib_text
+from reports.indonesian import wib_text
+from reports.workbook import Column, table_workbook
 
 from ..extensions import db
 from ..transaction import attempt
