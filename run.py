@@ -16,7 +16,8 @@
     python run.py reminders
     python run.py mail send                        e-mail the outbox (failures retried later)
     python run.py files sweep [--dry-run]          remove files no row refers to
-    python run.py export PERIOD [--exchange FILE.json] [--out FILE.xlsx] [--scorecards DIR]
+    python run.py export PERIOD [--exchange FILE.json] [--out FILE.xlsx] [--scorecards DIR
+                    [--unit CODE ...]]              the scorecards of all or the named units
                     [--robustness [--runs N]]      with --out: the rank intervals sheet
     python run.py migrate [--to REVISION]          upgrade the schema (and seed a new database)
     python run.py backup FILE.tar.gz               database and evidence files, one archive
@@ -388,6 +389,8 @@ def add_other_commands(sub) -> None:
     p.add_argument("--out", metavar="FILE.xlsx", help="ranking workbook of the latest final "
                    "run (of the current data, with a note, when there is none)")
     p.add_argument("--scorecards", metavar="DIR", help="one PDF scorecard per ranked unit")
+    p.add_argument("--unit", metavar="CODE", action="append", dest="units", default=[],
+                   help="with --scorecards: only this unit's scorecard (repeatable)")
     p.add_argument("--robustness", action="store_true", help="add the rank intervals sheet "
                    "\"Ketahanan Peringkat\" to --out (seeded; ~30 s for 553 units x 200 runs)")
     p.add_argument("--runs", type=int, default=200, metavar="N",

@@ -9,14 +9,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from reports.batch import software_version, write_atomically
-from reports.scorecard import (aspect_means, scorecard_data, scorecard_filename, scorecard_pdf,
-                               text_progress)
+from reports.scorecard import scorecard_filename, scorecard_pdf, text_progress
 from reports.workbook import ranking_workbook
 from scoring import assessment_from_dict
 from scoring.robustness import rank_intervals
 
 from .cli import CommandError, get_period
-from .operations.results import (ROBUSTNESS_RUNS, current_result, scorecard_comments, run_title,
+from .operations.feedback import all_scorecards, scorecard_footer
+from .operations.results import (ROBUSTNESS_RUNS, current_result, previous_ranking, run_title,
                                  run_workbook, scored_run)
 from .operations.runs import dumps, export_exchange, latest_run, sha256_text
 
@@ -50,13 +50,15 @@ def export(session, args) -> None:
             intervals = rank_intervals(rubric, assessment_from_dict(json.loads(exchange)),
                                        runs=runs)
         run = latest_run(session, period, "final")
-        data = (run_workbook(period, run, intervals) if run is not None else
+        data = (run_workbook(period, run, intervals, previous_ranking(session, period)[0])
+                if run is not None else
                 ranking_workbook(result, rubric, period_title=title, input_sha256=source,
                                  software_version=software_version(), intervals=intervals))
         write_atomically(targets[1], data)
         print(f"ranking workbook written to {targets[1]}")
     if args.scorecards:
-        count = write_scorecards(session, period, rubric, result, Path(args.scorecards), title)
+        count = write_scorecards(session, period, rubric, result, Path(args.scorecards),
+                                 latest_run(session, period, "final"), getattr(args, "units", ()))
         print(f"{count} scorecards written to {args.scorecards}")
 
 
@@ -86,19 +88,24 @@ def _ranking(session, period):
     return rubric, result, title, sha256_text(exchange), exchange
 
 
-def write_scorecards(session, period, rubric, result, out_dir: Path, title: str) -> int:
-    """One PDF per ranked unit, with a progress bar on stderr."""
+def write_scorecards(session, period, rubric, result, out_dir: Path, run, units=()) -> int:
+    """One PDF per ranked unit (or per unit of ``units``), with a progress bar on stderr:
+    the data and the file the feedback page gives (operations.feedback), so the web's and
+    the command line's scorecards of a unit and run are the same."""
+    unknown = sorted(set(units) - {row.unit.code for row in result.ranking})
+    if unknown:
+        raise CommandError(f"not ranked in this run: {', '.join(unknown)}")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CommandError(f"{out_dir}: cannot create the folder: {exc.strerror or exc}") from None
-    means, comments = aspect_means(result), scorecard_comments(session, period)
-    progress, total = text_progress(sys.stderr), len(result.ranking)
-    generated_at = datetime.now(timezone.utc)
-    for done, row in enumerate(result.ranking, start=1):
-        data = scorecard_data(result, rubric, row.unit.code, means=means,
-                              comments=comments.get(row.unit.code))
-        write_atomically(out_dir / scorecard_filename(data),
-                         scorecard_pdf(data, period_title=title, generated_at=generated_at))
-        progress(done, total)
-    return total
+    cards = [card for card in all_scorecards(session, period, result, rubric)
+             if not units or card["code"] in units]
+    progress, footer = text_progress(sys.stderr), scorecard_footer(period, run)
+    if run is None:     # no final run: the current data, said so on every page
+        footer.update(period_title=f"{period.title} \u2014 data saat ini, belum final",
+                      generated_at=datetime.now(timezone.utc))
+    for done, card in enumerate(cards, start=1):
+        write_atomically(out_dir / scorecard_filename(card), scorecard_pdf(card, **footer))
+        progress(done, len(cards))
+    return len(cards)

@@ -23,7 +23,8 @@ from report_workbook import national_units  # noqa: E402
 from rubrics import default_rubric_path, load_rubric  # noqa: E402
 from scoring import Assessment, score  # noqa: E402
 from scoring.synthetic import responses_for  # noqa: E402
-from reports.scorecard import aspect_means, scorecard_data, scorecard_pdf  # noqa: E402
+from reports.feedback import baselines  # noqa: E402
+from reports.scorecard import scorecard_data, scorecard_pdf  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -34,7 +35,7 @@ def main(argv=None) -> int:
     units = national_units()
     result = score(rubric, Assessment(rubric.id, tuple(units),
                                       tuple(responses_for(rubric, units, judges=2))), detail=True)
-    means = aspect_means(result)
+    means = baselines(result)
     comments = {"sk": [(1, "Lengkapi SK."), (2, "SK belum ditandatangani.")]}
     rows = result.ranking[:args.count]
     start = time.process_time()

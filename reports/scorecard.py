@@ -15,12 +15,11 @@ import re
 import sys
 import textwrap
 import unicodedata
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping
 from xml.sax.saxutils import escape
 
 from reportlab.lib.colors import HexColor
@@ -39,6 +38,7 @@ from reportlab.platypus import (KeepTogether, Paragraph, SimpleDocTemplate, Spac
 from rubrics.model import Rubric
 from scoring.engine import Result, UnitResult, round2
 
+from .feedback import Baselines, baselines, comparison_labels, feedback_data
 from .indonesian import wib_text
 
 
@@ -105,39 +105,18 @@ def slug(text: str) -> str:
 
 # ---------------------------------------------------------------- plain data
 
-@dataclass(frozen=True)
-class AspectMeans:
-    """Mean verified aspect scores: national and per province (exact)."""
-
-    national: Mapping[str, Fraction]
-    provincial: Mapping[str, Mapping[str, Fraction]]
-
-
-def aspect_means(result: Result) -> AspectMeans:
-    """National mean of every aspect over all ranked units, and the mean per province."""
-    groups: dict[str, list[UnitResult]] = {}
-    for row in result.ranking:
-        if row.unit.province:
-            groups.setdefault(row.unit.province, []).append(row)
-    return AspectMeans(national=_mean_aspects(result.ranking),
-                       provincial={p: _mean_aspects(rows) for p, rows in groups.items()})
-
-
-def _mean_aspects(rows: Sequence[UnitResult]) -> dict[str, Fraction]:
-    if not rows:
-        return {}
-    return {aid: sum((r.aspects[aid] for r in rows), Fraction(0)) / len(rows)
-            for aid in rows[0].aspects}
-
-
 def scorecard_data(result: Result, rubric: Rubric, unit_code: str, *, comments=None,
-                   means: AspectMeans | None = None) -> dict:
-    """Plain data for one unit's scorecard (pass ``means`` to reuse them across units)."""
+                   means: Baselines | None = None, feedback: dict | None = None) -> dict:
+    """Plain data for one unit's scorecard. The aspect scores and means come from
+    ``feedback`` (``reports.feedback.feedback_data``: the unit's category, nationally and
+    within its province, with n), computed here when not given; pass ``means``
+    (``reports.feedback.baselines``) to reuse the sums across units."""
     row = _find(result, unit_code)
-    means = means or aspect_means(result)
+    feedback = feedback or feedback_data(result, unit_code, means)
     first_stage = rubric.stages[0].id
     verified_stage1 = round2(row.stages[first_stage])
-    aspects = _aspect_rows(rubric, row, means)
+    aspects = _aspect_rows(rubric, row, feedback)
+    national_label, provincial_label = comparison_labels(feedback, row.unit.province)
     data = {
         "code": row.unit.code, "name": row.unit.name, "category": row.unit.category,
         "category_label": CATEGORY_LABELS.get(row.unit.category, row.unit.category),
@@ -149,6 +128,7 @@ def scorecard_data(result: Result, rubric: Rubric, unit_code: str, *, comments=N
         "stage_title": _stage_title(rubric, row.stage_reached),
         "stage_scores": [(_stage_title(rubric, sid), round2(v)) for sid, v in row.stages.items()],
         "rubric_id": rubric.id, "rubric_title": rubric.title, "aspects": aspects,
+        "national_label": national_label, "provincial_label": provincial_label,
         "comments": _comments(comments), "comment_groups": comment_groups(rubric, comments),
     }
     data["rank_text"] = rank_text(data["rank"], data["ranked"], data["category"])
@@ -183,18 +163,21 @@ def _stage_title(rubric: Rubric, stage_id: str) -> str:
     return stage_id
 
 
-def _aspect_rows(rubric: Rubric, row: UnitResult, means: AspectMeans) -> list[dict]:
-    province = means.provincial.get(row.unit.province, {}) if row.unit.province else {}
+def _aspect_rows(rubric: Rubric, row: UnitResult, feedback: dict) -> list[dict]:
+    by_id = {a["id"]: a for a in feedback["aspects"]}
     weight_sum = sum(a.weight for a in rubric.aspects)
     out = []
     for aspect in rubric.aspects:
-        verified, claimed = round2(row.aspects[aspect.id]), round2(row.self_aspects[aspect.id])
-        prov = province.get(aspect.id)
+        item = by_id[aspect.id]
+        verified = item["score"] if item["score"] is not None else Decimal(0)
+        claimed = round2(row.self_aspects[aspect.id] or Fraction(0))
+        national, province = item["national"] or {}, item["province"] or {}
         out.append({"id": aspect.id, "title": aspect.title,
                     "weight_pct": round2(aspect.weight / weight_sum * 100),
                     "verified": verified, "self": claimed, "gap": claimed - verified,
-                    "national_mean": round2(means.national[aspect.id]),
-                    "provincial_mean": round2(prov) if prov is not None else None})
+                    "national_mean": national.get("mean"), "national_n": national.get("n"),
+                    "provincial_mean": province.get("mean"),
+                    "provincial_n": province.get("n")})
     return out
 
 
@@ -340,12 +323,14 @@ def aspect_drawing(data: dict, width: float = CHART_WIDTH_MM * mm) -> Drawing:
             baseline = y - 2.5 + 4 * (len(lines) - 1) - 8 * k
             drawing.add(String(0, baseline, line, fontName=regular, fontSize=7,
                                fillColor=HexColor(INK)))
-        values = [v for v in (aspect["verified"], aspect["national_mean"],
-                              aspect["provincial_mean"]) if v is not None]
+        provincial = aspect["provincial_mean"] if _provincial_shown(data) else None
+        values = [v for v in (aspect["verified"], aspect["national_mean"], provincial)
+                  if v is not None]
         drawing.add(Line(x(min(values)), y, x(max(values)), y, strokeColor=HexColor("#cfcfcf"),
                          strokeWidth=2))
-        drawing.add(_diamond(x(aspect["national_mean"]), y, 3.2, "#4a5568"))
-        if aspect["provincial_mean"] is not None:
+        if aspect["national_mean"] is not None:
+            drawing.add(_diamond(x(aspect["national_mean"]), y, 3.2, "#4a5568"))
+        if provincial is not None:
             drawing.add(Rect(x(aspect["provincial_mean"]) - 2.8, y - 2.8, 5.6, 5.6,
                              fillColor=HexColor(GOLD), strokeColor=None))
         drawing.add(Circle(x(aspect["verified"]), y, 3.6, fillColor=HexColor(MAROON),
@@ -360,7 +345,7 @@ def aspect_drawing(data: dict, width: float = CHART_WIDTH_MM * mm) -> Drawing:
 def _legend(drawing, data, font, x0):
     items = [("circle", MAROON, "Satuan kerja"),
              ("diamond", "#4a5568", data.get("national_label") or "Rata-rata nasional")]
-    if any(a["provincial_mean"] is not None for a in data["aspects"]):
+    if _provincial_shown(data):
         items.append(("square", GOLD, data.get("provincial_label") or "Rata-rata provinsi"))
     x, y = x0, 4
     for shape, colour, label in items:
@@ -373,6 +358,14 @@ def _legend(drawing, data, font, x0):
         drawing.add(String(x + 9, y, label, fontName=font, fontSize=6.5,
                            fillColor=HexColor(INK)))
         x += 16 + pdfmetrics.stringWidth(label, font, 6.5)
+
+
+def _provincial_shown(data: dict) -> bool:
+    """Whether the provincial mean is drawn: only when it covers more than the unit itself
+    (a KPU Provinsi is the only one of its category in its province; the table still
+    shows that mean with n=1)."""
+    return any(a["provincial_mean"] is not None and (a.get("provincial_n") or 2) > 1
+               for a in data["aspects"])
 
 
 def _diamond(cx, cy, r, colour) -> Polygon:
@@ -543,7 +536,7 @@ def _radar_block(data, st, width) -> list:
     caption = ("Nilai terverifikasi per aspek (0–100): satuan kerja (bulatan), "
                + (data.get("national_label") or "rata-rata nasional kategorinya") + " (belah "
                "ketupat)")
-    if any(a["provincial_mean"] is not None for a in data["aspects"]):
+    if _provincial_shown(data):
         caption += " dan " + (data.get("provincial_label")
                               or "rata-rata kategorinya di provinsi") + " (persegi)"
     return [_section("Profil Aspek", st), aspect_drawing(data, width), _p(caption + ".",
@@ -557,7 +550,8 @@ def _section(title, st):
 
 def _aspect_table(data, st, width) -> list:
     head = ["Aspek", "Bobot", "Nilai terverifikasi", "Nilai mandiri", "Selisih",
-            "Rata-rata nasional", "Rata-rata provinsi"]
+            _mean_head(data, "national_n", "Rata-rata nasional"),
+            _mean_head(data, "provincial_n", "Rata-rata provinsi")]
     rows = [[_p(head[0], st["head"])] + [_p(h, st["head_r"]) for h in head[1:]]]
     for a in data["aspects"]:
         rows.append([_p(a["title"], st["cell"]), _p(id_number(a["weight_pct"], 0) + "%", st["num"]),
@@ -569,8 +563,24 @@ def _aspect_table(data, st, width) -> list:
     return [KeepTogether([
         _section("Nilai per Aspek", st), _grid(rows, widths),
         _p("Selisih = nilai mandiri dikurangi nilai terverifikasi. Nilai aspek adalah hasil "
-           "tahap verifikasi kuesioner; bobot adalah porsi aspek dalam nilai tahap itu.",
-           st["note"])])]
+           "tahap verifikasi kuesioner; bobot adalah porsi aspek dalam nilai tahap itu. "
+           + _means_note(data), st["note"])])]
+
+
+def _mean_head(data: dict, key: str, title: str) -> str:
+    counts = [a.get(key) for a in data["aspects"] if a.get(key)]
+    return f"{title} (n={max(counts)})" if counts else title
+
+
+def _means_note(data: dict) -> str:
+    """What the two means cover, in the words of the labels (both include the unit)."""
+    labels = [label for label in (data.get("national_label"), data.get("provincial_label"))
+              if label]
+    if not labels:
+        return ""
+    return ("Rata-rata nasional: " + labels[0] + ("; rata-rata provinsi: " + labels[1]
+                                                   if len(labels) > 1 else "")
+            + "; keduanya termasuk satuan kerja ini.")
 
 
 def _grid(rows, widths, header_colour=MAROON):
@@ -707,7 +717,7 @@ def write_scorecards(result: Result, rubric: Rubric, out_dir, *, period_title: s
     """Write one scorecard PDF per ranked unit into ``out_dir``; return the paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    means = aspect_means(result)
+    means = baselines(result)
     generated_at = generated_at or datetime.now(timezone.utc)
     total, paths = len(result.ranking), []
     for done, row in enumerate(result.ranking, start=1):

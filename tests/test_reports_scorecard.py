@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from reports.scorecard import (aspect_means, id_number, rank_text, scorecard_data,
+from reports.scorecard import (id_number, rank_text, scorecard_data,
                                scorecard_filename, scorecard_pdf, shorten, slug, text_progress,
                                wib_text, write_scorecards)
 from scoring import Assessment, Unit, score
@@ -43,16 +43,22 @@ def by_id(rows):
     return {row["id"]: row for row in rows}
 
 
-def test_national_and_provincial_means(small):
+def test_means_are_of_the_units_own_category_with_n(small):
     rub, result = small
-    aspects = by_id(scorecard_data(result, rub, "A.1")["aspects"])
-    assert aspects["koordinasi"]["national_mean"] == Decimal("66.67")   # (100+33.3+33.3+100)/4
-    assert aspects["medsos"]["national_mean"] == Decimal("50.00")       # (100+66.7+0+33.3)/4
-    assert aspects["koordinasi"]["provincial_mean"] == Decimal("66.67")  # Alfa: (100+33.3)/2
-    assert aspects["medsos"]["provincial_mean"] == Decimal("83.33")      # Alfa: (100+66.7)/2
-    beta = by_id(scorecard_data(result, rub, "B")["aspects"])      # a province and its kab/kota
-    assert beta["medsos"]["provincial_mean"] == Decimal("16.67")
-    assert aspect_means(result).provincial.keys() == {"Alfa", "Beta"}
+    data = scorecard_data(result, rub, "A.1")
+    aspects = by_id(data["aspects"])
+    # kab/kota nationally: A.1 (33.33 / 66.67) and B.1 (100 / 33.33), the unit included
+    assert aspects["koordinasi"]["national_mean"] == Decimal("66.67")
+    assert aspects["medsos"]["national_mean"] == Decimal("50.00")
+    assert aspects["koordinasi"]["national_n"] == 2
+    # kab/kota of Alfa: A.1 alone; the province's own KPU Provinsi is not mixed in
+    assert (aspects["medsos"]["provincial_mean"], aspects["medsos"]["provincial_n"]) == (
+        Decimal("66.67"), 1)
+    assert data["national_label"] == "Rata-rata KPU Kab/Kota nasional (n=2)"
+    assert data["provincial_label"] == "Rata-rata KPU Kab/Kota se-Alfa (n=1)"
+    beta = by_id(scorecard_data(result, rub, "B")["aspects"])      # provinces: A and B
+    assert (beta["medsos"]["national_mean"], beta["medsos"]["national_n"]) == (Decimal("50.00"), 2)
+    assert beta["medsos"]["provincial_mean"] == Decimal("0.00")
 
 
 def test_scores_rank_and_claims(small):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from reports.scorecard import AspectMeans, aspect_means
+from reports.feedback import Baselines, baselines
 from scoring.engine import Result, UnitResult
 
 from .. import audit
@@ -35,7 +35,7 @@ class RunDetail:
     rubric: object
     result: Result
     responses: dict          # unit code -> exchange response (self answers, judges, ...)
-    means: AspectMeans
+    means: Baselines         # sums behind every unit's category means (reports.feedback)
 
     def row(self, unit_code: str) -> UnitResult | None:
         return next((r for r in self.result.ranking if r.unit.code == unit_code), None)
@@ -48,7 +48,7 @@ def run_detail(run: ScoringRun) -> RunDetail:
         rubric, result = scored_run(run)
         doc = json.loads(run.exchange)
         _DETAIL[key] = RunDetail(rubric, result, {r["unit"]: r for r in doc["responses"]},
-                                 aspect_means(result))
+                                 baselines(result))
         while len(_DETAIL) > _CACHE_SIZE:
             _DETAIL.popitem(last=False)
     _DETAIL.move_to_end(key)

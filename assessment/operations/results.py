@@ -15,17 +15,17 @@ from flask_babel import ngettext
 
 from reports import charts
 from reports.batch import software_version, write_atomically
+from reports.rank_changes import rank_changes
 from reports.workbook import ranking_workbook
 from scoring import assessment_from_dict, score
 from scoring.robustness import rank_intervals
 
 from .. import audit
 from ..formatting import datetime_in_zones
-from ..models import JudgeAssignment, Objection, Period, ScoringRun, Verification
+from ..models import Objection, Period, ScoringRun
 from ..models.types import utcnow
 from ..rubric_store import rubric_for
 from . import Conflict, Invalid
-from .judging import number_judges
 from .runs import (create_run, dumps, export_exchange, latest_run, publish, published_run,
                    run_result, scored_run)
 
@@ -113,13 +113,43 @@ def run_title(period: Period, run: ScoringRun) -> str:
     return f"{period.title} \u2014 penghitungan ke-{run.number} ({kind})"
 
 
-def run_workbook(period: Period, run: ScoringRun, intervals: dict | None = None) -> bytes:
-    """The ranking workbook of a run (Metadata: run number, rubric and input SHA-256);
-    with ``intervals`` (``run_intervals``) it has the "Ketahanan Peringkat" sheet too."""
+def run_workbook(period: Period, run: ScoringRun, intervals: dict | None = None,
+                 previous: dict | None = None) -> bytes:
+    """The ranking workbook of a run (Metadata: run number, rubric and input SHA-256):
+    "Tidak Mengirim" names the run's units that did not submit, "Rincian Indikator" shows
+    the answers given, "Perubahan Peringkat" compares with ``previous``
+    (``previous_ranking``); with ``intervals`` (``run_intervals``) it has the "Ketahanan
+    Peringkat" sheet too."""
     rubric, result = scored_run(run)
+    assessment = assessment_from_dict(json.loads(run.exchange))
     return ranking_workbook(result, rubric, period_title=run_title(period, run),
                             input_sha256=run.exchange_sha256, generated_at=run.created_at,
-                            software_version=software_version(), intervals=intervals)
+                            software_version=software_version(), intervals=intervals,
+                            units=assessment.units, previous=previous,
+                            answers={r.unit: r.self_answers for r in assessment.responses})
+
+
+def previous_ranking(session, period: Period) -> tuple[dict | None, str]:
+    """(``{"title", "ranking"}`` of the previous published period for the workbook's
+    "Perubahan Peringkat", or None; a name for the cached file that tells them apart)."""
+    previous = previous_published(session, period)
+    if previous is None:
+        return None, "peringkat.xlsx"
+    earlier_period, earlier = previous
+    return ({"title": earlier_period.title, "ranking": run_result(earlier)["ranking"]},
+            f"peringkat-{earlier.id}.xlsx")
+
+
+def rank_change_data(session, period: Period, run: ScoringRun) -> dict:
+    """``{"previous": slug or None, "categories": {category: [{"unit", "name",
+    "previous_rank", "rank", "change"}]}}`` against the previous published period
+    (``reports.rank_changes``; change = previous rank - rank, positive: moved up)."""
+    previous = previous_published(session, period)
+    if previous is None:
+        return {"previous": None, "categories": {}}
+    earlier_period, earlier = previous
+    return {"previous": earlier_period.slug,
+            "categories": rank_changes(run_result(earlier)["ranking"], run_result(run)["ranking"])}
 
 
 def run_intervals(run: ScoringRun, runs: int = ROBUSTNESS_RUNS) -> dict:
@@ -205,25 +235,3 @@ def current_result(session, period: Period):
     exchange = dumps(export_exchange(session, period))
     rubric = rubric_for(period)
     return rubric, score(rubric, assessment_from_dict(json.loads(exchange)), detail=True), exchange
-
-
-def scorecard_comments(session, period: Period) -> dict[str, dict[int, str]]:
-    """{unit code: {judge number: that judge's comments joined}} of active assignments, for
-    the scorecards of every unit at once; judges numbered as everywhere else
-    (``judging.judge_numbers``), so scorecards say "Penilai n" as the pages do."""
-    pairs: dict[str, list] = {}
-    for code, judge_id, active in session.query(JudgeAssignment.unit_code, JudgeAssignment.judge_id,
-                                                JudgeAssignment.active).filter_by(period_id=period.id):
-        pairs.setdefault(code, []).append((judge_id, active))
-    numbers = {code: number_judges(found) for code, found in pairs.items()}
-    rows = (session.query(JudgeAssignment.unit_code, JudgeAssignment.judge_id, Verification.comment)
-            .join(Verification, Verification.assignment_id == JudgeAssignment.id)
-            .filter(JudgeAssignment.period_id == period.id, JudgeAssignment.active.is_(True),
-                    Verification.comment != "")
-            .order_by(JudgeAssignment.unit_code, Verification.id))
-    out: dict[str, dict[int, list[str]]] = {}
-    for code, judge_id, comment in rows:
-        if comment and comment.strip():
-            out.setdefault(code, {}).setdefault(numbers[code][judge_id], []).append(comment.strip())
-    return {code: {j: " \u2022 ".join(texts) for j, texts in judges.items()}
-            for code, judges in out.items()}

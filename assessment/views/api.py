@@ -29,9 +29,9 @@ from ..text import TextInvalid, clean_json
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-# endpoints answered without a token: this document, and a period's published ranking
-# (views/results.py; it serves only what has been published)
-PUBLIC = {"api.openapi", "api.published_ranking"}
+# endpoints answered without a token: this document, and a period's published ranking and
+# rank changes (views/results.py; they serve only what has been published)
+PUBLIC = {"api.openapi", "api.published_ranking", "api.published_rank_changes"}
 MAX_DEPTH = 4          # body -> answers -> a choice list, and one level more for a clear 422
 MAX_ANSWERS = 1000
 SUBMISSION = "/periods/<slug>/units/<code>/submission"

@@ -4,7 +4,7 @@ Everything shown comes from the published (frozen) scoring run, scored again wit
 by ``operations.practice.run_detail``; judges appear only as "Penilai 1", "Penilai 2"."""
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, flash, g, redirect, render_template,
+from flask import (Blueprint, Response, abort, flash, g, jsonify, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,9 +12,8 @@ from flask_login import current_user, login_required
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length
 
-from reports.charts import gap_chart, radar_chart
-from reports.scorecard import (CATEGORY_LABELS, scorecard_data, scorecard_filename,
-                               scorecard_pdf, shorten)
+from reports.charts import aspect_chart, gap_chart
+from reports.scorecard import CATEGORY_LABELS, scorecard_filename
 from scoring import round2
 
 from ..files import send_stored
@@ -25,11 +24,13 @@ from ..models import Evidence, GoodPractice, Period, Publication, Submission, Wo
 from ..navigation import nav
 from ..operations import OperationError
 from ..operations import practice
-from ..operations.judging import judge_comments
+from ..operations.feedback import UnitFeedback, api_json, scorecard_file, unit_feedback
 from ..operations.runs import published_run
 from ..permissions import (can_browse_practice, can_monitor, can_view_unit, can_withhold_practice,
                            is_admin, operator_unit, units_visible_to)
 from ..rubric_store import rubric_for
+from .api import ApiError
+from .api import bp as api_bp
 from .lookups import period_or_404
 
 bp = Blueprint("feedback", __name__)
@@ -39,7 +40,6 @@ nav("feedback.library_index", _l("Good practice"), roles=("admin", "operator", "
 
 
 ALL = "semua"     # ?aspek=semua: every aspect on one page
-PDF_COMMENTS = 8  # the scorecard stays at two pages; the page shows every comment
 
 
 class WithholdForm(Form):
@@ -58,17 +58,25 @@ class PlainForm(Form):
 # ---------------------------------------------------------------- loading
 
 
-def _unit_feedback(period_slug: str, unit_code: str):
-    """(period, unit, run): 404 for unknown ones, 403 for another unit's, 404 before
+def _unit_feedback(period_slug: str, unit_code: str) -> UnitFeedback:
+    """The unit's feedback: 404 for unknown ones, 403 for another unit's, 404 before
     publication (the admin previews the latest final run)."""
     period = period_or_404(period_slug)
     unit = db.session.get(WorkUnit, unit_code) or abort(404)
     if not can_view_unit(current_user, unit):
         abort(403)
-    run = practice.feedback_run(db.session, period, preview=is_admin(current_user))
-    if run is None:
+    found = unit_feedback(db.session, period, unit, preview=is_admin(current_user))
+    if found is None:
         abort(404)
-    return period, unit, run
+    return found
+
+
+def _ranked_feedback(period_slug: str, unit_code: str) -> UnitFeedback:
+    """As ``_unit_feedback``, and 404 when the unit is not ranked in the run."""
+    found = _unit_feedback(period_slug, unit_code)
+    if found.card is None:
+        abort(404)
+    return found
 
 
 def _published_periods() -> list[Period]:
@@ -88,33 +96,7 @@ def _library_period(period_slug: str) -> Period:
 
 # ---------------------------------------------------------------- feedback data
 
-def _card(period, unit, run) -> tuple[dict, object] | tuple[None, object]:
-    """The unit's scorecard data (reports.scorecard) with comments per judge number."""
-    detail = practice.run_detail(run)
-    if detail.row(unit.code) is None:
-        return None, detail
-    card = scorecard_data(detail.result, detail.rubric, unit.code, means=detail.means)
-    comments = judge_comments(db.session, period, unit.code)
-    card["comments"] = [
-        {"judge": f"Penilai {n}", "text": f"{shorten(detail.rubric.indicator(ind).question, 90)} — {text}"}
-        for ind in _by_points_lost(detail, unit.code, comments) for n, text in comments[ind]
-    ][:PDF_COMMENTS]
-    card["by_indicator"] = comments
-    return card, detail
-
-
-def _by_points_lost(detail, unit_code: str, keyed: dict) -> list[str]:
-    """Commented indicators, those that cost the unit most first (rubric order for ties)."""
-    shares, row = detail.rubric.indicator_shares(), detail.row(unit_code)
-    order = [i.id for i in detail.rubric.indicators if i.id in keyed]
-
-    def lost(ind_id):
-        info = row.indicators.get(ind_id) if row.indicators else None
-        return (1 - info.verified) * shares[ind_id] if info and ind_id in shares else 0
-    return sorted(order, key=lambda i: -lost(i))
-
-
-def _indicator_rows(detail, card, unit_code: str) -> list[dict]:
+def _indicator_rows(detail, comments: dict, unit_code: str) -> list[dict]:
     """Per aspect: every scored indicator claimed against verified, with the comments."""
     row = detail.row(unit_code)
     answers = (detail.responses.get(unit_code) or {}).get("self", {})
@@ -123,15 +105,15 @@ def _indicator_rows(detail, card, unit_code: str) -> list[dict]:
         items = []
         for ind in aspect.indicators:
             info = row.indicators.get(ind.id) if ind.scored else None
-            comments = card["by_indicator"].get(ind.id, [])
-            if info is None and not comments:
+            said = comments.get(ind.id, [])
+            if info is None and not said:
                 continue
             items.append({"id": ind.id, "question": ind.question,
                           "answer": practice.answer_text(ind, answers.get(ind.id)),
                           "self_pct": _pct(info.self_fraction) if info else None,
                           "verified_pct": _pct(info.verified) if info else None,
                           "moderated": info is not None and info.moderated is not None,
-                          "comments": comments})
+                          "comments": said})
         groups.append({"id": aspect.id, "title": aspect.title, "rows": items})
     return groups
 
@@ -185,58 +167,54 @@ def choose(period_slug):
 @bp.route("/umpan-balik/<period_slug>/<unit_code>")
 @login_required
 def unit_page(period_slug, unit_code):
-    period, unit, run = _unit_feedback(period_slug, unit_code)
-    card, detail = _card(period, unit, run)
-    published = published_run(db.session, period) is not None
-    if card is None:
+    fb = _unit_feedback(period_slug, unit_code)
+    period, unit = fb.period, fb.unit
+    if fb.card is None:
         return render_template("feedback/not_ranked.html", period=period, unit=unit,
-                               preview=not published)
+                               preview=not fb.published)
     return render_template(
-        "feedback/unit.html", period=period, unit=unit, card=card, preview=not published,
-        groups=_indicator_rows(detail, card, unit.code), awards=_awards(detail, unit.code),
+        "feedback/unit.html", period=period, unit=unit, card=fb.card, preview=not fb.published,
+        groups=_indicator_rows(fb.detail, fb.comments, unit.code),
+        awards=_awards(fb.detail, unit.code),
         withheld=practice.opted_out(db.session, period, unit.code),
-        may_withhold=published and can_withhold_practice(current_user, unit),
+        may_withhold=fb.published and can_withhold_practice(current_user, unit),
         withhold_form=WithholdForm(formdata=None))
 
 
 @bp.route("/umpan-balik/<period_slug>/<unit_code>/radar.png")
 @login_required
 def radar(period_slug, unit_code):
-    period, unit, run = _unit_feedback(period_slug, unit_code)
-    card, _detail = _card(period, unit, run)
-    if card is None:
-        abort(404)
+    """The aspect dot plot (the old radar's address): the unit against its category's
+    means, labelled with what they cover and their n."""
+    card = _ranked_feedback(period_slug, unit_code).card
     aspects = card["aspects"]
     provincial = [a["provincial_mean"] for a in aspects]
-    return _png(radar_chart([a["title"] for a in aspects], [a["verified"] for a in aspects],
-                            [a["national_mean"] for a in aspects],
-                            None if None in provincial else provincial,
-                            unit_name=unit.name, province=card["province"] or ""))
+    shown = card["provincial_label"] and all(v is not None for v in provincial) and any(
+        (a["provincial_n"] or 0) > 1 for a in aspects)
+    return _png(aspect_chart([a["title"] for a in aspects], [a["verified"] for a in aspects],
+                             [a["national_mean"] or 0 for a in aspects],
+                             provincial if shown else None, unit_name=card["name"],
+                             national_label=card["national_label"],
+                             provincial_label=card["provincial_label"] or ""))
 
 
 @bp.route("/umpan-balik/<period_slug>/<unit_code>/selisih.png")
 @login_required
 def gaps(period_slug, unit_code):
-    period, unit, run = _unit_feedback(period_slug, unit_code)
-    card, _detail = _card(period, unit, run)
-    if card is None:
-        abort(404)
+    card = _ranked_feedback(period_slug, unit_code).card
     aspects = card["aspects"]
     return _png(gap_chart([a["title"] for a in aspects], [a["self"] for a in aspects],
                           [a["verified"] for a in aspects],
-                          title=f"Penilaian mandiri dan hasil verifikasi: {unit.name}"))
+                          title=f"Penilaian mandiri dan hasil verifikasi: {card['name']}"))
 
 
 @bp.route("/umpan-balik/<period_slug>/<unit_code>/rapor.pdf")
 @login_required
 def scorecard(period_slug, unit_code):
-    period, unit, run = _unit_feedback(period_slug, unit_code)
-    card, _detail = _card(period, unit, run)
-    if card is None:
-        abort(404)
-    pdf = scorecard_pdf(card, period_title=period.title)
-    response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{scorecard_filename(card)}"'
+    fb = _ranked_feedback(period_slug, unit_code)
+    response = Response(scorecard_file(fb), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{scorecard_filename(fb.card)}"')
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -259,6 +237,26 @@ def withhold(period_slug, unit_code):
           else _("Your unit's material may be shared in the good-practice library."), "success")
     return redirect(url_for(".unit_page", period_slug=period.slug, unit_code=unit.code)
                     + "#practice")
+
+
+@api_bp.get("/periods/<slug>/units/<code>/feedback")
+def api_feedback(slug, code):
+    """The unit's feedback from the published run, for the people who may see its page
+    (the unit's operators, its province's monitor, the admin): 403 for others, 404
+    before publication and for a unit not ranked in it."""
+    period = db.session.query(Period).filter_by(slug=slug).one_or_none()
+    if period is None:
+        raise ApiError(404, "not_found", f"There is no period {slug!r}.")
+    unit = db.session.get(WorkUnit, code)
+    if unit is None:
+        raise ApiError(404, "not_found", f"There is no work unit {code!r}.")
+    if not can_view_unit(g.api_user, unit):
+        raise ApiError(403, "forbidden", f"Your account may not see the feedback of unit {code}.")
+    found = unit_feedback(db.session, period, unit)
+    if found is None or found.data is None:
+        raise ApiError(404, "not_found", f"There is no published feedback of unit {code} "
+                                         f"in {slug!r}.")
+    return jsonify(api_json(found.data))
 
 
 # ---------------------------------------------------------------- good-practice library

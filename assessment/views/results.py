@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 from collections import Counter
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
-                   request, url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
+                   render_template, request, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -27,8 +27,9 @@ from ..models import Period, Publication, ScoringRun, User
 from ..navigation import SEASON, nav
 from ..operations import OperationError
 from ..operations.results import (cached, change_categories, change_chart, chart_names, finalise,
-                                  not_ready, png_size, previous_published, publish_run,
-                                  run_chart, run_intervals, run_workbook, scored_run)
+                                  not_ready, png_size, previous_published, previous_ranking,
+                                  publish_run, rank_change_data, run_chart, run_intervals,
+                                  run_workbook, scored_run)
 from ..operations.runs import published_run
 from ..permissions import is_admin
 from .api import ApiError
@@ -157,7 +158,8 @@ def _bytes(data: bytes, mimetype: str, filename: str | None = None, cache: str |
 
 
 def _workbook_response(period: Period, run: ScoringRun, cache: str | None = None):
-    data = cached(cache_dir(), run, "peringkat.xlsx", lambda: run_workbook(period, run))
+    previous, name = previous_ranking(db.session, period)
+    data = cached(cache_dir(), run, name, lambda: run_workbook(period, run, previous=previous))
     return _bytes(data, XLSX, f"peringkat-{period.slug}-{run.number}.xlsx", cache)
 
 
@@ -261,8 +263,9 @@ def run_robustness_workbook_file(slug, number):
     """The workbook with "Ketahanan Peringkat": the rank intervals take about half a minute
     for a national run, so it is built once per run and kept like the plain workbook."""
     period, run = _admin_run(slug, number)
-    data = cached(cache_dir(), run, "peringkat-ketahanan.xlsx",
-                  lambda: run_workbook(period, run, run_intervals(run)))
+    previous, name = previous_ranking(db.session, period)
+    data = cached(cache_dir(), run, name.replace("peringkat", "peringkat-ketahanan"),
+                  lambda: run_workbook(period, run, run_intervals(run), previous))
     return _bytes(data, XLSX, f"peringkat-ketahanan-{period.slug}-{run.number}.xlsx",
                   "private, max-age=31536000, immutable")
 
@@ -289,7 +292,24 @@ def public_period(slug):
     sizes = Counter(r["category"] for r in rows)
     return render_template("results/public_period.html", period=period, run=run, pub=pub,
                            tops=tops, sizes=sizes, awards=award_winners(run),
-                           charts=chart_list(run), top=TOP, changes=_changes(period, run))
+                           charts=chart_list(run), top=TOP, changes=_changes(period, run),
+                           change_table=_change_table(period, run))
+
+
+def _change_table(period: Period, run: ScoringRun) -> dict | None:
+    """One category's rank changes, a page at a time (?perubahan=<category>&hal=<n>)."""
+    data = rank_change_data(db.session, period, run)
+    if not data["categories"]:
+        return None
+    names = list(data["categories"])
+    category = request.args.get("perubahan")
+    category = category if category in names else names[0]
+    rows = data["categories"][category]
+    pages = -(-len(rows) // PAGE_SIZE) or 1
+    page = min(max(request.args.get("hal", 1, type=int), 1), pages)
+    return {"categories": names, "category": category, "page": page, "pages": pages,
+            "total": len(rows), "rows": rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
+            "first": (page - 1) * PAGE_SIZE}
 
 
 def _changes(period: Period, run: ScoringRun) -> dict | None:
@@ -376,3 +396,16 @@ def published_ranking(slug):
     response.headers["X-Scoring-Run"] = str(run.number)
     response.set_etag(f"{run.id}-{run.exchange_sha256[:16]}")
     return response.make_conditional(request)
+
+
+@api_bp.get("/periods/<slug>/rank-changes")
+def published_rank_changes(slug):
+    """Rank changes of the published run since the previous published period (public)."""
+    period = db.session.query(Period).filter_by(slug=slug).one_or_none()
+    run = published_run(db.session, period) if period is not None else None
+    if run is None:
+        raise ApiError(404, "not_found", f"There is no published ranking of {slug!r}.")
+    response = jsonify(rank_change_data(db.session, period, run))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["X-Scoring-Run"] = str(run.number)
+    return response
