@@ -10,6 +10,7 @@ import signal
 import ssl
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -32,14 +33,15 @@ def site_config(tmp_path: Path, https: int, http: int, app_port: int) -> str:
     replacements = {
         "server 127.0.0.1:8000;": f"server 127.0.0.1:{app_port};",
         "listen 80;": f"listen 127.0.0.1:{http};", "listen [::]:80;": "",
-        "listen 443 ssl;": f"listen 127.0.0.1:{https} ssl;", "listen [::]:443 ssl;": "",
+        "listen 443 ssl http2;": f"listen 127.0.0.1:{https} ssl http2;",
+        "listen [::]:443 ssl http2;": "",
         "/etc/ssl/certs/bakohumas.crt": str(tmp_path / "cert.pem"),
         "/etc/ssl/private/bakohumas.key": str(tmp_path / "key.pem"),
         "/opt/bakohumas/deploy/errors/": str(ROOT / "deploy" / "errors") + "/",
         "/opt/bakohumas/venv/lib/python3.11/site-packages/assessment/static/":
             str(Path(assessment.__file__).parent / "static") + "/",
-        "/opt/bakohumas/venv/lib/python3.11/site-packages/flask_bootstrap/static/":
-            str(Path(flask_bootstrap.__file__).parent / "static") + "/",
+        "/opt/bakohumas/venv/lib/python3.11/site-packages/flask_bootstrap/static/bootstrap5/":
+            str(Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5") + "/",
         "/var/log/nginx/": str(tmp_path) + "/",
     }
     for old, new in replacements.items():
@@ -84,6 +86,14 @@ http {{
     nginx = subprocess.Popen([NGINX, "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)])
     try:
         wait_until_up(f"http://127.0.0.1:{app_port}", gunicorn)
+        for _attempt in range(100):   # nginx is up when its HTTPS port answers
+            if nginx.poll() is not None:
+                raise AssertionError("nginx stopped: see the captured stderr")
+            try:
+                fetch(f"https://127.0.0.1:{https}/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
         yield f"https://127.0.0.1:{https}", f"http://127.0.0.1:{http}"
     finally:
         nginx.send_signal(signal.SIGQUIT)
@@ -97,10 +107,18 @@ CONTEXT.check_hostname = False
 CONTEXT.verify_mode = ssl.CERT_NONE
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+OPENER = urllib.request.build_opener(urllib.request.HTTPSHandler(context=CONTEXT), NoRedirect)
+
+
 def fetch(url: str, data: bytes | None = None, headers: dict | None = None):
     request = urllib.request.Request(url, data=data, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, context=CONTEXT, timeout=60) as response:
+        with OPENER.open(request, timeout=60) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
@@ -117,7 +135,7 @@ def multipart(size: int) -> tuple[bytes, dict]:
 def test_nginx_in_front_of_gunicorn(site):
     https, http = site
     status, headers, _ = fetch(http + "/akun/masuk")
-    assert status == 301 or headers.get("Location", "").startswith("https://")
+    assert status == 301 and headers["Location"] == "https://127.0.0.1/akun/masuk"
     status, headers, body = fetch(https + "/akun/masuk", headers={"Accept-Encoding": "gzip"})
     assert status == 200
     assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
