@@ -17,8 +17,9 @@ from scoring import Assessment, Unit, score
 from scoring.engine import round2
 from scoring.synthetic import responses_for
 from reports.sheetxml import RowEncoder, escape_text, text_xml
+from reports.indonesian import wib_text
 from reports.workbook import (Column, large_ranking_workbook, ranking_workbook, robustness_table,
-                              sheet_name, table_workbook, wib_text)
+                              sheet_name, table_workbook)
 from scoring.robustness import rank_intervals
 
 from . import scoring_helpers as h
