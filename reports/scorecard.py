@@ -39,11 +39,10 @@ from rubrics.model import Rubric
 from scoring.engine import Result, UnitResult, round2
 
 from .feedback import Baselines, baselines, comparison_labels, feedback_data
-from .indonesian import wib_text
+from .indonesian import CATEGORY_NAMES, wib_text
 
 
-CATEGORY_LABELS = {"pusat": "KPU RI", "provinsi": "KPU Provinsi",
-                   "kabkota": "KPU/KIP Kabupaten/Kota"}
+CATEGORY_LABELS = CATEGORY_NAMES
 TOP_INDICATORS = 3
 QUESTION_CHARS = 110
 GAP_NOTE = Decimal(5)      # a claim this many points above the verified score is worth a note
