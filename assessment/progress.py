@@ -20,7 +20,8 @@ from .operations.editability import closes_at_for
 STATUSES = ("not_started", "draft", "returned", "submitted")
 STATUS_LABELS = {"not_started": _l("Not started"), "draft": _l("Draft"),
                  "returned": _l("Returned"), "submitted": _l("Submitted")}
-LEVEL_LABELS = {"pusat": _l("KPU RI"), "provinsi": _l("Provinsi"), "kabkota": _l("Kabupaten/Kota")}
+# the one table of category (unit level) names on pages; reports use reports.indonesian
+LEVEL_LABELS = {"pusat": _l("KPU RI"), "provinsi": _l("KPU Provinces"), "kabkota": _l("KPU Regencies/Cities")}
 
 
 def participating_units(session, period: Period, province_code: str | None = None) -> list[WorkUnit]:

@@ -12,6 +12,10 @@ from babel.numbers import format_decimal
 
 WIB = ZoneInfo("Asia/Jakarta")
 LOCALE = "id"
+# the ranking categories (unit levels) as the reports name them; the web pages translate
+# the same three names (assessment.progress.LEVEL_LABELS: KPU RI, KPU Provinsi, KPU Kabupaten/Kota
+# in Indonesian). In Aceh the commissions are called KIP, hence KPU/KIP.
+CATEGORY_NAMES = {"pusat": "KPU RI", "provinsi": "KPU Provinsi", "kabkota": "KPU/KIP Kabupaten/Kota"}
 
 
 def in_wib(moment: datetime) -> datetime:

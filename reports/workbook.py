@@ -40,7 +40,7 @@ from rubrics.model import Rubric
 from scoring.engine import Assessment, Result, Unit, UnitResult, round2
 
 from .cells import text_cell
-from .indonesian import in_wib, number_text
+from .indonesian import CATEGORY_NAMES, in_wib, number_text
 from .rank_changes import rank_changes, ranking_rows
 from .charts import (distribution_chart, distribution_data, heatmap_data, interval_data,
                      predicate_bands)
@@ -49,7 +49,7 @@ from .sheetxml import CellStyle, RowEncoder, StreamedSheet, save_with_streams
 CATEGORY_SHEETS = {"pusat": "Peringkat KPU RI", "provinsi": "Peringkat Provinsi",
                    # "/" is not allowed in a sheet name; the print header says "Kabupaten/Kota"
                    "kabkota": "Peringkat Kabupaten-Kota"}
-CATEGORY_TITLES = {"pusat": "KPU RI", "provinsi": "KPU Provinsi", "kabkota": "KPU Kabupaten/Kota"}
+CATEGORY_TITLES = CATEGORY_NAMES
 NUMBER_FORMAT = "0.00"
 PERCENT_FORMAT = "0.00%"
 # Indonesian month names whatever the reader's locale ([$-421] is Bahasa Indonesia)

@@ -44,6 +44,9 @@ def grep(pattern: str, paths=CODE) -> list[str]:
     (r'ZoneInfo\("Asia/Jakarta"\)', "reports/indonesian.py"),
     (r"timezone\(timedelta\(hours=(7|TIME_ZONES)", None),
     (r'"Agustus"', None),
+    # category names on pages: assessment.progress.LEVEL_LABELS (reports: reports.indonesian)
+    (r'_l\("KPU Provinces"\)', "assessment/progress.py"),
+    (r'"KPU/KIP Kabupaten/Kota"', "reports/indonesian.py"),
 ])
 def test_a_rule_has_one_home(pattern, home):
     found = grep(pattern)

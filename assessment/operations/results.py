@@ -15,6 +15,7 @@ from flask_babel import ngettext
 
 from reports import charts
 from reports.batch import software_version, write_atomically
+from reports.indonesian import CATEGORY_NAMES
 from reports.rank_changes import rank_changes
 from reports.workbook import ranking_workbook
 from scoring import assessment_from_dict, score
@@ -31,7 +32,6 @@ from .runs import (create_run, dumps, export_exchange, latest_run, publish, publ
 
 CHARTS = ("sebaran", "peta-provinsi")   # and "peringkat-<category>"
 ROBUSTNESS_RUNS = 200
-CATEGORY_TITLES = {"pusat": "KPU RI", "provinsi": "KPU Provinsi", "kabkota": "KPU Kabupaten/Kota"}
 
 
 def finalise(session, period: Period, user, reason: str = "") -> ScoringRun:
@@ -178,7 +178,7 @@ def run_chart(run: ScoringRun, name: str) -> bytes:
     category = name.removeprefix("peringkat-")
     if name.startswith("peringkat-") and name in chart_names(run):
         return charts.ranking_chart(charts.ranking_data(result, category), bands,
-                                    title=f"Peringkat {CATEGORY_TITLES.get(category, category)}")
+                                    title=f"Peringkat {CATEGORY_NAMES.get(category, category)}")
     raise KeyError(name)
 
 
@@ -209,7 +209,7 @@ def change_chart(earlier: ScoringRun, earlier_title: str, later: ScoringRun, lat
     _r2, after = scored_run(later)
     return charts.slope_chart(**charts.slope_data(before, after, category),
                               periods=(earlier_title, later_title),
-                              title=f"Perubahan peringkat {CATEGORY_TITLES.get(category, category)}")
+                              title=f"Perubahan peringkat {CATEGORY_NAMES.get(category, category)}")
 
 
 def cached(cache_dir, run: ScoringRun, name: str, build) -> bytes:

@@ -32,6 +32,7 @@ from ..operations.results import (cached, change_categories, change_chart, chart
                                   run_workbook, scored_run)
 from ..operations.runs import published_run
 from ..permissions import is_admin
+from ..progress import LEVEL_LABELS
 from .api import ApiError
 from .api import bp as api_bp
 from .lookups import period_or_404
@@ -41,8 +42,6 @@ nav("results.admin_index", _l("Scoring runs"), roles=("admin",), order=65, group
 
 PAGE_SIZE = 50
 TOP = 10
-CATEGORY_LABELS = {"pusat": _l("KPU RI"), "provinsi": _l("KPU Provinces"),
-                   "kabkota": _l("KPU Regencies/Cities")}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FOREVER = "public, max-age=31536000, immutable"
 RUN_FILES = {"masukan.json": ("exchange", "application/json"),
@@ -165,7 +164,7 @@ def _workbook_response(period: Period, run: ScoringRun, cache: str | None = None
 
 @bp.app_template_filter("category_label")
 def category_label(category: str) -> str:
-    return str(CATEGORY_LABELS.get(category, category))
+    return str(LEVEL_LABELS.get(category, category))
 
 
 # -- administrators: runs, finalising, publishing ---------------------------------------------
