@@ -23,6 +23,7 @@ from scoring.answers import MAX_TEXT, NONE_OF_THESE
 from ..navigation import current_lang
 from ..operations.answers import parse_typed
 from ..operations.submission import normalise_nip
+from ..text import ascii_int
 
 
 def answer_name(ind: Indicator) -> str:
@@ -185,7 +186,8 @@ def new_evidence(form, aspect: Aspect, max_bytes: int) -> tuple[list, list]:
 
 def deleted_evidence(form) -> list[int]:
     value = form.delete_evidence.data or ""
-    return [int(value)] if value.isdigit() else []
+    number = ascii_int(value)   # never int() on raw text: int("²") raises
+    return [number] if number is not None and number > 0 else []
 
 
 class SubmitForm(Form):

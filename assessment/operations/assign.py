@@ -19,6 +19,7 @@ from ..assignment import AssignmentError, Judge, UnitToJudge, assign, conflicts
 from ..models import JudgeAssignment, Period, Submission, User, Verification, WorkUnit
 from ..models.types import utcnow
 from ..rubric_store import rubric_for
+from ..text import ascii_int
 from . import Conflict, Invalid, NotAllowed
 from .judging import judge_conflict, province_of, setting
 
@@ -106,8 +107,10 @@ def _whole(value, low: int, high: int | None, key: str, problems: dict) -> int |
 def _lead_judges(session, value, problems: dict) -> list[int]:
     """Ids of active judges, sorted; anything else is refused."""
     try:
-        ids = sorted({int(v) for v in (value or [])})
+        ids = sorted({ascii_int(v if isinstance(v, int) else str(v)) for v in (value or [])})
     except (TypeError, ValueError):
+        ids = None
+    if ids and (None in ids or ids[0] < 1):   # ASCII digits, within the id column's range
         ids = None
     judges = {u.id for u in session.query(User).filter(User.id.in_(ids or []), User.role == "judge",
                                                        User.active.is_(True))}

@@ -25,6 +25,7 @@ from ..operations.runs import latest_run
 from ..permissions import can_judge, is_admin, operator_unit
 from ..progress import LEVEL_LABELS, periods_for_unit, recent_periods
 from ..rubric_store import rubric_for
+from ..text import ascii_int
 from .lookups import period_or_404
 
 bp = Blueprint("season", __name__, url_prefix="/musim")
@@ -296,7 +297,8 @@ def assign(objection_id):
             if choice == "auto":
                 objection_ops.auto_assign(db.session, obj, current_user)
             else:
-                judge = db.session.get(User, int(choice)) if choice.isdigit() else None
+                judge_id = ascii_int(choice)   # "²".isdigit() is True, int("²") raises
+                judge = db.session.get(User, judge_id) if judge_id and judge_id > 0 else None
                 objection_ops.assign_reviewer(db.session, obj, judge, current_user)
     except OperationError as exc:
         return _refused(exc, target)
