@@ -44,3 +44,16 @@ def test_the_later_page_shows_rank_changes_per_category(client, session, two_sea
     assert "Rank changes" not in client.get("/hasil/bakohumas-2021/").get_data(as_text=True)
     assert client.get("/hasil/bakohumas-2021/perubahan/1/provinsi.png").status_code == 404
     assert client.get("/hasil/bakohumas-2024/perubahan/9/provinsi.png").status_code == 404
+
+
+def test_the_later_page_has_a_rank_change_table_and_explains_the_order(client, session,
+                                                                       two_seasons):
+    english(client)
+    page = client.get("/hasil/bakohumas-2024/?perubahan=kabkota").get_data(as_text=True)
+    assert "data-rank-changes" in page and "Rank changes of KPU Regencies/Cities as a table" in page
+    assert "/api/v1/periods/bakohumas-2024/rank-changes" in page
+    assert "data-order-rule" in page and "then the total rounded to two decimals" in page
+    body = client.get("/api/v1/periods/bakohumas-2024/rank-changes").get_json()
+    assert body["previous"] == "bakohumas-2021"
+    assert all(r["change"] == r["previous_rank"] - r["rank"] for rows in body["categories"].values()
+               for r in rows if r["change"] is not None)

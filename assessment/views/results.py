@@ -18,6 +18,7 @@ from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from scoring import round2
+from scoring.order import order_rule, tie_breaks
 
 from ..chart_text import change_chart_summary, run_chart_summary
 from ..extensions import db
@@ -107,11 +108,20 @@ def ranking_rows(run: ScoringRun, category: str | None = None) -> list[dict]:
     rows = [r for r in result.ranking if category is None or r.unit.category == category]
     counts = Counter((r.unit.category, r.rank) for r in rows)
     first = rubric.stages[0].id
+    aspects = {a.id: a.title for a in rubric.aspects}
+    decided = {code: aspects.get(a, a) for code, a in tie_breaks(rubric, result).items()}
     return [{"rank": r.rank, "shared": counts[(r.unit.category, r.rank)] > 1,
+             "decided_by": decided.get(r.unit.code),
              "code": r.unit.code, "name": r.unit.name, "province": province_label(r.unit),
              "category": r.unit.category, "total": round2(r.total), "predicate": r.predicate,
              "stage": stages.get(r.stage_reached, r.stage_reached),
              "later_stage": r.stage_reached != first} for r in rows]
+
+
+def order_of(run: ScoringRun) -> dict:
+    """The run's ranking rule in parts, for results/_order.html (scoring.order)."""
+    rubric, _result = scored_run(run)
+    return order_rule(rubric)
 
 
 def province_label(unit) -> str:
@@ -218,7 +228,7 @@ def run(slug, number):
     return render_template("results/run.html", period=period, run=run, creator=creator,
                            rows=ranking_rows(run), categories=categories(run),
                            awards=award_winners(run), publish_form=PublishForm(),
-                           current=published_run(db.session, period))
+                           current=published_run(db.session, period), rule=order_of(run))
 
 
 @bp.route("/admin/periode/<slug>/penghitungan/<int:number>/terbitkan", methods=["POST"])
@@ -292,7 +302,7 @@ def public_period(slug):
     return render_template("results/public_period.html", period=period, run=run, pub=pub,
                            tops=tops, sizes=sizes, awards=award_winners(run),
                            charts=chart_list(run), top=TOP, changes=_changes(period, run),
-                           change_table=_change_table(period, run))
+                           change_table=_change_table(period, run), rule=order_of(run))
 
 
 def _change_table(period: Period, run: ScoringRun) -> dict | None:
@@ -345,7 +355,7 @@ def public_category(slug, category):
     return render_template("results/public_category.html", period=period, run=run, pub=pub,
                            category=category, total=len(shown), page=page, pages=pages,
                            rows=shown[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
-                           page_size=PAGE_SIZE, provinces=provinces,
+                           page_size=PAGE_SIZE, provinces=provinces, rule=order_of(run),
                            province=province if province in provinces else "")
 
 

@@ -1,0 +1,39 @@
+"""Why one unit ranks above another: the ranking order in words, and the ties an aspect
+decided, read from a scored Result (the engine's own key: stage reached, then the total
+rounded to two decimals, then the rubric's tie-break aspects in order)."""
+from __future__ import annotations
+
+from rubrics.model import Rubric
+
+from .engine import Result, UnitResult, _cents
+
+
+def _aspect_cents(row: UnitResult, aspect_id: str) -> int | None:
+    value = row.aspects.get(aspect_id)
+    return None if value is None else _cents(value)
+
+
+def tie_breaks(rubric: Rubric, result: Result) -> dict[str, str]:
+    """``{unit code: aspect id}`` for every unit placed below the unit ranked just above it
+    in its category by a tie-break aspect (same stage, same rounded total): the aspect
+    that decided it. Units with every key equal share a rank and are not listed."""
+    decided: dict[str, str] = {}
+    for above, below in zip(result.ranking, result.ranking[1:]):
+        if (above.unit.category != below.unit.category or above.rank is None
+                or above.rank == below.rank or above.stage_reached != below.stage_reached
+                or _cents(above.total) != _cents(below.total)):
+            continue
+        for aspect_id in rubric.tie_break:
+            if _aspect_cents(above, aspect_id) != _aspect_cents(below, aspect_id):
+                decided[below.unit.code] = aspect_id
+                break
+    return decided
+
+
+def order_rule(rubric: Rubric) -> dict:
+    """The parts of the ranking rule: stage titles (last first), the tie-break aspects'
+    titles in order; for a sentence such as "Urutan: tahap yang dicapai, lalu nilai total
+    yang dibulatkan, lalu aspek A, B"."""
+    titles = {a.id: a.title for a in rubric.aspects}
+    return {"stages": [s.title or s.id for s in reversed(rubric.stages)],
+            "tie_break": [titles.get(a, a) for a in rubric.tie_break]}
