@@ -3,15 +3,18 @@ they come from scoring/ (see assessment/scores.py)."""
 from .audit import AuditLog
 from .judging import (GoodPractice, JudgeAssignment, Moderation, Objection, PracticeOptOut,
                       Publication, RevisionRequest, ScoringRun, StageScore, Verification)
+from .monitor import ElectionStage, MonitorActivity, MonitorChannel, MonitorItem
 from .notices import Notice, ReminderSent
 from .periods import DeadlineExtension, Period, RubricEdition
+from .season import DisagreementAcceptance, UnitExclusion
 from .sessions import UserSession
 from .submissions import Evidence, Submission, SubmissionSnapshot
 from .units import WorkUnit
 from .users import ApiToken, LoginAttempt, User
 
-__all__ = ["ApiToken", "AuditLog", "DeadlineExtension", "Evidence", "GoodPractice",
-           "JudgeAssignment", "LoginAttempt", "Moderation", "Notice", "Objection", "Period",
+__all__ = ["ApiToken", "AuditLog", "DeadlineExtension", "ElectionStage", "DisagreementAcceptance", "Evidence", "GoodPractice",
+           "JudgeAssignment", "LoginAttempt", "Moderation", "MonitorActivity",
+           "MonitorChannel", "MonitorItem", "Notice", "Objection", "Period",
            "PracticeOptOut", "Publication", "ReminderSent", "RevisionRequest", "RubricEdition",
-           "ScoringRun", "StageScore", "Submission", "SubmissionSnapshot", "User",
+           "ScoringRun", "StageScore", "Submission", "SubmissionSnapshot", "UnitExclusion", "User",
            "UserSession", "Verification", "WorkUnit"]
