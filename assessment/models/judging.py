@@ -56,6 +56,9 @@ class Verification(db.Model):
     # the value in the exchange format, wrapped as {"v": value} so that JSON null is "none yet"
     value: Mapped[dict | None] = mapped_column(JSONDict)
     comment: Mapped[str] = mapped_column(Text, default="")
+    # how the value came about: "copied" (the unit's answer accepted unchanged) or "typed"
+    # (the judge's own value); NULL before migration 0007
+    origin: Mapped[str | None] = mapped_column(String(8))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     assignment = relationship("JudgeAssignment", back_populates="verifications")
