@@ -503,6 +503,78 @@ PATHS["/periods/{period}/assignments"] = {
     },
 }
 
+# -- issue 14: a unit's feedback and the rank changes, from the published run ------------------
+
+_MEAN = {"type": ["object", "null"], "required": ["mean", "n"],
+         "properties": {"mean": SCORE_2,
+                        "n": {"type": "integer", "minimum": 1,
+                              "description": "Units in the mean, the unit itself included"}}}
+SCHEMAS["Feedback"] = {
+    "type": "object",
+    "description": "A unit's aspect scores against units of its own category: the national "
+                   "mean of the category and the mean of the category in the unit's province "
+                   "(null for KPU RI), both including the unit, from the published run",
+    "required": ["unit", "category", "total", "rank", "aspects"],
+    "additionalProperties": False,
+    "properties": {
+        "unit": {"type": "string"}, "category": {"type": "string"}, "total": SCORE_2,
+        "rank": {"type": ["integer", "null"]},
+        "aspects": {"type": "array", "items": {
+            "type": "object", "required": ["id", "score", "national", "province"],
+            "additionalProperties": False,
+            "properties": {"id": {"type": "string"},
+                           "score": {**SCORE_2, "type": ["number", "null"]},
+                           "national": _MEAN, "province": _MEAN}}},
+    },
+}
+_RANK = {"type": ["integer", "null"], "minimum": 1}
+SCHEMAS["RankChanges"] = {
+    "type": "object",
+    "required": ["previous", "categories"],
+    "additionalProperties": False,
+    "properties": {
+        "previous": {"type": ["string", "null"],
+                     "description": "Slug of the previous published period (null: none)"},
+        "categories": {"type": "object", "additionalProperties": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False,
+            "required": ["unit", "name", "previous_rank", "rank", "change"],
+            "properties": {
+                "unit": {"type": "string"}, "name": {"type": "string"},
+                "previous_rank": {**_RANK, "description": "null: new to the ranking"},
+                "rank": {**_RANK, "description": "null: ranked before but not now"},
+                "change": {"type": ["integer", "null"],
+                           "description": "previous_rank - rank; positive: moved up"}}}}},
+    },
+}
+PATHS["/periods/{period}/units/{code}/feedback"] = {
+    "parameters": [PERIOD_PARAM, UNIT_PARAM],
+    "get": {
+        "operationId": "getUnitFeedback",
+        "summary": "A unit's feedback from the published run",
+        "description": "For the unit's operators, its province's monitor and the admin. Scores "
+                       "and means are rounded half up to two decimals.",
+        "responses": {
+            "200": _json(_ref("Feedback"), "The unit's feedback"),
+            **_common(), "403": {"$ref": "#/components/responses/Forbidden"},
+            "404": _error("No such period or unit, nothing published yet, or the unit is not "
+                          "ranked in the published run"),
+        },
+    },
+}
+PATHS["/periods/{period}/rank-changes"] = {
+    "parameters": [PERIOD_PARAM],
+    "get": {
+        "operationId": "getRankChanges",
+        "summary": "Rank changes since the previous published period (no token needed)",
+        "security": [],
+        "responses": {
+            "200": _json(_ref("RankChanges"), "Rank changes per category"),
+            "404": _error("No such period, or its ranking is not published (yet)"),
+        },
+    },
+}
+
+
 DOCUMENT = {
     "openapi": "3.1.0",
     "info": {

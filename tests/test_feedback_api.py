@@ -22,6 +22,7 @@ from assessment.extensions import db
 from assessment.models import Publication, ScoringRun
 from assessment.operations.tokens import create_token
 from tests.conftest import SLUG
+from tests.test_assessment_api import matches_schema
 from tests.test_feedback import CILACAP, JAKPUS, SEMARANG, build_season
 
 BASE = "/api/v1"
@@ -56,6 +57,7 @@ def test_feedback_means_by_hand(session, client, people):
     assert response.status_code == 200
     body = response.get_json()
     assert set(body) == {"unit", "category", "total", "rank", "aspects"}
+    matches_schema("Feedback", body)
     assert (body["unit"], body["category"]) == (SEMARANG, "kabkota")
     # kelembagaan: sk-bakohumas, struktur-tim (levels 0-4), sarana-kehumasan, weight 2 each.
     # Verified: Semarang yes, 0/4, none -> 2/6; Cilacap yes, 4/4, none -> 4/6; Jakarta 0.
@@ -194,6 +196,7 @@ def test_rank_changes_api_against_two_hand_written_rankings(session, client, mak
              "change": 0},
             {"unit": "33.74", "name": "KPU Kota Semarang", "previous_rank": 6, "rank": None,
              "change": None}]}}
+    matches_schema("RankChanges", response.get_json())
     first = client.get(f"{BASE}/periods/bakohumas-2021/rank-changes").get_json()
     assert first == {"previous": None, "categories": {}}
     assert client.get(f"{BASE}/periods/tidak-ada/rank-changes").status_code == 404
