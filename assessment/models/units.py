@@ -1,12 +1,16 @@
-"""The work-unit registry (satuan kerja)."""
+"""The work-unit registry (satuan kerja), with history: a unit exists from a date (the law
+that created its region) and may end; a renamed unit keeps its former names with the date
+each stopped being used, so a period shows the names of its own time."""
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, Date, ForeignKey, String, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reports.indonesian import WIB
 
 from ..extensions import db
+from .types import JSONDict
 
 LEVELS = ("pusat", "provinsi", "kabkota")
 # Indonesia's three time zones: deadlines are set and shown in WIB (defined once, in
@@ -23,8 +27,28 @@ class WorkUnit(db.Model):
     province_code: Mapped[str | None] = mapped_column(ForeignKey("work_unit.code"), index=True)
     time_zone: Mapped[str] = mapped_column(String(4), default="WIB")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    exists_from: Mapped[date | None] = mapped_column(Date)     # None: since before any period
+    exists_until: Mapped[date | None] = mapped_column(Date)    # the first day it no longer exists
+    # [{"name": former name, "until": "YYYY-MM-DD" (first day of the next name)}], oldest first
+    former_names: Mapped[list | None] = mapped_column(JSONDict)
 
     province: Mapped["WorkUnit | None"] = relationship(remote_side=[code])
+
+    def existed_on(self, day: date) -> bool:
+        return ((self.exists_from is None or self.exists_from <= day)
+                and (self.exists_until is None or day < self.exists_until))
+
+    def name_on(self, day: date) -> str:
+        """The unit's name on ``day`` (a former name before its rename)."""
+        for former in self.former_names or ():
+            if day < date.fromisoformat(former["until"]):
+                return former["name"]
+        return self.name
+
+    def province_name_on(self, day: date) -> str:
+        if self.level == "provinsi":
+            return self.name_on(day)
+        return self.province.name_on(day) if self.province else ""
 
     @property
     def province_name(self) -> str:
@@ -34,3 +58,14 @@ class WorkUnit(db.Model):
 
     def __repr__(self):
         return f"<WorkUnit {self.code} {self.name}>"
+
+
+def opening_day(moment: datetime) -> date:
+    """The WIB calendar day of a moment (a period's opening): the day the registry is read on."""
+    return moment.astimezone(WIB).date() if moment.tzinfo else moment.date()
+
+
+def existing_on(day: date):
+    """A filter: units that existed on ``day`` (created by then, not yet ended)."""
+    return and_(or_(WorkUnit.exists_from.is_(None), WorkUnit.exists_from <= day),
+                or_(WorkUnit.exists_until.is_(None), WorkUnit.exists_until > day))
