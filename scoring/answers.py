@@ -228,9 +228,28 @@ _BUILDERS = {"yesno": _yesno, "scale": _scale, "number": _number, "choice": _cho
              "text": _text}
 
 
+# converters by indicator identity: check_answer and answer_fraction run per answer (a
+# season's scoring run checks some 30,000), and building a converter costs far more than
+# a lookup (hashing a frozen Indicator would too). The indicator is kept beside its
+# converter so that an id reused after garbage collection cannot match.
+_COMPILED: dict[int, tuple[Indicator, Converter]] = {}
+_COMPILED_MAX = 2048
+
+
 def compile_indicator(indicator: Indicator) -> Converter:
     """The converter for one indicator; an allow_na one turns "tidak-berlaku" into
     ``NOT_APPLICABLE`` (which is not a numerator: the engine leaves the indicator out)."""
+    hit = _COMPILED.get(id(indicator))
+    if hit is not None and hit[0] is indicator:
+        return hit[1]
+    if len(_COMPILED) >= _COMPILED_MAX:
+        _COMPILED.clear()
+    conv = _build_converter(indicator)
+    _COMPILED[id(indicator)] = (indicator, conv)
+    return conv
+
+
+def _build_converter(indicator: Indicator) -> Converter:
     conv = _BUILDERS[indicator.type](indicator)
     if not indicator.allow_na:
         return conv
