@@ -19,6 +19,7 @@ from scoring import AnswerError
 from scoring.synthetic import answer_for
 
 from .models import AuditLog, Evidence, Period, Submission, SubmissionSnapshot, WorkUnit
+from .models.units import existing_on, opening_day
 from .operations.answers import parse_typed
 from .operations.submission import evidence_list
 from .rubric_store import rubric_by_id
@@ -67,7 +68,8 @@ def fill_period(session, period: Period, users: dict[str, int], rnd: random.Rand
     strong = strong or {}
     rubric = rubric_by_id(period.rubric_id)
     units = session.scalars(select(WorkUnit).where(WorkUnit.active.is_(True),
-                                                   WorkUnit.level.in_(period.levels))
+                                                   WorkUnit.level.in_(period.levels),
+                                                   existing_on(opening_day(period.opens_at)))
                             .order_by(WorkUnit.code)).all()
     rows, plans = [], {}
     counts = {"submitted": 0, "draft": 0, "not_started": 0}

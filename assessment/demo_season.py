@@ -9,12 +9,13 @@ Rows are written in bulk (assessment.demo_questionnaires); the rankings come fro
 from __future__ import annotations
 
 import random
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from fractions import Fraction
 from itertools import islice
 
 from sqlalchemy import select
 
+from rubrics.loader import EDITIONS_DIR
 from scoring import answer_fraction
 
 from .assignment import Judge, UnitToJudge, assign
@@ -25,15 +26,15 @@ from .models.types import utcnow
 from .operations.judging import judge_conflict, province_of, setting, wrap
 from .operations.periods import open_period
 from .operations.runs import create_run, publish, run_result, shortlisted_units
-from .rubric_store import rubric_by_id
+from .rubric_store import rubric_by_id, store_rubric
 
 EARLIER = {"slug": "bakohumas-2024", "title": "Penilaian Tata Kelola Bakohumas 2024",
-           "rubric": "bakohumas-2025", "levels": ["provinsi", "kabkota"], "years_ago": 0, "seed": 1}
+           "rubric": "bakohumas-2024", "levels": ["provinsi", "kabkota"], "years_ago": 0, "seed": 1}
 # an older season, so the 2024 results show rank changes (a slope chart per category)
 OLDEST = {"slug": "bakohumas-2021", "title": "Penilaian Tata Kelola Bakohumas 2021",
-          "rubric": "bakohumas-2025", "levels": ["provinsi", "kabkota"], "years_ago": 3, "seed": 2,
-          # the four provinces carved out of Papua in 2022 had no KPU Provinsi yet
-          "absent": frozenset({"93", "94", "95", "96"})}
+          "rubric": "bakohumas-2021", "levels": ["provinsi", "kabkota"], "seed": 2,
+          # opened in its own year: the registry then has no Papua provinces 93-96 (2022)
+          "year": 2021}
 # a few strong units, so the top of the ranking looks like the awards' (synthetic data)
 STRONG = {"35": 0.95, "33": 0.93, "32": 0.9, "33.74": 0.95, "35.78": 0.93}
 COMMENTS = ["Bukti tautan sesuai dengan jawaban.", "Dokumen SK belum ditandatangani; nilai disesuaikan.",
@@ -48,7 +49,9 @@ def finished_period(session, users: dict[str, int], spec: dict = EARLIER) -> str
     if period is not None:
         return f"Demo period {period.slug!r} exists already; left as it is."
     rnd = random.Random(SEED + spec["seed"])
-    day = _days_ago(365 * spec["years_ago"])
+    edition = EDITIONS_DIR / f"{spec['rubric']}.yaml"      # the season's own edition
+    store_rubric(session, edition.read_bytes(), edition.name)
+    day = _days_ago(_season_offset(spec["year"]) if "year" in spec else 365 * spec["years_ago"])
     period = open_period(session, slug=spec["slug"], title=spec["title"],
                          rubric_id=spec["rubric"], opens_at=day(400, 8), closes_at=day(370, 23, 59),
                          levels=spec["levels"], user=None)
@@ -81,6 +84,12 @@ def finished_period(session, users: dict[str, int], spec: dict = EARLIER) -> str
             f"two judges each, {len(shortlist)} presented in stage two, {objections} objections, "
             f"{practices} good practices; top provinces: "
             + ", ".join(f"{row['rank']}. {row['name']}" for row in top))
+
+
+def _season_offset(year: int) -> int:
+    """The ``_days_ago`` offset that makes a season open (day 400) on 1 March of ``year``."""
+    today = utcnow().astimezone(WIB).date()
+    return (today - date(year, 3, 1)).days - 400
 
 
 def _days_ago(offset: int = 0):

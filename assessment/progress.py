@@ -13,6 +13,7 @@ from scoring import AnswerError, check_answer
 
 from .formatting import local_time
 from .models import Period, Submission, WorkUnit
+from .models.units import existing_on, opening_day
 from .models.types import utcnow
 from .operations.editability import closes_at_for
 
@@ -25,9 +26,11 @@ LEVEL_LABELS = {"pusat": _l("KPU RI"), "provinsi": _l("KPU Provinces"), "kabkota
 
 
 def participating_units(session, period: Period, province_code: str | None = None) -> list[WorkUnit]:
-    """Active units of the period's levels, optionally one province and its regencies,
-    in registry order (province by province, the province office first)."""
-    query = select(WorkUnit).where(WorkUnit.active.is_(True), WorkUnit.level.in_(period.levels))
+    """Active units of the period's levels that existed when it opened, optionally one
+    province and its regencies, in registry order (province by province, the province
+    office first)."""
+    query = select(WorkUnit).where(WorkUnit.active.is_(True), WorkUnit.level.in_(period.levels),
+                                   existing_on(opening_day(period.opens_at)))
     if province_code:
         query = query.where(or_(WorkUnit.code == province_code,
                                 WorkUnit.province_code == province_code))

@@ -1,8 +1,13 @@
-"""Import the work-unit registry from CSV or XLSX, all or nothing."""
+"""Import the work-unit registry from CSV or XLSX, all or nothing.
+
+Required columns: code, name, level, province_code, time_zone. Optional: exists_from and
+exists_until (YYYY-MM-DD: the unit exists from that day, and no longer from that day), and
+former_name with renamed_on (the name used before renamed_on); empty cells mean none."""
 from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from pathlib import Path
 
 from .models import WorkUnit
@@ -10,6 +15,8 @@ from .models.units import LEVELS, TIME_ZONES
 from .spreadsheets import SpreadsheetError, read_xlsx_rows
 
 COLUMNS = ("code", "name", "level", "province_code", "time_zone")
+DATE_COLUMNS = ("exists_from", "exists_until", "renamed_on")
+OPTIONAL = DATE_COLUMNS[:2] + ("former_name", "renamed_on")
 DEFAULT_FILE = Path(__file__).with_name("data") / "satker.csv"
 
 
@@ -36,9 +43,20 @@ def read_rows(filename: str, data: bytes) -> list[dict]:
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise RegistryError(f"{filename}: row 1: missing columns {', '.join(missing)}")
-    return [{c: str(row[header.index(c)] if header.index(c) < len(row) and
-                    row[header.index(c)] is not None else "").strip() for c in COLUMNS}
+    present = COLUMNS + tuple(c for c in OPTIONAL if c in header)
+    return [{c: _cell(row, header.index(c)) for c in present}
             for row in table[1:] if any(str(v or "").strip() for v in row)]
+
+
+def _cell(row, index: int) -> str:
+    value = row[index] if index < len(row) else None
+    if isinstance(value, date):          # an XLSX date cell
+        return value.strftime("%Y-%m-%d")
+    return str(value if value is not None else "").strip()
+
+
+def _date(text: str) -> date | None:
+    return date.fromisoformat(text) if text else None
 
 
 def validate(filename: str, rows: list[dict], existing: set[str]) -> None:
@@ -56,6 +74,13 @@ def validate(filename: str, rows: list[dict], existing: set[str]) -> None:
             problems.append(f"{where}, level: {row['level']!r} is not one of {', '.join(LEVELS)}")
         if row["time_zone"] not in TIME_ZONES:
             problems.append(f"{where}, time_zone: {row['time_zone']!r} is not WIB, WITA or WIT")
+        for column in DATE_COLUMNS:
+            try:
+                _date(row.get(column, "")[:10])
+            except ValueError:
+                problems.append(f"{where}, {column}: {row[column]!r} is not a date (YYYY-MM-DD)")
+        if bool(row.get("former_name")) != bool(row.get("renamed_on")):
+            problems.append(f"{where}, former_name: give former_name and renamed_on together")
     known = codes | existing
     for n, row in enumerate(rows, start=2):
         if row["province_code"] and row["province_code"] not in known:
@@ -81,6 +106,11 @@ def import_units(session, filename: str, data: bytes) -> tuple[int, int]:
             updated += 1
         unit.name, unit.level, unit.time_zone = row["name"], row["level"], row["time_zone"]
         unit.province_code = row["province_code"] or None
+        for column in ("exists_from", "exists_until"):   # a file without the column keeps them
+            if column in row:
+                setattr(unit, column, _date(row[column][:10]))
+        if row.get("former_name"):
+            unit.former_names = [{"name": row["former_name"], "until": row["renamed_on"][:10]}]
     session.flush()
     return added, updated
 

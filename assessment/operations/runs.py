@@ -14,7 +14,8 @@ from scoring import assessment_from_dict, score
 from scoring.exchange import result_to_dict
 
 from ..models import (JudgeAssignment, Moderation, Period, Publication, ScoringRun, StageScore,
-                      Submission, Verification, WorkUnit)
+                      Submission, UnitExclusion, Verification, WorkUnit)
+from ..models.units import existing_on, opening_day
 from ..rubric_store import parsed, rubric_for
 from ..scores import valid_answers
 from . import Conflict, Invalid
@@ -28,15 +29,19 @@ _SCORED_MAX = 4
 
 
 def _units(session, period: Period) -> list[WorkUnit]:
+    """The period's units: active, of its levels, and existing on the day it opened."""
     return (session.query(WorkUnit)
-            .filter(WorkUnit.active.is_(True), WorkUnit.level.in_(period.levels))
+            .filter(WorkUnit.active.is_(True), WorkUnit.level.in_(period.levels),
+                    existing_on(opening_day(period.opens_at)))
             .order_by(WorkUnit.code).all())
 
 
-def _unit_entry(unit: WorkUnit) -> dict:
-    entry = {"code": unit.code, "name": unit.name, "category": unit.level}
-    if unit.province_name:
-        entry["province"] = unit.province_name
+def _unit_entry(unit: WorkUnit, day) -> dict:
+    """The unit as the exchange document names it: its name on the period's opening day."""
+    entry = {"code": unit.code, "name": unit.name_on(day), "category": unit.level}
+    province = unit.province_name_on(day)
+    if province:
+        entry["province"] = province
     return entry
 
 
@@ -45,7 +50,8 @@ def export_exchange(session, period: Period) -> dict:
     questionnaire its answers, the active judges' verified values, moderated values
     (latest per indicator) and later-stage scores."""
     rubric = rubric_for(period)
-    units = _units(session, period)
+    excluded = excluded_codes(session, period)   # not assessed: neither ranked nor "not submitted"
+    units = [u for u in _units(session, period) if u.code not in excluded]
     subs = {s.unit_code: s for s in session.query(Submission).filter_by(
         period_id=period.id, status="submitted")}
     judges, moderated, stages = _judging_data(session, period)
@@ -59,7 +65,17 @@ def export_exchange(session, period: Period) -> dict:
             if part.get(unit.code):
                 response[key] = part[unit.code]
         responses.append(response)
-    return {"rubric": rubric.id, "units": [_unit_entry(u) for u in units], "responses": responses}
+    day = opening_day(period.opens_at)
+    return {"rubric": rubric.id, "units": [_unit_entry(u, day) for u in units],
+            "responses": responses}
+
+
+def excluded_codes(session, period: Period, at=None) -> set[str]:
+    """Units the admin excluded from the period's ranking with a reason (by ``at``, if given)."""
+    query = session.query(UnitExclusion.unit_code).filter_by(period_id=period.id)
+    if at is not None:
+        query = query.filter(UnitExclusion.created_at <= at)
+    return {code for (code,) in query}
 
 
 def _judging_data(session, period: Period) -> tuple[dict, dict, dict]:
