@@ -16,6 +16,7 @@
     python run.py reminders
     python run.py mail send                        e-mail the outbox (failures retried later)
     python run.py files sweep [--dry-run]          remove files no row refers to
+    python run.py monitor fetch [--unit CODE]      harvest the units' feeds (cron)
     python run.py export PERIOD [--exchange FILE.json] [--out FILE.xlsx] [--scorecards DIR
                     [--unit CODE ...]]              the scorecards of all or the named units
                     [--robustness [--runs N]]      with --out: the rank intervals sheet
@@ -337,6 +338,20 @@ def add_user_commands(sub) -> None:
     c.set_defaults(func=managed("token_create"))
 
 
+def add_monitor_commands(sub) -> None:
+    p = sub.add_parser("monitor", help="units' public channels between seasons (issue 16)")
+    msub = p.add_subparsers(dest="monitor_command", required=True)
+    c = msub.add_parser("fetch", help="harvest every feed (run it from cron): new items stored "
+                                      "once per link, failures kept on the channel")
+    c.add_argument("--unit", metavar="CODE", help="only this unit's feeds")
+    c.set_defaults(func=managed("monitor_fetch", "assessment.monitor.commands"))
+    c = msub.add_parser("stage", help="enter an election stage (tahapan)")
+    c.add_argument("name")
+    c.add_argument("--starts", required=True, metavar="YYYY-MM-DD")
+    c.add_argument("--ends", required=True, metavar="YYYY-MM-DD")
+    c.set_defaults(func=managed("monitor_stage", "assessment.monitor.commands"))
+
+
 def add_other_commands(sub) -> None:
     p = sub.add_parser("units", help="the work-unit registry")
     c = p.add_subparsers(dest="units_command", required=True).add_parser(
@@ -361,6 +376,7 @@ def add_other_commands(sub) -> None:
                       "(older than an hour)")
     c.add_argument("--dry-run", action="store_true", help="only list what would be removed")
     c.set_defaults(func=managed("files_sweep"))
+    add_monitor_commands(sub)
     p = sub.add_parser("migrate", help="upgrade the database schema (before starting servers)")
     p.add_argument("--to", metavar="REVISION", help="go to this revision instead of the newest "
                    "(down, for a rollback: run it with the newer code, before switching back)")

@@ -39,10 +39,16 @@ class Config:
     SMTP_PORT = 25
     SMTP_USER = None
     SMTP_PASSWORD = None
-    SMTP_STARTTLS = False
+    SMTP_STARTTLS = False              # upgrade a plain connection (port 587 or 25)
+    SMTP_SSL = False                   # implicit TLS from the first byte (port 465)
+    SMTP_TIMEOUT = 10.0                # seconds for connecting and each reply
+    SMTP_CA_FILE = None                # a private CA's certificates (PEM); default: the system's
     MAIL_FROM = "bakohumas@kpu.go.id"
+    MAIL_FROM_NAME = "Penilaian Bakohumas KPU"   # the sender's display name
     PUBLIC_URL = "http://127.0.0.1:5000"
     PROXY_FIX_HOPS = 0                 # reverse proxies in front that set X-Forwarded-*
+    MONITOR_ALLOW_HOSTS = ""           # host:port,... fetched even when not public (tests, demo)
+    MONITOR_CONCURRENCY = 32           # feeds fetched at once by `monitor fetch`
     CACHE_DIR = None                   # default: the instance folder (results-cache/ in it)
     LOG_FORMAT = "text"                # or "json"
     SCHEMA_CHECK = True                # refuse to serve a database at another schema revision
@@ -105,6 +111,24 @@ def _megabytes(value: str) -> float:
     return number
 
 
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not 0 < number <= 600:
+        raise ValueError("must be a number of seconds between 0 and 600, e.g. 10 or 2.5")
+    return number
+
+
+def _address(value: str) -> str:
+    value = value.strip()
+    if not re.fullmatch(r"[^@\s<>\"]+@[^@\s<>\"]+", value):
+        raise ValueError("must be a bare e-mail address like bakohumas@kpu.go.id "
+                         "(the display name goes into MAIL_FROM_NAME)")
+    return value
+
+
 def _log_format(value: str) -> str:
     if value not in ("text", "json"):
         raise ValueError("must be text or json")
@@ -142,7 +166,11 @@ VARIABLES = {
     "SMTP_USER": ("SMTP_USER", _text),
     "SMTP_PASSWORD": ("SMTP_PASSWORD", _text),
     "SMTP_STARTTLS": ("SMTP_STARTTLS", _boolean),
-    "MAIL_FROM": ("MAIL_FROM", _text),
+    "SMTP_SSL": ("SMTP_SSL", _boolean),
+    "SMTP_TIMEOUT": ("SMTP_TIMEOUT", _seconds),
+    "SMTP_CA_FILE": ("SMTP_CA_FILE", _text),
+    "MAIL_FROM": ("MAIL_FROM", _address),
+    "MAIL_FROM_NAME": ("MAIL_FROM_NAME", _text),
     "PUBLIC_URL": ("PUBLIC_URL", _url),
     "PREFERRED_URL_SCHEME": ("PREFERRED_URL_SCHEME", _scheme),
     "COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _boolean),          # older name, still read
@@ -153,6 +181,8 @@ VARIABLES = {
     "DB_MAX_OVERFLOW": ("DB_MAX_OVERFLOW", _whole),
     "CACHE_DIR": ("CACHE_DIR", _text),
     "LOG_FORMAT": ("LOG_FORMAT", _log_format),
+    "MONITOR_ALLOW_HOSTS": ("MONITOR_ALLOW_HOSTS", _text),
+    "MONITOR_CONCURRENCY": ("MONITOR_CONCURRENCY", _positive),
 }
 ENV_FILE = "BAKOHUMAS_ENV"
 _LINE = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)")
@@ -237,6 +267,9 @@ def finish(config, *, relaxed: bool) -> None:
         config["PREFERRED_URL_SCHEME"] = "https" if https else "http"
     if config.get("CACHE_DIR") and not config.get("RESULTS_CACHE_DIR"):
         config["RESULTS_CACHE_DIR"] = os.path.join(config["CACHE_DIR"], "results-cache")
+    if config.get("SMTP_SSL") and config.get("SMTP_STARTTLS"):
+        raise ConfigError("SMTP_SSL and SMTP_STARTTLS: choose one (SMTP_SSL=1 for port 465, "
+                          "SMTP_STARTTLS=1 for port 587)")
     pool = {k: config[v] for k, v in (("pool_size", "DB_POOL_SIZE"),
                                       ("max_overflow", "DB_MAX_OVERFLOW")) if config.get(v) is not None}
     if pool:

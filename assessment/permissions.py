@@ -147,3 +147,9 @@ def can_browse_practice(user: User) -> bool:
 def can_withhold_practice(user: User, unit) -> bool:
     """Only the unit's own operators withhold (or share again) its material."""
     return is_operator_of(user, unit.code)
+
+
+def can_edit_channels(user: User, unit) -> bool:
+    """A unit's operators and the admin register its channels and log its posts and
+    activities (issue 16); who may see them is ``can_view_unit``."""
+    return is_admin(user) or is_operator_of(user, unit.code)

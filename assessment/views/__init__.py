@@ -1,5 +1,5 @@
 """Blueprints, registered by the app factory."""
-from . import (admin, api, assign, auth, dashboard, evidence, feedback, main, moderation, monitor,
+from . import (admin, api, api_monitor, assign, auth, dashboard, evidence, feedback, main, moderation, monitor,
                offline, profile, questionnaire, results, season, verify)
 
 BLUEPRINTS = (main, auth, dashboard, questionnaire, evidence, offline, api, profile, admin, monitor,

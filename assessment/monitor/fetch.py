@@ -1,0 +1,305 @@
+"""Fetching feeds from public addresses only, concurrently and within limits.
+
+- **SSRF**: a host is resolved once, every address is checked (loopback, private,
+  link-local, reserved, multicast and unspecified are refused), and the connection goes to
+  the checked address (no second lookup that DNS rebinding could answer differently; TLS
+  still verifies the host name). Redirects are followed by hand, each hop checked again.
+  ``allow`` names host:port pairs let through anyway (tests and the demo:
+  MONITOR_ALLOW_HOSTS).
+- **Limits**: connect/read timeouts and a deadline for the whole fetch (slow responses),
+  a size limit on the body as sent and on the body decompressed (gzip bombs), at most
+  ``per_host`` requests to one host at once, ``concurrency`` in all.
+- **Conditional GET**: ETag and Last-Modified are sent back; 304 means nothing new.
+
+Nothing here touches the database: ``fetch_all`` takes plain targets and returns plain
+results, so the threads never share a session.
+"""
+from __future__ import annotations
+
+import calendar
+import http.client
+import ipaddress
+import socket
+import ssl
+import threading
+import time
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+
+USER_AGENT = "BakohumasMonitor/1.0 (+https://kpu.go.id)"
+TIMEOUT = 10.0             # seconds per connect and per read
+DEADLINE = 30.0            # seconds for a whole fetch, redirects included
+MAX_BYTES = 5 * 1024 * 1024           # body as sent
+MAX_DECOMPRESSED = 20 * 1024 * 1024   # body after gzip/deflate
+MAX_REDIRECTS = 5
+MAX_ITEMS = 500            # items read from one feed
+CONCURRENCY = 32
+PER_HOST = 4
+REDIRECTS = {301, 302, 303, 307, 308}
+
+
+class FetchError(Exception):
+    """A fetch that failed; the message is the reason kept on the channel."""
+
+
+@dataclass(frozen=True)
+class Target:
+    key: object
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    link: str
+    title: str
+    published: datetime | None
+
+
+@dataclass
+class Result:
+    key: object
+    status: str                      # ok, not_modified, failed
+    entries: list[Entry] = field(default_factory=list)
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+
+
+def parse_allow(text: str | None) -> frozenset[tuple[str, int]]:
+    """'host:port,host:port' -> {(host, port)} (MONITOR_ALLOW_HOSTS; empty by default)."""
+    pairs = set()
+    for part in (text or "").split(","):
+        host, _, port = part.strip().rpartition(":")
+        if host and port.isdigit():
+            pairs.add((host.strip("[]").lower(), int(port)))
+    return frozenset(pairs)
+
+
+def refused_address(ip: str) -> str | None:
+    """Why an address is not public (None when it is)."""
+    address = ipaddress.ip_address(ip.split("%")[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    for check in ("is_loopback", "is_private", "is_link_local", "is_reserved",
+                  "is_multicast", "is_unspecified"):
+        if getattr(address, check):
+            return f"{address} is not a public address ({check[3:].replace('_', '-')})"
+    if not address.is_global:
+        return f"{address} is not a public address"
+    return None
+
+
+def resolve(host: str, port: int, allow: frozenset) -> str:
+    """The address to connect to, after checking every address the name resolves to."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"{host}: the name cannot be resolved ({exc})") from None
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    if not addresses:
+        raise FetchError(f"{host}: the name has no address")
+    if (host.lower(), port) not in allow:
+        for ip in addresses:
+            why = refused_address(ip)
+            if why:
+                raise FetchError(f"refused: {host} resolves to {why}")
+    return addresses[0]
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """HTTPS to an address checked beforehand, verifying the certificate for the host name."""
+
+    def __init__(self, ip, host, port, timeout, context):
+        super().__init__(host, port, timeout=timeout, context=context)
+        self._ip, self._context = ip, context
+
+    def connect(self):
+        sock = socket.create_connection((self._ip, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    def __init__(self, ip, host, port, timeout):
+        super().__init__(host, port, timeout=timeout)
+        self._ip = ip
+
+    def connect(self):
+        self.sock = socket.create_connection((self._ip, self.port), self.timeout)
+
+
+class Fetcher:
+    """Fetches targets with the limits above; one instance per harvest (it holds the
+    per-host semaphores)."""
+
+    def __init__(self, allow=frozenset(), concurrency=CONCURRENCY, per_host=PER_HOST,
+                 timeout=TIMEOUT, deadline=DEADLINE, max_bytes=MAX_BYTES,
+                 max_decompressed=MAX_DECOMPRESSED):
+        self.allow, self.concurrency, self.per_host = allow, concurrency, per_host
+        self.timeout, self.deadline = timeout, deadline
+        self.max_bytes, self.max_decompressed = max_bytes, max_decompressed
+        self._hosts: dict[str, threading.Semaphore] = {}
+        self._lock = threading.Lock()
+        self._tls = ssl.create_default_context()
+
+    def fetch_all(self, targets: list[Target]) -> list[Result]:
+        """Fetch every target, ``concurrency`` at once; results in the targets' order."""
+        if not targets:
+            return []
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(targets))) as pool:
+            return list(pool.map(self.fetch, targets))
+
+    def fetch(self, target: Target) -> Result:
+        """One feed: its new state and entries, or the reason it failed."""
+        try:
+            status, headers, body = self.get(target)
+        except FetchError as exc:
+            return Result(target.key, "failed", error=str(exc)[:300])
+        except (OSError, http.client.HTTPException) as exc:
+            return Result(target.key, "failed", error=_network_reason(exc))
+        etag, modified = headers.get("etag"), headers.get("last-modified")
+        if status == 304:
+            return Result(target.key, "not_modified", etag=etag or target.etag,
+                          last_modified=modified or target.last_modified)
+        try:
+            entries = parse_feed(body, headers.get("content-type", ""))
+        except FetchError as exc:
+            return Result(target.key, "failed", error=str(exc)[:300])
+        return Result(target.key, "ok", entries, etag, modified)
+
+    def get(self, target: Target) -> tuple[int, dict, bytes]:
+        """GET with conditional headers, redirects followed by hand and checked at each hop."""
+        started = time.monotonic()
+        url = target.url
+        for _hop in range(MAX_REDIRECTS + 1):
+            status, headers, body = self._request(url, target, started)
+            if status in REDIRECTS:
+                location = headers.get("location")
+                if not location:
+                    raise FetchError(f"HTTP {status} without a Location")
+                url = urljoin(url, location)
+                continue
+            if status == 304 or 200 <= status < 300:
+                return status, headers, body
+            raise FetchError(f"HTTP {status} from {_short(url)}")
+        raise FetchError(f"more than {MAX_REDIRECTS} redirects")
+
+    def _request(self, url: str, target: Target, started: float):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise FetchError(f"not an http(s) address: {_short(url)}")
+        host = parts.hostname
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise FetchError(f"bad port in {_short(url)}") from None
+        ip = resolve(host, port, self.allow)
+        with self._host_slot(host):
+            conn = (_PinnedHTTPS(ip, host, port, self.timeout, self._tls)
+                    if parts.scheme == "https" else _PinnedHTTP(ip, host, port, self.timeout))
+            try:
+                conn.request("GET", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+                             headers=self._headers(target))
+                response = conn.getresponse()
+                headers = {k.lower(): v for k, v in response.getheaders()}
+                body = b"" if response.status in REDIRECTS or response.status == 304 \
+                    else self._read(response, started)
+                return response.status, headers, body
+            finally:
+                conn.close()
+
+    def _headers(self, target: Target) -> dict:
+        headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate",
+                   "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"}
+        if target.etag:
+            headers["If-None-Match"] = target.etag
+        if target.last_modified:
+            headers["If-Modified-Since"] = target.last_modified
+        return headers
+
+    def _host_slot(self, host: str) -> threading.Semaphore:
+        with self._lock:
+            if host not in self._hosts:
+                self._hosts[host] = threading.BoundedSemaphore(self.per_host)
+            return self._hosts[host]
+
+    def _read(self, response, started: float) -> bytes:
+        """The body within the size limits and the deadline, decompressed in bounded steps."""
+        declared = response.getheader("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            raise FetchError(f"the feed is larger than {self.max_bytes // 1024 // 1024} MB")
+        encoding = (response.getheader("content-encoding") or "").strip().lower()
+        inflate = _inflater(encoding)
+        raw, out, size = 0, [], 0
+        while True:
+            if time.monotonic() - started > self.deadline:
+                raise FetchError(f"too slow: no complete answer within {self.deadline:g} s")
+            chunk = response.read(64 * 1024)
+            if not chunk:
+                break
+            raw += len(chunk)
+            if raw > self.max_bytes:
+                raise FetchError(f"the feed is larger than {self.max_bytes // 1024 // 1024} MB")
+            piece = _inflate(inflate, chunk, self.max_decompressed - size + 1) if inflate else chunk
+            size += len(piece)
+            if size > self.max_decompressed:
+                raise FetchError("the feed expands beyond "
+                                 f"{self.max_decompressed // 1024 // 1024} MB (a compressed bomb?)")
+            out.append(piece)
+        return b"".join(out)
+
+
+def _inflater(encoding: str):
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.decompressobj()
+    raise FetchError(f"unsupported Content-Encoding {encoding[:40]!r}")
+
+
+def _inflate(inflater, chunk: bytes, room: int) -> bytes:
+    """Decompress a chunk producing at most ``room`` bytes (more means a bomb)."""
+    try:
+        piece = inflater.decompress(chunk, room)
+    except zlib.error as exc:
+        raise FetchError(f"the compressed body is damaged ({exc})") from None
+    return piece
+
+
+def parse_feed(body: bytes, content_type: str = "") -> list[Entry]:
+    """Entries of an RSS or Atom document (feedparser: encodings declared or guessed)."""
+    parsed = feedparser.parse(body, response_headers={"content-type": content_type or "application/xml"})
+    if not parsed.get("version"):
+        raise FetchError("not an RSS or Atom feed")
+    entries = []
+    for item in parsed.entries[:MAX_ITEMS]:
+        link = (item.get("link") or item.get("id") or "").strip()
+        if not link.startswith(("http://", "https://")):
+            continue
+        stamp = item.get("published_parsed") or item.get("updated_parsed")
+        published = datetime.fromtimestamp(calendar.timegm(stamp), timezone.utc) if stamp else None
+        entries.append(Entry(link[:1000], (item.get("title") or "").strip()[:500], published))
+    if parsed.bozo and not entries:   # broken beyond the items a lenient reading recovers
+        reason = getattr(parsed, "bozo_exception", None)
+        raise FetchError(f"not a readable feed: {type(reason).__name__}: {reason}"[:300])
+    return entries
+
+
+def _network_reason(exc: Exception) -> str:
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return "timed out"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS failed: {exc.reason or exc}"[:300]
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _short(url: str) -> str:
+    return url if len(url) <= 120 else url[:117] + "..."

@@ -1,0 +1,113 @@
+"""The monitoring API (issue 16) on the API blueprint: a unit's channels, logged posts and
+activities, and its weekly activity. Registered by importing this module before the
+blueprint is registered (views/__init__.py)."""
+from __future__ import annotations
+
+from flask import g, jsonify, request
+
+from ..extensions import db
+from ..models import WorkUnit
+from ..operations import monitor as ops
+from ..permissions import can_edit_channels, can_view_unit
+from .api import ApiError, body_limit, bp, parse_json, too_large
+
+UNIT = "/units/<code>"
+
+
+def monitored_unit(code: str, allowed) -> WorkUnit:
+    """The unit, 404 when unknown, 403 when ``allowed(user, unit)`` refuses."""
+    unit = db.session.get(WorkUnit, code)
+    if unit is None:
+        raise ApiError(404, "not_found", f"There is no work unit {code!r}.")
+    if not allowed(g.api_user, unit):
+        raise ApiError(403, "forbidden", f"Your account may not do this for unit {code}.")
+    return unit
+
+
+def body_of(required: dict, optional: dict) -> dict:
+    """The JSON object with the required fields, optional ones (null allowed) and no others."""
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type",
+                       "Send the body as JSON with 'Content-Type: application/json'.")
+    data = request.get_data(cache=False)
+    if len(data) > body_limit():
+        raise too_large()
+    body = parse_json(data)
+    fields = required | optional
+    problems = {key: "required" for key in required if key not in body}
+    problems |= {key: "unexpected" for key in body if key not in fields}
+    problems |= {key: f"must be {kind.__name__}" for key, kind in fields.items()
+                 if key in body and not _fits(body[key], kind, key in optional)}
+    if problems:
+        raise ApiError(400, "bad_request", "The body does not have the expected fields.",
+                       details=problems)
+    return {key: body.get(key) for key in fields}
+
+
+def _fits(value, kind, nullable: bool) -> bool:
+    if value is None:
+        return nullable
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def channel_json(channel) -> dict:
+    return {"id": channel.id, "unit": channel.unit_code, "kind": channel.kind, "url": channel.url,
+            "feed_url": channel.feed_url, "status": channel.status, "error": channel.error,
+            "fetched_at": ops._iso(channel.fetched_at)}
+
+
+@bp.get(UNIT + "/channels")
+def list_channels(code):
+    unit = monitored_unit(code, can_view_unit)
+    return jsonify(channels=[channel_json(c) for c in ops.channels_of(db.session, unit)])
+
+
+@bp.post(UNIT + "/channels")
+def add_channel(code):
+    unit = monitored_unit(code, can_edit_channels)
+    body = body_of({"kind": str, "url": str}, {"feed_url": str})
+    channel = ops.add_channel(db.session, unit, body["kind"], body["url"], body["feed_url"],
+                              user=g.api_user)
+    return jsonify(channel_json(channel)), 201
+
+
+@bp.delete(UNIT + "/channels/<int:channel_id>")
+def remove_channel(code, channel_id):
+    unit = monitored_unit(code, can_edit_channels)
+    channel = ops.find_channel(db.session, unit, channel_id)
+    if channel is None:
+        raise ApiError(404, "not_found", f"Unit {code} has no channel {channel_id}.")
+    ops.remove_channel(db.session, channel, user=g.api_user)
+    return "", 204
+
+
+@bp.post(UNIT + "/posts")
+def log_post(code):
+    unit = monitored_unit(code, can_edit_channels)
+    body = body_of({"url": str, "published": str}, {"title": str, "channel_id": int})
+    item, created = ops.log_post(db.session, unit, body["url"], body["published"], body["title"],
+                                 body["channel_id"], user=g.api_user)
+    return jsonify(id=item.id, channel_id=item.channel_id, url=item.link, title=item.title,
+                   published=ops._iso(item.published_at), created=created), 201 if created else 200
+
+
+@bp.post(UNIT + "/activities")
+def add_activity(code):
+    unit = monitored_unit(code, can_edit_channels)
+    body = body_of({"date": str, "title": str}, {"item_url": str, "kind": str})
+    activity = ops.add_activity(db.session, unit, body["date"], body["title"],
+                                body["kind"] or "external", body["item_url"], user=g.api_user)
+    return jsonify(id=activity.id, date=activity.day.isoformat(), title=activity.title,
+                   kind=activity.kind, item_id=activity.item_id), 201
+
+
+@bp.get(UNIT + "/activity")
+def show_activity(code):
+    unit = monitored_unit(code, can_view_unit)
+    if "from" not in request.args or "to" not in request.args:
+        start, end = ops.default_range(unit)
+    else:
+        start, end = ops.checked_range(request.args["from"], request.args["to"])
+    return jsonify(ops.unit_activity(db.session, unit, start, end).as_json())
