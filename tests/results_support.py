@@ -1,13 +1,18 @@
 """A small judged season in the database, for the results and export tests: submitted
 questionnaires, two judges' verified values with comments, a moderated value and stage
-scores, built directly as rows (other helpers' pages build them in real use)."""
+scores, built directly as rows (other helpers' pages build them in real use), and the
+season's steps taken as a bureau takes them: the questionnaire and verification closed, a
+masa sanggah held, every disagreement moderated or accepted with a reason (so the final
+ranking's gates hold, operations/season.py)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from assessment.models import (JudgeAssignment, Moderation, StageScore, Submission, User,
-                               Verification, WorkUnit)
+from assessment.models import (DisagreementAcceptance, JudgeAssignment, Moderation, StageScore,
+                               Submission, User, Verification, WorkUnit)
 from assessment.operations.judging import wrap
+from assessment.operations.moderation import disagreements
+from assessment.operations.season import open_flags
 from assessment.rubric_store import rubric_for
 from scoring import Unit
 from scoring.synthetic import responses_for
@@ -53,8 +58,25 @@ def build_season(session, period, judges=("penilai1", "penilai2")) -> dict:
     first = rubric.aspects[0].scored_indicators[0]
     session.add(Moderation(period_id=period.id, unit_code=PROVINCES[0], indicator_id=first.id,
                            value=wrap(_top(first)), reason="Kedua penilai berbeda jauh."))
+    session.flush()
+    hold_season(session, period, now)
     session.commit()
     return {"judges": users, "rubric": rubric}
+
+
+def hold_season(session, period, now) -> None:
+    """The steps before a final ranking: the questionnaire closed a month ago, verification
+    closed, a masa sanggah held, and every remaining disagreement accepted with a reason."""
+    period.opens_at, period.closes_at = now - timedelta(days=60), now - timedelta(days=30)
+    period.verification_closes_at = now - timedelta(days=20)
+    period.objection_opens_at = now - timedelta(days=15)
+    period.objection_closes_at = now - timedelta(days=10)
+    for flag in open_flags(session, period, disagreements(session, period)):
+        session.add(DisagreementAcceptance(
+            period_id=period.id, unit_code=flag.unit_code, indicator_id=flag.indicator_id,
+            values={key: value for key, value, _f in flag.judges},
+            reason="Rapat pleno: kedua nilai penilai dapat dipertanggungjawabkan."))
+    session.flush()
 
 
 def _top(ind):

@@ -1,5 +1,6 @@
 """Finalising waits for the season: not while the masa sanggah is open, not with objections
-undecided, not while a shortlisted unit has no stage-two score (the rules would count 0)."""
+undecided, not while a shortlisted unit has no stage-two score (the rules would count 0).
+The gates themselves are tested in tests/test_season_gates.py."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,8 +9,9 @@ import pytest
 
 from assessment.models import Objection, ScoringRun, StageScore
 from assessment.models.types import utcnow
-from assessment.operations import Conflict
-from assessment.operations.results import finalise, not_ready, unscored_later_stages
+from assessment.operations.results import finalise, not_ready
+from assessment.operations.runs import export_exchange
+from assessment.operations.season import SeasonGate, unscored_shortlist
 from tests.conftest import SLUG, english
 from tests.results_support import build_season
 
@@ -30,10 +32,11 @@ def test_shortlisted_units_without_a_stage_two_score_block_finalising(session, s
     shortlisted = {s.unit_code for s in session.query(StageScore)}
     session.query(StageScore).filter_by(unit_code="33").delete()
     session.flush()
-    assert unscored_later_stages(session, season) == ["KPU Provinsi Jawa Tengah"]
-    with pytest.raises(Conflict) as refused:
+    assert unscored_shortlist(season, export_exchange(session, season)) == ["33"]
+    with pytest.raises(SeasonGate) as refused:
         finalise(session, season, None)
-    assert "Jawa Tengah" in refused.value.message and "33" in shortlisted
+    failing = refused.value.details["gates"]
+    assert [(g["id"], g["count"]) for g in failing] == [("stage_two", 1)] and "33" in shortlisted
     assert session.query(ScoringRun).count() == 0
 
 
@@ -46,7 +49,7 @@ def test_an_open_masa_sanggah_and_a_pending_objection_block_finalising(session, 
     assert len(not_ready(session, season)) == 2
     season.objection_closes_at = utcnow() - timedelta(minutes=1)
     assert len(not_ready(session, season)) == 1
-    with pytest.raises(Conflict):
+    with pytest.raises(SeasonGate):
         finalise(session, season, None)
     session.query(Objection).one().status = "rejected"
     session.flush()
@@ -62,7 +65,7 @@ def test_the_runs_page_lists_what_blocks_and_refuses_with_a_message(client, auth
     english(client)
     url = f"/admin/periode/{SLUG}/penghitungan/"
     page = client.get(url).get_data(as_text=True)
-    assert "Before finalising" in page and "KPU Provinsi Jawa Tengah" in page
+    assert "Before finalising" in page and "1 shortlisted unit has no stage-two score yet" in page
     response = client.post(url, data={"confirm": "y"}, follow_redirects=True)
-    assert "cannot be finalised yet" in response.get_data(as_text=True)
+    assert "This step is not possible yet" in response.get_data(as_text=True)
     assert session.query(ScoringRun).count() == 0

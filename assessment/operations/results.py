@@ -11,7 +11,6 @@ import struct
 from pathlib import Path
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from reports import charts
 from reports.batch import software_version, write_atomically
@@ -22,11 +21,10 @@ from scoring import assessment_from_dict, score
 from scoring.robustness import rank_intervals
 
 from .. import audit
-from ..formatting import datetime_in_zones
-from ..models import Objection, Period, ScoringRun
-from ..models.types import utcnow
+from ..models import Period, ScoringRun
 from ..rubric_store import rubric_for
 from . import Conflict, Invalid
+from .season import check_gates, gates
 from .runs import (create_run, dumps, export_exchange, latest_run, publish, published_run,
                    run_result, scored_run)
 
@@ -34,17 +32,15 @@ CHARTS = ("sebaran", "peta-provinsi")   # and "peringkat-<category>"
 ROBUSTNESS_RUNS = 200
 
 
-def finalise(session, period: Period, user, reason: str = "") -> ScoringRun:
-    """Freeze a final run of the period as it stands; after an earlier final run this is a
-    correction and needs a reason (the older run stays readable)."""
+def finalise(session, period: Period, user, reason: str = "", now=None) -> ScoringRun:
+    """Freeze a final run of the period as it stands, once every gate of the final ranking
+    holds (operations.season); after an earlier final run this is a correction and needs a
+    reason (the older run stays readable)."""
     reason = (reason or "").strip()
     earlier = latest_run(session, period, "final")
     if earlier is not None and not reason:
         raise Invalid(_("A correction of a final ranking needs a reason."))
-    problems = not_ready(session, period)
-    if problems:
-        raise Conflict(_("The ranking cannot be finalised yet: %(problems)s",
-                         problems=" ".join(problems)), details={"problems": problems})
+    check_gates(session, period, "final", now)
     run = create_run(session, period, "final", user, reason)
     audit.record("run.final", run, user=user, period_id=period.id, number=run.number,
                  reason=reason, correction_of=earlier.number if earlier else None,
@@ -54,40 +50,15 @@ def finalise(session, period: Period, user, reason: str = "") -> ScoringRun:
 
 
 def not_ready(session, period: Period, now=None) -> list[str]:
-    """What stands in the way of a final ranking: the masa sanggah still open, objections not
-    decided, shortlisted units without a later-stage score (which the rules would count as 0)."""
-    now = now or utcnow()
-    problems = []
-    if period.objection_closes_at is not None and now < period.objection_closes_at:
-        problems.append(_("The objection period (masa sanggah) is open until %(when)s.",
-                          when=datetime_in_zones(period.objection_closes_at)))
-    pending = session.query(Objection).filter_by(period_id=period.id, status="pending").count()
-    if pending:
-        problems.append(ngettext("%(num)d objection is not decided yet.",
-                                 "%(num)d objections are not decided yet.", pending))
-    missing = unscored_later_stages(session, period)
-    if missing:
-        problems.append(ngettext("%(num)d shortlisted unit has no stage-two score yet: %(units)s.",
-                                 "%(num)d shortlisted units have no stage-two score yet: %(units)s.",
-                                 len(missing), units=", ".join(missing[:10])
-                                 + (" …" if len(missing) > 10 else "")))
-    return problems
-
-
-def unscored_later_stages(session, period: Period) -> list[str]:
-    """Names of units the rules send to a later stage that no judge has scored there."""
-    doc = export_exchange(session, period)
-    result = score(rubric_for(period), assessment_from_dict(doc))
-    stages = {r["unit"]: r.get("stages") or {} for r in doc["responses"]}
-    first = rubric_for(period).stages[0].id
-    return [row.unit.name for row in result.ranking
-            if row.stage_reached != first and not stages.get(row.unit.code, {}).get(row.stage_reached)]
+    """What stands in the way of a final ranking: the messages of its failing gates."""
+    return [g.message for g in gates(session, period, now, ("final",)) if not g.ok]
 
 
 def publish_run(session, period: Period, run: ScoringRun, user):
     """Publish a final run: from now on the public results show it."""
     if run.period_id != period.id or run.kind != "final":
         raise Invalid(_("Only a final ranking can be published."))
+    check_gates(session, period, "publish")
     current = published_run(session, period)
     if current is not None and current.id == run.id:
         raise Conflict(_("This ranking is already published."))

@@ -16,6 +16,7 @@ from ..models.types import utcnow
 from ..permissions import can_judge
 from . import Closed, Invalid, NotAllowed
 from .judging import judge_conflict
+from .season import check_gates
 from .runs import create_run, latest_run, run_result, run_rubric, shortlisted_units
 
 MAX_TEXT = 5000
@@ -23,11 +24,13 @@ MAX_TEXT = 5000
 
 # ---- provisional ranking -------------------------------------------------------------------
 
-def compute_provisional(session, period: Period, user, note: str = "") -> ScoringRun:
-    """Score the period as it stands now and freeze it as a new provisional run."""
+def compute_provisional(session, period: Period, user, note: str = "", now=None) -> ScoringRun:
+    """Score the period as it stands now and freeze it as a new provisional run, once every
+    unit's questionnaire is closed (operations.season)."""
     note = (note or "").strip()
     if len(note) > MAX_TEXT:
         raise Invalid(_("The note is too long (at most %(num)d characters).", num=MAX_TEXT))
+    check_gates(session, period, "provisional", now)
     run = create_run(session, period, "provisional", user, note)
     result = run_result(run)
     audit.record("run.provisional", run, user=user, period_id=period.id, number=run.number,
