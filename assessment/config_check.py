@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import os
-import smtplib
 import tempfile
 from pathlib import Path
 
+from . import mail
 from .config import ENV_FILE, VARIABLES, environment, masked
 from .migrate import database_revision, head_revision
 
@@ -64,22 +64,16 @@ def _redis(app):
 
 
 def _smtp(app):
-    host, port = app.config.get("SMTP_HOST"), app.config["SMTP_PORT"]
-    if not host:
+    settings = mail.settings_from(app.config)
+    if settings is None:
         return "smtp", True, "not configured (no e-mail is sent)"
+    where = f"{settings.host}:{settings.port} ({settings.security}, timeout {settings.timeout:g} s)"
     try:
-        with smtplib.SMTP(host, port, timeout=10) as server:
-            server.ehlo()
-            if app.config.get("SMTP_STARTTLS"):
-                server.starttls()
-                server.ehlo()
-            if app.config.get("SMTP_USER"):
-                server.login(app.config["SMTP_USER"], app.config.get("SMTP_PASSWORD") or "")
+        with mail.connect(settings) as server:
             server.noop()
-    except (OSError, smtplib.SMTPException) as exc:
-        return "smtp", False, f"{host}:{port}: {type(exc).__name__}: {exc}"[:300]
-    return "smtp", True, f"{host}:{port} answers" + (", login accepted" if app.config.get(
-        "SMTP_USER") else "")
+    except mail.SEND_ERRORS as exc:
+        return "smtp", False, f"{where}: {type(exc).__name__}: {exc}"[:300]
+    return "smtp", True, f"{where} answers" + (", login accepted" if settings.user else "")
 
 
 def _writable(what: str, folder: str):
