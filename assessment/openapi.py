@@ -575,6 +575,125 @@ PATHS["/periods/{period}/rank-changes"] = {
 }
 
 
+# -- issue 16: a unit's channels, logged posts, activities and weekly activity ----------------
+
+_URL = {"type": "string", "maxLength": 1000, "description": "An http or https address"}
+_NULLABLE_URL = {"type": ["string", "null"], "maxLength": 1000}
+_INVALID = _error("A field's value is refused (details name it); nothing changed")
+_SHARE = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+SCHEMAS.update({
+    "ChannelRequest": {
+        "type": "object", "required": ["kind", "url"], "additionalProperties": False,
+        "properties": {"kind": {"enum": ["website", "youtube", "podcast", "social", "other"]},
+                       "url": _URL, "feed_url": _NULLABLE_URL}},
+    "Channel": {
+        "type": "object", "required": ["id", "unit", "kind", "url", "feed_url", "status", "error"],
+        "properties": {"id": {"type": "integer"}, "unit": {"type": "string"},
+                       "kind": {"type": "string"}, "url": {"type": "string"},
+                       "feed_url": {"type": ["string", "null"]},
+                       "status": {"enum": ["ok", "not_modified", "failed", None]},
+                       "error": {"type": ["string", "null"]}, "fetched_at": NULLABLE_DATETIME}},
+    "ChannelList": {"type": "object", "required": ["channels"],
+                    "properties": {"channels": {"type": "array", "items": _ref("Channel")}}},
+    "PostRequest": {
+        "type": "object", "required": ["url", "published"], "additionalProperties": False,
+        "properties": {"url": _URL,
+                       "published": {"type": "string", "description": "YYYY-MM-DD (noon in the "
+                                     "unit's zone) or an ISO date-time"},
+                       "title": {"type": ["string", "null"], "maxLength": 500},
+                       "channel_id": {"type": ["integer", "null"], "description": "Default: the "
+                                      "unit's first channel without a feed"}}},
+    "Post": {"type": "object", "required": ["id", "channel_id", "url", "published", "created"],
+             "properties": {"id": {"type": "integer"}, "channel_id": {"type": "integer"},
+                            "url": {"type": "string"}, "title": {"type": "string"},
+                            "published": DATETIME, "created": {"type": "boolean"}}},
+    "ActivityRequest": {
+        "type": "object", "required": ["date", "title"], "additionalProperties": False,
+        "properties": {"date": {"type": "string", "format": "date"},
+                       "title": {"type": "string", "maxLength": 500},
+                       "kind": {"enum": ["internal", "external", None]},
+                       "item_url": _NULLABLE_URL}},
+    "Activity": {"type": "object", "required": ["id", "date", "title", "kind", "item_id"],
+                 "properties": {"id": {"type": "integer"}, "date": {"type": "string"},
+                                "title": {"type": "string"}, "kind": {"type": "string"},
+                                "item_id": {"type": ["integer", "null"]}}},
+    "UnitActivity": {
+        "type": "object",
+        "required": ["unit", "from", "to", "items", "weeks", "weeks_without_items",
+                     "longest_gap_weeks", "channels", "activities", "same_day_share"],
+        "properties": {
+            "unit": {"type": "string"}, "from": {"type": "string"}, "to": {"type": "string"},
+            "items": {"type": "integer", "minimum": 0},
+            "weeks": {"type": "array", "description": "Every ISO week overlapping the range, "
+                      "0-item weeks included, in the unit's time zone",
+                      "items": {"type": "object", "required": ["week", "items"],
+                                "properties": {"week": {"type": "string",
+                                                        "pattern": "^[0-9]{4}-W[0-9]{2}$"},
+                                               "items": {"type": "integer", "minimum": 0}}}},
+            "weeks_without_items": {"type": "integer", "minimum": 0},
+            "longest_gap_weeks": {"type": "integer", "minimum": 0},
+            "channels": {"type": "array", "items": {
+                "type": "object", "required": ["id", "kind", "items", "last_item", "status", "error"],
+                "properties": {"id": {"type": "integer"}, "kind": {"type": "string"},
+                               "items": {"type": "integer"}, "last_item": NULLABLE_DATETIME,
+                               "status": {"type": ["string", "null"]},
+                               "error": {"type": ["string", "null"]}}}},
+            "activities": {"type": "integer", "minimum": 0},
+            "same_day_share": _SHARE}},
+})
+_MONITOR_CALLERS = ("Allowed for the unit's operators, administrators and (reading) the monitor "
+                    "of the unit's province.")
+PATHS.update({
+    "/units/{code}/channels": {
+        "parameters": [UNIT_PARAM],
+        "get": {"operationId": "listChannels", "summary": "A unit's public channels",
+                "description": _MONITOR_CALLERS,
+                "responses": {"200": _json(_ref("ChannelList"), "The channels"),
+                              **_common("Forbidden", "NotFound")}},
+        "post": {"operationId": "addChannel", "summary": "Register a channel (operators, admin)",
+                 "requestBody": {"required": True, "content": {
+                     "application/json": {"schema": _ref("ChannelRequest")}}},
+                 "responses": {"201": _json(_ref("Channel"), "The channel"), "422": _INVALID,
+                               **_common("Forbidden", "NotFound", *BODY_ERRORS)}},
+    },
+    "/units/{code}/channels/{channel}": {
+        "parameters": [UNIT_PARAM, {"name": "channel", "in": "path", "required": True,
+                                    "schema": {"type": "integer"}}],
+        "delete": {"operationId": "removeChannel", "summary": "Remove a channel and its items",
+                   "responses": {"204": {"description": "Removed"},
+                                 **_common("Forbidden", "NotFound")}},
+    },
+    "/units/{code}/posts": {
+        "parameters": [UNIT_PARAM],
+        "post": {"operationId": "logPost", "summary": "Log a post of a channel without a feed",
+                 "description": "The same link again is the same item (200, created false).",
+                 "requestBody": {"required": True, "content": {
+                     "application/json": {"schema": _ref("PostRequest")}}},
+                 "responses": {"201": _json(_ref("Post"), "Logged"),
+                               "200": _json(_ref("Post"), "Logged before"), "422": _INVALID,
+                               **_common("Forbidden", "NotFound", *BODY_ERRORS)}},
+    },
+    "/units/{code}/activities": {
+        "parameters": [UNIT_PARAM],
+        "post": {"operationId": "addActivity", "summary": "Log an activity (item_url covers it)",
+                 "requestBody": {"required": True, "content": {
+                     "application/json": {"schema": _ref("ActivityRequest")}}},
+                 "responses": {"201": _json(_ref("Activity"), "Logged"), "422": _INVALID,
+                               **_common("Forbidden", "NotFound", *BODY_ERRORS)}},
+    },
+    "/units/{code}/activity": {
+        "parameters": [UNIT_PARAM,
+                       {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+                       {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}}],
+        "get": {"operationId": "getUnitActivity",
+                "summary": "Items per ISO week, gaps, channels and same-day coverage",
+                "description": _MONITOR_CALLERS + " Without from/to: the last 26 weeks.",
+                "responses": {"200": _json(_ref("UnitActivity"), "The activity"), "422": _INVALID,
+                              **_common("Forbidden", "NotFound")}},
+    },
+})
+
+
 DOCUMENT = {
     "openapi": "3.1.0",
     "info": {

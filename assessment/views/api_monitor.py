@@ -73,12 +73,12 @@ def add_channel(code):
     return jsonify(channel_json(channel)), 201
 
 
-@bp.delete(UNIT + "/channels/<int:channel_id>")
-def remove_channel(code, channel_id):
+@bp.delete(UNIT + "/channels/<int:channel>")
+def remove_channel(code, channel):
     unit = monitored_unit(code, can_edit_channels)
-    channel = ops.find_channel(db.session, unit, channel_id)
+    number, channel = channel, ops.find_channel(db.session, unit, channel)
     if channel is None:
-        raise ApiError(404, "not_found", f"Unit {code} has no channel {channel_id}.")
+        raise ApiError(404, "not_found", f"Unit {code} has no channel {number}.")
     ops.remove_channel(db.session, channel, user=g.api_user)
     return "", 204
 
