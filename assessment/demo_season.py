@@ -20,12 +20,12 @@ from scoring import answer_fraction
 
 from .assignment import Judge, UnitToJudge, assign
 from .demo_questionnaires import JUDGES, SEED, WIB, fill_period, insert_rows
-from .models import (AuditLog, GoodPractice, JudgeAssignment, Moderation, Objection, Period,
-                     StageScore, Submission, User, Verification, WorkUnit)
+from .models import (AuditLog, Evidence, GoodPractice, JudgeAssignment, Moderation, Objection,
+                     Period, StageScore, Submission, User, Verification, WorkUnit)
 from .models.types import utcnow
 from .operations.judging import judge_conflict, province_of, setting, wrap
 from .operations.periods import open_period
-from .operations.runs import create_run, publish, run_result, shortlisted_units
+from .operations.runs import create_run, publish, run_result, scored_run, shortlisted_units
 from .rubric_store import rubric_by_id, store_rubric
 
 EARLIER = {"slug": "bakohumas-2024", "title": "Penilaian Tata Kelola Bakohumas 2024",
@@ -226,15 +226,19 @@ def object_and_review(session, period, rubric, subs, judges, assignments, users,
 def good_practice(session, period, rubric, final, day) -> int:
     """The three best-ranked units with full marks on an indicator, for every indicator
     whose evidence the bureau showcases (evidence required)."""
-    order = [row["unit"] for row in run_result(final)["ranking"]]
-    subs = {s.unit_code: s.answers for s in session.scalars(select(Submission).where(
-        Submission.period_id == period.id, Submission.status == "submitted"))}
+    _rubric, result = scored_run(final)
+    evidenced = set(session.execute(
+        select(Submission.unit_code, Evidence.indicator_id)
+        .join(Evidence, Evidence.submission_id == Submission.id)
+        .where(Submission.period_id == period.id)).tuples())
     rows = []
     for ind in rubric.indicators:
         if not ind.scored or ind.evidence != "required":
             continue
-        best = list(islice((code for code in order
-                            if answer_fraction(ind, subs[code].get(ind.id)) == 1), 3))
+        # only answers the judges verified at full marks, with their evidence
+        best = list(islice((row.unit.code for row in result.ranking
+                            if row.indicators and getattr(row.indicators.get(ind.id), "verified", None) == 1
+                            and (row.unit.code, ind.id) in evidenced), 3))
         rows += [{"period_id": period.id, "indicator_id": ind.id, "unit_code": code,
                   "published_at": day(320, 10)} for code in best]
     insert_rows(session, GoodPractice, rows)

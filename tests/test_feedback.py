@@ -23,12 +23,12 @@ JUDGES = (("penilai-anggrek", "Budi Santosa Wibowo"), ("penilai-melati", "Siti R
 
 # verified by both judges (the same values): kelembagaan and one koordinasi indicator
 VERIFIED = {
-    SEMARANG: {"sk-bakohumas": True, "struktur-tim": 0, "grup-koordinasi": 3},
+    SEMARANG: {"sk-bakohumas": True, "struktur-tim": 0, "grup-koordinasi": 4},
     CILACAP: {"sk-bakohumas": True, "struktur-tim": 4, "grup-koordinasi": 4},
     JAKPUS: {"sk-bakohumas": False, "struktur-tim": 0},
 }
 CLAIMED = {
-    SEMARANG: {"sk-bakohumas": True, "struktur-tim": 4, "grup-koordinasi": 3,
+    SEMARANG: {"sk-bakohumas": True, "struktur-tim": 4, "grup-koordinasi": 4,
                "praktik-koordinasi": "Rapat rutin <b>mitra</b> setiap bulan."},
     CILACAP: {"sk-bakohumas": True, "struktur-tim": 4},
     JAKPUS: {"sk-bakohumas": True, "struktur-tim": 2},

@@ -68,7 +68,10 @@ def actions(session) -> list[str]:
 
 
 def test_admin_sees_top_units_per_indicator_and_publishes(session, client, auth, admin, operators):
-    build_season(session)
+    period, _run, _judges = build_season(session)
+    for code, indicator in ((CILACAP, "sk-bakohumas"), (SEMARANG, "sk-bakohumas"),
+                            (CILACAP, "struktur-tim"), (SEMARANG, "grup-koordinasi")):
+        add_link(session, period, code, indicator, f"https://contoh.go.id/{code}/{indicator}")
     auth.login(admin.username)
     html = client.get(f"/praktik-baik/{SLUG}/kelola").get_data(as_text=True)
     # sk-bakohumas verified for Cilacap and Semarang (Cilacap's total is higher), not Jakarta Pusat
@@ -77,6 +80,8 @@ def test_admin_sees_top_units_per_indicator_and_publishes(session, client, auth,
     assert f'data-top="sk-bakohumas:{JAKPUS}"' not in html
     assert f'data-top="struktur-tim:{CILACAP}"' in html
     assert f'data-top="struktur-tim:{SEMARANG}"' not in html   # verified 0: nothing to learn
+    # only full marks with evidence: Cilacap's grup-koordinasi is full but has no evidence
+    assert f'data-top="grup-koordinasi:{CILACAP}"' not in html
     auth.logout()
     assert publish_as_admin(client, auth, admin, "grup-koordinasi", SEMARANG).status_code == 302
     entry = entry_of(session, "grup-koordinasi", SEMARANG)
@@ -88,7 +93,8 @@ def test_admin_sees_top_units_per_indicator_and_publishes(session, client, auth,
 
 
 def test_only_the_admin_publishes_and_withdraws(session, client, auth, admin, operators):
-    build_season(session)
+    period, _run, _judges = build_season(session)
+    add_link(session, period, SEMARANG, "sk-bakohumas", "https://contoh.go.id/sk")
     auth.login(f"op-{SEMARANG}")
     assert client.get(f"/praktik-baik/{SLUG}/kelola").status_code == 403
     assert client.post(f"/praktik-baik/{SLUG}/terbitkan",
@@ -129,6 +135,7 @@ def test_library_shows_material_next_to_own_answer(app, session, client, auth, a
         f"/praktik-baik/{SLUG}?aspek=semua").get_data(as_text=True)
     # own answer shown with its text for the unit that answered
     auth.logout()
+    add_link(session, period, CILACAP, "struktur-tim", "https://contoh.go.id/struktur")
     publish_as_admin(client, auth, admin, "struktur-tim", CILACAP)
     auth.login(f"op-{SEMARANG}")
     block = client.get(f"/praktik-baik/{SLUG}").get_data(as_text=True).split(
@@ -218,6 +225,12 @@ def test_publish_entry_refusals(session, admin):
         practice.publish_entry(session, period, "no-such-indicator", SEMARANG, admin)
     with pytest.raises(Invalid):      # not ranked (no submission)
         practice.publish_entry(session, period, "sk-bakohumas", "33.02", admin)
+    add_link(session, period, SEMARANG, "sk-bakohumas", "https://contoh.go.id/sk")
+    add_link(session, period, SEMARANG, "struktur-tim", "https://contoh.go.id/struktur")
+    with pytest.raises(Invalid, match="full marks|nilai penuh"):   # verified 0 of 4
+        practice.publish_entry(session, period, "struktur-tim", SEMARANG, admin)
+    with pytest.raises(Invalid, match="evidence|bukti"):           # full marks, no evidence
+        practice.publish_entry(session, period, "sk-bakohumas", CILACAP, admin)
     entry = practice.publish_entry(session, period, "sk-bakohumas", SEMARANG, admin)
     with pytest.raises(Conflict):
         practice.publish_entry(session, period, "sk-bakohumas", SEMARANG, admin)
@@ -241,7 +254,8 @@ def test_answer_text(app):
 
 def test_questionnaire_offers_good_practice_link(session, client, auth, admin, operators,
                                                  make_period):
-    build_season(session)
+    period, _run, _judges = build_season(session)
+    add_link(session, period, CILACAP, "sk-bakohumas", "https://contoh.go.id/sk")
     publish_as_admin(client, auth, admin, "sk-bakohumas", CILACAP)
     make_period(slug="bakohumas-2026", title="Penilaian 2026")
     auth.login(f"op-{JAKPUS}")

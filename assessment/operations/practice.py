@@ -71,15 +71,30 @@ def opted_out(session, period: Period, unit_code: str) -> bool:
         period_id=period.id, unit_code=unit_code).first() is not None
 
 
+def full_marks(detail: RunDetail, unit_code: str, indicator_id: str) -> bool:
+    """Whether the judges verified the unit's answer to the indicator at full marks
+    (fraction 1): the only answers the library may show as good practice."""
+    row = detail.row(unit_code)
+    info = row.indicators.get(indicator_id) if row is not None and row.indicators else None
+    return info is not None and info.verified == 1
+
+
+def units_with_evidence(session, period: Period, indicator_id: str) -> set[str]:
+    """Codes of the units that gave evidence for the indicator in the period."""
+    return {code for (code,) in session.query(Submission.unit_code)
+            .join(Evidence, Evidence.submission_id == Submission.id)
+            .filter(Submission.period_id == period.id, Evidence.indicator_id == indicator_id)}
+
+
 def top_units(detail: RunDetail, indicator_id: str, category: str | None = None,
-              limit: int = TOP_UNITS) -> list[UnitResult]:
-    """The units (of one category, or all) with the highest verified value of the indicator
-    (ties: higher total, then code)."""
+              limit: int = TOP_UNITS, evidenced: set[str] | None = None) -> list[UnitResult]:
+    """The units (of one category, or all) verified at full marks on the indicator, with
+    evidence when ``evidenced`` (``units_with_evidence``) is given, best total first."""
     rows = [r for r in detail.result.ranking
-            if r.indicators and indicator_id in r.indicators
-            and r.indicators[indicator_id].verified > 0
+            if full_marks(detail, r.unit.code, indicator_id)
+            and (evidenced is None or r.unit.code in evidenced)
             and (category is None or r.unit.category == category)]
-    rows.sort(key=lambda r: (-r.indicators[indicator_id].verified, -r.total, r.unit.code))
+    rows.sort(key=lambda r: (-r.total, r.unit.code))
     return rows[:limit]
 
 
@@ -100,6 +115,11 @@ def publish_entry(session, period: Period, indicator_id: str, unit_code: str, us
         raise Invalid(_("This unit is not ranked in the published results."))
     if opted_out(session, period, unit_code):
         raise NotAllowed(_("This unit has withheld its material from the good-practice library."))
+    if not full_marks(detail, unit_code, indicator_id):
+        raise Invalid(_("Only answers the judges verified at full marks can be published as "
+                        "good practice."))
+    if unit_code not in units_with_evidence(session, period, indicator_id):
+        raise Invalid(_("Only answers with evidence can be published as good practice."))
     entry = session.query(GoodPractice).filter_by(
         period_id=period.id, indicator_id=indicator_id, unit_code=unit_code).one_or_none()
     if entry is not None and entry.withdrawn_at is None:

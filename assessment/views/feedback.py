@@ -371,7 +371,9 @@ def manage(period_slug):
     entries = {(e.indicator_id, e.unit_code): e for e in
                db.session.query(GoodPractice).filter_by(period_id=period.id)}
     out_units = practice.opted_out_units(db.session, period)
-    items = [{"ind": ind, "categories": _top_by_category(detail, ind.id, entries, out_units)}
+    items = [{"ind": ind, "categories": _top_by_category(
+                 detail, ind.id, entries, out_units,
+                 practice.units_with_evidence(db.session, period, ind.id))}
              for ind in aspect.scored_indicators]
     shown = {(i["ind"].id, t["row"].unit.code) for i in items for c in i["categories"]
              for t in c["top"]}
@@ -392,14 +394,17 @@ def _chosen_aspect(rubric, aspect_id: str | None):
         abort(404)
 
 
-def _top_by_category(detail, indicator_id: str, entries: dict, out_units: set) -> list[dict]:
-    """Per category (provinsi, kabkota, ...): its top units for the indicator."""
+def _top_by_category(detail, indicator_id: str, entries: dict, out_units: set,
+                     evidenced: set) -> list[dict]:
+    """Per category (provinsi, kabkota, ...): its best units verified at full marks on the
+    indicator, with evidence (the only ones that may be published)."""
     out = []
     for category in detail.result.categories:
         top = [{"row": r, "pct": _pct(r.indicators[indicator_id].verified),
                 "total": round2(r.total), "entry": entries.get((indicator_id, r.unit.code)),
                 "opted_out": r.unit.code in out_units}
-               for r in practice.top_units(detail, indicator_id, category)]
+               for r in practice.top_units(detail, indicator_id, category,
+                                           evidenced=evidenced)]
         if top:
             out.append({"category": category, "label": CATEGORY_LABELS.get(category, category),
                         "top": top})
