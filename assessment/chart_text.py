@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from reports import charts
 
 from .formatting import number
+from .operations.results import run_provinces
 from .operations.runs import scored_run
 
 # the charts draw their top N; the tables list the same units
@@ -28,7 +29,8 @@ def run_chart_summary(run, name: str) -> dict:
     if name == "sebaran":
         return distribution_summary(charts.distribution_data(result), charts.predicate_bands(rubric))
     if name == "peta-provinsi":
-        return heatmap_summary(**charts.heatmap_data(result, rubric))
+        return heatmap_summary(**charts.heatmap_data(result, rubric,
+                                                     provinces=run_provinces(run)))
     return ranking_summary(charts.ranking_data(result, name.removeprefix("peringkat-")))
 
 

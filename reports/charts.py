@@ -1,4 +1,4 @@
-"""Charts as PNG or SVG bytes: plain data in, bytes out, Indonesian labels (87,50).
+r"""Charts as PNG or SVG bytes: plain data in, bytes out, Indonesian labels (87,50).
 
 Every chart is a function of plain numbers and strings, drawn on its own
 ``matplotlib.figure.Figure`` with the Agg canvas (never ``pyplot``: no global state in a
@@ -33,6 +33,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from rubrics.model import Rubric
 from scoring.engine import Result, round2
+
+from .feedback import province_short
 
 FORMATS = ("png", "svg")
 _SWAP_SEPARATORS = str.maketrans({",": ".", ".": ","})
@@ -333,7 +335,7 @@ def heatmap_chart(provinces: Sequence[str], aspects: Sequence[str],
     score of all units in the province; rows in the order given (``heatmap_data`` sorts
     them by mean), each labelled with its n when ``counts`` is given."""
     rows, cols = len(provinces), len(aspects)
-    fig = _figure(4.4 + 1.05 * cols, 2.2 + 0.27 * rows)
+    fig = _figure(6.2 + 1.05 * cols, 2.2 + 0.27 * rows)
     ax = fig.subplots()
     grid = [[float("nan") if v is None else float(v) for v in row] for row in values]
     cmap = colormaps[HEAT_MAP]
@@ -345,7 +347,8 @@ def heatmap_chart(provinces: Sequence[str], aspects: Sequence[str],
                         color=ink_on(cmap(v / 100)))
     ax.set_xticks(range(cols), [_wrap(a, 14) for a in aspects], fontsize=8)
     ax.xaxis.tick_top()
-    labels = [_short(p, 34) + (f" (n={counts[k]})" if counts is not None else "")
+    labels = [f"semua satuan kerja di provinsi {_short(province_short(p), 30)}"
+              + (f" (n={counts[k]})" if counts is not None else "")
               for k, p in enumerate(provinces)]
     ax.set_yticks(range(rows), labels, fontsize=7.5)
     ax.tick_params(length=0)

@@ -130,6 +130,14 @@ def run_intervals(run: ScoringRun, runs: int = ROBUSTNESS_RUNS) -> dict:
     return rank_intervals(rubric, assessment_from_dict(json.loads(run.exchange)), runs=runs)
 
 
+def run_provinces(run: ScoringRun) -> list[str]:
+    """Every province of the run's units (those that existed when the period opened), so
+    the heat map shows a row for each, ranked units or not."""
+    units = json.loads(run.exchange).get("units", [])
+    return sorted({u["province"] for u in units if u.get("province")}
+                  | {u["name"] for u in units if u.get("category") == "provinsi"})
+
+
 def chart_names(run: ScoringRun) -> list[str]:
     _rubric, result = scored_run(run)
     return [f"peringkat-{c}" for c in result.categories
@@ -144,8 +152,9 @@ def run_chart(run: ScoringRun, name: str) -> bytes:
         return charts.distribution_chart(charts.distribution_data(result), bands,
                                          title="Sebaran nilai total")
     if name == "peta-provinsi":
-        return charts.heatmap_chart(**charts.heatmap_data(result, rubric),
-                                    title="Rata-rata nilai aspek per provinsi")
+        return charts.heatmap_chart(**charts.heatmap_data(result, rubric,
+                                                          provinces=run_provinces(run)),
+                                    title="Rata-rata nilai aspek semua satuan kerja per provinsi")
     category = name.removeprefix("peringkat-")
     if name.startswith("peringkat-") and name in chart_names(run):
         return charts.ranking_chart(charts.ranking_data(result, category), bands,
