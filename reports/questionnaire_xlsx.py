@@ -379,6 +379,8 @@ def _write_indicator(ws, row: int, number: int, ind: Indicator, value, validatio
     for col, text in enumerate(cells, 1):
         if text is not None:
             _put_text(ws, row, col, text, alignment=_TOP_WRAP, border=_BORDER)
+    no = ws.cell(row=row, column=1)       # the indicator's number as a number, not text
+    no.value, no.number_format = number, "0"
     ws.cell(row=row, column=2).font = Font(bold=True)
     shown = value if ind.type == "text" and isinstance(value, str) else ""
     _fit_row(ws, row, dict(enumerate(cells, 1)) | {ANSWER_COL: shown})

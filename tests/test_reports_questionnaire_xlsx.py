@@ -506,3 +506,12 @@ def test_libreoffice_opens_the_workbook_with_drop_downs_and_answers(tmp_path):
 
     got, errors = parse((tmp_path / "saved" / "q.xlsx").read_bytes())
     assert errors == [] and got == complete(answers)
+
+
+def test_the_no_column_numbers_indicators_as_numbers():
+    book = load_workbook(io.BytesIO(build()))
+    sheet = book[answer_cells(RUBRIC)[RUBRIC.aspects[0].indicators[0].id][0]]
+    ids = {ind.id: n for n, ind in enumerate(RUBRIC.aspects[0].indicators, 1)}
+    numbered = [(row[1].value, row[0].value) for row in sheet.iter_rows()
+                if row[1].value in ids]
+    assert numbered and all(no == ids[ind] and isinstance(no, int) for ind, no in numbered)
