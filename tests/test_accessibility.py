@@ -119,7 +119,7 @@ def demo(demo_database, tmp_path):
 def opened(browser, width=1280, height=900):
     context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta",
                                   viewport={"width": width, "height": height})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(60_000)     # a full-page screenshot of a long page on a busy machine
     # the first visit of a results page draws its charts (cached after): seconds on a busy machine
     context.set_default_navigation_timeout(90_000)
     page = context.new_page()
