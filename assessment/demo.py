@@ -16,6 +16,7 @@ from werkzeug.security import generate_password_hash
 
 from . import audit
 from .demo_questionnaires import JUDGES, SEED, WIB, fill_period, insert_rows
+from .demo_monitor import create_monitor_demo
 from .demo_season import EARLIER, OLDEST, finished_period
 from .extensions import db
 from .models import Period, User, WorkUnit
@@ -33,6 +34,7 @@ def create_demo(app) -> str:
     password_hash = generate_password_hash(DEMO_PASSWORD)  # once: scrypt is slow on purpose
     users, created = ensure_accounts(session, password_hash)
     lines = [function(session, users) for function in DEMO_PERIODS]
+    create_monitor_demo(session, users)   # issue 16: channels, a year of items and activities
     audit.record("demo.create", None, user=None, accounts_created=created, periods=lines)
     session.commit()
     return describe(lines, created)

@@ -490,3 +490,50 @@ def province_weeks(rows: list[UnitRow], labels: list[str], provinces: dict[str, 
         out.append((provinces[code], [sum(1 for w in members if w[i] > 0) / len(members)
                                       for i in range(len(labels))]))
     return out
+
+
+# -- page data ---------------------------------------------------------------------------
+
+@dataclass
+class UnitPage:
+    activity: UnitActivity
+    streak: int
+    notices: list                 # week labels in which a 2-week gap began to show
+    gap_now: bool                 # the last two weeks are empty
+    recent_activities: list       # [(activity, [(item, score)])]
+    recent_items: list
+
+
+def unit_page(session, unit: WorkUnit, start: date, end: date) -> UnitPage:
+    """What a unit's dashboard shows: measures, streak, gap notices, recent activities with
+    their coverage suggestions and the latest items."""
+    activity = unit_activity(session, unit, start, end)
+    counts = activity.counts
+    acts = session.query(MonitorActivity).filter_by(unit_code=unit.code) \
+        .order_by(MonitorActivity.day.desc(), MonitorActivity.id.desc()).limit(15).all()
+    items = session.query(MonitorItem).filter_by(unit_code=unit.code) \
+        .order_by(MonitorItem.published_at.desc()).limit(10).all()
+    return UnitPage(activity, measures.current_streak(counts), measures.gap_notices(activity.weeks),
+                    len(counts) >= 2 and counts[-1] == 0 and counts[-2] == 0,
+                    [(a, [] if a.item_id else suggestions(session, unit, a)) for a in acts], items)
+
+
+def rows_from_sheet(rows: list[list]) -> list[dict]:
+    """Post rows of an uploaded sheet (url, published, title, channel id), header skipped;
+    a cell is read as text or a date, never as a formula (the workbook is opened values-only)."""
+    out = []
+    for n, row in enumerate(rows, start=1):
+        cells = list(row) + [None] * 4
+        url, published, title, channel = cells[:4]
+        if n == 1 and isinstance(url, str) and not url.lower().startswith("http"):
+            continue   # the header
+        if all(c in (None, "") for c in cells[:4]):
+            continue
+        if isinstance(published, datetime):
+            published = published.date()
+        if isinstance(channel, float) and channel.is_integer():
+            channel = int(channel)
+        out.append({"row": n, "url": url if isinstance(url, str) else None, "published": published,
+                    "title": title if isinstance(title, str) else (None if title is None else str(title)),
+                    "channel_id": channel if isinstance(channel, int) else None})
+    return out

@@ -1,9 +1,10 @@
 """Blueprints, registered by the app factory."""
-from . import (admin, api, api_monitor, assign, auth, dashboard, evidence, feedback, main, moderation, monitor,
-               offline, profile, questionnaire, results, season, verify)
+from . import (admin, api, api_monitor, assign, auth, channels, dashboard, evidence, feedback, main, moderation, monitor,
+               offline, profile, questionnaire, results, season, stages, verify)
 
 BLUEPRINTS = (main, auth, dashboard, questionnaire, evidence, offline, api, profile, admin, monitor,
-              assign, verify, moderation, season, results, feedback)
+              assign, verify, moderation, season, stages, results, feedback,
+              channels)
 
 
 def register_blueprints(app) -> None:
