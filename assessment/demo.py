@@ -14,8 +14,10 @@ from datetime import datetime, time, timedelta, timezone
 from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
+from reports.indonesian import WIB
+
 from . import audit
-from .demo_questionnaires import JUDGES, SEED, WIB, fill_period, insert_rows
+from .demo_questionnaires import JUDGES, SEED, fill_period, insert_rows
 from .demo_monitor import create_monitor_demo
 from .demo_season import EARLIER, OLDEST, finished_period
 from .extensions import db

@@ -15,11 +15,12 @@ from itertools import islice
 
 from sqlalchemy import select
 
+from reports.indonesian import WIB
 from rubrics.loader import EDITIONS_DIR
 from scoring import answer_fraction
 
 from .assignment import Judge, UnitToJudge, assign
-from .demo_questionnaires import JUDGES, SEED, WIB, fill_period, insert_rows
+from .demo_questionnaires import JUDGES, SEED, fill_period, insert_rows
 from .models import (AuditLog, Evidence, GoodPractice, JudgeAssignment, Moderation, Objection,
                      Period, StageScore, Submission, User, Verification, WorkUnit)
 from .models.types import utcnow
