@@ -56,9 +56,9 @@ def not_ready(session, period: Period, now=None) -> list[str]:
 
 def publish_run(session, period: Period, run: ScoringRun, user):
     """Publish a final run: from now on the public results show it."""
+    check_gates(session, period, "publish")
     if run.period_id != period.id or run.kind != "final":
         raise Invalid(_("Only a final ranking can be published."))
-    check_gates(session, period, "publish")
     current = published_run(session, period)
     if current is not None and current.id == run.id:
         raise Conflict(_("This ranking is already published."))

@@ -1,0 +1,226 @@
+"""The season's checklist (Tahapan musim): every gate of the next steps with its count and the
+page that resolves it, the two per-item waivers (excluding a unit, accepting a disagreement),
+and the same checks in the JSON API. The gates live in operations/season.py: pages and API
+ask the same function."""
+from __future__ import annotations
+
+from flask import (Blueprint, abort, flash, g, jsonify, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from ..extensions import db
+from ..forms.i18n import Form
+from ..models import ScoringRun, User
+from ..navigation import SEASON, nav
+from ..operations import OperationError
+from ..operations import season as ops
+from ..operations.moderation import disagreements, judge_names, units_by_code
+from ..operations.results import finalise, publish_run
+from ..operations.runs import latest_run, published_run
+from ..operations.stage import compute_provisional
+from ..permissions import is_admin
+from ..progress import recent_periods
+from ..rubric_store import rubric_for
+from ..transaction import attempt
+from .api import ApiError, find_period, iso, parse_json
+from .api import bp as api_bp
+from .lookups import period_or_404
+
+bp = Blueprint("stages", __name__, url_prefix="/admin/periode")
+nav("stages.index", _l("Season stages"), roles=("admin",), order=50, group=SEASON)
+
+ACTION_TITLES = {"provisional": _l("Before the provisional ranking"),
+                 "final": _l("Before the final ranking"), "publish": _l("Before publication")}
+ACTION_PAGES = {"provisional": "season.ranking", "final": "results.runs", "publish": "results.runs"}
+WAIVER_ROWS = 200
+
+
+class WaiverForm(Form):
+    target = HiddenField(validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=ops.MAX_REASON)])
+
+
+@bp.app_template_global("period_state")
+def period_state(period):
+    """For every template: where the period stands now (operations.season.period_state)."""
+    return ops.period_state(period)
+
+
+@bp.before_request
+@login_required
+def _admin_only():
+    if not is_admin(current_user):
+        abort(403)
+
+
+@bp.route("/tahapan/")
+def index():
+    return render_template("stages/index.html", rows=[
+        {"period": p, "state": ops.period_state(p)} for p in recent_periods(db.session)])
+
+
+@bp.route("/<period_slug>/tahapan/")
+def checklist(period_slug):
+    period = period_or_404(period_slug)
+    state = ops.period_state(period)
+    gates = ops.gates(db.session, period, state.now)
+    groups = [(action, ACTION_TITLES[action], ACTION_PAGES[action],
+               [g for g in gates if g.action == action]) for action in ops.ACTIONS]
+    return render_template("stages/checklist.html", period=period, state=state, groups=groups,
+                           provisional=latest_run(db.session, period, "provisional"),
+                           final=latest_run(db.session, period, "final"),
+                           published=published_run(db.session, period))
+
+
+# ---- waivers, one item at a time ---------------------------------------------------------------
+
+@bp.route("/<period_slug>/tahapan/pengecualian", methods=["GET", "POST"])
+def exclusions(period_slug):
+    period = period_or_404(period_slug)
+    form = WaiverForm()
+    if form.validate_on_submit():
+        try:
+            with attempt():
+                ops.exclude_unit(db.session, period, form.target.data, form.reason.data,
+                                 current_user)
+        except OperationError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(_("The unit is excluded from the ranking and shown as not assessed."), "success")
+            return redirect(url_for(".exclusions", period_slug=period.slug))
+    elif request.method == "POST":
+        flash(_("Give the reason."), "danger")
+    left = ops.unverified_units(db.session, period)
+    units = units_by_code(db.session, [r["code"] for r in left[:WAIVER_ROWS]]
+                          + [e.unit_code for e in ops.exclusions(db.session, period)])
+    return render_template("stages/exclusions.html", period=period, left=left[:WAIVER_ROWS],
+                           total=len(left), units=units,
+                           excluded=ops.exclusions(db.session, period),
+                           users=_users(), form=form), 422 if form.errors else 200
+
+
+@bp.route("/<period_slug>/tahapan/perbedaan", methods=["GET", "POST"])
+def acceptances(period_slug):
+    period = period_or_404(period_slug)
+    form = WaiverForm()
+    if form.validate_on_submit():
+        code, _sep, indicator_id = form.target.data.partition("|")
+        try:
+            with attempt():
+                ops.accept_disagreement(db.session, period, code, indicator_id, form.reason.data,
+                                        current_user)
+        except OperationError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(_("The disagreement is accepted as it stands."), "success")
+            return redirect(url_for(".acceptances", period_slug=period.slug))
+    elif request.method == "POST":
+        flash(_("Give the reason."), "danger")
+    flags = ops.open_flags(db.session, period, disagreements(db.session, period))
+    shown = flags[:WAIVER_ROWS]
+    return render_template("stages/acceptances.html", period=period, flags=shown,
+                           total=len(flags), rubric=rubric_for(period),
+                           judges=judge_names(db.session, shown),
+                           units=units_by_code(db.session, {f.unit_code for f in shown}),
+                           accepted=sorted(ops.acceptances(db.session, period).values(),
+                                           key=lambda a: (a.unit_code, a.indicator_id)),
+                           users=_users(), form=form), 422 if form.errors else 200
+
+
+def _users() -> dict[int, User]:
+    return {u.id: u for u in db.session.query(User).filter_by(role="admin")}
+
+
+# ---- JSON API (administrators) ----------------------------------------------------------------
+
+def _api_admin():
+    if not is_admin(g.api_user):
+        raise ApiError(403, "forbidden", "Only administrators may manage the season.")
+
+
+def season_json(period) -> dict:
+    state = ops.period_state(period)
+    return {"stage": state.stage,
+            "stages": [{"id": s.id, "title": s.title, "starts": iso(s.starts), "ends": iso(s.ends)}
+                       for s in state.stages],
+            "gates": [gate.as_json() for gate in ops.gates(db.session, period, state.now)]}
+
+
+@api_bp.get("/periods/<slug>/season")
+def api_season(slug):
+    _api_admin()
+    return jsonify(season_json(find_period(slug)))
+
+
+def _body(fields: dict[str, type], required: set[str]) -> dict:
+    """A JSON object with only ``fields`` (optional unless in ``required``)."""
+    if request.get_data(cache=True) and not request.is_json:
+        raise ApiError(415, "unsupported_media_type",
+                       "Send the body as JSON with 'Content-Type: application/json'.")
+    body = parse_json(request.get_data()) if request.get_data() else {}
+    problems = {key: "required" for key in required if key not in body}
+    problems |= {key: "unexpected" for key in body if key not in fields}
+    problems |= {key: "must be a string" for key, kind in fields.items()
+                 if key in body and not isinstance(body[key], kind)}
+    if problems:
+        raise ApiError(400, "bad_request", "The body does not have the expected fields.",
+                       details=problems)
+    return body
+
+
+def run_json(period, run: ScoringRun) -> dict:
+    return {"run": run.number, "kind": run.kind, "period": period.slug, "reason": run.reason or "",
+            "created_at": iso(run.created_at), "rubric_id": run.rubric_id,
+            "exchange_sha256": run.exchange_sha256}
+
+
+@api_bp.post("/periods/<slug>/runs")
+def api_create_run(slug):
+    _api_admin()
+    period = find_period(slug)
+    body = _body({"kind": str, "note": str}, {"kind"})
+    if body["kind"] not in ("provisional", "final"):
+        raise ApiError(400, "bad_request", "kind must be 'provisional' or 'final'.",
+                       details={"kind": "must be 'provisional' or 'final'"})
+    if body["kind"] == "provisional":
+        run = compute_provisional(db.session, period, g.api_user, body.get("note", ""))
+    else:
+        run = finalise(db.session, period, g.api_user, body.get("note", ""))
+    return jsonify(run_json(period, run)), 201
+
+
+@api_bp.post("/periods/<slug>/runs/<int:number>/publish")
+def api_publish_run(slug, number):
+    _api_admin()
+    period = find_period(slug)
+    _body({}, set())
+    run = db.session.query(ScoringRun).filter_by(period_id=period.id, number=number).first()
+    if run is None:
+        raise ApiError(404, "not_found", f"There is no run {number} of {slug!r}.")
+    pub = publish_run(db.session, period, run, g.api_user)
+    return jsonify(run_json(period, run) | {"published_at": iso(pub.published_at)}), 201
+
+
+def gate_link(gate) -> str | None:
+    """The page that resolves a gate, for the checklist."""
+    if gate.link is None:
+        return None
+    endpoint, values = gate.link
+    return url_for(endpoint, **values)
+
+
+bp.add_app_template_global(gate_link, "gate_link")
+
+
+@bp.app_template_global("not_assessed")
+def not_assessed(run: ScoringRun) -> list[dict]:
+    """Units excluded from the run's period by the time it was computed, with the reason: the
+    results show them as not assessed (they are in neither the ranking nor "not submitted")."""
+    rows = [e for e in ops.exclusions(db.session, run.period) if e.created_at <= run.created_at]
+    units = units_by_code(db.session, [e.unit_code for e in rows])
+    return [{"code": e.unit_code, "name": units[e.unit_code].name if e.unit_code in units else e.unit_code,
+             "reason": e.reason} for e in rows]
