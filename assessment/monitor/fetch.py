@@ -30,6 +30,8 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+from defusedxml import ElementTree as DefusedET
+from email.utils import parsedate_to_datetime
 
 USER_AGENT = "BakohumasMonitor/1.0 (+https://kpu.go.id)"
 TIMEOUT = 10.0             # seconds per connect and per read
@@ -274,8 +276,55 @@ def _inflate(inflater, chunk: bytes, room: int) -> bytes:
     return piece
 
 
+_ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def quick_entries(body: bytes) -> list[Entry] | None:
+    """Entries of a well-formed RSS 2.0 or Atom document with parseable dates, read with
+    defusedxml (no entities, no DTDs) in a fraction of feedparser's time; None when anything
+    is unusual, so that feedparser reads it instead."""
+    try:
+        root = DefusedET.fromstring(body)
+    except Exception:   # malformed, forbidden constructs, undeclared encodings: feedparser
+        return None
+    try:
+        if root.tag == "rss":
+            return [_quick(i.findtext("link"), i.findtext("title"), i.findtext("pubDate"),
+                           parsedate_to_datetime) for i in root.iterfind("channel/item")][:MAX_ITEMS]
+        if root.tag == _ATOM + "feed":
+            return [_quick(_atom_link(e), e.findtext(_ATOM + "title"),
+                           e.findtext(_ATOM + "published") or e.findtext(_ATOM + "updated"),
+                           lambda t: datetime.fromisoformat(t.replace("Z", "+00:00")))
+                    for e in root.iterfind(_ATOM + "entry")][:MAX_ITEMS]
+    except (TypeError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _atom_link(entry) -> str | None:
+    for link in entry.iterfind(_ATOM + "link"):
+        if link.get("rel", "alternate") == "alternate":
+            return link.get("href")
+    return None
+
+
+def _quick(link, title, stamp, parse) -> Entry:
+    link = (link or "").strip()
+    if not link.startswith(("http://", "https://")):
+        raise ValueError("no usable link")
+    published = parse(stamp.strip()) if stamp else None
+    if published is not None and published.tzinfo is None:
+        raise ValueError("a date without a zone")
+    return Entry(link[:1000], (title or "").strip()[:500],
+                 published.astimezone(timezone.utc) if published else None)
+
+
 def parse_feed(body: bytes, content_type: str = "") -> list[Entry]:
-    """Entries of an RSS or Atom document (feedparser: encodings declared or guessed)."""
+    """Entries of an RSS or Atom document: the quick reading when the document is plain,
+    else feedparser (encodings declared or guessed, broken markup, odd dates)."""
+    quick = quick_entries(body)
+    if quick:
+        return quick
     parsed = feedparser.parse(body, response_headers={"content-type": content_type or "application/xml"})
     if not parsed.get("version"):
         raise FetchError("not an RSS or Atom feed")
