@@ -10,7 +10,8 @@
     python run.py units import UNITS.(csv|xlsx)
     python run.py period open SLUG --title T --rubric ID --opens "2025-08-01 08:00"
                   --closes "2025-08-21 23:59" [--levels provinsi,kabkota]
-    python run.py period extend SLUG --closes "2025-08-28 23:59" --reason R [--unit CODE]
+    python run.py period extend SLUG --closes "2025-08-28 23:59" --reason R [--unit CODE] [--confirm]
+    python run.py period archive|delete SLUG --reason R
     python run.py status [SLUG]
     python run.py token create USERNAME [--name N] [--days D]
     python run.py reminders
@@ -425,12 +426,23 @@ def add_period_commands(sub) -> None:
     c.add_argument("--closes", required=True, help='WIB, e.g. "2025-08-21 23:59"')
     c.add_argument("--levels", default="provinsi,kabkota", help="comma-separated levels")
     c.set_defaults(func=managed("period_open"))
-    c = psub.add_parser("extend", help="extend the deadline for everyone or one unit")
+    c = psub.add_parser("extend", help="change the deadline for everyone or one unit: later, "
+                                       "or earlier with a reason (the web form's rules)")
     c.add_argument("slug")
     c.add_argument("--closes", required=True, help='new closing time, WIB')
     c.add_argument("--reason", required=True)
     c.add_argument("--unit", help="only this unit")
+    c.add_argument("--confirm", action="store_true", help="close questionnaires that units "
+                   "are filling in now, if the earlier time does")
     c.set_defaults(func=managed("period_extend"))
+    c = psub.add_parser("archive", help="archive a period: no reminders, read-only")
+    c.add_argument("slug")
+    c.add_argument("--reason", required=True)
+    c.set_defaults(func=managed("period_archive"))
+    c = psub.add_parser("delete", help="delete a period in which no unit has a questionnaire")
+    c.add_argument("slug")
+    c.add_argument("--reason", required=True)
+    c.set_defaults(func=managed("period_delete"))
 
 
 def main(argv=None) -> int:

@@ -239,9 +239,23 @@ def period_extend(session, args) -> None:
     if unit and session.get(WorkUnit, unit) is None:
         raise CommandError(f"--unit: unknown unit {unit!r}")
     ext = extend_deadline(session, period, parse_wib(args.closes, "--closes"), args.reason,
-                          user=None, unit_code=unit)
+                          user=None, unit_code=unit, confirm=args.confirm)
     who = f"unit {unit}" if unit else "every unit"
-    print(f"Deadline of {period.slug!r} for {who} extended to {show_wib(ext.closes_at)}.")
+    print(f"Deadline of {period.slug!r} for {who} changed to {show_wib(ext.closes_at)}.")
+
+
+def period_archive(session, args) -> None:
+    from .operations.periods import archive_period
+    period = archive_period(session, get_period(session, args.slug), args.reason, user=None)
+    print(f"Period {period.slug!r} archived: no reminders, nothing in it can be changed.")
+
+
+def period_delete(session, args) -> None:
+    from .operations.periods import delete_period
+    period = get_period(session, args.slug)
+    slug = period.slug
+    delete_period(session, period, args.reason, user=None)
+    print(f"Period {slug!r} deleted (its audit log entries stay).")
 
 
 def units_import(session, args) -> None:

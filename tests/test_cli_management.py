@@ -302,7 +302,9 @@ def test_period_extend_for_everyone_and_one_unit(cli, session, make_period):
 
 @pytest.mark.parametrize("args, fragment", [
     (["--closes", "2099-01-01 23:59", "--reason", "  "], "A reason is required"),
-    (["--closes", "2000-01-01 23:59", "--reason", "Mundur"], "must be later than the current one"),
+    (["--closes", "2000-01-01 23:59", "--reason", "Mundur"], "must be after the opening time"),
+    (["--closes", "2000-01-01 23:59", "--reason", "Mundur", "--unit", "33.74"],
+     "A unit's closing time cannot be earlier than everyone's"),
     (["--closes", "2099-01-01 23:59", "--reason", "x", "--unit", "77.77"], "--unit: unknown unit"),
 ])
 def test_period_extend_refusals(cli, session, make_period, args, fragment):

@@ -145,26 +145,28 @@ def test_days_before_counts_calendar_days_in_the_units_zone():
 
 
 def test_reminders_across_time_zones_once_and_not_to_submitted(session, reminder_period, smtp):
-    # 20 Aug 10.00 WIB / 12.00 WIT: the WIB unit is 1 day before, the WIT unit 2 days
-    assert send_deadline_reminders(session, utc(2025, 8, 20, 3, 0)) == 1
+    # 20 Aug 10.00 WIB / 12.00 WIT: the WIB unit is 1 day before; the WIT unit is 2 days
+    # before and never had its 3-day reminder (the job first runs now): it gets it, late
+    assert send_deadline_reminders(session, utc(2025, 8, 20, 3, 0)) == 2
     session.commit()
-    assert reminded(session, 1) == ["33.74"]
-    assert [m["to"] for m in smtp.messages] == [["33.74@kpu.test"]]
-    assert smtp.messages[0]["subject"] == "Reminder: 1 day left to submit Penilaian 2025"
-    assert "21 August 2025 23:59 WIB" in smtp.messages[0]["body"]
+    assert reminded(session, 1) == ["33.74"] and reminded(session, 3) == ["94.01"]
+    subjects = {m["to"][0]: m for m in smtp.messages}
+    assert subjects["33.74@kpu.test"]["subject"] == "Reminder: 1 day left to submit Penilaian 2025"
+    assert "21 August 2025 23:59 WIB" in subjects["33.74@kpu.test"]["body"]
+    assert subjects["94.01@kpu.test"]["subject"] == "Reminder: 2 days left to submit Penilaian 2025"
     # 20 Aug 22.30 WIB = 21 Aug 00.30 WIT: now the WIT unit is 1 day before
     assert send_deadline_reminders(session, utc(2025, 8, 20, 15, 30)) == 1
     session.commit()
     assert reminded(session, 1) == ["33.74", "94.01"]
-    assert "22 August 2025 01:59 WIT" in smtp.messages[1]["body"]
+    assert "22 August 2025 01:59 WIT" in smtp.messages[2]["body"]
     # the job runs hourly: nothing is sent twice
     assert send_deadline_reminders(session, utc(2025, 8, 20, 16, 30)) == 0
     assert send_deadline_reminders(session, utc(2025, 8, 20, 15, 30)) == 0
     session.commit()
-    assert len(smtp.messages) == 2
-    assert session.query(Notice).filter_by(kind="reminder").count() == 2
-    assert "11.71" not in reminded(session, 1)
-    assert session.query(AuditLog).filter_by(action="notice.reminder").count() == 2
+    assert len(smtp.messages) == 3
+    assert session.query(Notice).filter_by(kind="reminder").count() == 3
+    assert "11.71" not in reminded(session, 1) + reminded(session, 3)
+    assert session.query(AuditLog).filter_by(action="notice.reminder").count() == 3
 
 
 def test_seven_and_three_day_reminders(session, reminder_period, smtp):
@@ -191,17 +193,71 @@ def test_unit_extension_moves_only_that_units_reminder(session, reminder_period,
                                   closes_at=utc(2025, 8, 28, 16, 59), reason="banjir"))
     session.commit()
     session.refresh(reminder_period)
-    # 20 Aug: 33.74 is now 8 days before its own deadline, 94.01 still 2
-    assert send_deadline_reminders(session, utc(2025, 8, 20, 3, 0)) == 0
+    # 20 Aug: 33.74 is now 8 days before its own deadline (nothing), 94.01 2 (its 3-day one)
+    assert send_deadline_reminders(session, utc(2025, 8, 20, 3, 0)) == 1
     assert send_deadline_reminders(session, utc(2025, 8, 21, 3, 0)) == 2   # 33.74: 7, 94.01: 1
     session.commit()
     assert reminded(session, 7) == ["33.74"] and reminded(session, 1) == ["94.01"]
+    assert reminded(session, 3) == ["94.01"]
 
 
 def test_reminders_survive_a_mail_server_that_is_down(app, session, reminder_period, smtp):
     app.config["SMTP_PORT"] = free_port()
-    assert send_deadline_reminders(session, utc(2025, 8, 20, 3, 0)) == 1
+    assert send_deadline_reminders(session, utc(2025, 8, 14, 3, 0)) == 1   # 33.74: 7 days, 94.01: 8
     session.commit()
     notice = session.query(Notice).filter_by(kind="reminder").one()
     assert notice.emailed_at is None
     assert session.query(AuditLog).filter_by(action="notice.email_failed").count() == 1
+
+
+# ---- reminders that catch up -----------------------------------------------------------------
+
+def test_a_missed_reminder_is_sent_at_the_next_run_once(session, reminder_period, smtp):
+    # the job did not run on 14 Aug (7 days before for 33.74): on 16 Aug, 5 days before, it
+    # sends that reminder, saying 5 days; the WIT unit's 7-day one (6 days left) as well
+    assert send_deadline_reminders(session, utc(2025, 8, 16, 3, 0)) == 2
+    session.commit()
+    assert reminded(session, 7) == ["33.74", "94.01"]
+    by_unit = {m["to"][0]: m["subject"] for m in smtp.messages}
+    assert by_unit["33.74@kpu.test"] == "Reminder: 5 days left to submit Penilaian 2025"
+    assert by_unit["94.01@kpu.test"] == "Reminder: 6 days left to submit Penilaian 2025"
+    late = session.query(AuditLog).filter_by(action="notice.reminder", unit_code="33.74").one()
+    assert late.detail["days"] == 7 and late.detail["days_left"] == 5 and late.detail["late"]
+    # later runs the same day and the next: nothing again until the 3-day reminder is due
+    for hour in (4, 10, 20):
+        assert send_deadline_reminders(session, utc(2025, 8, 16, hour, 0)) == 0
+    assert send_deadline_reminders(session, utc(2025, 8, 17, 3, 0)) == 0      # 4 and 5 days
+    session.commit()
+    assert len(smtp.messages) == 2
+
+
+def test_a_long_outage_sends_one_reminder_not_every_missed_one(session, reminder_period, smtp):
+    # cron down from 10 to 20 Aug: on 20 Aug the WIB unit (1 day left) gets one reminder,
+    # not the 7-, 3- and 1-day ones together
+    assert send_deadline_reminders(session, utc(2025, 8, 20, 3, 0)) == 2
+    session.commit()
+    assert [m["subject"] for m in smtp.messages if m["to"] == ["33.74@kpu.test"]] == [
+        "Reminder: 1 day left to submit Penilaian 2025"]
+    assert reminded(session, 7) == [] and reminded(session, 1) == ["33.74"]
+
+
+def test_a_missed_last_reminder_goes_out_on_the_closing_day_but_not_after(session, reminder_period,
+                                                                         smtp):
+    # 21 Aug 08.00 WIB: the closing day, still before 23.59
+    assert send_deadline_reminders(session, utc(2025, 8, 21, 1, 0)) == 2
+    session.commit()
+    subjects = sorted(m["subject"] for m in smtp.messages)
+    assert "Reminder: Penilaian 2025 closes today" in subjects        # 33.74 (WIB)
+    assert "Reminder: 1 day left to submit Penilaian 2025" in subjects  # 94.01 (WIT: 22 Aug)
+    # after the deadline nothing is caught up any more
+    session.query(ReminderSent).delete()
+    session.commit()
+    assert send_deadline_reminders(session, utc(2025, 8, 21, 17, 30)) == 0
+
+
+def test_submitted_units_get_no_caught_up_reminder(session, reminder_period, smtp):
+    session.add(Submission(period_id=reminder_period.id, unit_code="33.74", status="submitted"))
+    session.commit()
+    assert send_deadline_reminders(session, utc(2025, 8, 20, 3, 0)) == 1
+    session.commit()
+    assert [m["to"] for m in smtp.messages] == [["94.01@kpu.test"]]

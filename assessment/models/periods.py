@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Session, with_loader_criteria
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -39,6 +40,11 @@ class Period(db.Model):
     objection_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     objection_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # archived: no reminders, nothing in it changes any more (operations.periods)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_by: Mapped[int | None] = mapped_column(Integer)
+    # deleted: kept for the audit log's references, left out of every ORM query (below)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     rubric_edition = relationship("RubricEdition")
     extensions = relationship("DeadlineExtension", back_populates="period",
@@ -58,3 +64,13 @@ class DeadlineExtension(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     period = relationship("Period", back_populates="extensions")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _without_deleted_periods(state):
+    """Every ORM query (lists, lookups by slug, joins, ``session.get``) leaves deleted
+    periods out; ``execution_options(with_deleted=True)`` is the one way to see them."""
+    if (state.is_select and not state.is_column_load and not state.is_relationship_load
+            and not state.execution_options.get("with_deleted", False)):
+        state.statement = state.statement.options(with_loader_criteria(
+            Period, lambda cls: cls.deleted_at.is_(None), include_aliases=True))

@@ -21,7 +21,9 @@ from ..models.types import utcnow
 from ..rubric_store import rubric_for
 from ..text import ascii_int
 from . import Conflict, Invalid, NotAllowed
+from .editability import check_not_archived
 from .judging import judge_conflict, province_of, setting
+from .notices import notify_assigned
 
 # a questionnaire sent back for revision stays with its judges
 JUDGED_STATUSES = ("submitted", "returned")
@@ -214,6 +216,7 @@ def auto_assign(session, period: Period, user) -> AutoResult:
     """Give every submitted unit its K judges: existing active assignments stay, loads are
     as even as possible within the cap, never a conflict. Invalid naming the units that
     cannot be covered (and then nothing changes)."""
+    check_not_archived(period)
     per_unit, cap = setting(period, "judges_per_unit"), setting(period, "judge_cap")
     same_province = bool(setting(period, "conflict_same_province"))
     units = judged_units(session, period)
@@ -240,6 +243,7 @@ def auto_assign(session, period: Period, user) -> AutoResult:
     audit.record("assignment.auto", period, user=user, period_id=period.id,
                  added=len(result.added), units=len(units), judges_per_unit=per_unit, cap=cap,
                  loads={pool[k].username: result.loads.get(pool[k].id, 0) for k in pool})
+    notify_assigned(session, period, result.added)
     return result
 
 
@@ -302,6 +306,7 @@ def _activate(session, period, unit_code: str, judge: User, user, row=None, *,
 def add_assignment(session, period: Period, unit: WorkUnit, judge: User, user) -> JudgeAssignment:
     """Assign one judge to one unit by hand, refusing a conflict, a non-judge, an inactive
     account, a unit without a submitted questionnaire, a duplicate and a full judge."""
+    check_not_archived(period)
     if judge.role != "judge":
         raise Invalid(_("%(name)s is not a judge.", name=judge.name or judge.username))
     if not judge.active:
@@ -327,6 +332,7 @@ def add_assignment(session, period: Period, unit: WorkUnit, judge: User, user) -
         period.settings = {**period.settings, DROPPED: sorted(dropped_ids(period) - {judge.id})}
     audit.record("assignment.add", row, user=user, period_id=period.id, unit_code=unit.code,
                  judge=judge.username, reinstated=reinstated)
+    notify_assigned(session, period, [row])
     return row
 
 

@@ -82,6 +82,23 @@ def revision_refusal(request: RevisionRequest, zone: str = "WIB", now: datetime 
     return None
 
 
+# ---- archived periods ---------------------------------------------------------------------------
+
+def archived_refusal(period: Period) -> Closed | None:
+    """Closed when the period is archived: nothing in it changes any more (questionnaires,
+    verification, returns, objections, assignments, deadlines, the season's steps)."""
+    if getattr(period, "archived_at", None) is not None:
+        return Closed(_("%(period)s is archived; it can be read but no longer changed.",
+                        period=period.title))
+    return None
+
+
+def check_not_archived(period: Period) -> None:
+    problem = archived_refusal(period)
+    if problem is not None:
+        raise problem
+
+
 # ---- editable now? --------------------------------------------------------------------------
 
 def takes_part(period: Period, unit: WorkUnit | None) -> bool:
@@ -94,6 +111,8 @@ def refusal(period: Period, unit: WorkUnit, sub: Submission | None = None,
     """Why the unit's questionnaire cannot be changed now (Closed or NotAllowed), or None."""
     now = now or utcnow()
     zone = unit.time_zone if unit else "WIB"
+    if archived_refusal(period) is not None:
+        return archived_refusal(period)
     if sub is not None and sub.status == "submitted":
         return Closed(_("This questionnaire was submitted on %(when)s and is locked.",
                         when=datetime_in_zones(sub.submitted_at, zone)))

@@ -17,7 +17,7 @@ from werkzeug.routing import BuildError
 
 from .. import audit, outbox
 from ..formatting import datetime_in_zones, local_time
-from ..models import Notice, Period, ReminderSent, Submission, User, WorkUnit
+from ..models import JudgeAssignment, Notice, Period, ReminderSent, Submission, User, WorkUnit
 from ..models.types import utcnow
 from ..progress import current_periods, participating_units
 from .editability import closes_at_for
@@ -113,13 +113,25 @@ def days_before(closes_at: datetime, now: datetime, zone: str) -> int:
     return (local_time(closes_at, zone).date() - local_time(now, zone).date()).days
 
 
+def due_threshold(days_left: int) -> int | None:
+    """The reminder (7, 3 or 1 days before) that is due with ``days_left`` calendar days to
+    go: the nearest one reached. 5 days left -> the 7-day reminder, so one missed on its own
+    day (cron down) still goes out at the next run, while it is before the deadline."""
+    reached = [d for d in REMINDER_DAYS if d >= days_left]
+    return min(reached) if reached else None
+
+
 def send_deadline_reminders(session, now: datetime | None = None) -> int:
     """Remind the operators of every unit that has not submitted, 7, 3 and 1 calendar days
-    (in the unit's zone) before its own closing time; each reminder once. Returns how many
-    (unit, days) reminders were sent. The caller commits."""
+    (in the unit's zone) before its own closing time; each reminder once. A run that finds
+    a reminder's day passed (the job did not run then) sends it now, saying the days that
+    are really left, as long as the deadline has not passed. Archived periods send none.
+    Returns how many (unit, reminder) pairs were sent. The caller commits."""
     now = now or utcnow()
     sent = 0
     for period in current_periods(session, now):
+        if getattr(period, "archived_at", None) is not None:
+            continue
         done = {(code, days) for code, days in session.execute(
             select(ReminderSent.unit_code, ReminderSent.days).where(ReminderSent.period_id == period.id))}
         submitted = set(session.scalars(select(Submission.unit_code).where(
@@ -127,30 +139,79 @@ def send_deadline_reminders(session, now: datetime | None = None) -> int:
         for unit in participating_units(session, period):
             closes = closes_at_for(period, unit.code)
             days = days_before(closes, now, unit.time_zone)
-            if (unit.code in submitted or closes <= now or days not in REMINDER_DAYS
-                    or (unit.code, days) in done):
+            threshold = due_threshold(days)
+            if (unit.code in submitted or closes <= now or threshold is None
+                    or (unit.code, threshold) in done):
                 continue
             operators = unit_operators(session, unit.code)
             if not operators:
                 continue
-            session.add(ReminderSent(period_id=period.id, unit_code=unit.code, days=days))
-            _remind(session, period, unit, closes, days, operators)
+            session.add(ReminderSent(period_id=period.id, unit_code=unit.code, days=threshold))
+            _remind(session, period, unit, closes, days, operators, threshold)
             sent += 1
     session.flush()
     return sent
 
 
-def _remind(session, period: Period, unit: WorkUnit, closes: datetime, days: int, operators) -> None:
+def _remind(session, period: Period, unit: WorkUnit, closes: datetime, days: int, operators,
+            threshold: int | None = None) -> None:
     link = path_for("questionnaire.overview", period_slug=period.slug)
     for locale, users in _by_locale(operators).items():
         with force_locale(locale):
-            title = ngettext("Reminder: %(num)d day left to submit %(period)s",
-                             "Reminder: %(num)d days left to submit %(period)s",
-                             days, period=period.title)
+            if days <= 0:
+                title = _("Reminder: %(period)s closes today", period=period.title)
+            else:
+                title = ngettext("Reminder: %(num)d day left to submit %(period)s",
+                                 "Reminder: %(num)d days left to submit %(period)s",
+                                 days, period=period.title)
             body = _("The questionnaire of %(unit)s for %(period)s has not been submitted yet. "
                      "It closes on %(when)s. Unsubmitted questionnaires are not assessed.",
                      unit=unit.name, period=period.title,
                      when=datetime_in_zones(closes, unit.time_zone))
         notify(session, users, "reminder", title, body, link)
+    threshold = days if threshold is None else threshold
     audit.record("notice.reminder", period, user=None, period_id=period.id,
-                 unit_code=unit.code, days=days, recipients=len(operators))
+                 unit_code=unit.code, days=threshold, days_left=days,
+                 late=days != threshold, recipients=len(operators))
+
+
+def notify_assigned(session, period: Period, rows) -> list[Notice]:
+    """Tell each judge which units were just assigned to them (one notice per judge)."""
+    by_judge: dict[int, list] = defaultdict(list)
+    for row in rows:
+        by_judge[row.judge_id].append(row)
+    link = path_for("verify.workspace", period_slug=period.slug)
+    notices = []
+    for judge_id, held in by_judge.items():
+        judge = session.get(User, judge_id)
+        units = [session.get(WorkUnit, r.unit_code) for r in held]
+        names = ", ".join(u.name for u in units[:10]) + (" …" if len(units) > 10 else "")
+        with force_locale(judge.locale if judge.locale in ("id", "en") else "id"):
+            title = ngettext("%(num)d unit assigned to you for verification: %(period)s",
+                             "%(num)d units assigned to you for verification: %(period)s",
+                             len(units), period=period.title)
+            body = _("You have been assigned to verify %(units)s in %(period)s. Verification "
+                     "closes on %(when)s.", units=names, period=period.title,
+                     when=datetime_in_zones(period.verification_closes_at, "WIB")
+                     if period.verification_closes_at else _("(no closing date set yet)"))
+        notices += notify(session, [judge], "assigned", title, body, link)
+    return notices
+
+
+def notify_judges_of_return(session, sub: Submission) -> list[Notice]:
+    """Tell the unit's active judges that its questionnaire went back to the unit: their
+    verification waits for the resubmission."""
+    judges = session.scalars(select(User).join(JudgeAssignment, JudgeAssignment.judge_id == User.id)
+                             .where(JudgeAssignment.period_id == sub.period_id,
+                                    JudgeAssignment.unit_code == sub.unit_code,
+                                    JudgeAssignment.active.is_(True))).all()
+    link = path_for("verify.workspace", period_slug=sub.period.slug)
+    notices = []
+    for locale, users in _by_locale(judges).items():
+        with force_locale(locale):
+            title = _("Questionnaire returned to the unit: %(unit)s", unit=sub.unit.name)
+            body = _("The questionnaire of %(unit)s for %(period)s was returned to the unit for "
+                     "revision. Its verification is paused until the unit submits again; you "
+                     "will get a notice then.", unit=sub.unit.name, period=sub.period.title)
+        notices += notify(session, users, "returned_to_unit", title, body, link)
+    return notices

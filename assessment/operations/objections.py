@@ -20,6 +20,7 @@ from ..models.types import utcnow
 from ..permissions import can_judge, is_admin, is_operator_of
 from ..rubric_store import rubric_for
 from . import Closed, Conflict, Invalid, NotAllowed
+from .editability import check_not_archived
 from .evidence import check_url
 from .answers import parse_typed
 from .judging import judge_comments, judge_conflict, judge_key, judge_numbers, unwrap, wrap
@@ -45,6 +46,7 @@ def window_state(period: Period, now: datetime | None = None) -> str:
 
 
 def check_window_open(period: Period, now: datetime | None = None) -> None:
+    check_not_archived(period)
     state = window_state(period, now)
     if state == "open":
         return

@@ -22,8 +22,8 @@ from ..models import RevisionRequest, Submission, SubmissionSnapshot, WorkUnit
 from ..models.types import utcnow
 from ..rubric_store import rubric_for
 from . import Closed, Conflict, Invalid
-from .editability import revision_for, verification_open
-from .notices import _by_locale, notify, path_for, unit_operators
+from .editability import check_not_archived, revision_for, verification_open
+from .notices import _by_locale, notify, notify_judges_of_return, path_for, unit_operators
 from .submission import evidence_list, take_snapshot
 
 MAX_REASON = 2000
@@ -53,6 +53,7 @@ def return_for_revision(session, sub: Submission, reasons: dict, closes_at: date
     deadline; snapshot the returned version and notify the unit's operators."""
     now = now or utcnow()
     period, zone = sub.period, sub.unit.time_zone
+    check_not_archived(period)
     earlier = revision_for(sub, session)
     if earlier is not None:
         raise Conflict(_("This questionnaire was already returned for revision on %(when)s. "
@@ -102,6 +103,7 @@ def _notify_returned(session, sub: Submission, request: RevisionRequest) -> None
                 len(request.reasons), unit=unit.name,
                 when=datetime_in_zones(request.closes_at, unit.time_zone))
         notify(session, users, "returned", title, body, link)
+    notify_judges_of_return(session, sub)
 
 
 # ---- the two versions side by side ------------------------------------------------------------

@@ -32,7 +32,8 @@ from ..models.types import utcnow
 from ..models.units import existing_on, opening_day
 from ..rubric_store import rubric_for
 from . import Conflict, Invalid, OperationError
-from .editability import closes_at_for, deadline_for, is_open_for, refusal, verification_open
+from .editability import (check_not_archived, closes_at_for, deadline_for, is_open_for, refusal,
+                          verification_open)
 from .judging import setting
 from .moderation import disagreements
 from .runs import excluded_codes, export_exchange
@@ -215,6 +216,7 @@ def gates(session, period: Period, now: datetime | None = None,
 
 def check_gates(session, period: Period, action: str, now: datetime | None = None) -> None:
     """Raise SeasonGate listing every failing gate of ``action`` (nothing is changed)."""
+    check_not_archived(period)
     failing = [g for g in gates(session, period, now, (action,)) if not g.ok]
     if failing:
         raise SeasonGate(_("This step is not possible yet: %(problems)s",

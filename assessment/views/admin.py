@@ -3,6 +3,7 @@ Every page here is for administrators only (checked once for the whole blueprint
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from datetime import datetime, time, timedelta, timezone
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -11,8 +12,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from ..forms.i18n import Form
 from sqlalchemy import select
-from wtforms import (DateField, DateTimeLocalField, SelectField, SelectMultipleField,
-                     StringField, TextAreaField, widgets)
+from wtforms import (BooleanField, DateField, DateTimeLocalField, SelectField,
+                     SelectMultipleField, StringField, TextAreaField, widgets)
 from wtforms.validators import (DataRequired, InputRequired, Length, Optional, Regexp,
                                 ValidationError)
 
@@ -26,8 +27,12 @@ from ..transaction import attempt
 from ..models import AuditLog, Period, RubricEdition, User
 from ..models.units import WIB
 from ..navigation import SEASON, nav
-from ..operations import Invalid
-from ..operations.periods import extend_deadline, open_period
+from ..operations import Closed, Invalid
+from ..operations.editability import closes_at_for
+from ..operations import Conflict
+from ..operations.periods import (WouldClose, archive_period, delete_period, edit_period,
+                                  extend_deadline, open_period, questionnaire_count,
+                                  unarchive_period)
 from ..permissions import is_admin
 from ..progress import LEVEL_LABELS, participating_units
 from ..text import shown
@@ -44,6 +49,11 @@ AUDIT_PAGE_SIZE = 50
 def wib_to_utc(value: datetime) -> datetime:
     """A naive date-time typed in WIB, as an aware UTC datetime."""
     return value.replace(tzinfo=WIB).astimezone(timezone.utc)
+
+
+def wib_naive(moment: datetime) -> datetime:
+    """An aware datetime as the naive WIB value a datetime-local field shows."""
+    return moment.astimezone(WIB).replace(tzinfo=None)
 
 
 def choices(pairs) -> list:
@@ -81,6 +91,21 @@ class ExtensionForm(Form):
     unit_code = SelectField(_l("For"), validators=[Optional()])
     closes_at = DateTimeLocalField(_l("New closing time (WIB)"), format=DATETIME_FORMATS,
                                    validators=[InputRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+    confirm = BooleanField(_l("Yes, close the questionnaires that are being filled in"))
+
+
+class EditPeriodForm(Form):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    opens_at = DateTimeLocalField(_l("Opens (WIB)"), format=DATETIME_FORMATS, validators=[InputRequired()])
+    closes_at = DateTimeLocalField(_l("Closes (WIB, for every unit)"), format=DATETIME_FORMATS,
+                                   validators=[InputRequired()])
+    reason = TextAreaField(_l("Reason for a change of dates"), validators=[Optional(), Length(max=2000)])
+    confirm = BooleanField(_l("Yes, close the questionnaires that are being filled in"))
+
+
+class ReasonForm(Form):
+    """Archive, restore or delete: a reason, kept in the audit log."""
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
@@ -139,17 +164,83 @@ def period(period_slug):
             with attempt():
                 extend_deadline(db.session, period, wib_to_utc(form.closes_at.data),
                                 form.reason.data, current_user,
-                                unit_code=form.unit_code.data or None)
-        except Invalid as exc:
-            form.closes_at.errors.append(exc.message)
+                                unit_code=form.unit_code.data or None, confirm=form.confirm.data)
+        except (Invalid, Conflict, Closed) as exc:
+            (form.confirm if isinstance(exc, WouldClose) else form.closes_at).errors.append(exc.message)
         else:
-            flash(_("The deadline was extended."), "success")
+            flash(_("The deadline was changed."), "success")
             return redirect(url_for("admin.period", period_slug=period.slug) + "#history")
     return render_template("admin/period.html", period=period, form=form,
+                           reason_form=ReasonForm(formdata=None),
+                           questionnaires=questionnaire_count(db.session, period),
+                           general_close=closes_at_for(period, None),
                            units={u.code: u for u in participating_units(db.session, period)},
                            users={u.id: u.username for u in db.session.scalars(select(User).where(
                                User.id.in_({e.created_by for e in period.extensions})))},
                            level_labels=LEVEL_LABELS)
+
+
+@bp.route("/periode/<period_slug>/ubah", methods=["GET", "POST"])
+def edit_period_page(period_slug):
+    period = period_or_404(period_slug)
+    form = EditPeriodForm(obj=None if request.method == "POST" else _edit_values(period))
+    if form.validate_on_submit():
+        try:
+            with attempt():
+                edit_period(db.session, period, current_user, title=form.title.data,
+                            opens_at=wib_to_utc(form.opens_at.data),
+                            closes_at=wib_to_utc(form.closes_at.data),
+                            reason=form.reason.data, confirm=form.confirm.data)
+        except (Invalid, Conflict, Closed) as exc:
+            field = {"title": form.title, "closes_at": form.closes_at}.get(
+                next(iter(exc.details or {}), ""), form.confirm if isinstance(exc, WouldClose) else form.reason)
+            field.errors.append(exc.message)
+        else:
+            flash(_("The period was changed."), "success")
+            return redirect(url_for("admin.period", period_slug=period.slug))
+    return render_template("admin/period_edit.html", period=period, form=form), \
+        422 if form.errors else 200
+
+
+def _edit_values(period: Period):
+    """The form's starting values: the title and the dates in WIB as typed."""
+    return SimpleNamespace(title=period.title, opens_at=wib_naive(period.opens_at),
+                           closes_at=wib_naive(closes_at_for(period, None)), reason="",
+                           confirm=False)
+
+
+@bp.route("/periode/<period_slug>/arsip", methods=["POST"])
+def archive(period_slug):
+    period = period_or_404(period_slug)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Give a reason."), "danger")
+        return redirect(url_for("admin.period", period_slug=period.slug) + "#archive")
+    if period.archived_at is None:
+        archive_period(db.session, period, form.reason.data, current_user)
+        flash(_("The period was archived: no reminders, and nothing in it can be changed."), "success")
+    else:
+        unarchive_period(db.session, period, form.reason.data, current_user)
+        flash(_("The period was taken out of the archive."), "success")
+    return redirect(url_for("admin.period", period_slug=period.slug))
+
+
+@bp.route("/periode/<period_slug>/hapus", methods=["POST"])
+def delete(period_slug):
+    period = period_or_404(period_slug)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Give a reason."), "danger")
+        return redirect(url_for("admin.period", period_slug=period.slug) + "#delete")
+    title = period.title
+    try:
+        with attempt():
+            delete_period(db.session, period, form.reason.data, current_user)
+    except Conflict as exc:
+        flash(exc.message, "danger")
+        return redirect(url_for("admin.period", period_slug=period.slug) + "#delete")
+    flash(_("The period %(title)s was deleted.", title=title), "success")
+    return redirect(url_for("admin.periods"))
 
 
 def _extension_form(period: Period) -> ExtensionForm:
