@@ -1,10 +1,10 @@
 """Blueprints, registered by the app factory."""
 from . import (admin, api, api_monitor, assign, auth, channels, dashboard, evidence, feedback, main, moderation, monitor,
-               offline, profile, questionnaire, results, season, stages, verify)
+               offline, profile, questionnaire, registry, results, season, stages, verify)
 
 BLUEPRINTS = (main, auth, dashboard, questionnaire, evidence, offline, api, profile, admin, monitor,
               assign, verify, moderation, season, stages, results, feedback,
-              channels)
+              channels, registry)
 
 
 def register_blueprints(app) -> None:
