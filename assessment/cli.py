@@ -281,13 +281,14 @@ def status(session, args) -> None:
 def period_status(session, period: Period, now: datetime | None = None) -> list[str]:
     """A small table: per level, how many units have not started, are in draft, were
     returned by the judges, have submitted (counted as the dashboards count them)."""
-    from .operations.editability import closes_at_for
+    from .operations.season import period_state
     from .progress import STATUSES, count_statuses, unit_rows
-    now = now or utcnow()
-    closes = closes_at_for(period, None)
-    state = "not yet open" if now < period.opens_at else "open" if now < closes else "closed"
+    season = period_state(period, now)
+    closes = season.closes_for(None)
+    state = ("not yet open" if not season.opened else "open" if season.open else "closed")
     own = sum(1 for e in period.extensions if e.unit_code)
-    lines = [f"{period.slug}: {period.title} (rubric {period.rubric_id}) - {state}",
+    lines = [f"{period.slug}: {period.title} (rubric {period.rubric_id}) - {state}; "
+             f"stage {season.stage}",
              f"  opens {show_wib(period.opens_at)}, closes {show_wib(closes)}"
              + (" (extended)" if closes != period.closes_at else "")
              + (f"; {own} extension(s) for single units" if own else ""),

@@ -21,7 +21,8 @@ from scoring import answer_fraction
 
 from .assignment import Judge, UnitToJudge, assign
 from .demo_questionnaires import JUDGES, SEED, fill_period, insert_rows
-from .models import (AuditLog, Evidence, GoodPractice, JudgeAssignment, Moderation, Objection,
+from .models import (AuditLog, DisagreementAcceptance, Evidence, GoodPractice, JudgeAssignment,
+                     Moderation, Objection,
                      Period, StageScore, Submission, User, Verification, WorkUnit)
 from .models.types import utcnow
 from .operations.judging import judge_conflict, province_of, setting, wrap
@@ -152,23 +153,31 @@ def verify(session, rubric, assignments, subs, rnd: random.Random, day) -> dict[
 
 
 def moderate(session, period, rubric, verified, users, day) -> int:
-    """Moderate the first disagreements beyond the threshold (0.5) with the higher value."""
+    """Resolve every disagreement beyond the threshold (0.5), as the bureau's plenary does
+    before a final ranking: the first twelve moderated with the higher value, the others
+    accepted as they stand, each with its reason (so the season passes its own gates)."""
     threshold = Fraction(str(setting(period, "disagreement_threshold")))
-    rows = []
+    rows, accepted = [], []
     for (unit, ind_id), given in sorted(verified.items()):
         if len(given) != 2 or given[0] == given[1]:
             continue   # equal values cannot disagree: no fraction to compute
         ind = rubric.indicator(ind_id)
         fractions = [answer_fraction(ind, v) for v in given]
-        if abs(fractions[0] - fractions[1]) > threshold:
+        if abs(fractions[0] - fractions[1]) <= threshold:
+            continue
+        if len(rows) < 12:
             best = given[fractions.index(max(fractions))]
             rows.append({"period_id": period.id, "unit_code": unit, "indicator_id": ind_id,
                          "value": wrap(best), "source": "disagreement", "created_by": users["admin"],
                          "created_at": day(346, 14),
                          "reason": "Rapat pleno penilai: bukti mendukung nilai yang lebih tinggi."})
-        if len(rows) >= 12:
-            break
+        else:
+            accepted.append({"period_id": period.id, "unit_code": unit, "indicator_id": ind_id,
+                             "values": {}, "created_by": users["admin"], "created_at": day(346, 15),
+                             "reason": "Rapat pleno penilai: kedua nilai sesuai bukti masing-masing "
+                                       "penilai; diterima apa adanya."})
     insert_rows(session, Moderation, rows)
+    insert_rows(session, DisagreementAcceptance, accepted)
     return len(rows)
 
 

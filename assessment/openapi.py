@@ -694,6 +694,106 @@ PATHS.update({
 })
 
 
+# -- issue 11: the season's stages and gates, runs and publication (administrators) -----------
+
+SCHEMAS["Gate"] = {
+    "type": "object",
+    "required": ["id", "action", "ok", "count", "message", "waivable"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "enum": ["questionnaire_closed", "verification_closed",
+                                          "verification_complete", "stage_two",
+                                          "objection_period", "objections_decided",
+                                          "disagreements", "final_run"]},
+        "action": {"type": "string", "enum": ["provisional", "final", "publish"],
+                   "description": "The step this gate stands before"},
+        "ok": {"type": "boolean"},
+        "count": {"type": "integer", "minimum": 0,
+                  "description": "How many items are left (units, objections, flags; 1 for "
+                                 "a date or a run that is missing)"},
+        "message": {"type": "string"},
+        "waivable": {"type": "boolean",
+                     "description": "Waived only item by item with a reason (excluding a "
+                                    "unit, accepting a disagreement), never as a whole"},
+    },
+}
+SCHEMAS["Season"] = {
+    "type": "object",
+    "required": ["stage", "stages", "gates"],
+    "additionalProperties": False,
+    "properties": {
+        "stage": {"type": "string", "enum": ["persiapan", "pengisian", "verifikasi", "peringkat",
+                                             "sanggah", "penetapan", "diumumkan"]},
+        "stages": {"type": "array", "items": {
+            "type": "object", "required": ["id", "title", "starts", "ends"],
+            "additionalProperties": False,
+            "properties": {"id": {"type": "string"}, "title": {"type": "string"},
+                           "starts": NULLABLE_DATETIME, "ends": NULLABLE_DATETIME}}},
+        "gates": {"type": "array", "items": _ref("Gate")},
+    },
+}
+SCHEMAS["Run"] = {
+    "type": "object",
+    "required": ["run", "kind", "period", "reason", "created_at", "rubric_id", "exchange_sha256"],
+    "additionalProperties": False,
+    "properties": {
+        "run": {"type": "integer", "minimum": 1}, "kind": {"enum": ["provisional", "final"]},
+        "period": {"type": "string"}, "reason": {"type": "string"}, "created_at": DATETIME,
+        "rubric_id": {"type": "string"}, "exchange_sha256": {"type": "string"},
+        "published_at": DATETIME,
+    },
+}
+SCHEMAS["SeasonGateError"] = {
+    "type": "object",
+    "required": ["error", "message", "details"],
+    "additionalProperties": False,
+    "properties": {
+        "error": {"const": "season_gate"}, "message": {"type": "string"},
+        "details": {"type": "object", "required": ["gates"], "additionalProperties": False,
+                    "properties": {"gates": {"type": "array", "items": _ref("Gate"),
+                                             "description": "Every failing gate"}}},
+    },
+}
+_ADMIN_ONLY = _error("Only administrators manage the season")
+_GATE_REFUSED = _json(_ref("SeasonGateError"), "A gate does not hold; nothing changed")
+PATHS["/periods/{period}/season"] = {
+    "parameters": [PERIOD_PARAM],
+    "get": {
+        "operationId": "getSeason",
+        "summary": "Where the period stands: its stage, each stage's dates and every gate",
+        "responses": {"200": _json(_ref("Season"), "The season"),
+                      **_common("NotFound"), "403": _ADMIN_ONLY},
+    },
+}
+PATHS["/periods/{period}/runs"] = {
+    "parameters": [PERIOD_PARAM],
+    "post": {
+        "operationId": "createRun",
+        "summary": "Compute a provisional or final ranking once its gates hold",
+        "description": "A final run after an earlier one is a correction: its note is the "
+                       "required reason.",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["kind"], "additionalProperties": False,
+            "properties": {"kind": {"enum": ["provisional", "final"]},
+                           "note": {"type": "string"}}}}}},
+        "responses": {"201": _json(_ref("Run"), "The run"), "409": _GATE_REFUSED,
+                      "422": _error("A correction without a reason, or a note too long"),
+                      **_common("NotFound", *BODY_ERRORS), "403": _ADMIN_ONLY},
+    },
+}
+PATHS["/periods/{period}/runs/{number}/publish"] = {
+    "parameters": [PERIOD_PARAM, {"name": "number", "in": "path", "required": True,
+                                  "schema": {"type": "integer", "minimum": 1}}],
+    "post": {
+        "operationId": "publishRun",
+        "summary": "Publish a final run (a final run must exist)",
+        "responses": {"201": _json(_ref("Run"), "The published run"), "409": _GATE_REFUSED,
+                      "422": _error("The run is not a final run"),
+                      **_common("NotFound", *BODY_ERRORS), "403": _ADMIN_ONLY},
+    },
+}
+
+
 DOCUMENT = {
     "openapi": "3.1.0",
     "info": {

@@ -15,7 +15,7 @@ from .formatting import local_time
 from .models import Period, Submission, WorkUnit
 from .models.units import existing_on, opening_day
 from .models.types import utcnow
-from .operations.editability import closes_at_for
+from .operations.season import period_state
 
 # "returned" is a questionnaire sent back by the judges: the unit works on it again
 STATUSES = ("not_started", "draft", "returned", "submitted")
@@ -51,6 +51,7 @@ def unit_rows(session, period: Period, province_code: str | None = None) -> list
                Submission.submitted_at).where(Submission.period_id == period.id))}
     names = {u.code: u.name for u in session.scalars(
         select(WorkUnit).where(WorkUnit.level.in_(("pusat", "provinsi"))))}
+    state = period_state(period)
     rows = []
     for unit in units:
         sub = subs.get(unit.code)
@@ -60,7 +61,7 @@ def unit_rows(session, period: Period, province_code: str | None = None) -> list
                      "status": sub.status if sub else "not_started",
                      "updated_at": sub.updated_at if sub else None,
                      "submitted_at": sub.submitted_at if sub else None,
-                     "closes_at": closes_at_for(period, unit.code)})
+                     "closes_at": state.closes_for(unit.code)})
     return rows
 
 
@@ -133,23 +134,14 @@ def remaining(closes_at: datetime, now: datetime | None = None) -> dict | None:
 
 def periods_for_unit(session, unit: WorkUnit, now: datetime | None = None) -> list[Period]:
     """Periods the unit takes part in that have opened, newest first."""
-    now = now or utcnow()
-    periods = session.scalars(select(Period).where(Period.opens_at <= now)
-                              .order_by(Period.opens_at.desc())).all()
-    return [p for p in periods if unit.level in (p.levels or [])]
-
-
-def latest_close(period: Period) -> datetime:
-    """The latest closing time any unit of the period has (its own or extended)."""
-    return max([period.closes_at] + [e.closes_at for e in period.extensions])
+    periods = session.scalars(select(Period).order_by(Period.opens_at.desc())).all()
+    return [p for p in periods if unit.level in (p.levels or []) and period_state(p, now).opened]
 
 
 def current_periods(session, now: datetime | None = None) -> list[Period]:
     """Periods that have opened and are still open for at least one unit, newest first."""
-    now = now or utcnow()
-    periods = session.scalars(select(Period).where(Period.opens_at <= now)
-                              .order_by(Period.opens_at.desc())).all()
-    return [p for p in periods if latest_close(p) > now]
+    periods = session.scalars(select(Period).order_by(Period.opens_at.desc())).all()
+    return [p for p in periods if period_state(p, now).any_open]
 
 
 def recent_periods(session, limit: int = 10) -> list[Period]:

@@ -99,7 +99,7 @@ def test_openapi_document_is_valid_and_served_without_a_token(client):
 def test_openapi_describes_exactly_the_routes(app):
     doc = document()
     documented = {(f"{BASE}{path}".replace("{period}", "<slug>").replace("{code}", "<code>")
-                   .replace("{channel}", "<int:channel>"),
+                   .replace("{channel}", "<int:channel>").replace("{number}", "<int:number>"),
                    method.upper())
                   for path, item in doc["paths"].items() for method in item
                   if method in ("get", "put", "post", "delete", "patch")}

@@ -21,6 +21,7 @@ from assessment.operations.season import gates, period_state
 from assessment.operations.tokens import create_token
 from tests.conftest import SLUG, english
 from tests.results_support import PROVINCES, build_season
+from tests.test_assessment_api import matches_schema
 
 API = f"/api/v1/periods/{SLUG}"
 CHECKLIST = f"/admin/periode/{SLUG}/tahapan/"
@@ -262,9 +263,11 @@ def test_publishing_needs_a_final_run_and_a_correction_needs_a_reason(client, se
     refused = client.post(f"{API}/runs/{provisional}/publish", headers=headers)
     assert refused.status_code == 409
     assert [g["id"] for g in refused.get_json()["details"]["gates"]] == ["final_run"]
+    matches_schema("SeasonGateError", refused.get_json())
     final = post_run(client, headers, "final").get_json()["run"]
     published = client.post(f"{API}/runs/{final}/publish", headers=headers)
     assert published.status_code == 201 and published.get_json()["run"] == final
+    matches_schema("Run", published.get_json())
     assert session.query(Publication).count() == 1
     assert post_run(client, headers, "final", note="").status_code == 422
     correction = post_run(client, headers, "final", note="Sanggahan terlambat diputus ulang.")
@@ -272,6 +275,7 @@ def test_publishing_needs_a_final_run_and_a_correction_needs_a_reason(client, se
     season_json = client.get(f"{API}/season", headers=headers).get_json()
     assert set(season_json) == {"stage", "stages", "gates"}
     assert season_json["stage"] == "diumumkan"
+    matches_schema("Season", season_json)
     assert all(set(s) == {"id", "title", "starts", "ends"} for s in season_json["stages"])
     assert {g["action"] for g in season_json["gates"]} == {"provisional", "final", "publish"}
 
@@ -302,3 +306,89 @@ def test_the_checklist_is_for_administrators_and_shows_every_gate(client, auth, 
     assert 'aria-current="step"' in page and "Final ranking" in page
     assert PROVINCES[0]   # the season's units are there; nothing failing except publication
     assert page.count("✘") == 1
+
+
+# ---- the demo's seasons pass their own gates -----------------------------------------------------
+
+def test_the_demo_published_seasons_pass_every_gate_and_2025_is_open(demo, session):
+    from assessment.models import Period
+    periods = {p.slug: p for p in session.query(Period)}
+    for slug in ("bakohumas-2021", "bakohumas-2024"):
+        period = periods[slug]
+        assert period_state(period).stage == "diumumkan"
+        assert [g.id for g in gates(session, period) if not g.ok] == [], slug
+        assert session.query(DisagreementAcceptance).filter_by(period_id=period.id).count() > 0
+    current = next(p for p in periods.values() if p.slug not in ("bakohumas-2021", "bakohumas-2024"))
+    assert period_state(current).stage == "pengisian"
+    assert [g.id for g in gates(session, current, actions=("provisional",)) if not g.ok] == [
+        "questionnaire_closed"]
+
+
+# ---- how each verified value came about ------------------------------------------------------
+
+def test_values_record_whether_they_were_copied_and_judge_quality_shows_the_share(
+        client, auth, session, season, admin):
+    from assessment.operations.quality import all_copied_completions, copied_shares
+    from assessment.operations.verification import complete, save_verifications
+    assignment = session.query(JudgeAssignment).filter_by(unit_code="11").order_by(
+        JudgeAssignment.id).first()
+    assignment.completed_at = None
+    claims = session.query(Submission).filter_by(unit_code="11").one().answers
+    then = season.verification_closes_at - timedelta(days=1)
+    save_verifications(session, assignment, dict(claims), {}, {}, admin, now=then)
+    rows = {v.indicator_id: v for v in assignment.verifications}
+    scored = [k for k in claims if k in rows]
+    assert scored and all(rows[k].origin == "copied" for k in scored)
+    complete(session, assignment, admin, now=then)
+    session.flush()
+    assert assignment in all_copied_completions(session, season)
+    share = copied_shares(session, season)[assignment.judge_id]
+    assert share.copied == share.recorded == len(scored)
+    # a value of the judge's own: typed, and the unit is no longer "all copied"
+    from assessment.operations.verification import reopen
+    reopen(session, assignment, admin, now=then)
+    first = next(k for k in scored if isinstance(claims[k], bool))
+    save_verifications(session, assignment, {first: not claims[first]}, {}, {}, admin, now=then)
+    assert {v.indicator_id: v for v in assignment.verifications}[first].origin == "typed"
+    complete(session, assignment, admin, now=then)
+    session.commit()
+    assert assignment not in all_copied_completions(session, season)
+    auth.login("kepala-biro")
+    english(client)
+    page = client.get(f"/admin/moderation/{SLUG}/penilai").get_data(as_text=True)
+    assert "Accepted unchanged" in page and f"({len(scored) - 1}/{len(scored)})" in page
+
+
+# ---- one rule for "is it open" -----------------------------------------------------------------
+
+def test_no_other_module_decides_whether_a_period_is_open():
+    """Comparisons against a period's dates and the deadline helpers belong to
+    operations/editability.py (per-unit primitives) and operations/season.py (period_state);
+    everything else asks period_state. Documented exceptions: operations/periods.py checks a
+    proposed new deadline against the current ones (and which drafts it would close), and
+    operations/results.py orders periods by their opening time."""
+    import ast
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    homes = {"assessment/operations/editability.py", "assessment/operations/season.py"}
+    allowed_compare = homes | {"assessment/operations/periods.py", "assessment/operations/results.py"}
+    dates = {"opens_at", "closes_at", "verification_closes_at", "objection_opens_at",
+             "objection_closes_at"}
+    helpers = {"closes_at_for", "is_open_for", "refusal", "deadline_for", "latest_close"}
+    found = []
+    for path in (root / "assessment").rglob("*.py"):
+        rel = path.relative_to(root).as_posix()
+        if "migrations" in rel or rel in homes:
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if (isinstance(node, ast.Compare) and rel not in allowed_compare
+                    and any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in node.ops)
+                    and any(isinstance(o, ast.Attribute) and o.attr in dates
+                            for o in [node.left, *node.comparators])):
+                found.append(f"{rel}:{node.lineno} compares a period date")
+            if (isinstance(node, ast.ImportFrom) and node.module
+                    and node.module.split(".")[-1] in ("editability", "progress")
+                    and rel != "assessment/operations/periods.py"):
+                found += [f"{rel}:{node.lineno} imports {a.name}" for a in node.names
+                          if a.name in helpers]
+    assert found == []

@@ -20,7 +20,7 @@ from ..formatting import datetime_in_zones, local_time
 from ..models import JudgeAssignment, Notice, Period, ReminderSent, Submission, User, WorkUnit
 from ..models.types import utcnow
 from ..progress import current_periods, participating_units
-from .editability import closes_at_for
+from .season import period_state
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +136,9 @@ def send_deadline_reminders(session, now: datetime | None = None) -> int:
             select(ReminderSent.unit_code, ReminderSent.days).where(ReminderSent.period_id == period.id))}
         submitted = set(session.scalars(select(Submission.unit_code).where(
             Submission.period_id == period.id, Submission.status == "submitted")))
+        state = period_state(period, now)
         for unit in participating_units(session, period):
-            closes = closes_at_for(period, unit.code)
+            closes = state.closes_for(unit.code)
             days = days_before(closes, now, unit.time_zone)
             threshold = due_threshold(days)
             if (unit.code in submitted or closes <= now or threshold is None

@@ -195,3 +195,44 @@ def judge_quality(session, period) -> list[tuple[User, JudgeStats]]:
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(stats)))} if stats else {}
     return sorted(((users[j], s) for j, s in stats.items() if j in users),
                   key=lambda pair: (pair[0].name or pair[0].username).casefold())
+
+
+# ---- values accepted unchanged ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CopiedShare:
+    """How many of a judge's verified values are the unit's answer accepted unchanged, of
+    those whose origin is recorded (values saved before it was recorded are not counted)."""
+
+    copied: int
+    recorded: int
+
+    @property
+    def share(self) -> Fraction | None:
+        return Fraction(self.copied, self.recorded) if self.recorded else None
+
+
+def copied_shares(session, period) -> dict[int, CopiedShare]:
+    """Per judge id: values accepted unchanged out of the values with a recorded origin."""
+    rows = session.execute(select(JudgeAssignment.judge_id, Verification.origin)
+                           .join(Verification, Verification.assignment_id == JudgeAssignment.id)
+                           .where(JudgeAssignment.period_id == period.id,
+                                  Verification.origin.is_not(None)))
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for judge_id, origin in rows:
+        counts[judge_id][0] += origin == "copied"
+        counts[judge_id][1] += 1
+    return {judge: CopiedShare(*pair) for judge, pair in counts.items()}
+
+
+def all_copied_completions(session, period) -> list[JudgeAssignment]:
+    """Completed verifications in which every value is the unit's answer unchanged."""
+    done = session.scalars(select(JudgeAssignment).where(
+        JudgeAssignment.period_id == period.id, JudgeAssignment.active.is_(True),
+        JudgeAssignment.completed_at.is_not(None)).order_by(JudgeAssignment.unit_code)).all()
+    out = []
+    for assignment in done:
+        origins = [v.origin for v in assignment.verifications if unwrap(v.value) is not None]
+        if origins and all(origin == "copied" for origin in origins):
+            out.append(assignment)
+    return out

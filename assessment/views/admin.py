@@ -28,7 +28,7 @@ from ..models import AuditLog, Period, RubricEdition, User
 from ..models.units import WIB
 from ..navigation import SEASON, nav
 from ..operations import Closed, Invalid
-from ..operations.editability import closes_at_for
+from ..operations.season import period_state
 from ..operations import Conflict
 from ..operations.periods import (WouldClose, archive_period, delete_period, edit_period,
                                   extend_deadline, open_period, questionnaire_count,
@@ -173,7 +173,7 @@ def period(period_slug):
     return render_template("admin/period.html", period=period, form=form,
                            reason_form=ReasonForm(formdata=None),
                            questionnaires=questionnaire_count(db.session, period),
-                           general_close=closes_at_for(period, None),
+                           general_close=period_state(period).closes_for(None),
                            units={u.code: u for u in participating_units(db.session, period)},
                            users={u.id: u.username for u in db.session.scalars(select(User).where(
                                User.id.in_({e.created_by for e in period.extensions})))},
@@ -205,7 +205,7 @@ def edit_period_page(period_slug):
 def _edit_values(period: Period):
     """The form's starting values: the title and the dates in WIB as typed."""
     return SimpleNamespace(title=period.title, opens_at=wib_naive(period.opens_at),
-                           closes_at=wib_naive(closes_at_for(period, None)), reason="",
+                           closes_at=wib_naive(period_state(period).closes_for(None)), reason="",
                            confirm=False)
 
 

@@ -18,8 +18,8 @@ from ..models import Period, Submission, WorkUnit
 from ..openapi import MAX_BODY_BYTES, document
 from ..operations import Invalid, OperationError
 from ..operations.answers import save_answers
-from ..operations.editability import closes_at_for, is_editable, is_open_for
 from ..operations.questionnaire import get_or_create_submission, get_submission, self_scores
+from ..operations.season import period_state
 from ..operations.submission import missing_items, submit
 from ..permissions import can_edit_unit, can_view_period, can_view_unit
 from ..rubric_store import rubric_for
@@ -294,7 +294,7 @@ def score(value: Decimal) -> float:
 def period_json(period: Period) -> dict:
     return {"slug": period.slug, "title": period.title, "rubric_id": period.rubric_id,
             "opens_at": iso(period.opens_at), "closes_at": iso(period.closes_at),
-            "levels": list(period.levels), "open": is_open_for(period, None)}
+            "levels": list(period.levels), "open": period_state(period).open}
 
 
 def rubric_json(rubric) -> dict:
@@ -314,6 +314,7 @@ def submission_json(period: Period, unit: WorkUnit, sub: Submission | None) -> d
     draft-to-be: status not_started at version 1, the version its first save sends."""
     rubric = rubric_for(period)
     scores = self_scores(rubric, sub)
+    window = period_state(period).unit(unit, sub)
     return {
         "period": period.slug,
         "unit": {"code": unit.code, "name": unit.name, "level": unit.level,
@@ -326,8 +327,8 @@ def submission_json(period: Period, unit: WorkUnit, sub: Submission | None) -> d
                        "aspects": {k: score(v) for k, v in scores["aspects"].items()}},
         "missing": [{"indicator": ind_id, "reason": str(reason)}
                     for ind_id, reason in missing_items(rubric, sub)],
-        "deadline": iso(closes_at_for(period, unit.code)),
-        "open": is_editable(sub) if sub else is_open_for(period, unit.code),
+        "deadline": iso(window.until),
+        "open": window.editable,
         "updated_at": iso(sub.updated_at) if sub else None,
         "submitted_at": iso(sub.submitted_at) if sub else None,
         "head_name": (sub.head_name or "") if sub else "",

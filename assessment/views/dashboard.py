@@ -13,10 +13,10 @@ from ..models import Notice, Submission
 from ..models.types import utcnow
 from ..navigation import nav
 from ..operations import notices as notice_ops
-from ..operations.editability import closes_at_for
 from ..operations.questionnaire import self_scores
+from ..operations.season import period_state
 from ..permissions import can_moderate, can_monitor
-from ..progress import (STATUS_LABELS, STATUSES, aspect_completeness, count_statuses, latest_close,
+from ..progress import (STATUS_LABELS, STATUSES, aspect_completeness, count_statuses,
                         periods_for_unit, recent_periods, remaining, unit_rows)
 from ..rubric_store import rubric_for
 
@@ -40,7 +40,8 @@ def home():
         return render_template("dashboard/monitor.html", summaries=_summaries(), notices=notices,
                                statuses=STATUSES, now=utcnow())
     periods = recent_periods(db.session)
-    return render_template("dashboard/judge.html", periods=periods, latest_close=latest_close,
+    return render_template("dashboard/judge.html", periods=periods,
+                           states={p.id: period_state(p) for p in periods},
                            notices=notices,
                            lead_periods=[p for p in periods if can_moderate(current_user, p)])
 
@@ -71,8 +72,10 @@ def _operator_cards(unit) -> list[dict]:
     for period in periods_for_unit(db.session, unit, now):
         sub = db.session.query(Submission).filter_by(period_id=period.id, unit_code=unit.code).first()
         rubric = rubric_for(period)
-        closes = closes_at_for(period, unit.code)
+        state = period_state(period, now)
+        closes = state.unit(unit, sub).until   # a returned questionnaire: its revision deadline
         cards.append({"period": period, "sub": sub, "status": sub.status if sub else "not_started",
+                      "state": state,
                       "closes_at": closes, "remaining": remaining(closes, now),
                       "aspects": aspect_completeness(rubric, sub.answers if sub else {}),
                       "scores": _self_scores(rubric, sub),
@@ -90,7 +93,7 @@ def _summaries() -> list[dict]:
         return []
     now = utcnow()
     return [{"period": p, "counts": count_statuses(unit_rows(db.session, p, scope)),
-             "open": p.opens_at <= now < latest_close(p)}
+             "open": period_state(p, now).any_open}
             for p in recent_periods(db.session)]
 
 

@@ -24,7 +24,8 @@ from ..operations import OperationError
 from ..operations.judging import setting
 from ..operations.moderation import (disagreements, judge_names, moderate, threshold,
                                      units_by_code)
-from ..operations.quality import LENIENCY_MARGIN, claim_gaps, judge_quality
+from ..operations.quality import (LENIENCY_MARGIN, all_copied_completions, claim_gaps,
+                                  copied_shares, judge_quality)
 from ..operations.questionnaire import get_submission
 from ..operations.editability import is_returned, revision_for, verification_open
 from ..operations.revision import compare, return_for_revision, returned_units
@@ -271,6 +272,8 @@ def judges(period_slug):
     _admin()
     period = period_or_404(period_slug)
     return render_template("moderation/judges.html", period=period, rows=judge_quality(db.session, period),
+                           copied=copied_shares(db.session, period),
+                           all_copied=all_copied_completions(db.session, period),
                            threshold=threshold(period), margin=LENIENCY_MARGIN,
                            min_shared=setting(period, "min_shared_indicators"))
 

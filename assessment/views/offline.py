@@ -27,7 +27,8 @@ from ..formatting import datetime_in_zones
 from ..models import Period
 from ..operations import Conflict, Invalid, OperationError
 from ..operations.answers import save_answers
-from ..operations.editability import closes_at_for, refusal, takes_part
+from ..operations.editability import takes_part
+from ..operations.season import period_state
 from ..operations.questionnaire import get_or_create_submission, get_submission
 from ..permissions import operator_unit
 from ..rubric_store import rubric_for
@@ -57,7 +58,7 @@ def _own(period_slug: str):
 def download(period_slug):
     period, unit, sub = _own(period_slug)
     with force_locale("id"):   # the workbook is in Indonesian whatever the page language
-        deadline = datetime_in_zones(closes_at_for(period, unit.code), unit.time_zone)
+        deadline = datetime_in_zones(period_state(period).unit(unit, sub).until, unit.time_zone)
     data = build_questionnaire_workbook(
         rubric_for(period), (sub.answers if sub else None) or {}, unit_code=unit.code,
         unit_name=unit.name, period_slug=period.slug, period_title=period.title,
@@ -74,7 +75,7 @@ def download(period_slug):
 def upload(period_slug):
     period, unit, sub = _own(period_slug)
     form = UploadForm()
-    refused = refusal(period, unit, sub)
+    refused = period_state(period).unit(unit, sub).refusal
     if refused is not None:
         return _page(period, unit, form, refused=refused.message,
                      status=refused.status if request.method == "POST" else 200)
@@ -144,5 +145,5 @@ def _too_large() -> str:
 def _page(period, unit, form, errors=(), refused=None, status=200):
     return render_template(
         "offline/upload.html", period=period, unit=unit, form=form, errors=list(errors),
-        refused=refused, closes_at=closes_at_for(period, unit.code),
+        refused=refused, closes_at=period_state(period).closes_for(unit.code),
         max_upload_mb=current_app.config["MAX_UPLOAD_MB"]), status

@@ -20,7 +20,8 @@ from ..models import Period, User, WorkUnit
 from ..navigation import nav
 from ..operations import OperationError
 from ..operations.answers import pending_message
-from ..operations.editability import closes_at_for, refusal, takes_part
+from ..operations.editability import takes_part
+from ..operations.season import period_state
 from ..operations.questionnaire import get_or_create_submission, get_submission, save_page, self_scores
 from ..operations.submission import missing_items, submit
 from ..permissions import can_view_unit, operator_unit
@@ -69,8 +70,8 @@ def _max_bytes() -> int:
 def _page(period, unit, sub, readonly: bool = False) -> dict:
     """What every questionnaire page shows: status, deadline, progress, self-score."""
     rubric = rubric_for(period)
-    closes = closes_at_for(period, unit.code)
-    problem = refusal(period, unit, sub)
+    window = period_state(period).unit(unit, sub)   # extensions and a return's deadline included
+    closes, problem = window.until, window.refusal
     missing = missing_items(rubric, sub)
     progress = {row["id"]: row for row in aspect_completeness(rubric, sub.answers if sub else {})}
     groups = []
