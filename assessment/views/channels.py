@@ -17,7 +17,6 @@ from ..forms.monitor import (KIND_LABELS, ActivityForm, ChannelForm, CoverForm, 
                              PostUploadForm, StageForm)
 from ..models import MonitorActivity, WorkUnit
 from ..navigation import nav
-from ..operations import Invalid
 from ..operations import monitor as ops
 from ..permissions import can_edit_channels, can_monitor, can_view_unit, is_admin, units_visible_to
 from ..spreadsheets import SpreadsheetError, read_xlsx_rows
@@ -38,11 +37,8 @@ def unit_or_404(code: str, edit: bool = False) -> WorkUnit:
 
 def date_range(unit: WorkUnit | None = None) -> tuple[date, date]:
     start, end = ops.default_range(unit) if unit else ops.default_range(WorkUnit(time_zone="WIB"))
-    if request.args.get("from") and request.args.get("to"):
-        try:
-            start, end = ops.checked_range(request.args["from"], request.args["to"])
-        except Invalid:
-            abort(400)
+    if request.args.get("from") and request.args.get("to"):   # a bad range: Invalid, 422
+        start, end = ops.checked_range(request.args["from"], request.args["to"])
     return start, end
 
 
