@@ -299,7 +299,9 @@ def aspect_chart(aspects: Sequence[str], unit: Sequence[float], national: Sequen
                         fontsize=font_size - 1, color=unit_colour)
     ax.set_yticks(y, [_wrap(a, label_width) for a in aspects], fontsize=font_size)
     ax.set_ylim(n - 0.5, -0.7)
-    ax.set_xlim(0, 100)
+    ax.set_xlim(0, 104)          # room for a dot and its label at 100
+    ax.set_xticks(range(0, 101, 20))
+    ax.spines["bottom"].set_bounds(0, 100)
     ax.set_xlabel("Nilai aspek (0\u2013100)", fontsize=font_size)
     ax.tick_params(axis="x", labelsize=font_size - 0.5)
     _id_axis(ax.xaxis)

@@ -106,10 +106,12 @@ def group_n(data: dict, key: str) -> int | None:
 
 def comparison_labels(data: dict, province: str) -> tuple[str, str | None]:
     """(national label, provincial label or None) saying what each mean covers, with n:
-    "Rata-rata KPU Kab/Kota nasional (n=514)", "Rata-rata KPU Kab/Kota se-Jawa Tengah (n=35)"."""
+    "Rata-rata KPU Kab/Kota nasional (n=514)", "Rata-rata KPU Kab/Kota se-Jawa Tengah (n=35)".
+    None when the provincial mean covers the unit alone (a KPU Provinsi: the data still
+    carries that mean with n=1, pages and scorecards leave it out)."""
     plural = CATEGORY_PLURALS.get(data["category"], data["category"])
     national = f"Rata-rata {plural} nasional (n={group_n(data, 'national') or 0})"
     n_province = group_n(data, "province")
-    if n_province is None or not province:
-        return national, None
+    if n_province is None or n_province < 2 or not province:
+        return national, None       # a mean of the unit alone compares it with nothing
     return national, f"Rata-rata {plural} se-{province_short(province)} (n={n_province})"

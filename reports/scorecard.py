@@ -360,9 +360,10 @@ def _legend(drawing, data, font, x0):
 
 
 def _provincial_shown(data: dict) -> bool:
-    """Whether the provincial mean is drawn: only when it covers more than the unit itself
-    (a KPU Provinsi is the only one of its category in its province; the table still
-    shows that mean with n=1)."""
+    """Whether the provincial mean is shown: only when it covers more than the unit itself
+    (a KPU Provinsi is the only one of its category in its province)."""
+    if "provincial_label" in data and not data["provincial_label"]:
+        return False
     return any(a["provincial_mean"] is not None and (a.get("provincial_n") or 2) > 1
                for a in data["aspects"])
 
@@ -548,17 +549,19 @@ def _section(title, st):
 
 
 def _aspect_table(data, st, width) -> list:
+    provincial = _provincial_shown(data)
     head = ["Aspek", "Bobot", "Nilai terverifikasi", "Nilai mandiri", "Selisih",
-            _mean_head(data, "national_n", "Rata-rata nasional"),
-            _mean_head(data, "provincial_n", "Rata-rata provinsi")]
+            _mean_head(data, "national_n", "Rata-rata nasional")]
+    head += [_mean_head(data, "provincial_n", "Rata-rata provinsi")] if provincial else []
     rows = [[_p(head[0], st["head"])] + [_p(h, st["head_r"]) for h in head[1:]]]
     for a in data["aspects"]:
         rows.append([_p(a["title"], st["cell"]), _p(id_number(a["weight_pct"], 0) + "%", st["num"]),
                      _p(id_number(a["verified"]), st["num_b"]), _p(id_number(a["self"]), st["num"]),
                      _p(signed_number(a["gap"]), st["num"]),
-                     _p(id_number(a["national_mean"]), st["num"]),
-                     _p(id_number(a["provincial_mean"]), st["num"])])
-    widths = [width * 0.335] + [width * 0.09] + [width * 0.115] * 5
+                     _p(id_number(a["national_mean"]), st["num"])]
+                    + ([_p(id_number(a["provincial_mean"]), st["num"])] if provincial else []))
+    numbers = len(head) - 2
+    widths = [width * (1 - 0.09 - 0.115 * numbers)] + [width * 0.09] + [width * 0.115] * numbers
     return [KeepTogether([
         _section("Nilai per Aspek", st), _grid(rows, widths),
         _p("Selisih = nilai mandiri dikurangi nilai terverifikasi. Nilai aspek adalah hasil "
