@@ -423,7 +423,10 @@ def test_fixed_pages_on_phone_and_desktop(demo, browser, shot, width):
                 page.goto(url + path)
                 page.evaluate("() => document.querySelectorAll('img[loading=lazy]')"
                               ".forEach(img => img.loading = 'eager')")
-                page.wait_for_load_state("networkidle")
+                page.wait_for_function("() => [...document.images].every(i => i.complete)")
+                broken = page.eval_on_selector_all("main img", "els => els.filter(i =>"
+                                                   " !i.naturalWidth).map(i => i.src)")
+                assert not broken, (path, broken)
                 widths = page.evaluate("() => [document.documentElement.scrollWidth,"
                                        " document.documentElement.clientWidth]")
                 assert widths[0] <= widths[1], (path, widths)
