@@ -14,7 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from .model import (AGGREGATES, EVIDENCE_RULES, INDICATOR_TYPES, SAMPLE_BY, Aspect, Award,
+from .model import (AGGREGATES, EVIDENCE_RULES, INDICATOR_TYPES, MEASURES, SAMPLE_BY,
+                    SHARE_MEASURES, Aspect, Award,
                     Criterion, Indicator, Level, Predicate, Rubric, Sample, Stage)
 
 SLUG = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
@@ -233,10 +234,24 @@ class _Builder:
         if "sample" in node:
             out["sample"] = self.sample(node["sample"], f"{place}.sample", kind)
         if kind != "number":
-            for key in ("min", "max", "integer"):
+            for key in ("min", "max", "integer", "measured_by"):
                 if key in node:
                     self.fail(f"{place}.{key}", f"only number indicators take {key} (this one is {kind})")
+        elif "measured_by" in node:
+            out["measured_by"] = self.measured_by(node, place)
         return out
+
+    def measured_by(self, node, place: str) -> str:
+        """The measure of the unit's channels that pre-fills a number indicator; a share is
+        in percent, so its indicator must be bounded by max 100."""
+        value = node["measured_by"]
+        if not isinstance(value, str) or value not in MEASURES:
+            self.fail(f"{place}.measured_by", f"unknown measure {value!r}; use one of {', '.join(MEASURES)}")
+            return ""
+        if value in SHARE_MEASURES and _number(node.get("max")) != 100:
+            self.fail(f"{place}.measured_by", f"{value} is a share in percent: the indicator needs "
+                      f"max: 100 (got {node.get('max')!r})")
+        return value
 
     def sample(self, node, place: str, kind: str) -> Sample | None:
         if kind == "text":

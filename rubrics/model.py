@@ -14,6 +14,11 @@ EVIDENCE_RULES = ("required", "optional", "none")
 AGGREGATES = ("mean", "median")
 NOT_APPLICABLE = "tidak-berlaku"   # the answer of an allow_na indicator that does not apply
 SAMPLE_BY = ("date",)
+# What ``measured_by`` may name: measures of a unit's own channels over the season's window
+# (scoring/activity.py computes them). Shares are given in percent, so their indicators are
+# bounded by max 100; items_per_week is a count per week.
+MEASURES = ("weekly_share", "weekly_share_outside_stages", "same_day_share", "items_per_week")
+SHARE_MEASURES = ("weekly_share", "weekly_share_outside_stages", "same_day_share")
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class Indicator:
     max: Fraction | None = None
     integer: bool = False
     sample: Sample | None = None
+    measured_by: str = ""
 
     @property
     def scored(self) -> bool:

@@ -13,10 +13,11 @@ from datetime import date, datetime, timedelta, tzinfo
 from difflib import SequenceMatcher
 from typing import Iterable, Sequence
 
+from rubrics.model import MEASURES, SHARE_MEASURES  # noqa: F401  (the names measured_by takes)
+
 SUGGEST_DAYS = 7          # items published within this many days of an activity
 SIMILAR_AT = 0.35         # title similarity from which an item is suggested
 GAP_NOTICE_WEEKS = 2      # "Belum ada konten selama 2 minggu"
-MEASURES = ("weekly_share", "weekly_share_outside_stages", "same_day_share", "items_per_week")
 
 
 def local_day(moment: datetime, zone: tzinfo) -> date:
@@ -169,3 +170,11 @@ def suggest_coverage(held: date, title: str, candidates: Iterable[Candidate],
                 found.append((c, score))
     found.sort(key=lambda pair: (-pair[1], pair[0].day))
     return found[:limit]
+
+
+def as_answer(measure: str, value: float | None) -> float | None:
+    """A measure as the number a unit would type: shares in percent (one decimal), items
+    per week with two decimals."""
+    if value is None:
+        return None
+    return round(value * 100, 1) if measure in SHARE_MEASURES else round(value, 2)

@@ -28,6 +28,13 @@ INVALID = [
     ("band-beyond-max", [(f"{IND2}.max", 2)], f"{IND2}.bands", "above max 2"),
     ("min-on-yesno", [(f"{IND0}.min", 0)], f"{IND0}.min", "only number indicators"),
     ("integer-on-scale", [(f"{IND1}.integer", True)], f"{IND1}.integer", "only number indicators"),
+    ("measured-by-unknown", [(f"{IND2}.measured_by", "likes_per_post")], f"{IND2}.measured_by",
+     "unknown measure 'likes_per_post'; use one of weekly_share"),
+    ("measured-by-not-text", [(f"{IND2}.measured_by", 3)], f"{IND2}.measured_by", "unknown measure"),
+    ("measured-by-on-yesno", [(f"{IND0}.measured_by", "weekly_share")], f"{IND0}.measured_by",
+     "only number indicators"),
+    ("measured-by-share-without-max", [(f"{IND2}.measured_by", "same_day_share")],
+     f"{IND2}.measured_by", "share in percent: the indicator needs max: 100"),
     ("sample-not-mapping", [(f"{IND3}.sample", 12)], f"{IND3}.sample", "mapping"),
     ("sample-count-zero", [(f"{IND3}.sample", {"count": 0})], f"{IND3}.sample.count", "1 to 366"),
     ("sample-by-week", [(f"{IND3}.sample", {"count": 3, "by": "week"})], f"{IND3}.sample.by", "date"),
@@ -88,7 +95,7 @@ def test_every_new_key_is_read():
         (f"{IND1}.allow_na", True), (f"{IND3}.sample", {"count": 12}),
         (f"{IND2}.bands", {"provinsi": [[0, 0], [3, 0.5], [10, 1]], "default": [[0, 0], [1, 1]]}),
         (f"{IND2}.min", 0), (f"{IND2}.max", 100), (f"{IND2}.integer", True),
-        ("unranked", ["pusat"]),
+        (f"{IND2}.measured_by", "weekly_share"), ("unranked", ["pusat"]),
         ("stages[1].criteria", CRIT), ("stages[1].shortlist", {"provinsi": 10, "kabkota": 25}),
         ("stages[1].pass_mark", {"default": 80, "kabkota": 75.5}),
         ("awards", [{"id": "a", "title": "A", "categories": ["provinsi", "kabkota"],
@@ -100,6 +107,7 @@ def test_every_new_key_is_read():
     assert number.bands_for("provinsi") == ((0, 0), (3, Fraction(1, 2)), (10, 1))
     assert number.bands_for("kabkota") == number.bands
     assert (number.min, number.max, number.integer) == (0, 100, True)
+    assert number.measured_by == "weekly_share" and sop.measured_by == ""
     stage = rubric.stages[1]
     assert [c.id for c in stage.criteria] == ["inovasi", "dampak"]
     assert stage.shortlist_for("kabkota") == 25 and stage.shortlist_for("pusat") is None
@@ -114,4 +122,22 @@ def test_old_keys_read_as_before():
     rubric = parse(with_())
     assert rubric.stages[1].shortlist == 10 and rubric.stages[1].shortlists == ()
     assert rubric.awards[0].category_ids == ("provinsi",) and rubric.unranked == ()
-    assert not any(i.allow_na or i.sample or i.category_bands for i in rubric.indicators)
+    assert not any(i.allow_na or i.sample or i.category_bands or i.measured_by
+                   for i in rubric.indicators)
+
+
+def test_measured_by_names_come_from_scoring_and_read_without_bounds():
+    from scoring import activity
+    assert activity.MEASURES == ("weekly_share", "weekly_share_outside_stages", "same_day_share",
+                                 "items_per_week")
+    rubric = parse(with_((f"{IND2}.measured_by", "items_per_week")))   # a count: no max needed
+    assert rubric.indicator("unggahan").measured_by == "items_per_week"
+
+
+def test_measured_by_problems_name_the_file():
+    from rubrics import RubricError, parse_rubric
+    import yaml
+    doc = with_((f"{IND2}.measured_by", "likes"))
+    with pytest.raises(RubricError) as info:
+        parse_rubric(yaml.safe_dump(doc), source="rubrics/editions/uji.yaml")
+    assert f"rubrics/editions/uji.yaml: {IND2}.measured_by: unknown measure 'likes'" in str(info.value)
