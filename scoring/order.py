@@ -16,11 +16,17 @@ def _aspect_cents(row: UnitResult, aspect_id: str) -> int | None:
 def tie_breaks(rubric: Rubric, result: Result) -> dict[str, str]:
     """``{unit code: aspect id}`` for every unit placed below the unit ranked just above it
     in its category by a tie-break aspect (same stage, same rounded total): the aspect
-    that decided it. Units with every key equal share a rank and are not listed."""
+    that decided it (units sharing that rank get the same aspect). Units whose rank differs
+    by stage or rounded total are not listed."""
     decided: dict[str, str] = {}
     for above, below in zip(result.ranking, result.ranking[1:]):
-        if (above.unit.category != below.unit.category or above.rank is None
-                or above.rank == below.rank or above.stage_reached != below.stage_reached
+        if above.unit.category != below.unit.category or above.rank is None:
+            continue
+        if above.rank == below.rank:        # sharing a rank: placed as the unit beside it
+            if above.unit.code in decided:
+                decided[below.unit.code] = decided[above.unit.code]
+            continue
+        if (above.stage_reached != below.stage_reached
                 or _cents(above.total) != _cents(below.total)):
             continue
         for aspect_id in rubric.tie_break:
