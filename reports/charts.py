@@ -431,10 +431,11 @@ def slope_chart(before: Mapping[str, int], after: Mapping[str, int], names: Mapp
     ax.set_xlabel("Peringkat (1 = terbaik; skala peringkat sebenarnya)")
     ax.grid(axis="x", color="#eeeeee")
     ax.spines[["top", "right"]].set_visible(False)
+    earlier, later = distinct_titles(*periods)
     handles = [Line2D([], [], marker="o", ls="", markerfacecolor="white",
-                      markeredgecolor="#333333", label=f"Peringkat {_short(periods[0], 30)}"),
+                      markeredgecolor="#333333", label=f"Peringkat {_short(earlier, 30)}"),
                Line2D([], [], marker="o", ls="", color="#333333",
-                      label=f"Peringkat {_short(periods[1], 30)}"),
+                      label=f"Peringkat {_short(later, 30)}"),
                Line2D([], [], color=UP_COLOUR, lw=2.2, label="naik"),
                Line2D([], [], color=DOWN_COLOUR, lw=2.2, label="turun"),
                Line2D([], [], color=SAME_COLOUR, lw=2.2, label="tetap")]
@@ -443,6 +444,20 @@ def slope_chart(before: Mapping[str, int], after: Mapping[str, int], names: Mapp
                             f"{number_id(len(shared), 0)} satuan kerja yang dinilai pada "
                             "kedua periode", 100), fontsize=11)
     return _save(fig, fmt)
+
+
+def distinct_titles(first: str, second: str) -> tuple[str, str]:
+    """Two period titles by what tells them apart: "Penilaian ... 2021" and "Penilaian ...
+    2024" give ("2021", "2024"); titles with nothing in common are kept whole."""
+    a, b = " ".join(str(first).split()), " ".join(str(second).split())
+    words_a, words_b = a.split(" "), b.split(" ")
+    common = 0
+    while (common < min(len(words_a), len(words_b)) - 1
+           and words_a[common] == words_b[common]):
+        common += 1
+    if common == 0 or a == b:
+        return a, b
+    return " ".join(words_a[common:]), " ".join(words_b[common:])
 
 
 # ---------------------------------------------------------------- rank intervals

@@ -284,3 +284,10 @@ def test_heat_map_data_sorted_by_mean_with_counts_and_every_province(season):
     assert data["counts"][:-1] == [len(totals[p]) for p in data["provinces"][:-1]]
     assert data["provinces"][-1] == "Provinsi Kosong" and data["counts"][-1] == 0
     assert data["values"][-1] == [None] * len(RUBRIC.aspects)
+
+
+def test_slope_legend_tells_the_periods_apart():
+    from reports.charts import distinct_titles
+    assert distinct_titles("Penilaian Tata Kelola Bakohumas 2021",
+                           "Penilaian Tata Kelola Bakohumas 2024") == ("2021", "2024")
+    assert distinct_titles("Apresiasi 2021", "Penilaian 2024") == ("Apresiasi 2021", "Penilaian 2024")
