@@ -10,6 +10,8 @@ from flask_login import current_user
 
 # the bureau's season pages, folded into one menu entry so the admin's bar fits the screen
 SEASON = _l("Season")
+# the registry, rubric editions and audit log: one drop-down for the same reason
+ADMINISTRATION = _l("Administration")
 
 
 @dataclass(frozen=True)

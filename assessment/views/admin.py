@@ -26,7 +26,7 @@ from ..extensions import db
 from ..transaction import attempt
 from ..models import AuditLog, Period, RubricEdition, User
 from ..models.units import WIB
-from ..navigation import SEASON, nav
+from ..navigation import ADMINISTRATION, SEASON, nav
 from ..operations import Closed, Invalid
 from ..operations.season import period_state
 from ..operations import Conflict
@@ -40,7 +40,7 @@ from .lookups import period_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 nav("admin.periods", _l("Periods"), roles=("admin",), order=60, group=SEASON)
-nav("admin.audit", _l("Audit log"), roles=("admin",), order=70)
+nav("admin.audit", _l("Audit log"), roles=("admin",), order=70, group=ADMINISTRATION)
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 AUDIT_PAGE_SIZE = 50

@@ -23,7 +23,7 @@ from .. import audit
 from ..extensions import db
 from ..forms.i18n import Form
 from ..models import Period, RubricEdition, WorkUnit
-from ..navigation import nav
+from ..navigation import ADMINISTRATION, nav
 from ..permissions import is_admin
 from ..registry import RegistryError, import_units
 from ..registry_changes import preview
@@ -31,8 +31,8 @@ from ..rubric_store import store_rubric
 from ..transaction import attempt
 
 bp = Blueprint("registry", __name__, url_prefix="/admin")
-nav("registry.units", _l("Work units"), roles=("admin",), order=75)
-nav("registry.rubrics", _l("Rubric editions"), roles=("admin",), order=76)
+nav("registry.units", _l("Work units"), roles=("admin",), order=75, group=ADMINISTRATION)
+nav("registry.rubrics", _l("Rubric editions"), roles=("admin",), order=76, group=ADMINISTRATION)
 
 PAGE_SIZE = 50
 MAX_FILE = 5 * 1024 * 1024
