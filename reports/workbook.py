@@ -306,11 +306,16 @@ def indicator_table(result: Result, rubric: Rubric,
     return columns, _indicator_rows(result, rubric, judges, answers or {})
 
 
-def answer_text(value):
+def answer_text(value, indicator=None):
     """A self-assessment answer as a cell value: numbers stay numbers, yes/no as Ya/Tidak,
-    choices joined with "; ", anything else as its text (never a formula: text cells)."""
+    a scale level as its label when the ``indicator`` is given ("4 Optimum"), choices
+    joined with "; ", anything else as its text (never a formula: text cells)."""
     if value is None or value == "":
         return None
+    levels = getattr(indicator, "levels", ()) if getattr(indicator, "type", "") == "scale" else ()
+    if (isinstance(value, int) and not isinstance(value, bool) and levels
+            and 0 <= value < len(levels)):
+        return f"{value} {levels[value].label}"
     if isinstance(value, bool):
         return "Ya" if value else "Tidak"
     if isinstance(value, (int, float, Fraction)):
@@ -322,7 +327,7 @@ def answer_text(value):
 
 def _indicator_rows(result: Result, rubric: Rubric, judges: int, answers):
     weights = indicator_weights(rubric)
-    where = [(a.title, i.id, weights[i.id], _share(weights[i.id] / 100))
+    where = [(a.title, i, weights[i.id], _share(weights[i.id] / 100))
              for a in rubric.aspects for i in a.scored_indicators]
     rounded, contributions = _Rounded(), {}
     for row in result.ranking:
@@ -330,7 +335,8 @@ def _indicator_rows(result: Result, rubric: Rubric, judges: int, answers):
             continue
         code, name, province = row.unit.code, row.unit.name, row.unit.province
         given = answers.get(code, {})
-        for title, ind_id, weight, shown_weight in where:
+        for title, indicator, weight, shown_weight in where:
+            ind_id = indicator.id
             detail = row.indicators[ind_id]
             verified = detail.verified
             # stable anonymisation: judges sorted by name within this unit: Penilai 1, 2, ...
@@ -342,7 +348,8 @@ def _indicator_rows(result: Result, rubric: Rubric, judges: int, answers):
             if part is None:
                 part = contributions[key] = _num(verified * weight)
             yield ([code, name, province, title, ind_id, shown_weight,
-                    answer_text(given.get(ind_id)), rounded(detail.self_fraction)]
+                    answer_text(given.get(ind_id), indicator),
+                    rounded(detail.self_fraction)]
                    + marks + [rounded(detail.moderated), rounded(verified), part])
 
 

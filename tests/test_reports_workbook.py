@@ -572,3 +572,12 @@ def test_indicator_rows_have_province_and_the_answer_given():
     assert answers[("A", "unggahan")][col["Jawaban Mandiri"]].value == 9
     assert answers[("A", "sk")][col["Capaian Mandiri"]].value == 1
     assert answers[("A", "sk")][col["Provinsi"]].value == (units["A"].province or None)
+
+
+def test_a_scale_answer_is_written_with_its_level_label():
+    from types import SimpleNamespace
+    from reports.workbook import answer_text
+    scale = SimpleNamespace(type="scale", levels=[SimpleNamespace(label=t) for t in
+                                                  ("Belum ada", "Rintisan", "Optimum")])
+    assert answer_text(2, scale) == "2 Optimum"
+    assert answer_text(True, scale) == "Ya" and answer_text(7) == 7
