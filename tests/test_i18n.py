@@ -59,7 +59,8 @@ def extracted(tmp_path_factory):
 def test_extraction_finds_the_marked_messages(extracted):
     ids = {_key(m) for m in extracted}
     # one msgid from each kind of source: template, view (_l), N_ in reports, ngettext
-    assert {"Log in", "Save and continue", "Invalid answer: %(detail)s.",
+    assert {"Log in", "Save and continue",
+            "The row of indicator %(indicator)s is missing from sheet %(sheet)s.",
             "Enter a number, for example 12 or 2,5.", "%(num)d day"} <= ids
     assert len(ids) > 300
 
