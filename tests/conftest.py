@@ -8,11 +8,14 @@ import os
 import shutil
 import uuid
 from datetime import datetime, timedelta, timezone
+from functools import cache
 
 import pytest
 from flask import g, request_started
 from hypothesis import settings
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
+from werkzeug.security import generate_password_hash
 
 settings.register_profile("default", max_examples=80, deadline=None)
 settings.register_profile("thorough", max_examples=3000, deadline=None)
@@ -129,6 +132,28 @@ def demo_templates(seeded_templates, tmp_path_factory):
         drop()
 
 
+class _SharedTemplates(BytecodeCache):
+    """Compiled templates kept for the whole session: each test builds its own app, and so
+    its own Jinja environment, which would compile every template it renders again (about
+    25 ms each, a tenth of a second for a typical test). Jinja keys each entry by the
+    template's name and checks its source's checksum, so an edited template is compiled
+    afresh."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        code = self.compiled.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _SharedTemplates()
+
+
 def _fresh_request_state(sender, **extra):
     """Test requests share the fixture's app context (and so ``g``): forget the user and
     the language the previous request loaded, so that each request is who and in what
@@ -150,6 +175,7 @@ def app(request, tmp_path, seeded_templates):
         shutil.copytree(templates["uploads"], tmp_path / "uploads", dirs_exist_ok=True)
     url, drop = _fresh_database(request.param, templates, tmp_path)
     app = create_app(_app_config(url, tmp_path / "uploads"))
+    app.jinja_env.bytecode_cache = _TEMPLATES
     request_started.connect(_fresh_request_state, app)
     with app.app_context():
         yield app
@@ -176,13 +202,23 @@ def session(app):
     return db.session
 
 
+@cache
+def password_hash(password: str) -> str:
+    """The password's hash at the production cost (scrypt, about 0.12 s of CPU), made once
+    per distinct password of the session, as the demo hashes its one password once: test
+    users share a salt, and each login still checks the password at full cost."""
+    return generate_password_hash(password)
+
+
 @pytest.fixture
 def make_user(session):
     from assessment.models import User
 
     def make(username="op-33", role="operator", unit_code="33", password=PASSWORD, **kw):
         user = User(username=username, role=role, unit_code=unit_code, name=kw.pop("name", username), **kw)
-        user.set_password(password)
+        # what User.set_password does, with the hash made once per password
+        user.password_hash = password_hash(password)
+        user.session_epoch = (user.session_epoch or 0) + 1
         session.add(user)
         session.commit()
         return user
