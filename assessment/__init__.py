@@ -25,6 +25,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _finish_config(app)
 
+    from . import compression
+    compression.init_app(app)   # first: its after_request compresses the finished answer
     db.init_app(app)
     with app.app_context():
         _sqlite_savepoints(db.engine)

@@ -23,6 +23,17 @@ def init_app(app) -> None:
                 values["v"] = digest
 
 
+def is_current(endpoint: str, view_args: dict, version: str | None) -> bool:
+    """Whether ``version`` is the content hash of the static file asked for: only then may
+    the answer be cached for a year (an old or made-up ``v`` gets the file uncached)."""
+    from flask import current_app
+    if not version or "filename" not in view_args:
+        return False
+    folder = (current_app.static_folder if endpoint == "static"
+              else _blueprint_folder(current_app, endpoint))
+    return bool(folder) and _digest(os.path.join(folder, view_args["filename"])) == version
+
+
 def _blueprint_folder(app, endpoint: str) -> str | None:
     blueprint = app.blueprints.get(endpoint.split(".")[0])
     return getattr(blueprint, "static_folder", None)

@@ -65,7 +65,24 @@ def publish_run(session, period: Period, run: ScoringRun, user):
     pub = publish(session, period, run, user)
     audit.record("run.publish", run, user=user, period_id=period.id, number=run.number,
                  replaces=current.number if current else None)
+    _prepare_files(session, period, run)
     return pub
+
+
+def _prepare_files(session, period: Period, run: ScoringRun) -> None:
+    """The run's public charts and workbook now (assessment/run_files.py), so the first
+    view of the published period finds them; every unit's feedback charts and scorecard
+    by a job started once the publication is committed."""
+    from flask import current_app, has_app_context
+    from .. import run_files
+    from ..transaction import after_commit
+    if not has_app_context():
+        return
+    folder = run_files.cache_dir(current_app)
+    run_files.prepare_published(session, period, run, folder)
+    if current_app.config.get("RUN_FILES_JOB", not current_app.testing):
+        job = run_files.unit_files_job(session, period, run, folder)
+        after_commit(job.start, session)
 
 
 # -- a run's ranking, rebuilt from what it froze ---------------------------------------------

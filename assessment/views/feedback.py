@@ -12,10 +12,10 @@ from flask_login import current_user, login_required
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length
 
-from reports.charts import aspect_chart, gap_chart
 from reports.scorecard import CATEGORY_LABELS, scorecard_filename
 from scoring import round2
 
+from .. import run_files
 from ..files import send_stored
 from ..extensions import db
 from ..transaction import attempt
@@ -25,6 +25,7 @@ from ..navigation import nav
 from ..operations import OperationError
 from ..operations import practice
 from ..operations.feedback import UnitFeedback, api_json, scorecard_file, unit_feedback
+from ..operations.results import cached, run_file_key
 from ..operations.runs import published_run
 from ..permissions import (can_browse_practice, can_monitor, can_view_unit, can_withhold_practice,
                            is_admin, operator_unit, units_visible_to)
@@ -128,12 +129,6 @@ def _awards(detail, unit_code: str) -> list[str]:
             for r in rows if r.winner and r.unit.code == unit_code]
 
 
-def _png(data: bytes) -> Response:
-    response = Response(data, mimetype="image/png")
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
-
-
 # ---------------------------------------------------------------- feedback pages
 
 @bp.route("/umpan-balik/")
@@ -174,6 +169,7 @@ def unit_page(period_slug, unit_code):
                                preview=not fb.published)
     return render_template(
         "feedback/unit.html", period=period, unit=unit, card=fb.card, preview=not fb.published,
+        run_key=run_file_key(fb.run),
         groups=_indicator_rows(fb.detail, fb.comments, unit.code),
         awards=_awards(fb.detail, unit.code),
         withheld=practice.opted_out(db.session, period, unit.code),
@@ -186,33 +182,35 @@ def unit_page(period_slug, unit_code):
 def radar(period_slug, unit_code):
     """The aspect dot plot (the old radar's address): the unit against its category's
     means, labelled with what they cover and their n."""
-    card = _ranked_feedback(period_slug, unit_code).card
-    aspects = card["aspects"]
-    provincial = [a["provincial_mean"] for a in aspects]
-    shown = card["provincial_label"] and all(v is not None for v in provincial) and any(
-        (a["provincial_n"] or 0) > 1 for a in aspects)
-    return _png(aspect_chart([a["title"] for a in aspects], [a["verified"] for a in aspects],
-                             [a["national_mean"] or 0 for a in aspects],
-                             provincial if shown else None, unit_name=card["name"],
-                             national_label=card["national_label"],
-                             provincial_label=card["provincial_label"] or ""))
+    return _chart(period_slug, unit_code, "radar.png")
 
 
 @bp.route("/umpan-balik/<period_slug>/<unit_code>/selisih.png")
 @login_required
 def gaps(period_slug, unit_code):
-    card = _ranked_feedback(period_slug, unit_code).card
-    aspects = card["aspects"]
-    return _png(gap_chart([a["title"] for a in aspects], [a["self"] for a in aspects],
-                          [a["verified"] for a in aspects],
-                          title=f"Penilaian mandiri dan hasil verifikasi: {card['name']}"))
+    return _chart(period_slug, unit_code, "selisih.png")
+
+
+def _chart(period_slug: str, unit_code: str, name: str) -> Response:
+    """A feedback chart, drawn once per run and unit and kept as a file (run_files); the
+    page's address names the run (``?run=``), so that address may be cached for good."""
+    fb = _ranked_feedback(period_slug, unit_code)
+    data = cached(run_files.cache_dir(), fb.run, run_files.feedback_file_name(fb.unit.code, name),
+                  lambda: run_files.FEEDBACK_FILES[name](fb.card))
+    response = Response(data, mimetype="image/png")
+    current = request.args.get("run") == run_file_key(fb.run)
+    response.headers["Cache-Control"] = ("private, max-age=31536000, immutable" if current
+                                         else "private, no-cache")
+    return response
 
 
 @bp.route("/umpan-balik/<period_slug>/<unit_code>/rapor.pdf")
 @login_required
 def scorecard(period_slug, unit_code):
     fb = _ranked_feedback(period_slug, unit_code)
-    response = Response(scorecard_file(fb), mimetype="application/pdf")
+    data = cached(run_files.cache_dir(), fb.run, run_files.scorecard_file_name(fb.unit.code),
+                  lambda: scorecard_file(fb))
+    response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{scorecard_filename(fb.card)}"')
     response.headers["Cache-Control"] = "private, no-store"

@@ -5,10 +5,9 @@ they finalise (a correction is a new final run with a reason) and publish. Every
 logging in, sees the published run of a period: nothing of an unpublished run is public."""
 from __future__ import annotations
 
-import os
 from collections import Counter
 
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
+from flask import (Blueprint, Response, abort, flash, jsonify, redirect,
                    render_template, request, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from scoring import round2
 from scoring.order import order_rule, tie_breaks
 
+from .. import run_files
 from ..chart_text import change_chart_summary, run_chart_summary
 from ..extensions import db
 from ..transaction import attempt
@@ -95,8 +95,7 @@ def _published(slug: str) -> tuple[Period, ScoringRun, Publication]:
 
 
 def cache_dir() -> str:
-    return current_app.config.get("RESULTS_CACHE_DIR") or os.path.join(
-        current_app.instance_path, "results-cache")
+    return run_files.cache_dir()
 
 
 # -- the ranking as pages show it ---------------------------------------------------------------
@@ -336,7 +335,7 @@ def _changes(period: Period, run: ScoringRun) -> dict | None:
 
 
 def _change_chart(period, run, earlier_period, earlier, category) -> bytes:
-    return cached(cache_dir(), run, f"perubahan-{earlier.id}-{earlier.number}-{category}.png",
+    return cached(cache_dir(), run, run_files.change_chart_name(earlier, category),
                   lambda: change_chart(earlier, earlier_period.title, run, period.title, category))
 
 

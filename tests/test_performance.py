@@ -1,0 +1,143 @@
+"""Issue 15: compressed answers, long-lived static files, files of a run built once.
+
+No timings here (bench/pages.py and bench/season.py measure): only that the headers are
+there and that charts are drawn once per run and unit, counted."""
+from __future__ import annotations
+
+import gzip
+
+import brotli
+import pytest
+
+from assessment import run_files
+from tests.test_feedback import SEMARANG, SLUG, build_season, url  # noqa: F401 (fixtures)
+from tests.test_feedback import season, users  # noqa: F401
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def _static_urls(app):
+    from flask import url_for
+    with app.test_request_context():
+        return {"css": url_for("static", filename="app.css"),
+                "js": url_for("static", filename="app.js"),
+                "svg": url_for("static", filename="favicon.svg"),
+                "bootstrap-css": url_for("bootstrap.static", filename="css/bootstrap.min.css"),
+                "bootstrap-js": url_for("bootstrap.static",
+                                        filename="js/bootstrap.min.js")}
+
+
+def _decoded(response) -> bytes:
+    encoding = response.headers.get("Content-Encoding")
+    data = response.get_data()
+    return {"br": brotli.decompress, "gzip": gzip.decompress}[encoding](data)
+
+
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+def test_pages_json_and_static_files_are_compressed(app, client, encoding):
+    urls = dict(_static_urls(app), html="/akun/masuk", json="/api/v1/openapi.json")
+    for kind, address in urls.items():
+        response = client.get(address, headers={"Accept-Encoding": encoding})
+        assert response.status_code == 200, kind
+        assert response.headers.get("Content-Encoding") == encoding, kind
+        assert "Accept-Encoding" in response.headers.get("Vary", ""), kind
+        plain = client.get(address, headers={"Accept-Encoding": "identity"})
+        assert "Content-Encoding" not in plain.headers, kind
+        assert _decoded(response) == plain.get_data(), kind
+
+
+def test_brotli_is_preferred_when_offered(client):
+    response = client.get("/akun/masuk", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert response.headers["Content-Encoding"] == "br"
+
+
+def test_static_files_with_their_content_hash_are_immutable(app, client):
+    urls = _static_urls(app)
+    page = client.get("/akun/masuk").get_data(as_text=True)
+    for kind, address in urls.items():
+        assert "?v=" in address, kind
+        if kind != "svg" or "favicon" in page:
+            assert address.replace("&", "&amp;") in page or kind.endswith("js") or kind == "svg", kind
+        response = client.get(address)
+        assert response.headers["Cache-Control"] == IMMUTABLE, kind
+        # an old or made-up hash, or none: the file, never cached for a year
+        for stale in (address.split("?")[0], address.split("?")[0] + "?v=000000000000"):
+            assert "immutable" not in client.get(stale).headers.get("Cache-Control", ""), stale
+
+
+def test_pages_keep_their_script_policy_and_stay_uncached(client):
+    response = client.get("/akun/masuk", headers={"Accept-Encoding": "br"})
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["Cache-Control"] == "no-store"
+    assert b"<script>" not in _decoded(response)
+
+
+class Counter:
+    def __init__(self, fn):
+        self.fn, self.calls = fn, 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.fn(*args, **kwargs)
+
+
+def test_feedback_charts_are_drawn_once_per_run_and_unit(season, client, auth, users,
+                                                         monkeypatch):
+    period, run, _judges = season
+    radar, gaps = Counter(run_files.radar_png), Counter(run_files.gaps_png)
+    monkeypatch.setitem(run_files.FEEDBACK_FILES, "radar.png", radar)
+    monkeypatch.setitem(run_files.FEEDBACK_FILES, "selisih.png", gaps)
+    auth.login("monitor-33")
+    page = client.get(url()).get_data(as_text=True)
+    from assessment.operations.results import run_file_key
+    key = run_file_key(run)
+    for name in ("radar.png", "selisih.png"):
+        assert f"{url(tail='/' + name)}?run={key}" in page
+    for _ in range(3):
+        for name in ("radar.png", "selisih.png"):
+            response = client.get(url(tail=f"/{name}?run={key}"))
+            assert response.status_code == 200 and response.data.startswith(b"\x89PNG")
+            assert response.headers["Cache-Control"] == "private, max-age=31536000, immutable"
+    assert (radar.calls, gaps.calls) == (1, 1)
+    # without the run in the address: the same file, not cached for good
+    assert client.get(url(tail="/radar.png")).headers["Cache-Control"] == "private, no-cache"
+    assert (radar.calls, gaps.calls) == (1, 1)
+
+
+def test_scorecard_pdf_is_written_once_per_run_and_unit(season, client, auth, users,
+                                                         monkeypatch):
+    from assessment.views import feedback
+    counted = Counter(feedback.scorecard_file)
+    monkeypatch.setattr(feedback, "scorecard_file", counted)
+    auth.login("op-33.74")
+    first = client.get(url(tail="/rapor.pdf"))
+    second = client.get(url(tail="/rapor.pdf"))
+    assert first.data.startswith(b"%PDF") and first.data == second.data
+    assert counted.calls == 1
+
+
+def test_publication_builds_the_public_charts_and_workbook(session, app, client, monkeypatch):
+    from assessment.operations import results as ops
+    from assessment.views import results as views
+    period, run, _judges = build_season(session)
+    built = run_files.prepare_published(session, period, run, run_files.cache_dir(app))
+    assert any(name.endswith(".xlsx") for name in built)
+    draws = Counter(ops.run_chart)
+    monkeypatch.setattr(views, "run_chart", draws)
+    page = client.get(f"/hasil/{SLUG}/")
+    assert page.status_code == 200
+    charts = [n for n in built if n.endswith(".png")]
+    assert charts
+    for name in charts:
+        response = client.get(f"/hasil/{SLUG}/grafik/{run.number}/{name}")
+        assert response.status_code == 200 and response.headers["Cache-Control"] == IMMUTABLE
+    assert draws.calls == 0
+
+
+def test_the_unit_files_job_writes_every_units_charts_and_scorecard(session, app):
+    period, run, _judges = build_season(session)
+    folder = run_files.cache_dir(app)
+    job = run_files.unit_files_job(session, period, run, folder)
+    assert job.run_now() == 3 * len(job.cards) > 0
+    assert job.run_now() == 0     # kept: nothing drawn again
