@@ -27,7 +27,7 @@ from ..rubric_store import rubric_for
 from ..scores import valid_answers
 from . import Closed, Conflict, Invalid
 from .answers import pending_message, sorted_input
-from .editability import is_returned, verification_open
+from .editability import archived_refusal, is_returned, verification_open
 from .judging import judge_conflict, unwrap, wrap
 from .questionnaire import get_submission
 
@@ -149,7 +149,10 @@ def values_of(assignment: JudgeAssignment) -> dict:
 # ---- state checks ------------------------------------------------------------------------
 
 def closed_refusal(period: Period, now: datetime | None = None) -> Closed | None:
-    """Closed once the period's verification has closed (no closing time: open)."""
+    """Closed once the period's verification has closed (no closing time: open), or the
+    period is archived."""
+    if archived_refusal(period) is not None:
+        return archived_refusal(period)
     if not verification_open(period, now):
         return Closed(_("Verification closed on %(when)s; verified values can no longer be "
                         "changed.", when=datetime_in_zones(period.verification_closes_at)))
@@ -192,7 +195,9 @@ def save_verifications(session, assignment: JudgeAssignment, values: dict, raw_p
     try:
         # a savepoint: the same judge saving the same unit twice at once undoes only this
         with session.begin_nested():
-            changed = _apply(session, assignment, good, kept, errors, notes, now or utcnow())
+            claims = unit_answers(session, assignment.period, assignment.unit_code)
+            changed = _apply(session, assignment, good, kept, errors, notes, now or utcnow(),
+                             claims)
             if assignment.started_at is None:
                 assignment.started_at = now or utcnow()
             session.flush()
@@ -219,8 +224,10 @@ def _comments(rubric, comments: dict) -> tuple[dict, dict]:
     return notes, errors
 
 
-def _apply(session, assignment, good, kept, errors, notes, now) -> set[str]:
-    """Write the changes into the rows; the ids of indicators whose value or comment changed."""
+def _apply(session, assignment, good, kept, errors, notes, now, claims) -> set[str]:
+    """Write the changes into the rows; the ids of indicators whose value or comment changed.
+    Each value records how it came about: "copied" when it is the unit's own answer
+    unchanged (the copy buttons, or the same value typed), "typed" otherwise."""
     rows = rows_by_indicator(assignment)
     changed = set()
     for key in set(good) | set(kept) | set(notes):
@@ -239,9 +246,21 @@ def _apply(session, assignment, good, kept, errors, notes, now) -> set[str]:
             assignment.verifications.append(row)
         elif row.value == stored and (row.comment or "") == comment:
             continue
+        if row.value != stored:
+            row.origin = origin_of(stored, claims.get(key))
         row.value, row.comment, row.updated_at = stored, comment, now
         changed.add(key)
     return changed
+
+
+def origin_of(stored: dict | None, claim) -> str | None:
+    """How a stored verified value came about: the unit's answer accepted unchanged
+    ("copied") or the judge's own value ("typed"); None when there is no value."""
+    if stored is None:
+        return None
+    if "v" in stored and claim is not None and stored["v"] == claim:
+        return "copied"
+    return "typed"
 
 
 # ---- completing and reopening --------------------------------------------------------------
