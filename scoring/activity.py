@@ -48,6 +48,16 @@ def weeks_overlapping(start: date, end: date) -> list[date]:
     return weeks
 
 
+SEASON_WEEKS = 52
+
+
+def season_window(opens: date, weeks: int = SEASON_WEEKS) -> tuple[date, date]:
+    """The window a season's ``measured_by`` indicators are measured over: the ``weeks``
+    full ISO weeks (Monday to Sunday) before the week in which the period opens."""
+    end = week_monday(opens) - timedelta(days=1)
+    return end - timedelta(days=7 * weeks - 1), end
+
+
 def weekly_counts(days: Iterable[date], start: date, end: date) -> list[tuple[str, int]]:
     """Items per ISO week for every week overlapping [start, end], 0-item weeks included;
     days outside the range are not counted."""

@@ -77,3 +77,13 @@ def test_every_category_scores_and_pusat_is_unranked(edition):
 def test_the_2025_edition_is_unchanged_and_loads():
     old = load_rubric(EDITIONS_DIR / "bakohumas-2025.yaml")
     assert old.sha256 == "a544bd1b5c92c782d3368122af3f317249f9beabcf68f0bf145124e6351a6c7b"
+
+
+def test_the_seeds_practices_are_measured_from_the_units_channels(edition):
+    measured = {i.id: i.measured_by for i in edition.indicators if i.measured_by}
+    assert measured == {"liputan-hari-sama": "same_day_share", "minggu-berkonten": "weekly_share",
+                        "minggu-berkonten-luar-tahapan": "weekly_share_outside_stages"}
+    for ind_id in measured:
+        ind = edition.indicator(ind_id)
+        assert (ind.type, ind.unit, ind.min, ind.max) == ("number", "persen", 0, 100)
+        assert "52 minggu" in ind.question + ind.guidance

@@ -130,9 +130,11 @@ def aspect_form_class(aspect: Aspect) -> type:
     return type(f"AspectForm_{aspect.id}", (Form,), attrs)
 
 
-def initial_data(aspect: Aspect, sub) -> dict:
-    """Field data for a saved submission (kept-but-invalid values shown as typed)."""
+def initial_data(aspect: Aspect, sub, prefill: dict | None = None) -> dict:
+    """Field data for a saved submission (kept-but-invalid values shown as typed); an empty
+    answer shows its ``prefill`` value (a measure of the unit's channels) when there is one."""
     answers = (sub.answers if sub else None) or {}
+    prefill = prefill or {}
     pending = (sub.pending if sub else None) or {}
     data = {"version": str(sub.version if sub else 1)}
     for ind in aspect.indicators:
@@ -140,16 +142,18 @@ def initial_data(aspect: Aspect, sub) -> dict:
         if ind.id in pending:
             data[answer_name(ind)] = kind.pending_data(ind, pending[ind.id].get("raw") or "")
         else:
-            data[answer_name(ind)] = kind.form_data(ind, answers.get(ind.id))
+            value = answers.get(ind.id)
+            data[answer_name(ind)] = kind.form_data(ind, prefill.get(ind.id) if value is None else value)
     return data
 
 
-def aspect_form(aspect: Aspect, sub, posted: bool):
-    """The aspect form, from the request when ``posted``, else filled from the submission."""
+def aspect_form(aspect: Aspect, sub, posted: bool, prefill: dict | None = None):
+    """The aspect form, from the request when ``posted``, else filled from the submission
+    (empty answers from ``prefill``)."""
     cls = aspect_form_class(aspect)
     if posted:
         return cls()
-    return cls(formdata=None, data=initial_data(aspect, sub))
+    return cls(formdata=None, data=initial_data(aspect, sub, prefill))
 
 
 def collect(form, aspect: Aspect) -> tuple[dict, dict, dict]:

@@ -424,6 +424,48 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
+# -- measured answers of the next season (rubric indicators with measured_by) -------------
+
+@dataclass(frozen=True)
+class Measured:
+    """A measure of the unit's channels for one indicator, in the indicator's terms (shares
+    in percent); ``value`` is None with a ``reason`` when nothing can be measured."""
+    measure: str
+    value: float | None
+    start: date
+    end: date
+    reason: str | None = None      # no_channels, no_activities
+
+    @property
+    def window(self) -> tuple[datetime, datetime]:
+        """The window's first and last days as naive datetimes (for the date filter)."""
+        return datetime.combine(self.start, time()), datetime.combine(self.end, time())
+
+
+def season_window(period, unit: WorkUnit) -> tuple[date, date]:
+    """The 52 full ISO weeks before the week the period opens, in the unit's time zone."""
+    return measures.season_window(measures.local_day(period.opens_at, zone_of(unit)))
+
+
+def measured_answers(session, period, unit: WorkUnit, indicators) -> dict[str, Measured]:
+    """{indicator id: Measured} for the indicators that declare ``measured_by``."""
+    wanted = [ind for ind in indicators if getattr(ind, "measured_by", "")]
+    if not wanted:
+        return {}
+    start, end = season_window(period, unit)
+    activity = unit_activity(session, unit, start, end)
+    out = {}
+    for ind in wanted:
+        reason = None
+        if not activity.channels:
+            reason = "no_channels"
+        elif ind.measured_by == "same_day_share" and not activity.activities:
+            reason = "no_activities"
+        value = None if reason else measures.as_answer(ind.measured_by, activity.measure(ind.measured_by))
+        out[ind.id] = Measured(ind.measured_by, value, start, end, reason)
+    return out
+
+
 # -- many units at once (national and provincial dashboards) ----------------------------
 
 @dataclass(frozen=True)

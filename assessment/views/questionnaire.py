@@ -21,6 +21,7 @@ from ..navigation import nav
 from ..operations import OperationError
 from ..operations.answers import pending_message
 from ..operations.editability import takes_part
+from ..operations.monitor import measured_answers
 from ..operations.season import period_state
 from ..operations.questionnaire import get_or_create_submission, get_submission, save_page, self_scores
 from ..operations.submission import missing_items, submit
@@ -104,8 +105,17 @@ def _user(user_id):
     return db.session.get(User, user_id) if user_id else None
 
 
+def _measured(period, unit, aspect) -> dict:
+    """Measures of the unit's channels for the aspect's ``measured_by`` indicators."""
+    return measured_answers(db.session, period, unit, aspect.indicators)
+
+
+def _prefill(measured: dict) -> dict:
+    return {key: m.value for key, m in measured.items() if m.value is not None}
+
+
 def _fill_page(period, unit, sub, aspect, form, errors=None, problems=None, refused=None,
-               readonly=False):
+               readonly=False, measured=None):
     context = _page(period, unit, sub, readonly)
     rubric = context["rubric"]
     if errors is None:   # shown from what is kept: the same after a reload
@@ -119,6 +129,7 @@ def _fill_page(period, unit, sub, aspect, form, errors=None, problems=None, refu
     return render_template(
         "questionnaire/aspect.html", form=form, aspect=aspect, errors=errors,
         problems=problems or {}, refused=refused, evidence=evidence,
+        measured=_measured(period, unit, aspect) if measured is None else measured,
         previous=rubric.aspects[index - 1] if index else None,
         next=rubric.aspects[index + 1] if index + 1 < len(rubric.aspects) else None,
         position=index + 1, max_upload_mb=float(current_app.config["MAX_UPLOAD_MB"]), **context)
@@ -155,9 +166,10 @@ def fill(period_slug, aspect_id):
     unit = _own_unit(period)
     aspect = _aspect(rubric_for(period), aspect_id)
     sub = get_submission(db.session, period, unit.code)
-    form = aspect_form(aspect, sub, posted=request.method == "POST")
+    measured = _measured(period, unit, aspect)
+    form = aspect_form(aspect, sub, posted=request.method == "POST", prefill=_prefill(measured))
     if not form.validate_on_submit():
-        return _fill_page(period, unit, sub, aspect, form)
+        return _fill_page(period, unit, sub, aspect, form, measured=measured)
     answers, raw_pending, errors = collect(form, aspect)
     files, links = new_evidence(form, aspect, _max_bytes())
     try:

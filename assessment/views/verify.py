@@ -22,6 +22,7 @@ from ..operations import OperationError
 from ..operations import verification as ops
 from ..operations.answers import pending_message
 from ..operations.judging import active_assignment
+from ..operations.monitor import measured_answers
 from ..operations.questionnaire import get_submission
 from ..permissions import can_judge, can_verify
 from ..rubric_store import rubric_for
@@ -215,6 +216,7 @@ def _aspect_page(period, assignment, aspect, form, errors=None, refused=None):
     return render_template(
         "verify/aspect.html", form=form, aspect=aspect, errors=errors, refused=refused,
         evidence=evidence, copies=copies, rows=rows, copy_all=COPY_ALL, position=index + 1,
+        measured=measured_answers(db.session, period, assignment.unit, aspect.indicators),
         previous=rubric.aspects[index - 1] if index else None,
         next=rubric.aspects[index + 1] if index + 1 < len(rubric.aspects) else None, **context)
 
