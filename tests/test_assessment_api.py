@@ -11,7 +11,7 @@ from openapi_spec_validator import validate as validate_spec
 
 from assessment.models import AuditLog, Submission, User
 from assessment.models.types import utcnow
-from assessment.openapi import document
+from assessment.api.openapi import document
 from assessment.operations.tokens import create_token, revoke_token
 from assessment.rubric_store import rubric_by_id
 
@@ -505,7 +505,7 @@ def test_unknown_paths_and_methods_are_json(client, op, period):
 
 
 def test_unexpected_error_is_json_500(client, op, period, monkeypatch):
-    import assessment.views.api as api
+    import assessment.api.periods as api
 
     def broken(period):
         raise RuntimeError("database on fire")

@@ -14,7 +14,7 @@ from assessment.assignment import Judge, UnitToJudge, assign
 from assessment.models import (AuditLog, JudgeAssignment, Period, Submission, User, Verification,
                                WorkUnit)
 from assessment.models.types import utcnow
-from assessment.openapi import document
+from assessment.api.openapi import document
 from assessment.operations import Conflict, Invalid, NotAllowed
 from assessment.operations import assign as ops
 from assessment.operations.judging import setting, wrap

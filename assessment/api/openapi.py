@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from copy import deepcopy
 
-from . import __version__
+from ..version import __version__
 
 MAX_BODY_BYTES = 1024 * 1024
 

@@ -1,5 +1,6 @@
 """Blueprints, registered by the app factory."""
-from . import (admin, api, api_monitor, assign, auth, channels, dashboard, evidence, feedback, main, moderation, monitor,
+from .. import api
+from . import (admin, assign, auth, channels, dashboard, evidence, feedback, main, moderation, monitor,
                offline, profile, questionnaire, registry, results, season, stages, verify)
 
 BLUEPRINTS = (main, auth, dashboard, questionnaire, evidence, offline, api, profile, admin, monitor,

@@ -1,7 +1,7 @@
 """Judge assignment (admin): settings, automatic and manual assignment, drop-outs."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
@@ -25,11 +25,9 @@ from ..navigation import SEASON, nav
 from ..operations import Invalid, OperationError
 from ..operations import assign as ops
 from ..operations.judging import judge_conflict, province_of
-from ..permissions import can_judge, is_admin
+from ..permissions import is_admin
 from ..progress import LEVEL_LABELS
 from .admin import DATETIME_FORMATS, WIB, choices, wib_to_utc
-from .api import ApiError, find_period, iso
-from .api import bp as api_bp
 from .lookups import period_or_404
 
 bp = Blueprint("assign", __name__, url_prefix="/admin/judging")
@@ -275,31 +273,3 @@ def _xlsx_rows(period: Period):
                    wib_text(row.completed_at) if row.completed_at else "",
                    wib_text(row.created_at) if row.created_at else "",
                    wib_text(row.ended_at) if row.ended_at else "", row.ended_reason or ""]
-
-
-# -- JSON API ------------------------------------------------------------------------------
-
-@api_bp.get("/periods/<slug>/assignments")
-def api_assignments(slug):
-    user = g.api_user
-    if not (is_admin(user) or can_judge(user)):
-        raise ApiError(403, "forbidden", "Only administrators and judges may list assignments.")
-    period = find_period(slug)
-    rows = ops.assignments(db.session, period, active=None)
-    if not is_admin(user):
-        rows = [r for r in rows if r.judge_id == user.id]
-    verified, scored = ops.progress_counts(db.session, period, rows), ops.scored_count(period)
-    return jsonify(period=period.slug, judges_per_unit=ops.judging_settings(period)["judges_per_unit"],
-                   assignments=[_assignment_json(r, period, verified.get(r.id, 0), scored) for r in rows])
-
-
-def _assignment_json(row: JudgeAssignment, period: Period, verified: int, scored: int) -> dict:
-    unit, judge = row.unit, row.judge
-    return {"id": row.id,
-            "unit": {"code": unit.code, "name": unit.name, "level": unit.level,
-                     "province": province_of(unit)},
-            "judge": {"id": judge.id, "username": judge.username, "name": judge.name},
-            "active": bool(row.active), "conflict": judge_conflict(judge, unit, period),
-            "verified": verified, "scored": scored,
-            "assigned_at": iso(row.created_at), "completed_at": iso(row.completed_at),
-            "ended_at": iso(row.ended_at), "ended_reason": row.ended_reason or None}

@@ -1,11 +1,10 @@
 """The season's checklist (Tahapan musim): every gate of the next steps with its count and the
-page that resolves it, the two per-item waivers (excluding a unit, accepting a disagreement),
-and the same checks in the JSON API. The gates live in operations/season.py: pages and API
-ask the same function."""
+page that resolves it, and the two per-item waivers (excluding a unit, accepting a
+disagreement). The gates live in operations/season.py: these pages and the API
+(api/season.py) ask the same function."""
 from __future__ import annotations
 
-from flask import (Blueprint, abort, flash, g, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -19,15 +18,11 @@ from ..navigation import SEASON, nav
 from ..operations import OperationError
 from ..operations import season as ops
 from ..operations.moderation import disagreements, judge_names, units_by_code
-from ..operations.results import finalise, publish_run
 from ..operations.runs import latest_run, published_run
-from ..operations.stage import compute_provisional
 from ..permissions import is_admin
 from ..progress import recent_periods
 from ..rubric_store import rubric_for
 from ..transaction import attempt
-from .api import ApiError, find_period, iso, parse_json
-from .api import bp as api_bp
 from .lookups import period_or_404
 
 bp = Blueprint("stages", __name__, url_prefix="/admin/periode")
@@ -136,74 +131,6 @@ def _users() -> dict[int, User]:
 
 
 # ---- JSON API (administrators) ----------------------------------------------------------------
-
-def _api_admin():
-    if not is_admin(g.api_user):
-        raise ApiError(403, "forbidden", "Only administrators may manage the season.")
-
-
-def season_json(period) -> dict:
-    state = ops.period_state(period)
-    return {"stage": state.stage,
-            "stages": [{"id": s.id, "title": s.title, "starts": iso(s.starts), "ends": iso(s.ends)}
-                       for s in state.stages],
-            "gates": [gate.as_json() for gate in ops.gates(db.session, period, state.now)]}
-
-
-@api_bp.get("/periods/<slug>/season")
-def api_season(slug):
-    _api_admin()
-    return jsonify(season_json(find_period(slug)))
-
-
-def _body(fields: dict[str, type], required: set[str]) -> dict:
-    """A JSON object with only ``fields`` (optional unless in ``required``)."""
-    if request.get_data(cache=True) and not request.is_json:
-        raise ApiError(415, "unsupported_media_type",
-                       "Send the body as JSON with 'Content-Type: application/json'.")
-    body = parse_json(request.get_data()) if request.get_data() else {}
-    problems = {key: "required" for key in required if key not in body}
-    problems |= {key: "unexpected" for key in body if key not in fields}
-    problems |= {key: "must be a string" for key, kind in fields.items()
-                 if key in body and not isinstance(body[key], kind)}
-    if problems:
-        raise ApiError(400, "bad_request", "The body does not have the expected fields.",
-                       details=problems)
-    return body
-
-
-def run_json(period, run: ScoringRun) -> dict:
-    return {"run": run.number, "kind": run.kind, "period": period.slug, "reason": run.reason or "",
-            "created_at": iso(run.created_at), "rubric_id": run.rubric_id,
-            "exchange_sha256": run.exchange_sha256}
-
-
-@api_bp.post("/periods/<slug>/runs")
-def api_create_run(slug):
-    _api_admin()
-    period = find_period(slug)
-    body = _body({"kind": str, "note": str}, {"kind"})
-    if body["kind"] not in ("provisional", "final"):
-        raise ApiError(400, "bad_request", "kind must be 'provisional' or 'final'.",
-                       details={"kind": "must be 'provisional' or 'final'"})
-    if body["kind"] == "provisional":
-        run = compute_provisional(db.session, period, g.api_user, body.get("note", ""))
-    else:
-        run = finalise(db.session, period, g.api_user, body.get("note", ""))
-    return jsonify(run_json(period, run)), 201
-
-
-@api_bp.post("/periods/<slug>/runs/<int:number>/publish")
-def api_publish_run(slug, number):
-    _api_admin()
-    period = find_period(slug)
-    _body({}, set())
-    run = db.session.query(ScoringRun).filter_by(period_id=period.id, number=number).first()
-    if run is None:
-        raise ApiError(404, "not_found", f"There is no run {number} of {slug!r}.")
-    pub = publish_run(db.session, period, run, g.api_user)
-    return jsonify(run_json(period, run) | {"published_at": iso(pub.published_at)}), 201
-
 
 def gate_link(gate) -> str | None:
     """The page that resolves a gate, for the checklist."""
