@@ -130,7 +130,7 @@ def test_invalid_upload_lists_every_error_and_changes_nothing(client, session, o
     rows = re.findall(r"<tr>" + cell * 3, html)
     assert sorted(rows) == sorted([(*where[k], k) for k in ("struktur-tim", "jumlah-personel",
                                                             "media-mitra")])
-    assert "is not one of the levels" in html and "must be 0 or more" in html
+    assert "is not one of the levels" in html and "must not be negative" in html
     after = sub_of(session)
     assert (after.version, after.answers) == (version, answers)
 
