@@ -4,6 +4,8 @@ unit scorecards of a period, written atomically (a failure leaves no partial fil
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -88,10 +90,12 @@ def _ranking(session, period):
     return rubric, result, title, sha256_text(exchange), exchange
 
 
-def write_scorecards(session, period, rubric, result, out_dir: Path, run, units=()) -> int:
-    """One PDF per ranked unit (or per unit of ``units``), with a progress bar on stderr:
-    the data and the file the feedback page gives (operations.feedback), so the web's and
-    the command line's scorecards of a unit and run are the same."""
+def write_scorecards(session, period, rubric, result, out_dir: Path, run, units=(),
+                     processes: int | None = None) -> int:
+    """One PDF per ranked unit (or per unit of ``units``), drawn by a pool of processes (one
+    per core; ``processes`` to choose), with progress on stderr: the data and the file the
+    feedback page gives (operations.feedback), so the web's and the command line's
+    scorecards of a unit and run are the same."""
     unknown = sorted(set(units) - {row.unit.code for row in result.ranking})
     if unknown:
         raise CommandError(f"not ranked in this run: {', '.join(unknown)}")
@@ -101,11 +105,52 @@ def write_scorecards(session, period, rubric, result, out_dir: Path, run, units=
         raise CommandError(f"{out_dir}: cannot create the folder: {exc.strerror or exc}") from None
     cards = [card for card in all_scorecards(session, period, result, rubric)
              if not units or card["code"] in units]
-    progress, footer = text_progress(sys.stderr), scorecard_footer(period, run)
+    progress, footer = progress_reporter(sys.stderr, "scorecards"), scorecard_footer(period, run)
     if run is None:     # no final run: the current data, said so on every page
         footer.update(period_title=f"{period.title} \u2014 data saat ini, belum final",
                       generated_at=datetime.now(timezone.utc))
-    for done, card in enumerate(cards, start=1):
-        write_atomically(out_dir / scorecard_filename(card), scorecard_pdf(card, **footer))
-        progress(done, len(cards))
-    return len(cards)
+    jobs = [(str(out_dir / scorecard_filename(card)), card, footer) for card in cards]
+    processes = processes or cores()
+    if processes < 2 or len(jobs) < 2 * processes:    # a handful: not worth starting a pool
+        for done, job in enumerate(jobs, start=1):
+            write_scorecard(job)
+            progress(done, len(jobs))
+        return len(jobs)
+    # spawn, not fork: the children need no copy of this process's database connections
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        for done, _path in enumerate(pool.imap_unordered(write_scorecard, jobs, chunksize=4),
+                                     start=1):
+            progress(done, len(jobs))
+    return len(jobs)
+
+
+def write_scorecard(job) -> str:
+    """One scorecard PDF (a pool's task: ``(path, card, footer)``)."""
+    path, card, footer = job
+    write_atomically(Path(path), scorecard_pdf(card, **footer))
+    return path
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:   # not Linux
+        return os.cpu_count() or 1
+
+
+def progress_reporter(stream, what: str):
+    """``progress(done, total)``: a bar redrawn in place on a terminal; in a log (not a
+    TTY) one line at every tenth of the way, so a log is not flooded."""
+    if getattr(stream, "isatty", lambda: False)():
+        return text_progress(stream)
+    state = {"tenth": 0}
+
+    def progress(done: int, total: int) -> None:
+        tenth = 10 if not total else 10 * done // total
+        if tenth > state["tenth"] or (done == total and state["tenth"] < 10):
+            state["tenth"] = tenth
+            pct = 100 * done // total if total else 100
+            stream.write(f"{what}: {done}/{total} ({pct}%)\n")
+            stream.flush()
+    return progress

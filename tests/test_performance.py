@@ -141,3 +141,50 @@ def test_the_unit_files_job_writes_every_units_charts_and_scorecard(session, app
     job = run_files.unit_files_job(session, period, run, folder)
     assert job.run_now() == 3 * len(job.cards) > 0
     assert job.run_now() == 0     # kept: nothing drawn again
+
+
+def test_scorecard_export_uses_a_pool_and_prints_a_line_per_tenth(session, make_period,
+                                                                   tmp_path, monkeypatch, capsys):
+    import multiprocessing
+
+    from assessment import results_export
+    from assessment.operations.runs import create_run
+    from assessment.operations.results import scored_run
+    from tests.results_support import build_season as national_season
+    period = make_period(slug="bakohumas-2025")
+    national_season(session, period)
+    run = create_run(session, period, "final", None)
+    session.commit()
+    rubric, result = scored_run(run)
+    pools = []
+
+    class Spy:
+        def get_context(self, method):
+            context = multiprocessing.get_context(method)
+            pools.append(method)
+            return context
+    monkeypatch.setattr(results_export, "multiprocessing", Spy())
+    count = results_export.write_scorecards(session, period, rubric, result, tmp_path / "kartu",
+                                            run, processes=2)
+    assert pools == ["spawn"]
+    assert count == len(result.ranking) == len(list((tmp_path / "kartu").glob("*.pdf")))
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("scorecards: ")]
+    assert "\r" not in err and lines[-1] == f"scorecards: {count}/{count} (100%)"
+    assert [int(line.split("(")[1].rstrip("%)")) // 10 for line in lines] == sorted(
+        {int(line.split("(")[1].rstrip("%)")) // 10 for line in lines})   # one per tenth
+
+
+def test_a_terminal_gets_a_bar_redrawn_in_place():
+    import io
+
+    from assessment.results_export import progress_reporter
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+    stream = Terminal()
+    progress = progress_reporter(stream, "scorecards")
+    for done in range(1, 41):
+        progress(done, 40)
+    assert stream.getvalue().count("\r") == 40 and "40/40" in stream.getvalue()
