@@ -133,6 +133,29 @@ def test_fetch_command_stores_items_once_across_fetches(app, session, monkeypatc
     assert run.main(["monitor", "fetch", "--unit", "99.99"]) == 2
 
 
+def test_fetch_holds_no_transaction_while_fetching(app, session, monkeypatch, capsys):
+    """The channels are read, that read ends, the feeds are fetched with no transaction open,
+    and the results are stored in one transaction afterwards."""
+    from assessment.monitor import fetch
+    session.add(MonitorChannel(unit_code="33", kind="website", url="https://a.example/",
+                               feed_url="https://a.example/feed", failures=0))
+    session.commit()
+    seen = []
+
+    def fetch_all(self, targets):
+        seen.append((db.session().in_transaction(), [t.url for t in targets]))
+        return [fetch.Result(t.key, "ok", [fetch.Entry("https://a.example/1", "Satu", None)])
+                for t in targets]
+
+    monkeypatch.setattr(fetch.Fetcher, "fetch_all", fetch_all)
+    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    assert run.main(["monitor", "fetch"]) == 0
+    assert seen == [(False, ["https://a.example/feed"])]
+    assert "1 new item(s)" in capsys.readouterr().out
+    db.session.expire_all()
+    assert session.query(MonitorItem).count() == 1
+
+
 def test_coverage_suggestions_and_confirmation(app, session):
     from assessment.models import WorkUnit
     from assessment.operations import monitor as ops

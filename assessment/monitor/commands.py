@@ -1,7 +1,11 @@
 """``python run.py monitor ...``: harvesting feeds (run it from cron) and election stages.
 
-The fetches run in threads outside the database session; the results are then stored in
-the command's one transaction (assessment/cli.py ``run``)."""
+``monitor fetch`` runs in three phases with a boundary of its own between them: it reads the
+channels and ends that read transaction (``transaction.commit``: a command owns its
+boundary), fetches in threads with no transaction or connection held (a harvest may take
+minutes; an open transaction would pin a connection and, on PostgreSQL, hold back vacuum all
+that time), then stores every result in one transaction, committed when the command returns
+(assessment/cli.py ``run``). A channel removed meanwhile is skipped when storing."""
 from __future__ import annotations
 
 from flask import current_app
@@ -9,6 +13,7 @@ from flask import current_app
 from ..cli import CommandError
 from ..models import WorkUnit
 from ..operations import monitor as ops
+from ..transaction import commit
 from .fetch import Fetcher, parse_allow
 
 
@@ -22,8 +27,9 @@ def monitor_fetch(session, args) -> int:
     if args.unit and session.get(WorkUnit, args.unit) is None:
         raise CommandError(f"unknown unit {args.unit!r}")
     targets = ops.harvest_targets(session, args.unit)   # plain values: threads never see the session
+    commit(session)                                     # the read ends before the fetching starts
     results = fetcher_for(current_app).fetch_all(targets)
-    counts = ops.store_results(session, results)
+    counts = ops.store_results(session, results)        # one transaction, committed by cli.run
     for result in results:
         if result.status == "failed":
             print(f"channel {result.key}: {result.error}")
