@@ -146,7 +146,7 @@ def test_flags_page_for_the_admin_with_a_form_that_counts(client, auth, session,
     assert done.status_code == 302
     assert session.query(Moderation).one().value == {"v": True}
     page = client.get(f"/admin/moderation/{SLUG}/perbedaan").get_data(as_text=True)
-    assert 'data-testid="flag"' not in page and "Every disagreement has been moderated." in page
+    assert 'data-testid="flag"' not in page and "Every disagreement has been moderated or accepted." in page
     page = client.get(f"/admin/moderation/{SLUG}/perbedaan?show=all").get_data(as_text=True)
     assert "Moderated" in page and "Lampiran SK lengkap." in page
     assert client.get(f"/admin/moderation/{SLUG}/").status_code == 200

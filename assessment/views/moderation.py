@@ -30,6 +30,7 @@ from ..operations.questionnaire import get_submission
 from ..operations.editability import is_returned, revision_for, verification_open
 from ..operations.revision import compare, return_for_revision, returned_units
 from ..operations.runs import latest_run
+from ..operations.season import acceptances
 from ..permissions import can_moderate, can_return, can_see_versions, is_admin
 from ..progress import remaining
 from ..rubric_store import rubric_for
@@ -175,8 +176,10 @@ def _flags_page(period, failed=None, status=200):
     if not is_admin(current_user):   # a lead judge: never the units they have a conflict with
         units = units_by_code(db.session, {f.unit_code for f in everything})
         everything = [f for f in everything if can_moderate(current_user, period, units[f.unit_code])]
+    accepted = set(acceptances(db.session, period))   # accepted as they stand, with a reason
     show_all = request.args.get("show") == "all"
-    chosen = [f for f in everything if show_all or not f.resolved
+    chosen = [f for f in everything if show_all
+              or not (f.resolved or (f.unit_code, f.indicator_id) in accepted)
               or (failed and (f.unit_code, f.indicator_id) == failed[:2])]
     pages = max(1, -(-len(chosen) // FLAGS_PER_PAGE))
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
@@ -185,7 +188,11 @@ def _flags_page(period, failed=None, status=200):
     return render_template("moderation/flags.html", period=period, flags=flags, rubric=rubric,
                            numbers=_numbers(rubric), threshold=threshold(period),
                            final=latest_run(db.session, period, "final"), show_all=show_all,
-                           open_count=sum(1 for f in everything if not f.resolved),
+                           open_count=sum(1 for f in everything if not f.resolved
+                                          and (f.unit_code, f.indicator_id) not in accepted),
+                           accepted=accepted,
+                           accepted_count=sum(1 for f in everything if not f.resolved
+                                              and (f.unit_code, f.indicator_id) in accepted),
                            total=len(everything), page=page, pages=pages,
                            judges=judge_names(db.session, flags), failed=failed,
                            units=units_by_code(db.session, {f.unit_code for f in flags})), status
