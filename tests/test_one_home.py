@@ -19,7 +19,7 @@ CODE = [p for d in ("assessment", "reports", "scoring", "rubrics") for p in (ROO
 OWN = ["assessment/operations/editability.py", "assessment/operations/answers.py",
        "assessment/operations/submission.py", "assessment/operations/questionnaire.py",
        "assessment/operations/revision.py", "assessment/operations/verification.py",
-       "assessment/operations/periods.py", "assessment/operations/results.py",
+       "assessment/operations/periods.py",
        "assessment/permissions.py", "reports/indonesian.py", "reports/questionnaire_xlsx.py",
        "scoring/answers.py"]
 
