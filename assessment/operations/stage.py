@@ -14,6 +14,7 @@ from .. import audit
 from ..models import Period, ScoringRun, StageScore, User, WorkUnit
 from ..models.types import utcnow
 from ..permissions import can_judge
+from ..rubric_store import rubric_for
 from . import Closed, Invalid, NotAllowed
 from .judging import judge_conflict
 from .season import check_gates
@@ -62,7 +63,6 @@ def later_stage(period_or_run) -> object | None:
     if isinstance(period_or_run, ScoringRun):
         rubric = run_rubric(period_or_run)
     else:
-        from ..rubric_store import rubric_for
         rubric = rubric_for(period_or_run)
     return rubric.stages[1] if len(rubric.stages) > 1 else None
 
