@@ -4,7 +4,7 @@ Everything shown comes from the published (frozen) scoring run, scored again wit
 by ``operations.practice.run_detail``; judges appear only as "Penilai 1", "Penilai 2"."""
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, flash, g, jsonify, redirect, render_template,
+from flask import (Blueprint, Response, abort, flash, g, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,14 +24,12 @@ from ..models import Evidence, GoodPractice, Period, Publication, Submission, Wo
 from ..navigation import nav
 from ..operations import OperationError
 from ..operations import practice
-from ..operations.feedback import UnitFeedback, api_json, scorecard_file, unit_feedback
+from ..operations.feedback import UnitFeedback, scorecard_file, unit_feedback
 from ..operations.results import cached, run_file_key
 from ..operations.runs import published_run
 from ..permissions import (can_browse_practice, can_monitor, can_view_unit, can_withhold_practice,
                            is_admin, operator_unit, units_visible_to)
 from ..rubric_store import rubric_for
-from .api import ApiError
-from .api import bp as api_bp
 from .lookups import period_or_404
 
 bp = Blueprint("feedback", __name__)
@@ -235,26 +233,6 @@ def withhold(period_slug, unit_code):
           else _("Your unit's material may be shared in the good-practice library."), "success")
     return redirect(url_for(".unit_page", period_slug=period.slug, unit_code=unit.code)
                     + "#practice")
-
-
-@api_bp.get("/periods/<slug>/units/<code>/feedback")
-def api_feedback(slug, code):
-    """The unit's feedback from the published run, for the people who may see its page
-    (the unit's operators, its province's monitor, the admin): 403 for others, 404
-    before publication and for a unit not ranked in it."""
-    period = db.session.query(Period).filter_by(slug=slug).one_or_none()
-    if period is None:
-        raise ApiError(404, "not_found", f"There is no period {slug!r}.")
-    unit = db.session.get(WorkUnit, code)
-    if unit is None:
-        raise ApiError(404, "not_found", f"There is no work unit {code!r}.")
-    if not can_view_unit(g.api_user, unit):
-        raise ApiError(403, "forbidden", f"Your account may not see the feedback of unit {code}.")
-    found = unit_feedback(db.session, period, unit)
-    if found is None or found.data is None:
-        raise ApiError(404, "not_found", f"There is no published feedback of unit {code} "
-                                         f"in {slug!r}.")
-    return jsonify(api_json(found.data))
 
 
 # ---------------------------------------------------------------- good-practice library

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from flask import (Blueprint, Response, abort, flash, jsonify, redirect,
+from flask import (Blueprint, Response, abort, flash, redirect,
                    render_template, request, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -34,8 +34,6 @@ from ..operations.results import (cached, change_categories, change_chart, chart
 from ..operations.runs import published_run
 from ..permissions import is_admin
 from ..progress import LEVEL_LABELS
-from .api import ApiError
-from .api import bp as api_bp
 from .lookups import period_or_404
 
 bp = Blueprint("results", __name__)
@@ -388,32 +386,3 @@ def public_workbook(slug, number):
     if number != run.number:
         abort(404)
     return _workbook_response(period, run, FOREVER)
-
-
-# -- the JSON API: the published ranking, public ------------------------------------------------
-
-@api_bp.get("/periods/<slug>/ranking")
-def published_ranking(slug):
-    """The published run's result, byte for byte the ``score`` command's JSON."""
-    period = db.session.query(Period).filter_by(slug=slug).one_or_none()
-    run = published_run(db.session, period) if period is not None else None
-    if run is None:
-        raise ApiError(404, "not_found", f"There is no published ranking of {slug!r}.")
-    response = _bytes(run.result.encode("utf-8"), "application/json",
-                      cache="public, max-age=300")
-    response.headers["X-Scoring-Run"] = str(run.number)
-    response.set_etag(f"{run.id}-{run.exchange_sha256[:16]}")
-    return response.make_conditional(request)
-
-
-@api_bp.get("/periods/<slug>/rank-changes")
-def published_rank_changes(slug):
-    """Rank changes of the published run since the previous published period (public)."""
-    period = db.session.query(Period).filter_by(slug=slug).one_or_none()
-    run = published_run(db.session, period) if period is not None else None
-    if run is None:
-        raise ApiError(404, "not_found", f"There is no published ranking of {slug!r}.")
-    response = jsonify(rank_change_data(db.session, period, run))
-    response.headers["Cache-Control"] = "public, max-age=300"
-    response.headers["X-Scoring-Run"] = str(run.number)
-    return response

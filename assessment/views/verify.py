@@ -1,12 +1,12 @@
 """The judge's (penilai) verification workspace: assigned units with progress, one page per
 aspect with the unit's answer, evidence and self-score beside the judge's verified value and
-comment, completing and reopening a unit; and the same through the JSON API.
+comment, completing and reopening a unit (the same through the JSON API: api/verifications.py).
 
 Every page and API call checks ``permissions.can_verify`` (an active assignment and no
 conflict of interest) on the server."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -26,8 +26,6 @@ from ..operations.monitor import measured_answers
 from ..operations.questionnaire import get_submission
 from ..permissions import can_judge, can_verify
 from ..rubric_store import rubric_for
-from .api import ApiError, body_limit, find_period, iso, parse_json, too_large
-from .api import bp as api_bp
 from .questionnaire import _numbers
 
 bp = Blueprint("verify", __name__, url_prefix="/penilai")
@@ -244,112 +242,3 @@ def _after_save(period, assignment, aspect, form) -> str:
         return url_for(".unit", period_slug=period.slug, code=assignment.unit_code)
     target = form.copy.data if form.copy.data not in ("", COPY_ALL) else form.clear.data
     return here + (f"#ind-{target}" if target else "")
-
-
-# ---- JSON API ------------------------------------------------------------------------------
-
-VERIFICATIONS = "/periods/<slug>/verifications/<code>"
-MAX_VALUES = 1000
-
-
-def _api_assignment(slug: str, code: str):
-    period = find_period(slug)
-    unit = db.session.get(WorkUnit, code)
-    if unit is None:
-        raise ApiError(404, "not_found", f"There is no work unit {code!r}.")
-    if not can_verify(db.session, g.api_user, period, unit):
-        raise ApiError(403, "forbidden", f"Your account may not verify unit {code}.")
-    return period, active_assignment(db.session, period, unit.code, g.api_user)
-
-
-@api_bp.get(VERIFICATIONS)
-def api_show_verification(slug, code):
-    period, assignment = _api_assignment(slug, code)
-    return jsonify(verification_json(period, assignment))
-
-
-@api_bp.put(VERIFICATIONS)
-def api_save_verification(slug, code):
-    period, assignment = _api_assignment(slug, code)
-    values, comments = _values_body()
-    ops.save_verifications(db.session, assignment, values, {}, comments, g.api_user,
-                           strict=True, source="api")
-    return jsonify(verification_json(period, assignment))
-
-
-def _values_body() -> tuple[dict, dict]:
-    """{"values": {...}, "comments": {...}}, either may be left out; 400/413/415 otherwise."""
-    if not request.is_json:
-        raise ApiError(415, "unsupported_media_type",
-                       "Send the body as JSON with 'Content-Type: application/json'.")
-    data = request.get_data(cache=False)
-    if len(data) > body_limit():
-        raise too_large()
-    body = parse_json(data)
-    problems = {key: "unexpected" for key in body if key not in ("values", "comments")}
-    problems |= {key: "must be an object" for key in ("values", "comments")
-                 if key in body and not isinstance(body[key], dict)}
-    if not problems and not ("values" in body or "comments" in body):
-        problems = {"values": "required (or comments)"}
-    if problems:
-        raise ApiError(400, "bad_request", "The body does not have the expected fields.",
-                       details=problems)
-    values, comments = body.get("values", {}), body.get("comments", {})
-    if len(values) + len(comments) > MAX_VALUES:
-        raise ApiError(400, "bad_request", f"At most {MAX_VALUES} values at a time.")
-    return values, comments
-
-
-@api_bp.post(VERIFICATIONS + "/complete")
-def api_complete_verification(slug, code):
-    period, assignment = _api_assignment(slug, code)
-    try:
-        with attempt():
-            ops.complete(db.session, assignment, g.api_user)
-    except OperationError as exc:
-        if isinstance(exc.details, dict):
-            exc.details = {"missing": [{"indicator": k, "reason": str(v)}
-                                       for k, v in exc.details.items()]}
-        raise
-    return jsonify(verification_json(period, assignment))
-
-
-@api_bp.post(VERIFICATIONS + "/reopen")
-def api_reopen_verification(slug, code):
-    period, assignment = _api_assignment(slug, code)
-    ops.reopen(db.session, assignment, g.api_user)
-    return jsonify(verification_json(period, assignment))
-
-
-def verification_json(period, assignment) -> dict:
-    """One judge's verification of one unit, as the API shows it."""
-    rubric = rubric_for(period)
-    rows = ops.rows_by_indicator(assignment)
-    answers = ops.unit_answers(db.session, period, assignment.unit_code)
-    scores = ops.fractions(rubric, assignment.unit_code, answers, ops.values_of(assignment))
-    indicators = {}
-    for ind in rubric.indicators:
-        row = rows.get(ind.id)
-        pending = row.value if row is not None and ops.is_pending(row.value) else None
-        detail = scores["indicators"].get(ind.id, {})
-        indicators[ind.id] = {
-            "scored": ind.scored, "answer": answers.get(ind.id),
-            "self_score": _num(detail.get("self")), "value": ops.verified_value(row),
-            "verified_score": _num(detail.get("judge")),
-            "pending": {"raw": pending.get("raw", ""), "error": pending_message(ind, pending)}
-            if pending else None,
-            "comment": row.comment if row is not None else ""}
-    problem = ops.refusal(assignment)
-    return {"period": period.slug,
-            "unit": {"code": assignment.unit.code, "name": assignment.unit.name},
-            "state": ops.state_of(assignment), "open": problem is None,
-            "verification_closes_at": iso(period.verification_closes_at),
-            "started_at": iso(assignment.started_at), "completed_at": iso(assignment.completed_at),
-            "progress": ops.progress(rubric, assignment),
-            "missing": [{"indicator": k, "reason": str(v)}
-                        for k, v in ops.missing_verifications(rubric, assignment)],
-            "indicators": indicators}
-
-
-def _num(value):
-    return None if value is None else float(value)
