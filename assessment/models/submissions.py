@@ -25,6 +25,9 @@ class Submission(db.Model):
     # what was typed but is not a valid answer yet: {indicator id: {"raw": text, "error": text}}
     pending: Mapped[dict] = mapped_column(JSONDict, default=dict)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # per indicator, when its answer or evidence last changed: {id: {"version": n, "by": user id}}
+    # (saves merge per indicator: operations/merge.py)
+    changed: Mapped[dict | None] = mapped_column(JSONDict, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
