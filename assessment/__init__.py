@@ -6,12 +6,16 @@ from pathlib import Path
 
 from flask import Flask, g, has_request_context, session
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import availability, compression, formatting, navigation, redis_store, security
 from .config import Config, finish, from_environment
 from .extensions import babel, bootstrap, csrf, db, login_manager
 from .transaction import TransactionalFlask
+from .version import __version__
+from .views import register_blueprints
 
-__version__ = "0.1.0"
+__all__ = ["__version__", "create_app"]
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -25,7 +29,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _finish_config(app)
 
-    from . import compression
     compression.init_app(app)   # first: its after_request compresses the finished answer
     db.init_app(app)
     with app.app_context():
@@ -37,16 +40,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
 
-    from . import formatting, navigation, security
     formatting.init_app(app)
     navigation.init_app(app)
     security.init_app(app)
-    from . import redis_store
     redis_store.init_app(app)
-    from . import availability
     availability.init_app(app)   # 503 while the schema is not the code's
 
-    from .views import register_blueprints
     register_blueprints(app)
     return app
 
@@ -55,7 +54,6 @@ def _finish_config(app: Flask) -> None:
     relaxed = bool(app.debug or app.testing or app.config.get("DEMO"))
     finish(app.config, relaxed=relaxed)
     if app.config["PROXY_FIX_HOPS"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
                                 x_port=hops, x_prefix=hops)

@@ -12,7 +12,9 @@ from flask import current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, text
 
+from . import request_log, static_version
 from .extensions import db
+from .migrate import head_revision
 
 UNREACHABLE = object()
 RECHECK_SECONDS = 5   # while refusing, how often the database's revision is read again
@@ -39,12 +41,10 @@ def unavailable(title, message, **health):
 def init_app(app) -> None:
     """The operational hooks: the request log (assessment/request_log.py), versioned static
     URLs (assessment/static_version.py) and the schema guard."""
-    from . import request_log, static_version
     request_log.init_app(app)
     static_version.init_app(app)
     if not app.config.get("SCHEMA_CHECK", True):
         return
-    from .migrate import head_revision
     expected = head_revision()
     state = {"ok": False, "at": None, "found": None}
 

@@ -18,11 +18,14 @@ import hashlib
 import re
 import secrets
 
+import redis
 from flask import current_app, request, session
 from flask.sessions import SessionInterface, SessionMixin
 from flask.json.tag import TaggedJSONSerializer
 from flask_login import user_logged_in, user_logged_out
 from werkzeug.datastructures import CallbackDict
+
+from .availability import REDIS_DOWN, unavailable
 
 _SID = re.compile(r"[A-Za-z0-9_-]{43}")
 
@@ -31,7 +34,6 @@ def init_app(app) -> None:
     url = app.config.get("REDIS_URL")
     if not url:
         return
-    import redis
     client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5,
                                   health_check_interval=30)
     app.extensions["redis"] = client
@@ -49,7 +51,6 @@ class RedisUnavailable(Exception):
 
 
 def _errors():
-    import redis
     return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
@@ -60,7 +61,6 @@ def _refuse_without_redis():
 
 
 def _unavailable_page(exc):
-    from .availability import REDIS_DOWN, unavailable
     current_app.logger.error("Redis does not answer (%s): answering 503",
                              type(exc).__name__ if exc else "session store")
     return unavailable(*REDIS_DOWN, database="ok", redis="unreachable")

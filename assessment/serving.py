@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import create_engine, text
 
 from .extensions import db
+from .first_start import prepare
 
 # any fixed number: app servers starting together upgrade the schema one after another
 MIGRATION_LOCK = 72542025
@@ -13,7 +14,6 @@ MIGRATION_LOCK = 72542025
 def prepare_once(app) -> str | None:
     """Upgrade and seed the database (first_start.prepare), holding a PostgreSQL advisory
     lock so that several app servers starting at once do not migrate concurrently."""
-    from .first_start import prepare
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if not url.startswith("postgresql"):
         password = prepare(app)

@@ -6,6 +6,8 @@ import hashlib
 import os
 from functools import lru_cache
 
+from flask import current_app
+
 ENDPOINTS = {"static": None, "bootstrap.static": None}
 
 
@@ -26,7 +28,6 @@ def init_app(app) -> None:
 def is_current(endpoint: str, view_args: dict, version: str | None) -> bool:
     """Whether ``version`` is the content hash of the static file asked for: only then may
     the answer be cached for a year (an old or made-up ``v`` gets the file uncached)."""
-    from flask import current_app
     if not version or "filename" not in view_args:
         return False
     folder = (current_app.static_folder if endpoint == "static"

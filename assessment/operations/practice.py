@@ -17,6 +17,7 @@ from reports.feedback import Baselines, baselines
 from scoring.engine import Result, UnitResult
 
 from .. import audit
+from ..formatting import number
 from ..models import (Evidence, GoodPractice, Period, PracticeOptOut, ScoringRun, Submission,
                       WorkUnit)
 from ..models.types import utcnow
@@ -205,7 +206,6 @@ def evidence_of_entry(session, entry: GoodPractice, evidence: Evidence) -> bool:
 def answer_text(indicator, value) -> str:
     """An answer as a person reads it: Ya/Tidak, the level's label, the number with its
     unit, the chosen options, the text ("" when unanswered)."""
-    from ..formatting import number
     if value is None or value == "" or value == []:
         return ""
     if indicator.type == "yesno":
