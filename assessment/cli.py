@@ -149,7 +149,8 @@ def users_create(session, args) -> None:
         raise CommandError("\n".join(f"{options[col]}: {msg}" for col, msg in problems))
     password = generate_password() if args.generate_password else ask_password(row["username"])
     from werkzeug.security import generate_password_hash
-    user = add_account(session, row, generate_password_hash(password), by=BY)
+    user = add_account(session, row, generate_password_hash(password), by=BY,
+                       one_time=args.generate_password)
     unit = f" for unit {user.unit_code}" if user.unit_code else ""
     print(f"User {user.username!r} ({user.role}){unit} created.")
     if args.generate_password:

@@ -75,6 +75,7 @@ def ensure_accounts(session, password_hash: str) -> tuple[dict[str, int], int]:
         # the password printed at start must work; other sessions of these accounts end
         session.execute(update(User).where(User.username.in_(sorted(existing)))
                         .values(password_hash=password_hash, active=True,
+                                must_change_password=False,
                                 session_epoch=User.session_epoch + 1)
                         .execution_options(synchronize_session=False))
         session.expire_all()

@@ -28,7 +28,7 @@ def prepare(app) -> str | None:
         if db.session.query(User).filter_by(role="admin").count() == 0:
             password = secrets.token_urlsafe(12)
             admin = User(username="admin", name="Administrator Biro Parmas", role="admin")
-            admin.set_password(password)
+            admin.set_password(password, one_time=True)   # changed at the first login
             db.session.add(admin)
             db.session.flush()
             audit.record("user.create", admin, user=admin, role="admin", by="first start")

@@ -27,6 +27,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from . import mail
+from .account_links import reset_token
 from .extensions import db
 from .models import AuditLog, Notice, User
 from .models.types import utcnow
@@ -111,7 +112,7 @@ def _send(session, settings, app, claimed, now, report: Report) -> None:
     for notice, _user in rows:
         if (notice, _user) not in pairs:   # the address went away: in-app only after all
             notice.email_status, notice.email_next_at = None, None
-    messages = [mail.build_message(settings, u.email, n.title, mail_body(n, base))
+    messages = [mail.build_message(settings, u.email, n.title, mail_body(n, base, app))
                 for n, u in pairs]
     try:
         refused = mail.send(settings, messages) if messages else {}
@@ -144,8 +145,12 @@ def _failed(session, notice, user, error: str, now, report: Report) -> None:
     report.failures.append(f"notice {notice.id} to {user.username}: {error[:300]}")
 
 
-def mail_body(notice: Notice, base: str) -> str:
+def mail_body(notice: Notice, base: str, app=None) -> str:
     link = f"{base}{notice.link}" if notice.link.startswith("/") else notice.link
+    if notice.kind == "password_reset" and app is not None and link:
+        # the link's secret is never stored: it is derived from the notice (account_links.py)
+        token = reset_token(app.config["SECRET_KEY"], notice.id)
+        link += ("&" if "?" in link else "?") + f"token={token}"
     return f"{notice.body}\n\n{link}\n" if link else f"{notice.body}\n"
 
 

@@ -79,11 +79,13 @@ def _unit_problems(role: str, unit: str, units: dict[str, str]) -> list[str]:
     return []
 
 
-def add_account(session, row: dict, password_hash: str, by: str, user=None) -> User:
-    """Create one account (the password already hashed) and record it in the audit log."""
+def add_account(session, row: dict, password_hash: str, by: str, user=None,
+                one_time: bool = False) -> User:
+    """Create one account (the password already hashed) and record it in the audit log;
+    ``one_time``: the password was generated and must be changed at the first login."""
     account = User(username=row["username"], name=row["name"] or row["username"],
                    email=row["email"], role=row["role"], unit_code=row["unit_code"] or None,
-                   password_hash=password_hash)
+                   password_hash=password_hash, must_change_password=one_time)
     session.add(account)
     session.flush()
     audit.record("user.create", account, user=user, role=account.role,
@@ -139,9 +141,10 @@ def validate_roster(session, filename: str, rows: list[dict]) -> None:
         raise RosterError("\n".join(problems))
 
 
-def import_roster(session, filename: str, data: bytes, max_rows: int) -> list[tuple[dict, str]]:
-    """Create every account of a roster with a generated password; returns (row, password)
-    pairs. Nothing is added when any row is wrong (RosterError lists them all)."""
+def import_roster(session, filename: str, data: bytes, max_rows: int,
+                  user=None) -> list[tuple[dict, str]]:
+    """Create every account of a roster with a generated one-time password; returns (row,
+    password) pairs. Nothing is added when any row is wrong (RosterError lists them all)."""
     rows = read_roster(filename, data, max_rows)
     validate_roster(session, filename, rows)
     passwords = [generate_password() for _ in rows]
@@ -149,7 +152,8 @@ def import_roster(session, filename: str, data: bytes, max_rows: int) -> list[tu
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
         hashes = list(pool.map(generate_password_hash, passwords))
     for row, password_hash in zip(rows, hashes):
-        add_account(session, row, password_hash, by=f"roster {filename} row {row['row']}")
+        add_account(session, row, password_hash, by=f"roster {filename} row {row['row']}",
+                    user=user, one_time=True)
     return list(zip(rows, passwords))
 
 

@@ -10,9 +10,9 @@ from .season import DisagreementAcceptance, UnitExclusion
 from .sessions import UserSession
 from .submissions import Evidence, Submission, SubmissionSnapshot
 from .units import WorkUnit
-from .users import ApiToken, LoginAttempt, User
+from .users import AccountLink, ApiToken, LoginAttempt, User
 
-__all__ = ["ApiToken", "AuditLog", "DeadlineExtension", "ElectionStage", "DisagreementAcceptance", "Evidence", "GoodPractice",
+__all__ = ["AccountLink", "ApiToken", "AuditLog", "DeadlineExtension", "ElectionStage", "DisagreementAcceptance", "Evidence", "GoodPractice",
            "JudgeAssignment", "LoginAttempt", "Moderation", "MonitorActivity",
            "MonitorChannel", "MonitorItem", "Notice", "Objection", "Period",
            "PracticeOptOut", "Publication", "ReminderSent", "RevisionRequest", "RubricEdition",

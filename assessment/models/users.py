@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -33,12 +33,18 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # bumped on password change so that other sessions of the account end
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # a one-time password (first start, an administrator's reset, an activation): every
+    # page sends the account to the password form until it sets its own
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
 
     unit = relationship("WorkUnit")
 
-    def set_password(self, password: str) -> None:
+    def set_password(self, password: str, one_time: bool = False) -> None:
+        """A new password (a one-time one must be changed at the next login)."""
         self.password_hash = generate_password_hash(password)  # scrypt
         self.session_epoch = (self.session_epoch or 0) + 1
+        self.must_change_password = one_time
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -86,3 +92,23 @@ class LoginAttempt(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class AccountLink(db.Model):
+    """A single-use secret for one account (a password reset e-mailed on request, or an
+    activation letter): only the SHA-256 of the link's token and of the letter's code are
+    stored; it expires and is spent on first use."""
+    __tablename__ = "account_link"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
+                                         index=True)
+    purpose: Mapped[str] = mapped_column(String(16))          # reset | activation
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    user = relationship("User", foreign_keys=[user_id])

@@ -1,11 +1,12 @@
 """Blueprints, registered by the app factory."""
 from .. import api
-from . import (admin, assign, auth, channels, dashboard, evidence, feedback, main, moderation, monitor,
-               offline, profile, questionnaire, registry, results, season, stages, verify)
+from . import (accounts, admin, assign, auth, channels, dashboard, evidence, feedback, main, moderation, monitor,
+               offline, profile, questionnaire, recovery, registry, results, season, stages,
+               verify)
 
 BLUEPRINTS = (main, auth, dashboard, questionnaire, evidence, offline, api, profile, admin, monitor,
               assign, verify, moderation, season, stages, results, feedback,
-              channels, registry)
+              channels, registry, accounts, recovery)
 
 
 def register_blueprints(app) -> None:

@@ -14,7 +14,9 @@ from ..transaction import attempt
 from ..models import ApiToken
 from ..models.types import utcnow
 from ..operations import Invalid, tokens
+from ..forms.accounts import OwnEmailForm
 from ..operations.accounts import change_password as set_new_password
+from ..operations.accounts import set_email
 from ..roster import MIN_PASSWORD
 from ..security import login_blocked, record_failure, throttle_keys
 
@@ -45,12 +47,13 @@ class RevokeForm(Form):
     """Only the CSRF token: revoking is a state change."""
 
 
-def _page(password_form=None, token_form=None, secret=None, status=200):
+def _page(password_form=None, token_form=None, secret=None, status=200, email_form=None):
     user = current_user
     return render_template(
         "profile/index.html", user=user, zone=user.unit.time_zone if user.unit else "WIB",
         tokens=tokens.user_tokens(db.session, user), now=utcnow(), secret=secret,
         min_password=MIN_PASSWORD,
+        email_form=email_form or OwnEmailForm(formdata=None, data={"email": user.email}),
         password_form=password_form or PasswordForm(formdata=None),
         token_form=token_form or TokenForm(formdata=None)), status
 
@@ -94,6 +97,32 @@ def _show_password_error(form, exc, keys) -> None:
     else:
         form.new_password.errors.append(_("The password must have at least %(n)d characters "
                                           "and must not be the username.", n=MIN_PASSWORD))
+
+
+@bp.route("/email", methods=["POST"])
+@login_required
+def change_email():
+    """The user's own e-mail address, confirmed with the password (it receives reset
+    links); a wrong password counts like a failed login."""
+    form = OwnEmailForm()
+    if not form.validate_on_submit():
+        return _page(email_form=form, status=422)
+    keys = throttle_keys(current_user.username, request.remote_addr)
+    if login_blocked(keys):
+        flash(_("Too many failed attempts. Please wait 15 minutes and try again."), "danger")
+        return _page(status=429)
+    if not current_user.check_password(form.email_password.data):
+        record_failure(keys)
+        form.email_password.errors.append(_("The password is wrong."))
+        return _page(email_form=form, status=422)
+    try:
+        with attempt():
+            set_email(db.session, current_user._get_current_object(), form.email.data, current_user)
+    except Invalid as exc:
+        form.email.errors.append(exc.message)
+        return _page(email_form=form, status=422)
+    flash(_("Your e-mail address was saved."), "success")
+    return redirect(url_for(".index"))
 
 
 @bp.route("/token", methods=["POST"])
