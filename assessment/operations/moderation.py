@@ -11,7 +11,7 @@ moderation after a final run changes nothing published and counts only in the ne
 correction, with its reason)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from flask_babel import gettext as _
@@ -51,25 +51,77 @@ def threshold(period) -> Fraction:
     return Fraction(str(setting(period, "disagreement_threshold")))
 
 
-def judge_fractions(indicator, values: dict) -> dict[str, Fraction]:
-    """Each judge's fraction of one indicator by the rubric's rule (invalid values skipped)."""
+def judge_fractions(indicator, values: dict, memo: dict | None = None) -> dict[str, Fraction]:
+    """Each judge's fraction of one indicator by the rubric's rule (invalid values skipped);
+    ``memo`` keeps fractions already worked out for the same indicator and value."""
     out = {}
     for key, value in values.items():
         if value is None:
             continue
-        try:
-            out[key] = answer_fraction(indicator, value)
-        except AnswerError:
-            continue
+        slot = (indicator.id, repr(value)) if memo is not None else None
+        if slot is not None and slot in memo:
+            fraction = memo[slot]
+        else:
+            try:
+                fraction = answer_fraction(indicator, value)
+            except AnswerError:
+                fraction = None
+            if slot is not None:
+                memo[slot] = fraction
+        if fraction is not None:
+            out[key] = fraction
     return out
 
 
 def disagreements(session, period, exchange: dict | None = None) -> list[Flag]:
-    """Every flagged (unit, indicator) of the period, resolved or not, in unit and rubric order."""
-    rubric = rubric_for(period)
-    exchange = exchange or export_exchange(session, period)
-    limit = threshold(period)
+    """Every flagged (unit, indicator) of the period, resolved or not, in unit and rubric order.
+
+    Without ``exchange``, the flags found for the same judges' values, claims, units and
+    threshold are reused (per process, keyed by ``_fingerprint``): the moderation pages ask
+    for them on every view, and finding them means exporting and reading every judge's value
+    of the period (seconds for a national season). Moderations are always read afresh."""
     latest = latest_moderations(session, period)
+    key = None
+    if exchange is None:
+        key = _fingerprint(session, period)
+        found = _FLAGS.get(period.id)
+        if found is not None and found[0] == key:
+            return [replace(f, moderation=latest.get((f.unit_code, f.indicator_id)))
+                    for f in found[1]]
+    flags = _find_flags(rubric_for(period), exchange or export_exchange(session, period),
+                        threshold(period), latest)
+    if key is not None:
+        _FLAGS[period.id] = (key, [replace(f, moderation=None) for f in flags])
+    return flags
+
+
+_FLAGS: dict[int, tuple] = {}
+
+
+def _fingerprint(session, period) -> tuple:
+    """What the flags depend on, in a few aggregate queries: the active assignments and
+    their values (count, last id, last change), the submitted questionnaires, the
+    exclusions, the threshold and the rubric."""
+    from sqlalchemy import func
+
+    from ..models import JudgeAssignment, UnitExclusion, Verification
+    values = session.execute(
+        select(func.count(Verification.id), func.max(Verification.id),
+               func.max(Verification.updated_at), func.count(func.distinct(JudgeAssignment.id)),
+               func.max(JudgeAssignment.id))
+        .join(JudgeAssignment, Verification.assignment_id == JudgeAssignment.id)
+        .where(JudgeAssignment.period_id == period.id, JudgeAssignment.active.is_(True))).one()
+    subs = session.execute(
+        select(func.count(Submission.id), func.max(Submission.id), func.sum(Submission.version))
+        .where(Submission.period_id == period.id, Submission.status == "submitted")).one()
+    excluded = session.execute(select(func.count(UnitExclusion.id), func.max(UnitExclusion.id))
+                               .where(UnitExclusion.period_id == period.id)).one()
+    return (tuple(values), tuple(subs), tuple(excluded), threshold(period), period.rubric_id,
+            getattr(period.rubric_edition, "sha256", None))
+
+
+def _find_flags(rubric, exchange: dict, limit: Fraction, latest: dict) -> list[Flag]:
+    memo: dict = {}    # (indicator, value) -> fraction: judges' values repeat a lot
     flags = []
     for response in exchange["responses"]:
         judges = response.get("judges") or {}
@@ -79,7 +131,7 @@ def disagreements(session, period, exchange: dict | None = None) -> list[Flag]:
             if not ind.scored:
                 continue
             values = {key: answers.get(ind.id) for key, answers in judges.items()}
-            fractions = judge_fractions(ind, values)
+            fractions = judge_fractions(ind, values, memo)
             if len(fractions) < 2:
                 continue
             spread = max(fractions.values()) - min(fractions.values())

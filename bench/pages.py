@@ -1,0 +1,344 @@
+"""Page speed and weight on the demo: every page of issue 15 against the login page served
+by the same server in the same run.
+
+    python bench/pages.py                          # builds the demo in a temporary folder
+    python bench/pages.py --demo-db /tmp/demo.db   # builds it there once, reuses it later
+    python bench/pages.py --repeat 9 --workers 2
+
+The demo (``run.py --demo``'s data: 2021 and 2024 finished and published, 2025 open) is
+served by gunicorn on a loopback port (gthread workers, CACHE_DIR in a temporary folder).
+Each page is asked for once to warm it, then ``--repeat`` times; the table gives the median
+time, its ratio to the login page's median (target <= 10x), and the first load's weight:
+the HTML and every stylesheet and script it links, as sent with ``Accept-Encoding: br,
+gzip`` (target <= 100 kB). "with images" rows add every image of the page, asked for one
+after the other as a browser on one connection would. The last part publishes a correction
+of the 2024 ranking through the admin's pages and times the first view of the published
+period with its charts. Machines are noisy: only the ratios of one run compare."""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urljoin
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.season import free_port  # noqa: E402
+
+PASSWORD = "demo-bakohumas-2025"
+ACCEPT = "br, gzip"
+SLUG, DONE = "bakohumas-2025", "bakohumas-2024"
+
+
+class Browser:
+    """One keep-alive connection with a cookie jar, asking for compressed answers."""
+
+    def __init__(self, port: int):
+        self.port, self.cookies, self.conn = port, {}, None
+
+    def request(self, method: str, path: str, form: dict | None = None):
+        headers = {"Accept-Encoding": ACCEPT}
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
+        start = time.perf_counter()
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            # the server closed an idle keep-alive connection: a browser asks again
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
+            start = time.perf_counter()
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+        data = response.read()
+        seconds = time.perf_counter() - start
+        for value in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = value.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response, data, seconds
+
+    def text(self, path: str) -> str:
+        response, data, _s = self.request("GET", path)
+        return decode(response, data)
+
+    def login(self, username: str) -> None:
+        token = csrf(self.text("/akun/masuk"))
+        response, _d, _s = self.request("POST", "/akun/masuk", {
+            "csrf_token": token, "username": username, "password": PASSWORD})
+        if response.status not in (302, 303):
+            raise SystemExit(f"login of {username} failed: {response.status}")
+
+    def post_form(self, path: str, page: str, fields: dict):
+        response, data, seconds = self.request("POST", path, dict(fields, csrf_token=csrf(page)))
+        return response, seconds
+
+
+def decode(response, data: bytes) -> str:
+    encoding = response.getheader("Content-Encoding")
+    if encoding == "br":
+        import brotli
+        data = brotli.decompress(data)
+    elif encoding == "gzip":
+        import gzip
+        data = gzip.decompress(data)
+    return data.decode("utf-8", "replace")
+
+
+def csrf(page: str) -> str:
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    if not found:
+        raise SystemExit("no CSRF token on the page")
+    return found.group(1)
+
+
+def assets(page: str, pattern: str) -> list[str]:
+    return [m.replace("&amp;", "&") for m in re.findall(pattern, page)]
+
+
+STYLES = r'<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"'
+SCRIPTS = r'<script[^>]+src="([^"]+)"'
+IMAGES = r'<img[^>]+src="(/[^"]+)"'
+
+
+def weight(browser: Browser, path: str) -> tuple[int, int]:
+    """(compressed bytes of the HTML + CSS + JS of a first load, uncompressed HTML bytes)."""
+    response, data, _s = browser.request("GET", path)
+    page = decode(response, data)
+    total = len(data)
+    for url in assets(page, STYLES) + assets(page, SCRIPTS):
+        _r, body, _s = browser.request("GET", urljoin(path, url))
+        total += len(body)
+    return total, len(page.encode())
+
+
+def timed(browser: Browser, path: str, images: bool, repeat: int) -> list[float]:
+    """Seconds of each of ``repeat`` warm views (page, and its images one after the other)."""
+    def once():
+        response, data, seconds = browser.request("GET", path)
+        if response.status != 200:
+            raise SystemExit(f"{path}: {response.status}")
+        if images:
+            for url in assets(decode(response, data), IMAGES):
+                r, _b, s = browser.request("GET", url)
+                if r.status != 200:
+                    raise SystemExit(f"{url}: {r.status}")
+                seconds += s
+        return seconds
+    once()   # warm: process caches, files of the run
+    return [once() for _ in range(repeat)]
+
+
+# -- the demo and the server ---------------------------------------------------------------------
+
+def build_demo(path: Path, uploads: Path) -> float:
+    """The demo's database at ``path`` (SQLite), made as ``run.py --demo`` makes it."""
+    from assessment import create_app
+    from assessment.demo import create_demo
+    from assessment.extensions import db
+    from assessment.first_start import prepare
+    start = time.perf_counter()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "UPLOAD_DIR": str(uploads),
+                      "SECRET_KEY": "bench-pages-secret-key", "DEMO": True})
+    prepare(app)
+    with app.app_context():
+        create_demo(app)
+        db.session.remove()
+        db.engine.dispose()
+    return time.perf_counter() - start
+
+
+def facts(url: str) -> dict:
+    """What the pages need: a draft unit's operator, a judge's unit, a ranked unit, runs."""
+    from sqlalchemy import create_engine, text
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        def one(sql, **kw):
+            return conn.execute(text(sql), kw).first()
+        draft = one("SELECT s.unit_code FROM submission s JOIN period p ON p.id = s.period_id "
+                    "WHERE p.slug = :slug AND s.status = 'draft' ORDER BY s.unit_code LIMIT 1",
+                    slug=SLUG)[0]
+        judged = one("SELECT a.unit_code FROM judge_assignment a JOIN period p ON p.id = a.period_id "
+                     "JOIN user_account u ON u.id = a.judge_id WHERE p.slug = :slug AND u.username = "
+                     "'penilai1' AND a.active ORDER BY a.unit_code LIMIT 1", slug=SLUG)
+        judge_period = SLUG
+        if judged is None:
+            judged = one("SELECT a.unit_code FROM judge_assignment a JOIN period p ON "
+                         "p.id = a.period_id JOIN user_account u ON u.id = a.judge_id WHERE p.slug = "
+                         ":slug AND u.username = 'penilai1' AND a.active ORDER BY a.unit_code "
+                         "LIMIT 1", slug=DONE)
+            judge_period = DONE
+        run = one("SELECT max(r.number) FROM scoring_run r JOIN period p ON p.id = r.period_id "
+                  "WHERE p.slug = :slug AND r.kind = 'final'", slug=DONE)[0]
+    engine.dispose()
+    return {"draft": draft, "judged": judged[0], "judge_period": judge_period, "run": run}
+
+
+class Server:
+    def __init__(self, url: str, uploads: Path, cache: Path, workers: int, threads: int):
+        self.port = free_port()
+        env = dict(os.environ, DATABASE_URL=url, UPLOAD_DIR=str(uploads), CACHE_DIR=str(cache),
+                   SECRET_KEY="bench-pages-secret-key", PYTHONPATH=str(ROOT), BIND=f"127.0.0.1:{self.port}",
+                   WEB_CONCURRENCY=str(workers), GUNICORN_THREADS=str(threads),
+                   GUNICORN_TIMEOUT="300", GUNICORN_KEEPALIVE="30", LOG_FORMAT="text")
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="pages-gunicorn-", suffix=".log",
+                                               delete=False)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+             "assessment:create_app()"], cwd=ROOT, env=env, stdout=self.log,
+            stderr=subprocess.STDOUT)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                pass
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.5)
+        self.stop()
+        raise SystemExit(f"gunicorn did not start; see {self.log.name}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+# -- the measurements ----------------------------------------------------------------------------
+
+def pages(f: dict, ranked: str) -> list[tuple[str, str, str, bool]]:
+    """(label, account, path, with images)."""
+    return [
+        ("operator dashboard", f"op-{f['draft']}", "/dasbor/", False),
+        ("questionnaire aspect page", f"op-{f['draft']}", f"/kuesioner/{SLUG}/kelembagaan", False),
+        ("submit page (overview)", f"op-{f['draft']}", f"/kuesioner/{SLUG}", False),
+        ("judge's unit page", "penilai1", f"/penilai/{f['judge_period']}/{f['judged']}", False),
+        ("moderation", "admin", f"/admin/moderation/{DONE}/", False),
+        ("disagreements", "admin", f"/admin/moderation/{DONE}/perbedaan", False),
+        ("claimed vs verified", "admin", f"/admin/moderation/{DONE}/selisih", False),
+        ("judge quality", "admin", f"/admin/moderation/{DONE}/penilai", False),
+        ("admin progress list", "admin", f"/pemantauan/{SLUG}/", False),
+        ("audit log", "admin", "/admin/audit/", False),
+        ("scoring runs", "admin", f"/admin/periode/{DONE}/penghitungan/", False),
+        ("a run's full ranking (admin)", "admin", f"/admin/periode/{DONE}/penghitungan/{f['run']}/",
+         False),
+        ("public results", None, f"/hasil/{DONE}/", True),
+        ("full ranking page (kabkota)", None, f"/hasil/{DONE}/kabkota", False),
+        ("feedback page with its images", f"op-{ranked}", f"/umpan-balik/{DONE}/{ranked}", True),
+        ("good-practice library", f"op-{ranked}", f"/praktik-baik/{DONE}", False),
+    ]
+
+
+def first_view(port: int, repeat_login: list[float]) -> list[tuple[str, float]]:
+    """Publish a correction of the 2024 ranking through the admin's pages, then view the
+    published period for the first time with its charts."""
+    admin = Browser(port)
+    admin.login("admin")
+    path = f"/admin/periode/{DONE}/penghitungan/"
+    page = admin.text(path)
+    response, finalise_s = admin.post_form(path, page, {
+        "reason": "Koreksi untuk bench/pages.py", "confirm": "y"})
+    location = response.getheader("Location") or ""
+    number = re.search(r"/penghitungan/(\d+)/", location)
+    if response.status not in (302, 303) or not number:
+        raise SystemExit(f"finalising failed ({response.status}); gates not met?")
+    number = number.group(1)
+    page = admin.text(f"{path}{number}/")
+    response, publish_s = admin.post_form(f"{path}{number}/terbitkan", page, {"confirm": "y"})
+    if response.status not in (302, 303):
+        raise SystemExit(f"publishing failed ({response.status})")
+    visitor = Browser(port)
+    response, data, seconds = visitor.request("GET", f"/hasil/{DONE}/")
+    images = assets(decode(response, data), IMAGES)
+    for url in images:
+        r, _b, s = visitor.request("GET", url)
+        seconds += s
+    return [("finalise (admin POST)", finalise_s), ("publish (admin POST, files built)", publish_s),
+            (f"first view of the published period, {len(images)} images", seconds)]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--demo-db", help="SQLite file of the demo (built when missing)")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--no-first-view", action="store_true",
+                        help="leave the demo's database unchanged (no correction published)")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="bench-pages-"))
+    db_path = Path(args.demo_db) if args.demo_db else work / "demo.db"
+    uploads = db_path.parent / (db_path.stem + "-uploads")
+    if not db_path.exists():
+        print(f"building the demo in {db_path} ...", file=sys.stderr, flush=True)
+        print(f"demo built in {build_demo(db_path, uploads):.1f} s", file=sys.stderr)
+    if not args.no_first_view:   # a copy: the published correction stays out of the original
+        shutil.copy(db_path, work / "served.db")
+        db_path = work / "served.db"
+    url = f"sqlite:///{db_path}"
+    f = facts(url)
+    ranked = "33.74"
+    server = Server(url, uploads, work / "cache", args.workers, args.threads)
+    try:
+        results = []
+        login_browser = Browser(server.port)
+        login = timed(login_browser, "/akun/masuk", False, args.repeat)
+        login_weight = weight(Browser(server.port), "/akun/masuk")
+        base = statistics.median(login)
+        results.append(("login page (yardstick)", base, login_weight))
+        browsers = {}
+        for label, account, path, images in pages(f, ranked):
+            browser = browsers.get(account)
+            if browser is None:
+                browser = browsers[account] = Browser(server.port)
+                if account:
+                    browser.login(account)
+            times = timed(browser, path, images, args.repeat)
+            fresh = Browser(server.port)
+            fresh.cookies = dict(browser.cookies)
+            results.append((label, statistics.median(times), weight(fresh, path)))
+        firsts = [] if args.no_first_view else first_view(server.port, login)
+    finally:
+        server.stop()
+    print(f"\n{args.workers} gunicorn workers x {args.threads} threads, SQLite demo; warm medians "
+          f"of {args.repeat} views; weight = HTML + CSS + JS of a first load as sent "
+          f"(Accept-Encoding: {ACCEPT})\n")
+    print("| page | median | x login | first load | HTML uncompressed |")
+    print("| --- | --- | --- | --- | --- |")
+    for label, median, (sent, html) in results:
+        print(f"| {label} | {median * 1000:,.0f} ms | {median / base:.1f}x | "
+              f"{sent / 1000:,.1f} kB | {html / 1000:,.1f} kB |")
+    if firsts:
+        print("\n| first views (one request each) | time | x login |")
+        print("| --- | --- | --- |")
+        for label, seconds in firsts:
+            print(f"| {label} | {seconds * 1000:,.0f} ms | {seconds / base:.1f}x |")
+    shutil.rmtree(work / "cache", ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
