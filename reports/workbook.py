@@ -60,11 +60,14 @@ HEADER_FILL = PatternFill("solid", fgColor=HEADER_COLOUR)
 TITLE_FONT = Font(bold=True, size=14)
 SECTION_FONT = Font(bold=True, size=11, color=HEADER_COLOUR)
 WINNER_FILL = PatternFill("solid", fgColor=WINNER_COLOUR)
+CHANGE_FORMAT = '+0;"\u2212"0;0'
 # the cell formats of streamed rows, by column kind (and the header and winner rows)
 CELL_STYLES = {
     "num": CellStyle(number_format=NUMBER_FORMAT),
     "pct": CellStyle(number_format=PERCENT_FORMAT),
     "int": CellStyle(number_format="0", horizontal="center"),
+    # a rank change with its sign, as the page writes it: +83, −6, 0
+    "change": CellStyle(number_format=CHANGE_FORMAT, horizontal="center"),
     "datetime": CellStyle(number_format=DATETIME_FORMAT, horizontal="left"),
     "header": CellStyle(bold=True, colour="FFFFFF", fill=HEADER_COLOUR, wrap=True,
                         vertical="center"),
@@ -96,7 +99,8 @@ CHART_COLUMNS = 15         # a 24 cm chart spans about this many default-width c
 @dataclass(frozen=True)
 class Column:
     """One column of a table sheet: header and kind (text, code, num, int, pct: a share
-    0..1 shown as a percentage, datetime: a naive local date-time)."""
+    0..1 shown as a percentage, change: a signed whole number, datetime: a naive local
+    date-time)."""
 
     header: str
     kind: str = "text"
@@ -406,7 +410,7 @@ def rank_change_table(result: Result, previous: Mapping):
     title = previous.get("title") or "periode sebelumnya"
     columns = [Column("Kategori"), Column("Kode", "code"), Column("Satuan Kerja"),
                Column(f"Peringkat {title}", "int"), Column("Peringkat", "int"),
-               Column("Perubahan (naik +, turun \u2212)", "int")]
+               Column("Perubahan (naik +, turun \u2212)", "change")]
     rows = [[CATEGORY_TITLES.get(category, category), r["unit"], r["name"],
              r["previous_rank"], r["rank"], r["change"]]
             for category, items in changes.items() for r in items]
@@ -677,7 +681,7 @@ class _TableWriter:
     def _lines(ids, columns, rows, heights, wrap, mark):
         header = RowEncoder([ids["header"]] * len(columns))
         yield header.row(1, [c.header for c in columns], height=heights[1])
-        styles = [ids[c.kind] if c.kind in ("num", "int", "pct", "datetime")
+        styles = [ids[c.kind] if c.kind in ("num", "int", "change", "pct", "datetime")
                   else ids["wrap"] if c.header in wrap else 0 for c in columns]
         winners = [ids["winner"] if c.kind in ("text", "code") else style
                    for c, style in zip(columns, styles)]

@@ -548,6 +548,10 @@ def test_rank_change_sheet(season):
     assert codes[-1] == "99"                   # no longer ranked: listed last
     for r in rows:
         assert r[col["Perubahan (naik +, turun \u2212)"]].data_type in ("n",)
+    # shown with its sign, as the results page writes it: +3, −3, 0
+    changed = next(r[col["Perubahan (naik +, turun \u2212)"]] for r in rows
+                   if r[col["Perubahan (naik +, turun \u2212)"]].value is not None)
+    assert changed.number_format == '+0;"\u2212"0;0'
 
 
 def test_without_a_previous_period_the_change_sheet_says_why(plain):
