@@ -14,8 +14,15 @@ import threading
 
 from flask import current_app
 
+from reports.batch import write_atomically
 from reports.charts import aspect_chart, gap_chart
 from reports.scorecard import scorecard_pdf
+
+from .operations.feedback import all_scorecards, scorecard_footer
+from .operations.practice import run_detail
+from .operations.results import (cached, change_categories, change_chart, chart_names,
+                                 previous_published, previous_ranking, run_chart, run_file_key,
+                                 run_workbook)
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +76,6 @@ def prepare_published(session, period, run, folder: str) -> list[str]:
     charts against the previous published period, and the workbook. Returns their names.
     Called inside the publishing request, before its commit: a rolled-back publication
     leaves only files of a frozen run, which are right whenever it is published."""
-    from .operations.results import (cached, change_categories, change_chart, chart_names,
-                                     previous_published, previous_ranking, run_chart,
-                                     run_workbook)
     built = []
     for name in chart_names(run):
         cached(folder, run, f"{name}.png", lambda n=name: run_chart(run, n))
@@ -98,8 +102,6 @@ def unit_files_job(session, period, run, folder: str) -> "UnitFilesJob":
     """The job that draws every ranked unit's feedback charts and writes its scorecard,
     prepared from the database now (the cards) and started after the commit, in a thread:
     it needs no database, only the frozen run's data."""
-    from .operations.feedback import all_scorecards, scorecard_footer
-    from .operations.practice import run_detail
     detail = run_detail(run)
     cards = all_scorecards(session, period, detail.result, detail.rubric)
     return UnitFilesJob(run, cards, scorecard_footer(period, run), folder)
@@ -110,7 +112,6 @@ class UnitFilesJob:
     (``run_now``); a file already there is kept."""
 
     def __init__(self, run, cards: list[dict], footer: dict, folder: str):
-        from .operations.results import run_file_key
         self.key, self.cards, self.footer, self.folder = run_file_key(run), cards, footer, folder
         self.thread = None
 
@@ -121,7 +122,6 @@ class UnitFilesJob:
         return self.thread
 
     def run_now(self) -> int:
-        from reports.batch import write_atomically
         written = 0
         try:
             os.makedirs(self.folder, exist_ok=True)

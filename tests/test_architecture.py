@@ -1,6 +1,9 @@
 """The shape of assessment/: the transaction belongs to the boundary (assessment/transaction.py),
 so views and operations never commit or roll back, and a view that answers a refused
-operation itself runs it in attempt() (a savepoint), so the refusal leaves nothing behind."""
+operation itself runs it in attempt() (a savepoint), so the refusal leaves nothing behind.
+The modules of assessment/ import one another without cycles (module level and inside
+functions alike), and import inside a function only to break a cycle the line documents
+with ``# cycle: <which>``."""
 from __future__ import annotations
 
 import ast
@@ -64,3 +67,99 @@ def test_the_checks_find_what_they_look_for():
     assert transaction_calls(bad) == ["line 6: .commit()"]
     assert unguarded_refusals(bad) == ["line 2: except OperationError without attempt()"]
     assert transaction_calls(good) == [] and unguarded_refusals(good) == []
+
+
+# -- a structure that does not double back ----------------------------------------------------
+
+PACKAGE = ROOT.parent
+MODULES = {".".join(p.relative_to(PACKAGE).with_suffix("").parts[:-1] if p.name == "__init__.py"
+                    else p.relative_to(PACKAGE).with_suffix("").parts): p
+           for p in ROOT.rglob("*.py") if "migrations" not in p.relative_to(ROOT).parts}
+CYCLE_MARK = "# cycle:"
+
+
+def imported_modules(path: Path, node) -> set[str]:
+    """The modules of assessment/ an import statement names (relative imports resolved; a
+    name imported from a package counts as its module when it is one)."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    package = list(parts[:-1])
+    if isinstance(node, ast.Import):
+        return {a.name for a in node.names} & MODULES.keys()
+    base = package[:len(package) - node.level + 1] if node.level else []
+    target = ".".join(base + (node.module.split(".") if node.module else []))
+    named = {f"{target}.{a.name}" for a in node.names} & MODULES.keys()
+    return named | ({target} & MODULES.keys() if len(named) < len(node.names) else set())
+
+
+def documented(lines: list[str], node) -> bool:
+    """An import that breaks a cycle says so: ``# cycle: <which>`` on its line, or on the
+    comment lines just above it."""
+    above, number = [], node.lineno - 2
+    while number >= 0 and lines[number].strip().startswith("#"):
+        above.append(lines[number])
+        number -= 1
+    return any(CYCLE_MARK in line for line in [*lines[node.lineno - 1:node.end_lineno], *above])
+
+
+def imports_of(path: Path):
+    """(node, inside a function, documented) for every import statement of ``path``."""
+    text = path.read_text("utf-8")
+    tree, lines = ast.parse(text, str(path)), text.splitlines()
+    inside = {id(n) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+              for n in ast.walk(f) if isinstance(n, (ast.Import, ast.ImportFrom))}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node, id(node) in inside, documented(lines, node)
+
+
+def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
+    """Module -> the modules it imports, at module level and inside functions alike; an
+    import documented as breaking a cycle is left out (it is the one edge allowed back)."""
+    return {name: {target for node, _inside, marked in imports_of(path) if not marked
+                   for target in imported_modules(path, node)} - {name}
+            for name, path in modules.items()}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """One path round each cycle found by a depth-first walk (iterative)."""
+    found, state = [], {}
+    for start in sorted(graph):
+        if state.get(start):
+            continue
+        state[start], trail, stack = 1, [start], [iter(sorted(graph[start]))]
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[trail.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                found.append(trail[trail.index(nxt):] + [nxt])
+            elif nxt in graph and not state.get(nxt):
+                state[nxt] = 1
+                trail.append(nxt)
+                stack.append(iter(sorted(graph[nxt])))
+    return found
+
+
+def test_no_import_cycles_between_modules_of_assessment():
+    assert cycles(import_graph(MODULES)) == []
+
+
+def test_imports_inside_functions_only_to_break_a_documented_cycle():
+    inside = [f"{path.relative_to(PACKAGE)}:{node.lineno}"
+              for path in MODULES.values() for node, in_function, marked in imports_of(path)
+              if in_function and not marked]
+    assert inside == []
+
+
+def test_the_import_checks_find_what_they_look_for(tmp_path):
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c", "a"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+    source = tmp_path / "m.py"
+    source.write_text("import os\n\ndef f():\n    import json\n"
+                      "    # cycle: m -> n -> m, n needs m at import\n    from . import n\n"
+                      "    from . import k  # cycle: k imports m\n")
+    found = [(node.lineno, inside, marked) for node, inside, marked in imports_of(source)]
+    assert sorted(found) == [(1, False, False), (4, True, False), (6, True, True),
+                             (7, True, True)]

@@ -10,6 +10,7 @@ import json
 import struct
 from pathlib import Path
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
 from reports import charts
@@ -23,6 +24,7 @@ from scoring.robustness import rank_intervals
 from .. import audit
 from ..models import Period, ScoringRun
 from ..rubric_store import rubric_for
+from ..transaction import after_commit
 from . import Conflict, Invalid
 from .season import check_gates, gates
 from .runs import (create_run, dumps, export_exchange, latest_run, publish, published_run,
@@ -73,9 +75,9 @@ def _prepare_files(session, period: Period, run: ScoringRun) -> None:
     """The run's public charts and workbook now (assessment/run_files.py), so the first
     view of the published period finds them; every unit's feedback charts and scorecard
     by a job started once the publication is committed."""
-    from flask import current_app, has_app_context
+    # cycle: run_files builds the files with this module's charts and workbook (it imports
+    # operations.results), and publishing here starts it: imported when a run is published
     from .. import run_files
-    from ..transaction import after_commit
     if not has_app_context():
         return
     folder = run_files.cache_dir(current_app)
