@@ -155,7 +155,7 @@ def send_deadline_reminders(session, now: datetime | None = None) -> int:
 
 
 def _remind(session, period: Period, unit: WorkUnit, closes: datetime, days: int, operators,
-            threshold: int | None = None) -> None:
+            threshold: int | None = None, manual_by=None) -> None:
     link = path_for("questionnaire.overview", period_slug=period.slug)
     for locale, users in _by_locale(operators).items():
         with force_locale(locale):
@@ -170,6 +170,10 @@ def _remind(session, period: Period, unit: WorkUnit, closes: datetime, days: int
                      unit=unit.name, period=period.title,
                      when=datetime_in_zones(closes, unit.time_zone))
         notify(session, users, "reminder", title, body, link)
+    if manual_by is not None:    # "Kirim pengingat" from the progress list
+        audit.record("notice.manual_reminder", period, user=manual_by, period_id=period.id,
+                     unit_code=unit.code, days_left=days, recipients=len(operators))
+        return
     threshold = days if threshold is None else threshold
     audit.record("notice.reminder", period, user=None, period_id=period.id,
                  unit_code=unit.code, days=threshold, days_left=days,
@@ -216,3 +220,68 @@ def notify_judges_of_return(session, sub: Submission) -> list[Notice]:
                      "will get a notice then.", unit=sub.unit.name, period=sub.period.title)
         notices += notify(session, users, "returned_to_unit", title, body, link)
     return notices
+
+
+def notify_deadline_changed(session, period: Period, before: dict[str, datetime],
+                            reason: str) -> int:
+    """Tell the operators of every unit whose closing time moved (``before``: unit code ->
+    its closing time before the change) and that has not submitted: the new time in WIB and
+    the unit's own zone, and the reason. Three queries whatever the number of units.
+    Returns how many units were told."""
+    state = period_state(period)
+    submitted = set(session.scalars(select(Submission.unit_code).where(
+        Submission.period_id == period.id, Submission.status == "submitted")))
+    moved = {code: state.closes_for(code) for code in before
+             if code not in submitted and state.closes_for(code) != before[code]}
+    if not moved:
+        return 0
+    units = {u.code: u for u in session.scalars(select(WorkUnit).where(WorkUnit.code.in_(moved)))}
+    operators: dict[str, list[User]] = defaultdict(list)
+    for user in session.scalars(select(User).where(User.role == "operator", User.active.is_(True),
+                                                   User.unit_code.in_(moved)).order_by(User.id)):
+        operators[user.unit_code].append(user)
+    link = path_for("questionnaire.overview", period_slug=period.slug)
+    told = 0
+    for code, closes in moved.items():
+        if not operators.get(code):
+            continue
+        unit, later = units[code], closes > before[code]
+        for locale, users in _by_locale(operators[code]).items():
+            with force_locale(locale):
+                title = (_("Deadline extended: %(period)s", period=period.title) if later
+                         else _("Deadline moved earlier: %(period)s", period=period.title))
+                body = _("The questionnaire of %(unit)s for %(period)s now closes on %(when)s "
+                         "(before: %(before)s). Reason: %(reason)s",
+                         unit=unit.name, period=period.title,
+                         when=datetime_in_zones(closes, unit.time_zone),
+                         before=datetime_in_zones(before[code], unit.time_zone), reason=reason)
+            notify(session, users, "deadline", title, body, link)
+        told += 1
+    return told
+
+
+def send_manual_reminders(session, period: Period, unit_codes, user) -> int:
+    """"Kirim pengingat": remind the operators of these units (those not submitted), in-app
+    and by e-mail, each unit in the audit log. Four queries whatever the number of units.
+    Returns how many units were reminded (a unit without an operator account is not)."""
+    codes = set(unit_codes)
+    submitted = set(session.scalars(select(Submission.unit_code).where(
+        Submission.period_id == period.id, Submission.status == "submitted",
+        Submission.unit_code.in_(codes))))
+    codes -= submitted
+    units = {u.code: u for u in session.scalars(select(WorkUnit).where(WorkUnit.code.in_(codes)))}
+    operators: dict[str, list[User]] = defaultdict(list)
+    for account in session.scalars(select(User).where(User.role == "operator", User.active.is_(True),
+                                                      User.unit_code.in_(codes)).order_by(User.id)):
+        operators[account.unit_code].append(account)
+    state, now = period_state(period), utcnow()
+    reminded = 0
+    for code in sorted(codes):
+        if code not in units or not operators.get(code):
+            continue
+        closes = state.closes_for(code)
+        _remind(session, period, units[code], closes, days_before(closes, now, units[code].time_zone),
+                operators[code], manual_by=user)
+        reminded += 1
+    session.flush()
+    return reminded

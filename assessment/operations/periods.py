@@ -21,6 +21,7 @@ from ..models.types import utcnow
 from ..progress import participating_units
 from . import Conflict, Invalid
 from .editability import check_not_archived, closes_at_for
+from .notices import notify_deadline_changed
 
 SHOWN_UNITS = 5
 
@@ -103,6 +104,8 @@ def extend_deadline(session, period: Period, closes_at: datetime, reason: str, u
         general = closes_at if unit_code is None else None
         _check_would_close(would_close(session, period, now, general=general, unit_code=unit_code,
                                        unit_close=closes_at), confirm)
+    codes = [unit_code] if unit_code else [u.code for u in participating_units(session, period)]
+    before = {code: closes_at_for(period, code) for code in codes}
     ext = DeadlineExtension(period_id=period.id, unit_code=unit_code, closes_at=closes_at,
                             reason=reason, created_by=getattr(user, "id", None))
     session.add(ext)
@@ -113,6 +116,7 @@ def extend_deadline(session, period: Period, closes_at: datetime, reason: str, u
     audit.record("period.extend" if closes_at > current else "period.shorten", period, user=user,
                  period_id=period.id, unit_code=unit_code, closes_at=closes_at.isoformat(),
                  previous=current.isoformat(), reason=reason, confirmed=confirm)
+    notify_deadline_changed(session, period, before, reason)
     return ext
 
 
