@@ -188,3 +188,13 @@ def test_per_host_and_overall_concurrency_are_bounded():
             [Target(i, s.url(f"/f{i}")) for i in range(20)])
     assert all(r.status == "ok" for r in results) and [r.key for r in results] == list(range(20))
     assert 1 < peak[0] <= 3
+
+
+@pytest.mark.parametrize("text", ["Mon, 02 Mar 2026 09:00:00 +0700", "02 Mar 2026 09:00:00 -0330",
+                                  "Mon, 02 Mar 2026 09:00:00 GMT", "Sun, 01 Mar 26 23:59:59 EST",
+                                  "Tue, 2 Jun 2026 00:00:00 +0000"])
+def test_rss_dates_read_directly_agree_with_the_email_parser(text):
+    from email.utils import parsedate_to_datetime
+    from assessment.monitor.fetch import rfc822_moment
+    assert rfc822_moment(text) == parsedate_to_datetime(text)
+    assert rfc822_moment(text).utcoffset() == parsedate_to_datetime(text).utcoffset()
