@@ -128,17 +128,21 @@ def weight(browser: Browser, path: str) -> tuple[int, int]:
     return total, len(page.encode())
 
 
+class PageError(Exception):
+    """A page that did not answer 200: reported in its row, the others still measured."""
+
+
 def timed(browser: Browser, path: str, images: bool, repeat: int) -> list[float]:
     """Seconds of each of ``repeat`` warm views (page, and its images one after the other)."""
     def once():
         response, data, seconds = browser.request("GET", path)
         if response.status != 200:
-            raise SystemExit(f"{path}: {response.status}")
+            raise PageError(f"{path}: {response.status}")
         if images:
             for url in assets(decode(response, data), IMAGES):
                 r, _b, s = browser.request("GET", url)
                 if r.status != 200:
-                    raise SystemExit(f"{url}: {r.status}")
+                    raise PageError(f"{url}: {r.status}")
                 seconds += s
         return seconds
     once()   # warm: process caches, files of the run
@@ -316,7 +320,12 @@ def main(argv=None) -> int:
                 browser = browsers[account] = Browser(server.port)
                 if account:
                     browser.login(account)
-            times = timed(browser, path, images, args.repeat)
+            try:
+                times = timed(browser, path, images, args.repeat)
+            except PageError as exc:
+                print(f"{label}: {exc}", file=sys.stderr)
+                results.append((label, None, (0, 0)))
+                continue
             fresh = Browser(server.port)
             fresh.cookies = dict(browser.cookies)
             results.append((label, statistics.median(times), weight(fresh, path)))
@@ -329,6 +338,9 @@ def main(argv=None) -> int:
     print("| page | median | x login | first load | HTML uncompressed |")
     print("| --- | --- | --- | --- | --- |")
     for label, median, (sent, html) in results:
+        if median is None:
+            print(f"| {label} | error (see stderr) | | | |")
+            continue
         print(f"| {label} | {median * 1000:,.0f} ms | {median / base:.1f}x | "
               f"{sent / 1000:,.1f} kB | {html / 1000:,.1f} kB |")
     if firsts:

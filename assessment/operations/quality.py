@@ -187,7 +187,8 @@ def judge_quality(session, period) -> list[tuple[User, JudgeStats]]:
     for unit_code, judge_id, indicator_id, stored in rows:
         if rubric.has_indicator(indicator_id) and rubric.indicator(indicator_id).scored:
             values[(unit_code, indicator_id)][judge_id] = unwrap(stored)
-    fractions = {key: judge_fractions(rubric.indicator(key[1]), by_judge)
+    memo: dict = {}   # the same indicator and value: the same fraction (values repeat a lot)
+    fractions = {key: judge_fractions(rubric.indicator(key[1]), by_judge, memo)
                  for key, by_judge in values.items()}
     stats = judge_stats(fractions, [AssignmentTimes(a.judge_id, a.unit_code, a.started_at,
                                                     a.completed_at) for a in assignments],
