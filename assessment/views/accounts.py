@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from reports.activation_letter import activation_letters_zip
 
 from ..extensions import db
+from ..forms.fields import choices
 from ..forms.accounts import (EXPIRY_DAYS, ROLE_LABELS, ConfirmForm, EmailForm, NewUserForm,
                               RosterForm, UserSearchForm, UserTokenForm)
 from ..models import ApiToken, User
@@ -25,7 +26,6 @@ from ..operations import accounts as ops
 from ..permissions import is_admin
 from ..roster import RosterError, credentials_workbook, import_roster
 from ..transaction import attempt
-from .admin import choices
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin/akun")
 nav("accounts.index", _l("Accounts"), roles=("admin",), order=65, group=ADMINISTRATION)

@@ -10,21 +10,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from ..forms.i18n import Form
 from sqlalchemy import select
-from wtforms import (BooleanField, DateField, DateTimeLocalField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField, widgets)
-from wtforms.validators import (DataRequired, InputRequired, Length, Optional, Regexp,
-                                ValidationError)
-
-try:
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # WTForms < 3.3 takes (value, label) pairs
-    SelectChoice = None
 
 from ..extensions import db
+from ..forms.fields import choices
 from ..transaction import attempt
-from ..models import AuditLog, Period, RubricEdition, User
+from ..audit_text import role_name, sentence
+from ..models import AuditLog, Period, RubricEdition, User, WorkUnit
 from ..models.units import WIB
 from ..navigation import ADMINISTRATION, SEASON, nav
 from ..operations import Closed, Invalid
@@ -36,13 +28,13 @@ from ..operations.periods import (WouldClose, archive_period, delete_period, edi
 from ..permissions import is_admin
 from ..progress import LEVEL_LABELS, participating_units
 from ..text import shown
+from ..forms.admin import AuditFilterForm, EditPeriodForm, ExtensionForm, PeriodForm, ReasonForm
 from .lookups import period_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 nav("admin.periods", _l("Periods"), roles=("admin",), order=60, group=SEASON)
 nav("admin.audit", _l("Audit log"), roles=("admin",), order=70, group=ADMINISTRATION)
 
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 AUDIT_PAGE_SIZE = 50
 
 
@@ -56,77 +48,11 @@ def wib_naive(moment: datetime) -> datetime:
     return moment.astimezone(WIB).replace(tzinfo=None)
 
 
-def choices(pairs) -> list:
-    """Select options from (value, label) pairs in the form this WTForms version wants."""
-    return [SelectChoice(value, label) if SelectChoice else (value, label) for value, label in pairs]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-
-class PeriodForm(Form):
-    slug = StringField(_l("Slug (used in addresses)"), validators=[
-        DataRequired(), Length(max=80),
-        Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message=_l("Use lowercase letters, digits and single hyphens."))])
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    rubric_id = SelectField(_l("Rubric edition"), validators=[DataRequired()])
-    opens_at = DateTimeLocalField(_l("Opens (WIB)"), format=DATETIME_FORMATS, validators=[InputRequired()])
-    closes_at = DateTimeLocalField(_l("Closes (WIB)"), format=DATETIME_FORMATS, validators=[InputRequired()])
-    levels = MultiCheckboxField(_l("Participating levels"), default=["provinsi", "kabkota"],
-                                choices=choices(LEVEL_LABELS.items()),
-                                validators=[DataRequired(message=_l("Choose at least one level."))])
-
-    def validate_slug(self, field):
-        if db.session.query(Period).filter_by(slug=field.data).first():
-            raise ValidationError(_("A period with this slug already exists."))
-
-    def validate_closes_at(self, field):
-        if self.opens_at.data and field.data and field.data <= self.opens_at.data:
-            raise ValidationError(_("The closing time must be after the opening time."))
-
-
-class ExtensionForm(Form):
-    unit_code = SelectField(_l("For"), validators=[Optional()])
-    closes_at = DateTimeLocalField(_l("New closing time (WIB)"), format=DATETIME_FORMATS,
-                                   validators=[InputRequired()])
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
-    confirm = BooleanField(_l("Yes, close the questionnaires that are being filled in"))
-
-
-class EditPeriodForm(Form):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    opens_at = DateTimeLocalField(_l("Opens (WIB)"), format=DATETIME_FORMATS, validators=[InputRequired()])
-    closes_at = DateTimeLocalField(_l("Closes (WIB, for every unit)"), format=DATETIME_FORMATS,
-                                   validators=[InputRequired()])
-    reason = TextAreaField(_l("Reason for a change of dates"), validators=[Optional(), Length(max=2000)])
-    confirm = BooleanField(_l("Yes, close the questionnaires that are being filled in"))
-
-
-class ReasonForm(Form):
-    """Archive, restore or delete: a reason, kept in the audit log."""
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
-
-
-class AuditFilterForm(Form):
-    class Meta:
-        csrf = False
-
-    action = SelectField(_l("Action"), validators=[Optional()])
-    user = StringField(_l("User (username)"), validators=[Optional(), Length(max=80)])
-    unit = StringField(_l("Work unit code"), validators=[Optional(), Length(max=16)])
-    period = SelectField(_l("Period"), validators=[Optional()])
-    date_from = DateField(_l("From (date, WIB)"), validators=[Optional()])
-    date_to = DateField(_l("To (date, WIB)"), validators=[Optional()])
-
-
 @bp.before_request
 @login_required
 def admin_only():
     if not is_admin(current_user):
         abort(403)
-
 
 
 @bp.route("/periode/")
@@ -253,7 +179,7 @@ def _extension_form(period: Period) -> ExtensionForm:
 @bp.route("/audit/")
 def audit():
     form = AuditFilterForm(request.args)
-    form.action.choices = choices([("", _("All"))] + [(a, a) for a in db.session.scalars(
+    form.action.choices = choices([("", _("All"))] + [(a, sentence(a)) for a in db.session.scalars(
         select(AuditLog.action).distinct().order_by(AuditLog.action))])
     form.period.choices = choices([("", _("All"))] + [(str(p.id), p.title) for p in db.session.scalars(
         select(Period).order_by(Period.opens_at.desc()))])
@@ -262,8 +188,14 @@ def audit():
     page = db.paginate(query, page=min(request.args.get("page", 1, type=int), 10**6),
                        per_page=AUDIT_PAGE_SIZE, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    periods = {p.id: p.slug for p in db.session.scalars(select(Period))}
-    return render_template("admin/audit.html", form=form, page=page, args=args, periods=periods)
+    periods = {p.id: p.title for p in db.session.scalars(select(Period))}
+    # the page's people and units in two queries (never one per row)
+    people = {u.id: u for u in db.session.scalars(select(User).where(
+        User.id.in_({e.user_id for e in page.items if e.user_id})))}
+    units = {u.code: u.name for u in db.session.scalars(select(WorkUnit).where(
+        WorkUnit.code.in_({e.unit_code for e in page.items if e.unit_code})))}
+    return render_template("admin/audit.html", form=form, page=page, args=args, periods=periods,
+                           people=people, units=units, sentence=sentence, role_name=role_name)
 
 
 def _audit_query(form: AuditFilterForm | None):

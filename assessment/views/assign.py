@@ -7,17 +7,12 @@ from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)
-from wtforms.widgets import CheckboxInput, ListWidget
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from reports.indonesian import wib_text
 from reports.workbook import Column, table_workbook
 
 from ..extensions import db
 from ..transaction import attempt
-from ..forms.i18n import Form
 from ..models import JudgeAssignment, Period, User, WorkUnit
 from ..models.types import utcnow
 from ..models.units import LEVELS
@@ -27,7 +22,9 @@ from ..operations import assign as ops
 from ..operations.judging import judge_conflict, province_of
 from ..permissions import is_admin
 from ..progress import LEVEL_LABELS
-from .admin import DATETIME_FORMATS, WIB, choices, wib_to_utc
+from ..forms.assign import AddJudgeForm, ReasonForm, SettingsForm
+from ..forms.fields import choices
+from .admin import WIB, wib_to_utc
 from .lookups import period_or_404
 
 bp = Blueprint("assign", __name__, url_prefix="/admin/judging")
@@ -36,42 +33,11 @@ nav("assign.index", _l("Judge assignment"), roles=("admin",), order=62, group=SE
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class SettingsForm(Form):
-    judges_per_unit = IntegerField(_l("Judges per unit"), validators=[
-        InputRequired(), NumberRange(min=1, max=ops.MAX_JUDGES_PER_UNIT)])
-    judge_cap = IntegerField(_l("Most units per judge"), validators=[Optional(), NumberRange(min=1)])
-    conflict_same_province = BooleanField(_l("A judge never judges units of the province they come from"))
-    disagreement_threshold = StringField(_l("Disagreement threshold"),
-                                         validators=[InputRequired(), Length(max=10)])
-    min_shared_indicators = IntegerField(_l("Fewest shared indicators for a judge-quality verdict"),
-                                         validators=[InputRequired(), NumberRange(min=1)])
-    verification_closes_at = DateTimeLocalField(_l("Verification closes (WIB)"),
-                                                format=DATETIME_FORMATS, validators=[Optional()])
-    objection_opens_at = DateTimeLocalField(_l("Objection period opens (WIB)"),
-                                            format=DATETIME_FORMATS, validators=[Optional()])
-    objection_closes_at = DateTimeLocalField(_l("Objection period closes (WIB)"),
-                                             format=DATETIME_FORMATS, validators=[Optional()])
-    # choices are the judges, set per request; the operation refuses anyone else
-    lead_judges = SelectMultipleField(_l("Lead judges"), coerce=int, validate_choice=False,
-                                      widget=ListWidget(prefix_label=False),
-                                      option_widget=CheckboxInput())
-
-
-class AddJudgeForm(Form):
-    # every judge id is accepted here: the operation refuses conflicts, non-judges and the rest
-    judge_id = SelectField(_l("Judge"), coerce=int, validate_choice=False, validators=[InputRequired()])
-
-
-class ReasonForm(Form):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
-
-
 @bp.before_request
 @login_required
 def admin_only():
     if not is_admin(current_user):
         abort(403)
-
 
 
 def _refused(form, exc: OperationError, field: str):

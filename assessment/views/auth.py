@@ -1,25 +1,16 @@
 """Login and logout, with throttling against password guessing."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from ..forms.i18n import Form
-from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
 
 from .. import audit
 from ..extensions import db
 from ..models import User
 from ..security import (clear_failures, login_blocked, record_failure, safe_next, throttle_keys,
                         verify_login)
+from ..forms.auth import LoginForm
 
 bp = Blueprint("auth", __name__, url_prefix="/akun")
-
-
-class LoginForm(Form):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
-    submit = SubmitField(_l("Log in"))
 
 
 @bp.route("/masuk", methods=["GET", "POST"])

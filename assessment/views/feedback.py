@@ -9,8 +9,6 @@ from flask import (Blueprint, Response, abort, flash, g, redirect, render_templa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import HiddenField
-from wtforms.validators import DataRequired, Length
 
 from reports.scorecard import CATEGORY_LABELS, scorecard_filename
 from scoring import round2
@@ -19,7 +17,6 @@ from .. import run_files
 from ..files import send_stored
 from ..extensions import db
 from ..transaction import attempt
-from ..forms.i18n import Form
 from ..models import Evidence, GoodPractice, Period, Publication, Submission, WorkUnit
 from ..navigation import nav
 from ..operations import OperationError
@@ -30,6 +27,7 @@ from ..operations.runs import published_run
 from ..permissions import (can_browse_practice, can_monitor, can_view_unit, can_withhold_practice,
                            is_admin, operator_unit, units_visible_to)
 from ..rubric_store import rubric_for
+from ..forms.feedback import PlainForm, PublishForm, WithholdForm
 from .lookups import period_or_404
 
 bp = Blueprint("feedback", __name__)
@@ -39,19 +37,6 @@ nav("feedback.library_index", _l("Good practice"), roles=("admin", "operator", "
 
 
 ALL = "semua"     # ?aspek=semua: every aspect on one page
-
-
-class WithholdForm(Form):
-    withhold = HiddenField(validators=[DataRequired(), Length(max=1)])
-
-
-class PublishForm(Form):
-    indicator_id = HiddenField(validators=[DataRequired(), Length(max=80)])
-    unit_code = HiddenField(validators=[DataRequired(), Length(max=16)])
-
-
-class PlainForm(Form):
-    """Only the CSRF token: the action is the state change."""
 
 
 # ---------------------------------------------------------------- loading

@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from wtforms import SelectMultipleField, StringField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.fields import DateTimeLocalField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from reports.workbook import Column, table_workbook
 
@@ -34,7 +34,9 @@ from ..operations.season import acceptances
 from ..permissions import can_moderate, can_return, can_see_versions, is_admin
 from ..progress import remaining
 from ..rubric_store import rubric_for
-from .admin import DATETIME_FORMATS, wib_to_utc
+from ..forms.moderation import ModerationForm
+from ..forms.fields import DATETIME_FORMATS
+from .admin import wib_to_utc
 from .lookups import period_or_404
 
 bp = Blueprint("moderation", __name__, url_prefix="/admin/moderation")
@@ -71,7 +73,6 @@ def _moderator(period: Period) -> None:
         abort(403)
 
 
-
 def _submission(period: Period, code: str):
     unit = db.session.get(WorkUnit, code) or abort(404)
     sub = get_submission(db.session, period, unit.code) or abort(404)
@@ -87,12 +88,6 @@ def return_form(rubric, formdata=None):
     for ind in rubric.indicators:
         fields[f"reason-{ind.id}"] = TextAreaField(ind.question, validators=[Optional(), Length(max=2000)])
     return type("ReturnForm", (Form,), fields)(formdata=formdata)
-
-
-class ModerationForm(Form):
-    value = StringField(_l("Moderated value"), validators=[Optional(), Length(max=20000)])
-    options = SelectMultipleField(_l("Moderated value"), choices=[], validate_choice=False)
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=4000)])
 
 
 # ---- pages ------------------------------------------------------------------------------------

@@ -11,11 +11,8 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
                    send_file, url_for)
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from ..forms.i18n import Form
-from flask_wtf.file import FileField, FileRequired
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from reports.questionnaire_xlsx import (answer_cells, build_questionnaire_workbook,
@@ -33,15 +30,11 @@ from ..operations.questionnaire import get_or_create_submission, get_submission
 from ..permissions import operator_unit
 from ..rubric_store import rubric_for
 from ..spreadsheets import SpreadsheetError, check_zip
+from ..forms.offline import UploadForm
 
 bp = Blueprint("offline", __name__, url_prefix="/kuesioner")
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class UploadForm(Form):
-    file = FileField(_l("Filled-in questionnaire (.xlsx)"),
-                     validators=[FileRequired(_l("Choose the .xlsx file to upload."))])
 
 
 def _own(period_slug: str):

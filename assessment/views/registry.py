@@ -12,16 +12,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import or_, select
-from wtforms import HiddenField, StringField
-from wtforms.validators import DataRequired, Length, Optional
 
 from rubrics import RubricError, parse_rubric
 
 from .. import audit
 from ..extensions import db
-from ..forms.i18n import Form
 from ..models import Period, RubricEdition, WorkUnit
 from ..navigation import ADMINISTRATION, nav
 from ..permissions import is_admin
@@ -29,6 +25,7 @@ from ..registry import RegistryError, import_units
 from ..registry_changes import preview
 from ..rubric_store import store_rubric
 from ..transaction import attempt
+from ..forms.registry import ApplyForm, SearchForm, UploadForm
 
 bp = Blueprint("registry", __name__, url_prefix="/admin")
 nav("registry.units", _l("Work units"), roles=("admin",), order=75, group=ADMINISTRATION)
@@ -36,23 +33,6 @@ nav("registry.rubrics", _l("Rubric editions"), roles=("admin",), order=76, group
 
 PAGE_SIZE = 50
 MAX_FILE = 5 * 1024 * 1024
-
-
-class UploadForm(Form):
-    file = FileField(_l("File"), validators=[FileRequired()])
-
-
-class ApplyForm(Form):
-    """The previewed file, sent back as it was: checked again before it is applied."""
-    filename = HiddenField(validators=[DataRequired(), Length(max=200)])
-    payload = HiddenField(validators=[DataRequired()])
-    sha256 = HiddenField(validators=[DataRequired(), Length(max=64)])
-
-
-class SearchForm(Form):
-    class Meta:
-        csrf = False
-    q = StringField(_l("Code or name"), validators=[Optional(), Length(max=100)])
 
 
 @bp.before_request

@@ -13,8 +13,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from wtforms import BooleanField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
 
 from scoring import round2
 from scoring.order import order_rule, tie_breaks
@@ -23,7 +21,6 @@ from .. import run_files
 from ..chart_text import change_chart_summary, run_chart_summary
 from ..extensions import db
 from ..transaction import attempt
-from ..forms.i18n import Form
 from ..models import Period, Publication, ScoringRun, User
 from ..navigation import SEASON, nav
 from ..operations import OperationError
@@ -34,6 +31,7 @@ from ..operations.results import (cached, change_categories, change_chart, chart
 from ..operations.runs import published_run
 from ..permissions import is_admin
 from ..progress import LEVEL_LABELS
+from ..forms.results import FinaliseForm, PublishForm
 from .lookups import period_or_404
 
 bp = Blueprint("results", __name__)
@@ -46,18 +44,6 @@ FOREVER = "public, max-age=31536000, immutable"
 RUN_FILES = {"masukan.json": ("exchange", "application/json"),
              "rubrik.yaml": ("rubric_source", "application/yaml"),
              "hasil.json": ("result", "application/json")}
-
-
-class FinaliseForm(Form):
-    reason = TextAreaField(_l("Reason for the correction"),
-                           validators=[Optional(), Length(max=2000)])
-    confirm = BooleanField(_l("I have checked the data: freeze this ranking as final"),
-                           validators=[DataRequired(message=_l("Tick the box to confirm."))])
-
-
-class PublishForm(Form):
-    confirm = BooleanField(_l("Make this ranking public"),
-                           validators=[DataRequired(message=_l("Tick the box to confirm."))])
 
 
 # -- lookups ---------------------------------------------------------------------------------

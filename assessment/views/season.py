@@ -6,14 +6,11 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
 
 from ..files import send_stored
 from ..extensions import db
 from ..transaction import attempt
-from .admin import choices
-from ..forms.i18n import Form
+from ..forms.fields import choices
 from ..models import Evidence, Objection, Period, ScoringRun, User, WorkUnit
 from ..navigation import SEASON, nav
 from ..operations import OperationError
@@ -26,37 +23,13 @@ from ..permissions import can_judge, is_admin, operator_unit
 from ..progress import LEVEL_LABELS, periods_for_unit, recent_periods
 from ..rubric_store import rubric_for
 from ..text import ascii_int
+from ..forms.season import AssignForm, DecisionForm, ObjectionForm, ProvisionalForm, StageScoreForm
 from .lookups import period_or_404
 
 bp = Blueprint("season", __name__, url_prefix="/musim")
 nav("season.index", _l("Provisional ranking"), roles=("admin",), order=55, group=SEASON)
 nav("season.judge_index", _l("Stage two and objections"), roles=("judge",), order=35)
 nav("season.unit_index", _l("Provisional results"), roles=("operator",), order=30)
-
-
-class ProvisionalForm(Form):
-    note = TextAreaField(_l("Note (why this ranking is computed now)"),
-                         validators=[Optional(), Length(max=stage_ops.MAX_TEXT)])
-
-
-class StageScoreForm(Form):
-    score = StringField(_l("Score (0-100)"))
-    notes = TextAreaField(_l("Notes"))
-
-
-class ObjectionForm(Form):
-    reason = TextAreaField(_l("Reason for the objection"))
-    url = StringField(_l("New evidence: link (optional)"))
-
-
-class AssignForm(Form):
-    reviewer = SelectField(_l("Reviewer"), coerce=str)
-
-
-class DecisionForm(Form):
-    decision = RadioField(_l("Decision"), choices=choices([("accept", _l("Accept with a new value")),
-                                                           ("reject", _l("Reject"))]))
-    reason = TextAreaField(_l("Reason"))
 
 
 # ---- loading with permission checks --------------------------------------------------------

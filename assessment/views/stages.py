@@ -8,11 +8,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import HiddenField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
 from ..extensions import db
-from ..forms.i18n import Form
 from ..models import ScoringRun, User
 from ..navigation import SEASON, nav
 from ..operations import OperationError
@@ -23,6 +20,7 @@ from ..permissions import is_admin
 from ..progress import recent_periods
 from ..rubric_store import rubric_for
 from ..transaction import attempt
+from ..forms.stages import WaiverForm
 from .lookups import period_or_404
 
 bp = Blueprint("stages", __name__, url_prefix="/admin/periode")
@@ -32,11 +30,6 @@ ACTION_TITLES = {"provisional": _l("Before the provisional ranking"),
                  "final": _l("Before the final ranking"), "publish": _l("Before publication")}
 ACTION_PAGES = {"provisional": "season.ranking", "final": "results.runs", "publish": "results.runs"}
 WAIVER_ROWS = 200
-
-
-class WaiverForm(Form):
-    target = HiddenField(validators=[DataRequired()])
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=ops.MAX_REASON)])
 
 
 @bp.app_template_global("period_state")
