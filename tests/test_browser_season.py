@@ -2,13 +2,16 @@
 application with CSRF on: the admin opens a period through the period form and sets one judge
 per unit; KPU Provinsi Jawa Tengah fills in and submits through the pages, KPU Provinsi Jawa
 Barat through the Excel route (workbook downloaded, filled with openpyxl, uploaded); the admin
-assigns automatically; the judge verifies both units and completes them; the admin finalises
-and publishes; the public results page shows the ranking; its workbook downloads and opens in
+assigns automatically; the judge verifies both units and completes them; the admin walks the
+season's checklist (Tahapan musim): the provisional ranking once the questionnaire has closed,
+stage two, then the final ranking once verification has closed and a masa sanggah has been
+held, and publication; the public results page shows the ranking; its workbook downloads and opens in
 LibreOffice; Jawa Tengah sees its feedback page and downloads its scorecard PDF.
 
 To keep it to a few minutes, data the browser does not exercise is prepared directly in the
 database through the operations (the user accounts, the questionnaire answers outside the
-first indicator Jawa Tengah types, and the evidence links of indicators nobody clicks through).
+first indicator Jawa Tengah types, and the evidence links of indicators nobody clicks through),
+and the passing of time is a change of the period's dates in the database.
 Elements are found by name, id, form action, href and data-* attributes only, never by their
 visible text. Screenshots: test-artifacts/browser/<test>/NN-step.png."""
 from __future__ import annotations
@@ -257,10 +260,21 @@ def test_a_whole_season_in_the_browser(live_server, page, shot, tmp_path):
             "data-state", "completed")
     shot(page, "judge-done")
 
-    # 5. the admin computes the provisional ranking; the judge scores the shortlisted units'
-    #    presentations (stage two); then the admin finalises and publishes
+    # 5. the checklist: no provisional ranking while the questionnaire is open; it closes
+    #    (time passes) and the admin computes the provisional ranking from the checklist
     as_user(page, live, "admin-biro")
-    page.goto(f"{live.url}/musim/{SLUG}/peringkat")
+    checklist = f"{live.url}/admin/periode/{SLUG}/tahapan/"
+    page.goto(checklist)
+    expect(page.locator("[data-gate=questionnaire_closed].gate-fail")).to_have_count(1)
+    shot(page, "admin-checklist-open")
+    with live.db() as session:
+        period = session.query(Period).filter_by(slug=SLUG).one()
+        period.closes_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+        session.commit()
+    page.goto(checklist)
+    expect(page.locator("[data-gate=questionnaire_closed].gate-ok")).to_have_count(1)
+    expect(page.locator("[data-testid=current-stage]")).to_have_count(1)
+    page.locator(f"[data-testid=gates-provisional] a[href='/musim/{SLUG}/peringkat']").click()
     page.locator(f"form[action='/musim/{SLUG}/peringkat'] button[type=submit]").click()
     expect(page).to_have_url(f"{live.url}/musim/{SLUG}/peringkat/1")
     shot(page, "admin-provisional")
@@ -273,17 +287,40 @@ def test_a_whole_season_in_the_browser(live_server, page, shot, tmp_path):
         form.locator("button[type=submit]").click()
         expect(page.locator(SAVED_FLASH)).to_be_visible()
     shot(page, "judge-stage-two")
+    # 6. the checklist before the final ranking: verification still open, no masa sanggah;
+    #    verification closes and the masa sanggah is held (time passes), then every gate holds
     as_user(page, live, "admin-biro")
-    page.goto(f"{live.url}/admin/periode/{SLUG}/penghitungan/")
+    page.goto(checklist)
+    for gate in ("verification_closed", "objection_period"):
+        expect(page.locator(f"[data-gate={gate}].gate-fail")).to_have_count(1)
+    expect(page.locator("[data-gate=stage_two].gate-ok")).to_have_count(1)
+    shot(page, "admin-checklist-before-final")
+    with live.db() as session:
+        period = session.query(Period).filter_by(slug=SLUG).one()
+        now = datetime.now(timezone.utc)
+        period.verification_closes_at = now - timedelta(seconds=30)
+        period.objection_opens_at = now - timedelta(seconds=20)
+        period.objection_closes_at = now - timedelta(seconds=10)
+        session.commit()
+    page.goto(checklist)
+    expect(page.locator("[data-testid=gates-final] .gate-fail")).to_have_count(0)
+    expect(page.locator("[data-gate=final_run].gate-fail")).to_have_count(1)
+    shot(page, "admin-checklist-ready")
+    page.locator(f"[data-testid=gates-final] a[href='/admin/periode/{SLUG}/penghitungan/']").click()
     page.locator("#confirm").check()
     shot(page, "admin-finalise")
     page.locator("form:has(#confirm) button[type=submit]").first.click()
     expect(page).to_have_url(f"{live.url}/admin/periode/{SLUG}/penghitungan/2/")
     publish = page.locator(f"form[action='/admin/periode/{SLUG}/penghitungan/2/terbitkan']").first
     publish.locator("input[name=confirm]").check()
-    publish.locator("button[type=submit]").click()
-    expect(page.locator(SAVED_FLASH)).to_be_visible()
+    # publishing builds the run's public files first: allow it a loaded machine's minute
+    publish.locator("button[type=submit]").click(no_wait_after=True)
+    expect(page.locator(SAVED_FLASH)).to_be_visible(timeout=60_000)
     shot(page, "admin-published")
+    page.goto(checklist)
+    expect(page.locator(".gate-fail")).to_have_count(0)
+    expect(page.locator("[data-testid=current-stage]")).to_have_count(1)
+    shot(page, "admin-checklist-published")
     with live.db() as session:
         assert session.query(Publication).count() == 1
         stages = session.query(StageScore).count()
@@ -292,7 +329,7 @@ def test_a_whole_season_in_the_browser(live_server, page, shot, tmp_path):
         order = [(names[r["unit"]], r["total"]) for r in json.loads(run.result)["ranking"]]
     assert stages == 2
 
-    # 6. anyone: the public results page shows the ranking; the workbook opens in LibreOffice
+    # 7. anyone: the public results page shows the ranking; the workbook opens in LibreOffice
     page.context.clear_cookies()
     page.goto(f"{live.url}/hasil/{SLUG}/")
     body = page.locator("main")
@@ -319,7 +356,7 @@ def test_a_whole_season_in_the_browser(live_server, page, shot, tmp_path):
     cells = {cell for row in csv.reader(io.StringIO(table)) for cell in row}
     assert {"KPU Provinsi Jawa Tengah", "KPU Provinsi Jawa Barat"} <= cells, table[:2000]
 
-    # 7. Jawa Tengah sees its feedback page and downloads its scorecard
+    # 8. Jawa Tengah sees its feedback page and downloads its scorecard
     as_user(page, live, f"op-{HTML_UNIT}")
     page.goto(f"{live.url}/umpan-balik/{SLUG}/{HTML_UNIT}")
     expect(page.locator("a[data-scorecard]")).to_be_visible()
