@@ -474,6 +474,9 @@ def test_a_whole_season_over_http(app, client, auth, session, make_user):
     assert client.post(objection_url, data={"reason": "Terlambat."}).status_code == 409
     season.as_("admin-musim")
     assert client.get("/hasil/bakohumas-2025/").status_code == 404     # not yet public
+    # the season's checklist: every gate of the final ranking holds, publication waits for it
+    checklist = text(client.get(f"/admin/periode/{SLUG}/tahapan/"))
+    assert checklist.count("✘") == 1 and 'data-gate="final_run"' in checklist, checklist[-3000:]
     unticked = client.post(f"/admin/periode/{SLUG}/penghitungan/", data={"reason": ""})
     assert unticked.status_code == 200 and session.query(ScoringRun).filter_by(kind="final").count() == 0
     response = client.post(f"/admin/periode/{SLUG}/penghitungan/", data={"confirm": "y"})
@@ -482,6 +485,7 @@ def test_a_whole_season_over_http(app, client, auth, session, make_user):
     response = client.post(f"/admin/periode/{SLUG}/penghitungan/{final.number}/terbitkan",
                            data={"confirm": "y"})
     assert response.status_code == 302
+    assert "✘" not in text(client.get(f"/admin/periode/{SLUG}/tahapan/"))
     # the final run holds both moderated values and the stage scores
     exchange = json.loads(final.exchange)
     by_unit = {r["unit"]: r for r in exchange["responses"]}
