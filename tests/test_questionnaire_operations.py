@@ -158,18 +158,58 @@ def test_unknown_indicators_are_refused(session, make_user, make_period):
     assert "tidak-ada" in refused.value.details
 
 
-def test_a_stale_version_is_a_conflict_and_changes_nothing(session, make_user, make_period):
+def test_a_stale_save_of_the_same_indicator_is_a_conflict_and_changes_nothing(
+        session, make_user, make_period):
     user, period = operator_period(make_user, make_period)
     other = make_user(username="op-33b", unit_code="33", name="Rekan Kerja")
     sub = new_sub(session, period, user)
     qa.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, other)
     session.commit()
     with pytest.raises(Conflict) as refused:
-        qa.save_answers(session, sub, {"sk-bakohumas": False}, {}, 1, user)
+        qa.save_answers(session, sub, {"sk-bakohumas": False, "jumlah-personel": 3}, {}, 1, user)
     assert "Rekan Kerja" in refused.value.message
-    assert refused.value.details == {"current_version": 2, "your_version": 1}
+    assert refused.value.details == {
+        "conflicts": [{"indicator": "sk-bakohumas", "yours": False, "theirs": True}],
+        "current_version": 2}
     session.rollback()
-    assert q.get_submission(session, period, "33").answers == {"sk-bakohumas": True}
+    saved = q.get_submission(session, period, "33")
+    assert saved.answers == {"sk-bakohumas": True} and saved.version == 2
+
+
+def test_two_saves_of_different_indicators_from_one_version_are_both_kept(
+        session, make_user, make_period):
+    user, period = operator_period(make_user, make_period)
+    other = make_user(username="op-33b", unit_code="33")
+    sub = new_sub(session, period, user)
+    qa.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, other)
+    session.commit()
+    qa.save_answers(session, sub, {"jumlah-personel": 3}, {}, 1, user)
+    session.commit()
+    saved = q.get_submission(session, period, "33")
+    assert saved.answers == {"sk-bakohumas": True, "jumlah-personel": 3}
+    assert saved.version == 3
+    assert saved.changed["sk-bakohumas"] == {"version": 2, "by": other.id}
+    assert saved.changed["jumlah-personel"] == {"version": 3, "by": user.id}
+
+
+def test_the_same_value_on_both_sides_is_no_conflict_and_no_write(session, make_user, make_period):
+    user, period = operator_period(make_user, make_period)
+    other = make_user(username="op-33b", unit_code="33")
+    sub = new_sub(session, period, user)
+    qa.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, other)
+    session.commit()
+    qa.save_answers(session, sub, {"sk-bakohumas": True}, {}, 1, user)
+    session.commit()
+    saved = q.get_submission(session, period, "33")
+    assert saved.version == 2 and saved.changed["sk-bakohumas"]["by"] == other.id
+
+
+def test_a_later_base_than_the_questionnaire_or_none_is_refused(session, make_user, make_period):
+    user, period = operator_period(make_user, make_period)
+    sub = new_sub(session, period, user)
+    for version in (None, "x", 0, 2):
+        with pytest.raises(Invalid):
+            qa.save_answers(session, sub, {"sk-bakohumas": True}, {}, version, user)
 
 
 def test_two_concurrent_saves_of_one_version_give_a_conflict(app, session, make_user, make_period):

@@ -100,7 +100,8 @@ def test_partial_answers_are_saved_and_shown_again(client, session, operator):
 def test_save_and_continue_goes_to_the_next_aspect_then_the_overview(client, operator):
     response = client.post(ASPECT, data={"version": "1", "save_next": "1"})
     assert response.location.endswith(f"/kuesioner/{SLUG}/sdm")
-    response = client.post(f"/kuesioner/{SLUG}/manajemen-isu", data={"version": "2", "save_next": "1"})
+    # a save that changes nothing writes nothing: the questionnaire is still at version 1
+    response = client.post(f"/kuesioner/{SLUG}/manajemen-isu", data={"version": "1", "save_next": "1"})
     assert response.location.endswith(f"/kuesioner/{SLUG}")
 
 
@@ -128,28 +129,92 @@ def test_clearing_an_answer(client, session, operator):
     assert "sk-bakohumas" not in sub_of(session).answers
 
 
-# ---- optimistic locking ------------------------------------------------------------------
+# ---- saves merge per indicator -------------------------------------------------------------
 
-def test_the_later_of_two_saves_gets_a_conflict_and_nothing_is_overwritten(
-        app, client, session, operator, make_user):
+def opened(client, url=ASPECT) -> dict:
+    """The hidden version and base of a page as the browser holds them, and its fields."""
+    page = html(client.get(url))
+    return {"version": re.search(r'name="version" value="(\d+)"', page)[1],
+            "base": re.search(r'name="base" value="([^"]*)"', page)[1],
+            "answer-sk-bakohumas": "ya" if re.search(
+                r'id="answer-sk-bakohumas-0" value="ya"[^>]*checked', page) else None}
+
+
+def post(client, state: dict, url=ASPECT, **fields):
+    data = {k: v for k, v in state.items() if v is not None}
+    data.update({k.replace("_", "-"): v for k, v in fields.items()})
+    data.setdefault("save", "1")
+    return client.post(url, data=data)
+
+
+@pytest.fixture
+def colleague(app, make_user, operator):
     make_user(username="op-33-kedua", unit_code="33", name="Operator Kedua")
     second = app.test_client()
     Auth(second).login("op-33-kedua")
     english(second)
-    for c in (client, second):   # both open the page at version 1
-        assert 'name="version" value="1"' in html(c.get(ASPECT))
-    assert save(second, 1, answer_sk_bakohumas="ya", answer_struktur_tim="4").status_code == 302
-    response = save(client, 1, answer_sk_bakohumas="tidak", answer_struktur_tim="1")
+    return second
+
+
+def test_two_people_changing_different_questions_from_one_version_are_both_kept(
+        client, colleague, session):
+    mine, theirs = opened(client), opened(colleague)
+    assert mine["version"] == theirs["version"] == "1"
+    assert post(colleague, theirs, answer_sk_bakohumas="ya").status_code == 302
+    assert post(client, mine, answer_struktur_tim="3").status_code == 302
+    sub = sub_of(session)
+    assert sub.answers == {"sk-bakohumas": True, "struktur-tim": 3}
+    assert sub.version == 3
+
+
+def test_the_same_question_changed_on_both_sides_shows_yours_and_theirs_and_saves_nothing(
+        client, colleague, session):
+    mine, theirs = opened(client), opened(colleague)
+    assert post(colleague, theirs, answer_struktur_tim="4").status_code == 302
+    response = post(client, mine, answer_struktur_tim="1", answer_sk_bakohumas="tidak")
     assert response.status_code == 409
     page = html(response)
-    assert "Someone else (Operator Kedua) saved this questionnaire" in page
-    assert "Your changes were NOT saved" in page
-    # what was typed is still on the page, with the old version, so saving again is refused too
+    assert "Your changes were NOT saved" in page and "Operator Kedua" in page
+    conflict = re.search(r'data-conflict="struktur-tim".*?</div>\s*</div>\s*</div>', page, re.S)[0]
+    labels = rubric_for(sub_of(session).period).indicator("struktur-tim").levels
+    assert f"2. {labels[1].label}" in conflict and f"5. {labels[4].label}" in conflict
+    assert 'data-conflict="sk-bakohumas"' not in page   # changed on one side only
+    # what was typed is still in the fields, now based on the current version
     assert re.search(r'id="answer-struktur-tim-1" value="1"[^>]*checked', page)
-    assert 'name="version" value="1"' in page
-    assert sub_of(session).answers == {"sk-bakohumas": True, "struktur-tim": 4}
-    assert save(client, 1, answer_struktur_tim="1").status_code == 409
-    assert sub_of(session).version == 2
+    assert 'name="version" value="2"' in page
+    assert sub_of(session).answers == {"struktur-tim": 4}
+    again = {"version": "2", "base": re.search(r'name="base" value="([^"]*)"', page)[1]}
+    # choosing theirs keeps theirs and saves the other change
+    assert post(client, again, answer_struktur_tim="1", answer_sk_bakohumas="tidak",
+                **{"choice-struktur-tim": "theirs"}).status_code == 302
+    assert sub_of(session).answers == {"struktur-tim": 4, "sk-bakohumas": False}
+
+
+def test_keeping_mine_after_a_conflict_saves_mine(client, colleague, session):
+    mine, theirs = opened(client), opened(colleague)
+    post(colleague, theirs, answer_struktur_tim="4")
+    page = html(post(client, mine, answer_struktur_tim="1"))
+    again = {"version": "2", "base": re.search(r'name="base" value="([^"]*)"', page)[1]}
+    assert post(client, again, answer_struktur_tim="1",
+                **{"choice-struktur-tim": "mine"}).status_code == 302
+    assert sub_of(session).answers == {"struktur-tim": 1}
+
+
+def test_untouched_questions_are_never_written(client, colleague, session):
+    mine, theirs = opened(client), opened(colleague)
+    post(colleague, theirs, answer_struktur_tim="4", answer_sk_bakohumas="ya")
+    # the first page still shows struktur-tim empty; saving another question leaves it alone
+    assert post(client, mine, answer_sk_bakohumas="ya").status_code == 302
+    assert sub_of(session).answers == {"struktur-tim": 4, "sk-bakohumas": True}
+
+
+def test_evidence_added_to_a_question_changed_since_is_a_conflict(client, colleague, session):
+    mine, theirs = opened(client), opened(colleague)
+    post(colleague, theirs, answer_sk_bakohumas="ya")
+    response = post(client, mine, **{"link-sk-bakohumas": "https://kpu.go.id/sk"})
+    assert response.status_code == 409
+    assert "https://kpu.go.id/sk" in html(response)
+    assert sub_of(session).evidence == []
 
 
 # ---- deadlines ---------------------------------------------------------------------------

@@ -2,7 +2,10 @@
 registry; each form class is built fresh per call with ``type()``."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+
 from .i18n import Form
 from flask_wtf.file import MultipleFileField
 from wtforms import (BooleanField, HiddenField, RadioField, SelectMultipleField, StringField,
@@ -18,7 +21,7 @@ except ImportError:   # WTForms before 3.3 takes plain (value, label) pairs
 
 from rubrics.model import Aspect, Indicator
 from scoring import AnswerError
-from scoring.answers import MAX_TEXT, NONE_OF_THESE
+from scoring.answers import MAX_TEXT, NONE_OF_THESE, parse_answer
 
 from ..navigation import current_lang
 from ..operations.answers import parse_typed
@@ -118,7 +121,8 @@ FIELD_KINDS: dict[str, FieldKind] = {"yesno": YesNoKind(), "scale": ScaleKind(),
 
 def aspect_form_class(aspect: Aspect) -> type:
     """A new form class for one aspect page (answers, new evidence, fixed controls)."""
-    attrs = {"version": HiddenField(), "clear": HiddenField(), "delete_evidence": HiddenField(),
+    attrs = {"version": HiddenField(), "base": HiddenField(), "clear": HiddenField(),
+             "delete_evidence": HiddenField(),
              "save": SubmitField(_l("Save")), "save_next": SubmitField(_l("Save and continue"))}
     for ind in aspect.indicators:
         attrs[answer_name(ind)] = FIELD_KINDS[ind.type].field(ind)
@@ -136,7 +140,7 @@ def initial_data(aspect: Aspect, sub, prefill: dict | None = None) -> dict:
     answers = (sub.answers if sub else None) or {}
     prefill = prefill or {}
     pending = (sub.pending if sub else None) or {}
-    data = {"version": str(sub.version if sub else 1)}
+    data = {"version": str(sub.version if sub else 1), "base": sign_base(aspect, sub)}
     for ind in aspect.indicators:
         kind = FIELD_KINDS[ind.type]
         if ind.id in pending:
@@ -156,15 +160,64 @@ def aspect_form(aspect: Aspect, sub, posted: bool, prefill: dict | None = None):
     return cls(formdata=None, data=initial_data(aspect, sub, prefill))
 
 
-def collect(form, aspect: Aspect) -> tuple[dict, dict, dict]:
-    """(answers, raw_pending, errors) from a posted aspect form."""
+def base_texts(aspect: Aspect, sub) -> dict:
+    """What each answer field holds for the stored questionnaire, as text: the base a save
+    compares with to know which fields it changes (a measured prefill is not stored, so a
+    prefilled field counts as changed)."""
+    answers = (sub.answers if sub else None) or {}
+    pending = (sub.pending if sub else None) or {}
+    out = {}
+    for ind in aspect.indicators:
+        kind = FIELD_KINDS[ind.type]
+        if ind.id in pending:
+            out[ind.id] = pending[ind.id].get("raw") or ""
+        else:
+            out[ind.id] = kind.raw(ind, kind.form_data(ind, answers.get(ind.id)))
+    return out
+
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="questionnaire-base")
+
+
+def sign_base(aspect: Aspect, sub) -> str:
+    return _signer().dumps(base_texts(aspect, sub))
+
+
+def read_base(form) -> dict | None:
+    """The base texts the form was loaded with, or None (missing or tampered: every field
+    then counts as changed, and the merge still refuses overwriting others' changes)."""
+    try:
+        base = _signer().loads(form.base.data or "")
+    except BadSignature:
+        return None
+    return base if isinstance(base, dict) else None
+
+
+def same_text(ind: Indicator, a: str, b: str) -> bool:
+    """Whether two typed texts mean the same answer (so "2,5" and "2.5" are one)."""
+    try:
+        return parse_answer(ind, a) == parse_answer(ind, b)
+    except AnswerError:
+        return (a or "").strip() == (b or "").strip()
+
+
+def collect(form, aspect: Aspect, choices: dict | None = None) -> tuple[dict, dict, dict]:
+    """(answers, raw_pending, errors) of the fields a posted aspect form changes: a field
+    equal to its base is left out (never written), and so is a conflict the person settled
+    with "theirs" (``choices``: indicator id -> "mine" | "theirs")."""
     answers, raw_pending, errors = {}, {}, {}
     cleared = form.clear.data or ""
+    base = read_base(form)
     for ind in aspect.indicators:
+        if (choices or {}).get(ind.id) == "theirs":
+            continue
         if ind.id == cleared:
             answers[ind.id] = None
             continue
         raw = FIELD_KINDS[ind.type].raw(ind, form[answer_name(ind)].data)
+        if base is not None and ind.id in base and same_text(ind, raw, base[ind.id]):
+            continue
         try:
             answers[ind.id] = parse_typed(ind, raw)
         except AnswerError as exc:

@@ -1,5 +1,5 @@
 """Saving a unit's answers: valid values, typed-but-invalid texts kept in ``pending`` with
-their message, under the optimistic lock of ``editability``. Reading what people type is
+their message, merged per indicator (``merge``). Reading what people type is
 ``scoring.answers.parse_answer`` (one reader for the web, the API, Excel and the judges);
 this module translates its messages."""
 from __future__ import annotations
@@ -14,7 +14,8 @@ from ..models import Submission
 from ..models.types import utcnow
 from ..rubric_store import rubric_for
 from . import Invalid
-from .editability import check_editable, check_version, versioned_change
+from .editability import check_editable, versioned_change
+from .merge import base_version, check_conflicts, stamp, state_of
 
 
 def message(exc: AnswerError) -> str:
@@ -48,12 +49,16 @@ def pending_message(indicator: Indicator, entry: dict | None) -> str:
 
 
 def save_answers(session, sub: Submission, answers: dict, raw_pending: dict, version: int,
-                 user, *, strict: bool = False, source: str = "web") -> Submission:
-    """Save some answers (None clears one). Typed-but-invalid values are kept in
-    ``sub.pending`` with their error; with ``strict`` any invalid value raises Invalid
-    (details per indicator id) and nothing is saved. ``source`` (web, api, xlsx) is
-    recorded in the audit log."""
-    check_version(session, sub, version)
+                 user, *, strict: bool = False, source: str = "web",
+                 evidence: dict | None = None) -> Submission:
+    """Save the answers a save changes (None clears one), merged per indicator
+    (``operations.merge``): ``version`` is the save's base; an indicator whose value equals
+    the stored one is not written, one changed by someone else since the base is a Conflict
+    and nothing is saved. Typed-but-invalid values are kept in ``sub.pending`` with their
+    error; with ``strict`` any invalid value raises Invalid (details per indicator id) and
+    nothing is saved. ``source`` (web, api, xlsx) is recorded in the audit log; ``evidence``
+    (indicator id -> what the same save does to its evidence) takes part in the merge."""
+    version = base_version(sub, version)
     check_editable(sub)
     rubric = rubric_for(sub.period)
     values, kept, errors = sorted_input(rubric, answers, raw_pending)
@@ -61,24 +66,30 @@ def save_answers(session, sub: Submission, answers: dict, raw_pending: dict, ver
     if unknown or (strict and errors):
         raise Invalid(_("Some answers are not valid; nothing was saved."),
                       details=unknown if unknown and not strict else errors)
+    mine = {key: value for key, value in values.items()} | \
+        {key: {"raw": raw} for key, raw in kept.items()}
+    mine = {key: state for key, state in mine.items() if state_of(sub, key) != state}
+    check_conflicts(session, sub, mine, version, evidence)
+    if not mine:
+        return sub
     user_id = getattr(user, "id", None)   # read before any change: one UPDATE per save
     old = dict(sub.answers or {})
     new_answers, new_pending = dict(old), dict(sub.pending or {})
-    for key, value in values.items():
+    for key in mine:
         new_pending.pop(key, None)
-        if value is None:
-            new_answers.pop(key, None)
-        else:
-            new_answers[key] = value
-    for key, raw in kept.items():
         new_answers.pop(key, None)
-        new_pending[key] = {"raw": raw, "error": errors[key]}
-    with versioned_change(session, sub, int(version)):
+        if key in kept:
+            new_pending[key] = {"raw": kept[key], "error": errors[key]}
+        elif values[key] is not None:
+            new_answers[key] = values[key]
+    with versioned_change(session, sub, sub.version):
+        stamp(sub, mine, user)
         sub.answers, sub.pending = new_answers, new_pending
         sub.updated_at, sub.updated_by = utcnow(), user_id
-    changed = {k: _brief(new_answers.get(k)) for k in values if old.get(k) != new_answers.get(k)}
+    changed = {k: _brief(new_answers.get(k)) for k in mine if old.get(k) != new_answers.get(k)}
     audit.record("submission.save", sub, user=user, version=sub.version, changed=changed,
-                 pending=sorted(kept), strict=strict, source=source)
+                 pending=sorted(k for k in kept if k in mine), strict=strict, source=source,
+                 base=version)
     return sub
 
 

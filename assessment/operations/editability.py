@@ -4,8 +4,9 @@ a returned questionnaire), whether the questionnaire is editable now and why not
 optimistic lock on its version.
 
 Versions: a unit with no submission yet is at version 1 (``get_or_create_submission``
-creates it at 1); every save or submit raises it by one. Callers pass the version the
-person loaded; a different current version is a Conflict and nothing is changed.
+creates it at 1); every save or submit raises it by one. Saves merge per indicator
+(``merge``); submitting passes the version the person loaded, and a different current
+version is a Conflict and nothing is changed.
 """
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ from sqlalchemy.orm import object_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..formatting import datetime_in_zones
-from ..models import Period, RevisionRequest, Submission, User, WorkUnit
+from ..models import Period, RevisionRequest, Submission, WorkUnit
 from ..models.types import utcnow
 from . import Closed, Conflict, Invalid, NotAllowed
+from .merge import who_for_unit
 
 
 # ---- deadlines ----------------------------------------------------------------------------
@@ -157,8 +159,7 @@ def check_version(session, sub: Submission, version) -> None:
 
 def version_conflict(session, sub: Submission, version: int) -> Conflict:
     """The Conflict for a save of ``version`` when someone else saved after it."""
-    user = session.get(User, sub.updated_by) if sub.updated_by else None
-    who = (user.name or user.username) if user else "-"
+    who = who_for_unit(session, sub.updated_by, sub.unit_code)
     zone = sub.unit.time_zone if sub.unit else "WIB"
     return Conflict(_("Someone else (%(who)s) saved this questionnaire on %(when)s, after you "
                       "opened it. Your changes were NOT saved, so that theirs are not overwritten. "

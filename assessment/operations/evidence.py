@@ -2,7 +2,8 @@
 the content, stored under generated names).
 
 A stored file is moved into place when the transaction that adds its row commits, and
-removed from disk when the transaction that deletes its row commits (snapshots and the
+removed from disk when the transaction that deletes its row commits. Adding or removing
+evidence changes its indicator (``merge.stamp``: a new version) (snapshots and the
 audit log keep its name, size and sha256, not the file)."""
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ..models import Evidence, Submission
 from ..rubric_store import rubric_for
 from . import Invalid
 from .editability import check_editable
+from .merge import stamp
 
 MAX_PER_INDICATOR = 20
 MAX_URL = 2000
@@ -86,6 +88,7 @@ def add_file(session, sub: Submission, indicator_id: str, filename: str, data: b
 def _added(session, sub: Submission, ev: Evidence, user, **detail) -> Evidence:
     session.add(ev)
     sub.evidence.append(ev)
+    stamp(sub, [ev.indicator_id], user)
     session.flush()
     audit.record("evidence.add", ev, user=user, period_id=sub.period_id, unit_code=sub.unit_code,
                  submission=sub.id, indicator=ev.indicator_id, kind=ev.kind, **detail)
@@ -100,6 +103,7 @@ def delete_evidence(session, ev: Evidence, user) -> None:
                  unit_code=sub.unit_code, submission=sub.id, indicator=ev.indicator_id,
                  kind=ev.kind, url=ev.url, filename=ev.filename, sha256=ev.sha256)
     sub.evidence.remove(ev)
+    stamp(sub, [ev.indicator_id], user)
     session.delete(ev)
     session.flush()
     if ev.kind == "file" and ev.stored_name:

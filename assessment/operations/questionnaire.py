@@ -55,16 +55,25 @@ def self_scores(rubric, sub: Submission | None) -> dict:
 
 def save_page(session, sub: Submission, answers: dict, raw_pending: dict, version: int, user, *,
               files=(), links=(), delete=(), upload_dir: str, max_bytes: int) -> dict:
-    """Save one aspect page: its answers, then new files and links and deletions of its
-    evidence. Answers refused as a whole (Conflict, Closed) change nothing; a refused file
-    or link does not undo the answers: its message is returned, by form field
-    ("file-<indicator>", "link-<indicator>" or "evidence")."""
-    save_answers(session, sub, answers, raw_pending, version, user)
-    problems = {}
+    """Save one aspect page based on ``version``: the answers it changes, then new files and
+    links and deletions of its evidence, merged per indicator (an indicator whose answer or
+    evidence someone else changed since ``version`` is a Conflict, and nothing is saved).
+    Answers refused as a whole (Conflict, Closed) change nothing; a refused file or link
+    does not undo the answers: its message is returned, by form field ("file-<indicator>",
+    "link-<indicator>" or "evidence")."""
     own = {ev.id: ev for ev in sub.evidence}
+    if any(evidence_id not in own for evidence_id in delete):
+        raise NotAllowed(_("This evidence belongs to another questionnaire."))
+    touched = {}
     for evidence_id in delete:
-        if evidence_id not in own:
-            raise NotAllowed(_("This evidence belongs to another questionnaire."))
+        touched[own[evidence_id].indicator_id] = _("removed: %(name)s", name=_evidence_name(own[evidence_id]))
+    for indicator_id, filename, _data in files:
+        touched[indicator_id] = _("added: %(name)s", name=filename)
+    for indicator_id, url in links:
+        touched[indicator_id] = _("added: %(name)s", name=url[:200])
+    save_answers(session, sub, answers, raw_pending, version, user, evidence=touched)
+    problems = {}
+    for evidence_id in delete:
         evidence_ops.delete_evidence(session, own[evidence_id], user)
     for indicator_id, filename, data in files:
         try:
@@ -78,3 +87,7 @@ def save_page(session, sub: Submission, answers: dict, raw_pending: dict, versio
         except OperationError as exc:
             problems.setdefault(f"link-{indicator_id}", []).append(f"{url[:200]}: {exc.message}")
     return problems
+
+
+def _evidence_name(ev) -> str:
+    return ev.url if ev.kind == "link" else ev.filename

@@ -14,11 +14,11 @@ from .. import scores, uploads
 from ..extensions import db
 from ..transaction import attempt
 from ..formatting import number
-from ..forms.questionnaire import (SubmitForm, aspect_form, collect, deleted_evidence,
-                                   new_evidence)
+from ..forms.questionnaire import (SubmitForm, answer_name, aspect_form, collect,
+                                   deleted_evidence, initial_data, new_evidence)
 from ..models import Period, User, WorkUnit
 from ..navigation import nav
-from ..operations import OperationError
+from ..operations import Conflict, OperationError
 from ..operations.answers import pending_message
 from ..operations.editability import takes_part
 from ..operations.monitor import measured_answers
@@ -115,7 +115,7 @@ def _prefill(measured: dict) -> dict:
 
 
 def _fill_page(period, unit, sub, aspect, form, errors=None, problems=None, refused=None,
-               readonly=False, measured=None):
+               readonly=False, measured=None, conflicts=()):
     context = _page(period, unit, sub, readonly)
     rubric = context["rubric"]
     if errors is None:   # shown from what is kept: the same after a reload
@@ -129,6 +129,7 @@ def _fill_page(period, unit, sub, aspect, form, errors=None, problems=None, refu
     return render_template(
         "questionnaire/aspect.html", form=form, aspect=aspect, errors=errors,
         problems=problems or {}, refused=refused, evidence=evidence,
+        conflicts={row["indicator"].id: row for row in conflicts},
         measured=_measured(period, unit, aspect) if measured is None else measured,
         previous=rubric.aspects[index - 1] if index else None,
         next=rubric.aspects[index + 1] if index + 1 < len(rubric.aspects) else None,
@@ -170,7 +171,24 @@ def fill(period_slug, aspect_id):
     form = aspect_form(aspect, sub, posted=request.method == "POST", prefill=_prefill(measured))
     if not form.validate_on_submit():
         return _fill_page(period, unit, sub, aspect, form, measured=measured)
-    answers, raw_pending, errors = collect(form, aspect)
+    answers, raw_pending, errors = collect(form, aspect, _choices(aspect))
+    outcome = _save(period, unit, aspect, form, answers, raw_pending)
+    if isinstance(outcome, OperationError):
+        sub = get_submission(db.session, period, unit.code)
+        if isinstance(outcome, Conflict):
+            _rebase(form, aspect, sub, set(answers) | set(raw_pending))
+        return _fill_page(period, unit, sub, aspect, form, errors=errors, refused=outcome,
+                          conflicts=_conflict_rows(outcome, aspect)), outcome.status
+    sub, problems = outcome
+    if problems:
+        form = aspect_form(aspect, sub, posted=False)
+        return _fill_page(period, unit, sub, aspect, form, problems=problems), 422
+    _flash_saved(raw_pending)
+    return redirect(_after_save(period, aspect, form))
+
+
+def _save(period, unit, aspect, form, answers, raw_pending):
+    """(submission, evidence problems) of one page's save, or the OperationError refusing it."""
     files, links = new_evidence(form, aspect, _max_bytes())
     try:
         with attempt():
@@ -181,13 +199,53 @@ def fill(period_slug, aspect_id):
                                  upload_dir=current_app.config["UPLOAD_DIR"],
                                  max_bytes=_max_bytes())
     except OperationError as exc:
-        sub = get_submission(db.session, period, unit.code)
-        return _fill_page(period, unit, sub, aspect, form, errors=errors, refused=exc), exc.status
-    if problems:
-        form = aspect_form(aspect, sub, posted=False)
-        return _fill_page(period, unit, sub, aspect, form, problems=problems), 422
-    _flash_saved(raw_pending)
-    return redirect(_after_save(period, aspect, form))
+        return exc
+    return sub, problems
+
+
+def _choices(aspect) -> dict:
+    """How the person settled the conflicts shown: indicator id -> "mine" | "theirs"."""
+    return {ind.id: request.form.get(f"choice-{ind.id}") for ind in aspect.indicators
+            if request.form.get(f"choice-{ind.id}") in ("mine", "theirs")}
+
+
+def _rebase(form, aspect, sub, mine: set) -> None:
+    """After a conflict the page is based on the current version: the fields the person
+    changed keep what they typed, the others show the current answers."""
+    current = initial_data(aspect, sub)
+    form.version.data, form.base.data = current["version"], current["base"]
+    for ind in aspect.indicators:
+        if ind.id not in mine:
+            form[answer_name(ind)].data = current[answer_name(ind)]
+
+
+def _conflict_rows(exc: OperationError, aspect) -> list[dict]:
+    """The conflicts of a refused save as rows for the page: question, yours, theirs."""
+    by_id = {ind.id: ind for ind in aspect.indicators}
+    rows = []
+    for row in (exc.details or {}).get("conflicts", []) if isinstance(exc.details, dict) else []:
+        ind = by_id.get(row["indicator"])
+        if ind is not None:
+            rows.append({"indicator": ind, "yours": shown_value(ind, row["yours"]),
+                         "theirs": shown_value(ind, row["theirs"])})
+    return rows
+
+
+def shown_value(ind, value) -> str:
+    """An answer as the page shows it (a kept invalid text as typed)."""
+    if value is None or value == []:
+        return _("Not answered") if value is None else _("None of these")
+    if isinstance(value, str) and ind.type != "text":
+        return value
+    if ind.type == "yesno":
+        return _("Yes") if value else _("No")
+    if ind.type == "scale" and isinstance(value, int) and 0 <= value < len(ind.levels):
+        return f"{value + 1}. {ind.levels[value].label}"
+    if ind.type == "number" and isinstance(value, (int, float)):
+        return f"{number(value, 0 if value == int(value) else 2)} {ind.unit or ''}".strip()
+    if ind.type == "choice" and isinstance(value, list):
+        return "; ".join(value)
+    return str(value)
 
 
 def _flash_saved(raw_pending: dict) -> None:
