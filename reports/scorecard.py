@@ -37,6 +37,7 @@ from reportlab.platypus import (KeepTogether, Paragraph, SimpleDocTemplate, Spac
 
 from rubrics.model import Rubric
 from scoring.engine import Result, UnitResult, round2
+from scoring.order import order_sentence
 
 from .feedback import Baselines, baselines, comparison_labels, feedback_data
 from .indonesian import CATEGORY_NAMES, wib_text
@@ -131,6 +132,7 @@ def scorecard_data(result: Result, rubric: Rubric, unit_code: str, *, comments=N
         "comments": _comments(comments), "comment_groups": comment_groups(rubric, comments),
     }
     data["rank_text"] = rank_text(data["rank"], data["ranked"], data["category"])
+    data["order_text"] = order_sentence(rubric)
     data.update(_strong_weak(rubric, row))
     data["claims"] = _claims(data["self_total"], verified_stage1, aspects)
     return data
@@ -529,7 +531,9 @@ def _summary(data, st, width) -> list:
         ("LINEABOVE", (0, 0), (-1, 0), 1.2, HexColor(GOLD)),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, 0), 6), ("BOTTOMPADDING", (0, -1), (-1, -1), 6)]))
-    return [table]
+    if not data.get("order_text"):
+        return [table]
+    return [table, Spacer(1, 1.5 * mm), _p(data["order_text"], st["note"])]
 
 
 def _radar_block(data, st, width) -> list:

@@ -38,6 +38,7 @@ from openpyxl.formatting.formatting import ConditionalFormattingList
 
 from rubrics.model import Rubric
 from scoring.engine import Assessment, Result, Unit, UnitResult, round2
+from scoring.order import order_sentence
 
 from .cells import text_cell
 from .indonesian import CATEGORY_NAMES, in_wib, number_text
@@ -240,6 +241,7 @@ def _metadata(result, rubric, period_title, input_sha256, generated_at, software
             ["Versi perangkat lunak", software_version], ["ID rubrik", rubric.id],
             ["Judul rubrik", rubric.title], ["SHA-256 rubrik", rubric.sha256],
             ["SHA-256 data masukan", input_sha256],
+            ["Urutan peringkat", order_sentence(rubric)],
             ["Satuan kerja dinilai", len(result.ranking)],
             ["Satuan kerja tidak mengirim", len(result.not_submitted)]]
     if intervals is not None:

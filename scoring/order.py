@@ -43,3 +43,13 @@ def order_rule(rubric: Rubric) -> dict:
     titles = {a.id: a.title for a in rubric.aspects}
     return {"stages": [s.title or s.id for s in reversed(rubric.stages)],
             "tie_break": [titles.get(a, a) for a in rubric.tie_break]}
+
+
+def order_sentence(rubric: Rubric) -> str:
+    """The ranking rule as one Indonesian sentence, for workbooks and scorecards."""
+    rule = order_rule(rubric)
+    text = (f"Urutan peringkat: tahap terakhir yang dicapai ({' di atas '.join(rule['stages'])}), "
+            "lalu nilai total yang dibulatkan dua desimal")
+    if rule["tie_break"]:
+        text += f", lalu nilai aspek {', '.join(rule['tie_break'])} secara berurutan"
+    return text + "; satuan kerja yang sama pada semuanya berbagi peringkat (2, 2, 4)."

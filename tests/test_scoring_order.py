@@ -28,3 +28,10 @@ def test_the_rule_lists_stages_last_first_and_the_tie_break_aspects():
     rule = order_rule(rub)
     assert rule["tie_break"] == ["Media sosial", "Koordinasi"]
     assert rule["stages"] == [s.title or s.id for s in reversed(rub.stages)]
+
+
+def test_the_sentence_names_stages_then_total_then_aspects():
+    from scoring.order import order_sentence
+    text = order_sentence(rubric())
+    assert text.startswith("Urutan peringkat: tahap terakhir yang dicapai")
+    assert "lalu nilai aspek Media sosial, Koordinasi secara berurutan" in text
