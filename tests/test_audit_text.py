@@ -27,6 +27,7 @@ def test_the_audit_log_reads_as_sentences(client, auth, make_user, session):
     assert re.search(r"<details[^>]*>\s*<summary>Rincian</summary>", row)
     assert "<code>submission.submit</code>" in row and "version" in row
     assert "UTC" not in row and "User 2" not in row
+    assert page.count("audit-table") == 1             # one table, the words
     english(client)
     assert "Submitted the questionnaire" in client.get("/admin/audit/").get_data(as_text=True)
     assert admin
