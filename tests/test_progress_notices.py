@@ -79,13 +79,13 @@ def test_a_returned_questionnaire_notifies_the_unit(session, make_user, make_per
     from assessment.operations.revision import return_for_revision
     period = make_period(slug=SLUG, opens=-10, closes=-1)
     make_user("op-33")
-    judge = make_user("penilai1", role="judge", unit_code=None)
+    admin = session.query(User).filter_by(username="admin").one()
     sub = Submission(period_id=period.id, unit_code="33", status="submitted", answers={},
                      submitted_at=utcnow())
     session.add(sub)
     session.commit()
     return_for_revision(session, sub, {"sk-bakohumas": "Lampirkan SK"}, utcnow() + timedelta(days=3),
-                        judge)
+                        admin)
     session.commit()
     notice = session.query(N).filter_by(kind="returned").one()
     assert session.get(User, notice.user_id).username == "op-33"
