@@ -15,7 +15,9 @@ application can translate them.
 """
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -37,7 +39,7 @@ from scoring.answers import NO, YES, N_, answer_text, parse_answer, parse_yes_no
 
 FORMAT = "bakohumas-kuesioner"
 FORMAT_VERSION = 1
-GUIDE_SHEET, META_SHEET = "Petunjuk", "_meta"
+GUIDE_SHEET, META_SHEET, BASE_SHEET = "Petunjuk", "_meta", "_dasar"
 HEADERS = ("No", "ID indikator", "Pertanyaan", "Jenis", "Pilihan/Petunjuk", "Jawaban",
            "Satuan", "Bukti dukung")
 WIDTHS = (6, 22, 48, 13, 58, 28, 14, 36)
@@ -163,6 +165,7 @@ def build_questionnaire_workbook(rubric: Rubric, answers: dict, *, unit_code: st
     for aspect in rubric.aspects:
         _write_aspect(book.create_sheet(titles[aspect.id]), aspect, answers, context, lists)
     _write_meta(book.create_sheet(META_SHEET), rubric, context, lists)
+    _write_base(book.create_sheet(BASE_SHEET), rubric, answers)
     book.security = WorkbookProtection(lockStructure=True)
     book.properties.title = f"Kuesioner {period_title}"
     book.properties.creator = "Penilaian Tata Kelola Bakohumas KPU"
@@ -218,8 +221,8 @@ def _guide_lines(rubric: Rubric, titles: dict, ctx: dict) -> list[tuple[str, str
                   "berwarna kuning pada kolom Jawaban (kolom F); sel lain dikunci agar susunan "
                   "berkas tidak rusak."),
         ("plain", "2. Ya/Tidak: pilih Ya atau Tidak dari daftar pilihan (drop-down) pada sel."),
-        ("plain", "3. Skala: pilih label tingkat dari daftar pilihan; arti setiap tingkat (0 = "
-                  "terendah) tertulis pada kolom Pilihan/Petunjuk."),
+        ("plain", "3. Skala: pilih label tingkat dari daftar pilihan; arti setiap tingkat (1 = "
+                  "terendah, bernomor sama dengan di laman) tertulis pada kolom Pilihan/Petunjuk."),
         ("plain", "4. Angka: isi angka 0 atau lebih tanpa satuan; satuannya tertulis pada kolom "
                   "Satuan. Desimal boleh memakai koma, misalnya 2,5."),
         ("plain", "5. Pilihan ganda: setiap pilihan punya baris sendiri di bawah pertanyaannya. "
@@ -233,14 +236,16 @@ def _guide_lines(rubric: Rubric, titles: dict, ctx: dict) -> list[tuple[str, str
                   "melalui laman pada indikator yang bersangkutan."),
         ("head", "Mengunggah kembali"),
         ("plain", "Simpan sebagai Excel Workbook (.xlsx) tanpa mengubah nama atau urutan lembar, "
-                  "lalu unggah melalui halaman Kuesioner > Unggah Excel untuk periode dan satuan "
+                  "lalu buka menu Kuesioner dan tekan tombol \u201cUnggah berkas Excel yang sudah "
+                  "diisi\u201d untuk periode dan satuan "
                   "kerja yang sama. Berkas untuk periode, satuan kerja atau edisi instrumen lain "
                   "ditolak."),
         ("plain", "Bila ada satu saja isian yang tidak valid, tidak ada jawaban yang disimpan; "
                   "laman menampilkan setiap kesalahan dengan nama lembar dan selnya. Perbaiki, "
                   "lalu unggah lagi."),
-        ("plain", "Bila jawaban di laman diubah setelah berkas ini diunduh, unggahan ditolak agar "
-                  "perubahan itu tidak tertimpa; unduh berkas yang baru."),
+        ("plain", "Hanya jawaban yang Anda ubah di berkas ini yang disimpan; jawaban lain tidak "
+                  "disentuh. Bila jawaban yang sama juga diubah di laman setelah berkas ini "
+                  "diunduh, unggahan ditolak dan laman menampilkan kedua nilai per sel."),
         ("plain", "Setelah kuesioner dikirim atau batas waktu lewat, unggahan tidak diterima."),
         ("head", "Arti kolom"),
         ("plain", "No: nomor indikator dalam aspek (huruf a, b, c untuk baris pilihan)."),
@@ -289,6 +294,45 @@ def _write_meta(ws, rubric: Rubric, ctx: dict, lists: dict) -> None:
             _put_text(ws, row, col, label)
     ws.sheet_state = "hidden"
     _protect(ws)
+
+
+def base_fingerprint(value) -> str:
+    """The SHA-256 of an answer in canonical JSON (4.0 and 4 are one): how a workbook
+    remembers the answers it was downloaded with, whatever their length."""
+    if type(value) is float and value.is_integer():
+        value = int(value)
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _write_base(ws, rubric: Rubric, answers: dict) -> None:
+    """The hidden sheet of the answers the file was made with (indicator id, fingerprint):
+    an upload changes only the answers that differ from these."""
+    _put_text(ws, 1, 1, "indicator")
+    _put_text(ws, 1, 2, "sha256")
+    for row, ind in enumerate(rubric.indicators, 2):
+        _put_text(ws, row, 1, ind.id)
+        _put_text(ws, row, 2, base_fingerprint(answers.get(ind.id)))
+    ws.sheet_state = "hidden"
+    _protect(ws)
+
+
+def read_base(data: bytes, max_rows: int = MAX_ROWS) -> dict | None:
+    """{indicator id: fingerprint} of the answers a workbook was downloaded with, or None
+    for a workbook without them (made before they were kept)."""
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        if BASE_SHEET not in book.sheetnames:
+            return None
+        out = {}
+        for values in book[BASE_SHEET].iter_rows(min_row=2, max_row=max_rows + 1, max_col=2,
+                                                  values_only=True):
+            key, digest = (tuple(values) + (None, None))[:2]
+            if isinstance(key, str) and isinstance(digest, str):
+                out[key] = digest
+        return out
+    finally:
+        book.close()
 
 
 def _list_ref(row: int, count: int) -> str:
@@ -350,7 +394,7 @@ def _write_aspect(ws, aspect: Aspect, answers: dict, ctx: dict, lists: dict) -> 
 def _help_text(ind: Indicator) -> str:
     if ind.type == "scale":
         text = "\n".join(f"{n} = {lv.label}" + (f": {lv.descriptor}" if lv.descriptor else "")
-                         for n, lv in enumerate(ind.levels))
+                         for n, lv in enumerate(ind.levels, 1))
     else:
         text = {"yesno": "Pilih Ya atau Tidak.",
                 "number": "Isi angka 0 atau lebih" + (f", dalam {ind.unit}" if ind.unit else "")

@@ -303,12 +303,30 @@ def test_later_saves_merge_and_null_clears(client, op, period, saved, session):
     assert body["answers"] == expected == stored(session, period, "33").answers
 
 
-def test_stale_version_is_409_and_changes_nothing(client, op, period, saved, session):
-    response = client.put(SUB.format("33"), headers=op,
-                          json={"answers": {"struktur-tim": 0}, "version": saved["version"] - 1})
-    error_of(response, 409, "conflict")
+def test_stale_version_changing_a_changed_indicator_is_409_with_both_values(
+        client, op, period, saved, session):
+    response = client.put(SUB.format("33"), headers=op, json={
+        "answers": {"struktur-tim": 0, "kalender-konten": True}, "version": saved["version"] - 1})
+    body = error_of(response, 409, "conflict")
+    assert body["details"] == {"conflicts": [{"indicator": "struktur-tim", "yours": 0,
+                                              "theirs": 2}],
+                               "current_version": saved["version"]}
     sub = stored(session, period, "33")
     assert sub.answers == GOOD and sub.version == saved["version"]
+
+
+def test_two_clients_changing_different_indicators_from_one_version_are_both_kept(
+        client, op, period, saved, session, make_user):
+    colleague = bearer(session, make_user(username="op-33-b", unit_code="33"))
+    first = client.put(SUB.format("33"), headers=colleague,
+                       json={"answers": {"struktur-tim": 3}, "version": saved["version"]})
+    assert first.status_code == 200
+    second = client.put(SUB.format("33"), headers=op,
+                        json={"answers": {"kalender-konten": True}, "version": saved["version"]})
+    assert second.status_code == 200, second.get_json()
+    assert second.get_json()["version"] == saved["version"] + 2
+    assert stored(session, period, "33").answers == {**GOOD, "struktur-tim": 3,
+                                                    "kalender-konten": True}
 
 
 def test_invalid_values_are_422_per_indicator_and_nothing_is_saved(client, op, period, saved, session):

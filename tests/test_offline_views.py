@@ -100,7 +100,10 @@ def test_valid_upload_saves_every_answer(client, session, operator):
                            "sarana-kehumasan": ["Kamera foto",
                                                 "Komputer untuk penyuntingan foto dan video"]}
     assert sub.version == version + 1
-    assert "5 answers saved" in page(client.get(f"/kuesioner/{SLUG}"))
+    # the summary counts the answers that changed (sk-bakohumas, struktur-tim, jumlah-personel,
+    # kendala-dukungan cleared, penanganan-isu, sarana-kehumasan) and names them by number
+    summary = page(client.get(f"/kuesioner/{SLUG}"))
+    assert "6 answers changed (1.1, 1.2, 1.3, 2.1, 3.6," in summary
     entry = session.query(AuditLog).filter_by(action="submission.save") \
         .order_by(AuditLog.id.desc()).first()
     assert entry.detail["strict"] is True and "kendala-dukungan" in entry.detail["changed"]
@@ -128,26 +131,47 @@ def test_invalid_upload_lists_every_error_and_changes_nothing(client, session, o
     assert "3 problems were found" in html and "Nothing was changed" in html
     cell = r"\s*<td[^>]*>([^<]*)</td>"
     rows = re.findall(r"<tr>" + cell * 3, html)
-    assert sorted(rows) == sorted([(*where[k], k) for k in ("struktur-tim", "jumlah-personel",
-                                                            "media-mitra")])
+    numbers = {"struktur-tim": "1.2", "jumlah-personel": "2.1", "media-mitra": "4.3"}
+    assert sorted(rows) == sorted([(*where[k], numbers[k]) for k in numbers])
     assert "is not one of the levels" in html and "must not be negative" in html
     after = sub_of(session)
     assert (after.version, after.answers) == (version, answers)
 
 
-def test_stale_file_is_refused_with_a_clear_message(client, session, operator):
+def test_a_file_downloaded_before_a_web_save_of_another_answer_keeps_both(
+        client, session, operator):
     user, period = operator
     sub = saved_draft(session, user, period, {"sk-bakohumas": True})
     old_file = client.get(DOWNLOAD).get_data()
     qa.save_answers(session, sub, {"sk-bakohumas": False}, {}, sub.version, user)   # the web
     session.commit()
-    version = sub_of(session).version
     where = cells(period)
     response = upload(client, edit(old_file, {where["struktur-tim"]: "Rintisan"}))
-    assert response.status_code == 409
-    assert "downloaded before the last change" in page(response)
+    assert response.status_code == 302
     after = sub_of(session)
-    assert after.version == version and after.answers == {"sk-bakohumas": False}
+    assert after.answers == {"sk-bakohumas": False, "struktur-tim": 1}
+    assert "1 answer changed (1.2)" in page(client.get(f"/kuesioner/{SLUG}"))
+
+
+def test_a_cell_changed_on_the_web_since_is_a_conflict_with_both_values(
+        client, session, operator):
+    user, period = operator
+    sub = saved_draft(session, user, period, {"sk-bakohumas": True})
+    old_file = client.get(DOWNLOAD).get_data()
+    qa.save_answers(session, sub, {"struktur-tim": 4}, {}, sub.version, user)   # the web
+    session.commit()
+    version = sub_of(session).version
+    where = cells(period)
+    response = upload(client, edit(old_file, {where["struktur-tim"]: "Rintisan",
+                                              where["sk-bakohumas"]: "Tidak"}))
+    assert response.status_code == 409
+    html = page(response)
+    sheet, cell = where["struktur-tim"]
+    assert re.search(r"<td[^>]*>" + re.escape(sheet) + r"</td>\s*<td[^>]*>" + cell, html)
+    assert "In this file: &#8220;1&#8221;" in html or "In this file: \u201c1\u201d" in html
+    assert "on the website now: \u201c4\u201d" in html or "&#8220;4&#8221;" in html
+    after = sub_of(session)
+    assert after.version == version and after.answers == {"sk-bakohumas": True, "struktur-tim": 4}
 
 
 def test_another_units_workbook_is_refused(client, session, auth, make_user, operator):

@@ -16,12 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from rubrics import load_rubric, default_rubric_path
+from rubrics import load_rubric
+from rubrics.loader import EDITIONS_DIR
 from rubrics.model import Aspect, Indicator, Predicate, Rubric
-from reports.questionnaire_xlsx import (META_SHEET, answer_cells, build_questionnaire_workbook,
+from reports.questionnaire_xlsx import (META_SHEET, BASE_SHEET, answer_cells, build_questionnaire_workbook,
                                         parse_questionnaire_workbook, read_meta, sheet_titles)
 
-RUBRIC = load_rubric(default_rubric_path())
+RUBRIC = load_rubric(EDITIONS_DIR / "bakohumas-2025.yaml")   # the edition of these periods
 TITLES = sheet_titles(RUBRIC)
 CELLS = answer_cells(RUBRIC)
 PERIOD, UNIT = "bakohumas-2025", "33.74"
@@ -174,8 +175,8 @@ def test_formula_text_stays_literal_text(text):
 
 def test_sheets_protection_and_layout():
     book = load_workbook(io.BytesIO(build()))
-    assert book.sheetnames == ["Petunjuk", *TITLES.values(), META_SHEET]
-    assert book[META_SHEET].sheet_state == "hidden"
+    assert book.sheetnames == ["Petunjuk", *TITLES.values(), META_SHEET, BASE_SHEET]
+    assert book[META_SHEET].sheet_state == book[BASE_SHEET].sheet_state == "hidden"
     assert book.security.lockStructure
     for ws in book.worksheets:
         assert ws.protection.sheet and not ws.protection.password
@@ -186,7 +187,7 @@ def test_sheets_protection_and_layout():
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws["B4"].value == "sk-bakohumas" and ws["F4"].value == "Ya"
-    assert ws["E5"].value.startswith("0 = Belum ada: Belum ada susunan")
+    assert ws["E5"].value.startswith("1 = Belum ada: Belum ada susunan")
     assert ws["F5"].value == RUBRIC.indicator("struktur-tim").levels[
         sample_answers()["struktur-tim"]].label
     assert ws["C7"].value == "Kamera foto" and ws["F7"].value in ("Ya", "Tidak")
@@ -515,3 +516,19 @@ def test_the_no_column_numbers_indicators_as_numbers():
     numbered = [(row[1].value, row[0].value) for row in sheet.iter_rows()
                 if row[1].value in ids]
     assert numbered and all(no == ids[ind] and isinstance(no, int) for ind, no in numbered)
+
+
+def test_the_workbook_remembers_the_answers_it_was_made_with():
+    from reports.questionnaire_xlsx import base_fingerprint, read_base
+    answers = {"sk-bakohumas": True, "jumlah-personel": 4}
+    base = read_base(build(answers=answers))
+    assert base["sk-bakohumas"] == base_fingerprint(True)
+    assert base["jumlah-personel"] == base_fingerprint(4.0) == base_fingerprint(4)
+    assert base["struktur-tim"] == base_fingerprint(None)
+
+
+def test_scale_levels_are_numbered_from_1_as_on_the_web():
+    book = load_workbook(io.BytesIO(build()))
+    ws = book[TITLES["kelembagaan"]]
+    helps = [c.value for c in ws["E"] if isinstance(c.value, str) and "= " in c.value]
+    assert helps and helps[0].startswith("1 = ") and "0 = " not in helps[0]

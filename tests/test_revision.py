@@ -109,6 +109,34 @@ def test_a_questionnaire_is_returned_once_only(session, season):
     assert session.query(RevisionRequest).count() == 1
 
 
+def test_a_stale_save_after_a_judges_return_merges_and_never_names_the_judge(
+        session, season, make_user):
+    period, operator, admin, sub = season
+    judge = make_user(username="penilai-x", role="judge", unit_code=None,
+                      name="Dra. Retno Wulandari, M.Si.")
+    colleague = make_user(username="op-33-b", unit_code="33", name="Rekan Satker")
+    session.add(JudgeAssignment(period_id=period.id, unit_code="33", judge_id=judge.id))
+    session.commit()
+    before = sub.version
+    give_back(session, sub, judge)
+    # a stale submit is refused, naming the judging team, never the judge
+    with pytest.raises(Conflict) as refused:
+        qs.submit(session, sub, before, "Dr. Kepala", "Sekretaris", NIP, True, operator)
+    session.rollback()
+    assert "Retno" not in refused.value.message and "Judging team" in refused.value.message
+    # the operator's page was opened before the return: its changes still save (merged)
+    qa.save_answers(session, sub, {"sk-bakohumas": True}, {}, before, operator)
+    session.commit()
+    assert sub.answers["sk-bakohumas"] is True
+    # a conflict with a colleague names the colleague
+    opened = sub.version
+    qa.save_answers(session, sub, {"struktur-tim": 2}, {}, opened, colleague)
+    session.commit()
+    with pytest.raises(Conflict) as refused:
+        qa.save_answers(session, sub, {"struktur-tim": 1}, {}, opened, operator)
+    assert "Rekan Satker" in refused.value.message
+
+
 @pytest.mark.parametrize("reasons", [{}, {"sk-bakohumas": "   "}, {"tidak-ada": "x"}])
 def test_at_least_one_reason_for_a_known_indicator(session, season, reasons):
     period, operator, admin, sub = season

@@ -1,8 +1,10 @@
 """The offline route: the questionnaire downloaded as .xlsx, filled in Excel, uploaded back.
 
 An upload is all or nothing: every error is listed by sheet and cell and nothing changes
-until the whole workbook is valid; then its answers are saved in one strict save, under
-the version the file was downloaded at (a file older than the last change is refused)."""
+until the whole workbook is valid; then the answers that differ from the ones the file was
+made with (its hidden sheet) are saved in one strict save based on the version it was
+downloaded at, merged per indicator: a cell whose answer was also changed on the website
+since is a conflict, reported by sheet and cell with both values, and nothing is saved."""
 from __future__ import annotations
 
 import io
@@ -15,8 +17,10 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from reports.questionnaire_xlsx import (answer_cells, build_questionnaire_workbook,
-                                        parse_questionnaire_workbook, read_meta)
+from reports.questionnaire_xlsx import (answer_cells, base_fingerprint,
+                                        build_questionnaire_workbook,
+                                        parse_questionnaire_workbook, read_base, read_meta)
+from scoring.answers import answer_text
 
 from ..extensions import db
 from ..transaction import attempt
@@ -25,10 +29,12 @@ from ..models import Period
 from ..operations import Conflict, Invalid, OperationError
 from ..operations.answers import save_answers
 from ..operations.editability import takes_part
+from ..operations.merge import state_of
 from ..operations.season import period_state
 from ..operations.questionnaire import get_or_create_submission, get_submission
 from ..permissions import operator_unit
 from ..rubric_store import rubric_for
+from .questionnaire import question_numbers
 from ..spreadsheets import SpreadsheetError, check_zip
 from ..forms.offline import UploadForm
 
@@ -80,17 +86,38 @@ def upload(period_slug):
     answers, version, errors = _read_upload(form.file.data, period, unit)
     if errors:
         return _page(period, unit, form, errors=errors, status=422)
+    changes, base = dict(answers), read_base_answers(form.file.data)
+    if base is not None:   # only the cells that differ from the values it was made with
+        changes = {k: v for k, v in answers.items() if base.get(k) != base_fingerprint(v)}
     try:
         with attempt():
             sub = sub or get_or_create_submission(db.session, period, unit.code, current_user)
-            save_answers(db.session, sub, answers, {}, version, current_user, strict=True,
+            written = [k for k in changes if state_of(sub, k) != changes[k]]
+            save_answers(db.session, sub, changes, {}, version, current_user, strict=True,
                          source="xlsx")
     except OperationError as exc:
         return _refused(period, unit, form, exc)
-    imported = sum(1 for value in answers.values() if value is not None)
-    flash(ngettext("The workbook was imported: %(num)d answer saved.",
-                   "The workbook was imported: %(num)d answers saved.", imported), "success")
+    _flash_imported(rubric_for(period), written)
     return redirect(url_for("questionnaire.overview", period_slug=period.slug))
+
+
+def read_base_answers(storage) -> dict | None:
+    storage.stream.seek(0)
+    return read_base(storage.stream.read())
+
+
+def _flash_imported(rubric, written: list) -> None:
+    """The import summary: how many answers changed, named by question number (2.1)."""
+    if not written:
+        flash(_("The workbook was imported: no answer differs from the questionnaire, so "
+                "nothing changed."), "info")
+        return
+    numbers = question_numbers(rubric)
+    names = ", ".join(sorted((numbers[k] for k in written),
+                             key=lambda n: tuple(int(p) for p in n.split("."))))
+    flash(ngettext("The workbook was imported: %(num)d answer changed (%(questions)s).",
+                   "The workbook was imported: %(num)d answers changed (%(questions)s).",
+                   len(written), questions=names), "success")
 
 
 def _read_upload(storage, period, unit):
@@ -107,23 +134,38 @@ def _read_upload(storage, period, unit):
         data, rubric_for(period), period_slug=period.slug, unit_code=unit.code,
         max_rows=current_app.config.get("XLSX_MAX_ROWS", 5000))
     if problems:
-        return None, None, [{"sheet": e.sheet, "cell": e.cell, "indicator": e.indicator_id,
+        numbers = question_numbers(rubric_for(period))
+        return None, None, [{"sheet": e.sheet, "cell": e.cell,
+                             "indicator": numbers.get(e.indicator_id, e.indicator_id),
                              "message": _(e.msgid, **e.params)} for e in problems]
     return answers, read_meta(data).version, []
 
 
 def _refused(period, unit, form, exc: OperationError):
-    if isinstance(exc, Conflict):
-        message = _("This file was downloaded before the last change to the questionnaire, so "
-                    "importing it would overwrite that change. Nothing was imported: download the "
-                    "questionnaire again, enter your changes in the new file and upload it.")
-        return _page(period, unit, form, errors=[_whole(message)], status=exc.status)
+    cells = answer_cells(rubric_for(period))
+    numbers = question_numbers(rubric_for(period))
+    if isinstance(exc, Conflict) and isinstance(exc.details, dict) and "conflicts" in exc.details:
+        rows = [{"sheet": cells.get(row["indicator"], ("", ""))[0],
+                 "cell": cells.get(row["indicator"], ("", ""))[1],
+                 "indicator": numbers.get(row["indicator"], row["indicator"]),
+                 "message": _("Changed on the website since this file was downloaded. In this "
+                              "file: %(yours)s; on the website now: %(theirs)s. Nothing was "
+                              "imported: make the cell hold the answer to keep (or download "
+                              "the questionnaire again) and upload it again.",
+                              yours=_value(row["yours"]), theirs=_value(row["theirs"]))}
+                for row in exc.details["conflicts"]]
+        return _page(period, unit, form, errors=[_whole(exc.message)] + rows, status=exc.status)
     if isinstance(exc, Invalid) and isinstance(exc.details, dict):
-        cells = answer_cells(rubric_for(period))
         rows = [{"sheet": cells.get(key, ("", ""))[0], "cell": cells.get(key, ("", ""))[1],
-                 "indicator": key, "message": message} for key, message in exc.details.items()]
+                 "indicator": numbers.get(key, key), "message": message}
+                for key, message in exc.details.items()]
         return _page(period, unit, form, errors=rows, status=exc.status)
     return _page(period, unit, form, refused=exc.message, status=exc.status)
+
+
+def _value(value) -> str:
+    text = answer_text(value)
+    return f"\u201c{text}\u201d" if text else _("(empty)")
 
 
 def _whole(message: str) -> dict:
