@@ -18,16 +18,22 @@ from pathlib import Path
 from flask import current_app, g
 from flask_babel import force_locale
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.security import generate_password_hash
 
 from rubrics import RubricError
 
 from . import audit, outbox
 from .extensions import db
-from .models.units import WIB
+from .first_start import announce_password, prepare
 from .models import Period, RubricEdition, User, WorkUnit
 from .models.types import utcnow
-from .models.units import LEVELS
+from .models.units import LEVELS, WIB
 from .operations import OperationError
+from .operations.notices import send_deadline_reminders
+from .operations.periods import archive_period, delete_period, extend_deadline, open_period
+from .operations.season import period_state
+from .operations.tokens import create_token
+from .progress import STATUSES, count_statuses, unit_rows
 from .registry import RegistryError, import_units
 from .roster import (RosterError, account_problems, add_account, credentials_workbook,
                      generate_password, import_roster, password_problem, unit_levels)
@@ -47,7 +53,6 @@ class CommandError(Exception):
 def run(app, command, args) -> int:
     """Migrate, run ``command(session, args)`` in one transaction, commit; 2 on bad input,
     1 when e-mail queued by the command could not be sent, else what the command returns."""
-    from .first_start import prepare
     try:
         password = prepare(app)
     except SQLAlchemyError as exc:
@@ -55,7 +60,6 @@ def run(app, command, args) -> int:
               file=sys.stderr)
         return EXIT_FAILED
     if password:
-        from .first_start import announce_password
         announce_password(app, password)
     with app.app_context():
         try:
@@ -148,7 +152,6 @@ def users_create(session, args) -> None:
     if problems:
         raise CommandError("\n".join(f"{options[col]}: {msg}" for col, msg in problems))
     password = generate_password() if args.generate_password else ask_password(row["username"])
-    from werkzeug.security import generate_password_hash
     user = add_account(session, row, generate_password_hash(password), by=BY,
                        one_time=args.generate_password)
     unit = f" for unit {user.unit_code}" if user.unit_code else ""
@@ -207,7 +210,6 @@ def rubric_load(session, args) -> None:
 
 
 def period_open(session, args) -> None:
-    from .operations.periods import open_period
     levels = [lvl.strip() for lvl in args.levels.split(",") if lvl.strip()]
     unknown = [lvl for lvl in levels if lvl not in LEVELS]
     if unknown or not levels:
@@ -234,7 +236,6 @@ def _slug(slug: str) -> str:
 
 
 def period_extend(session, args) -> None:
-    from .operations.periods import extend_deadline
     period = get_period(session, args.slug)
     unit = args.unit.strip() if args.unit else None
     if unit and session.get(WorkUnit, unit) is None:
@@ -246,13 +247,11 @@ def period_extend(session, args) -> None:
 
 
 def period_archive(session, args) -> None:
-    from .operations.periods import archive_period
     period = archive_period(session, get_period(session, args.slug), args.reason, user=None)
     print(f"Period {period.slug!r} archived: no reminders, nothing in it can be changed.")
 
 
 def period_delete(session, args) -> None:
-    from .operations.periods import delete_period
     period = get_period(session, args.slug)
     slug = period.slug
     delete_period(session, period, args.reason, user=None)
@@ -282,8 +281,6 @@ def status(session, args) -> None:
 def period_status(session, period: Period, now: datetime | None = None) -> list[str]:
     """A small table: per level, how many units have not started, are in draft, were
     returned by the judges, have submitted (counted as the dashboards count them)."""
-    from .operations.season import period_state
-    from .progress import STATUSES, count_statuses, unit_rows
     season = period_state(period, now)
     closes = season.closes_for(None)
     state = ("not yet open" if not season.opened else "open" if season.open else "closed")
@@ -305,7 +302,6 @@ def period_status(session, period: Period, now: datetime | None = None) -> list[
 # -- tokens and reminders ------------------------------------------------------------------
 
 def token_create(session, args) -> None:
-    from .operations.tokens import create_token
     user = get_user(session, args.username)
     if not user.active:
         raise CommandError(f"user {user.username!r} is deactivated")
@@ -323,7 +319,6 @@ def token_create(session, args) -> None:
 def reminders(session, args) -> None:
     """Add the due deadline reminders; after the commit they are e-mailed, and so is any
     notice whose earlier e-mail failed and is due again."""
-    from .operations.notices import send_deadline_reminders
     sent = send_deadline_reminders(session, utcnow())
     count = sent if isinstance(sent, int) else len(sent)
     print(f"{count} deadline reminder(s) sent.")

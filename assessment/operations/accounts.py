@@ -22,6 +22,7 @@ from ..models.types import utcnow
 from ..roster import (EMAIL, account_problems, add_account, generate_password, password_problem,
                       unit_levels)
 from . import Conflict, Invalid, NotAllowed
+from .notices import notify
 
 RESET_VALID = timedelta(hours=1)
 ACTIVATION_VALID = timedelta(days=30)
@@ -143,7 +144,6 @@ def request_reset(session, identifier: str, secret_key: str, link: str,
                   now: datetime | None = None) -> AccountLink | None:
     """E-mail a single-use reset link valid for an hour to the account, when there is one
     with an address; None otherwise (the caller answers the same either way)."""
-    from .notices import notify
     user = find_for_reset(session, identifier)
     if user is None:
         return None
