@@ -2,18 +2,38 @@
 
 Judge conflicts are ``operations.judging.judge_conflict``; this module asks it, and the
 operations that need a permission ask this module (operations.judging and operations.runs
-import nothing from here, so there is no cycle)."""
+import nothing from here, so there is no cycle).
+
+Permissions are checked when they are used, not only when a role is given: every operation
+that changes something asks its predicate here at the moment it runs (so a page and the API
+share the check), and the predicates read the state of now: the account still active, the
+assignment still active, no conflict of interest since, the period not archived."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import false, or_, true
 
 from .models import JudgeAssignment, Objection, Submission, User, WorkUnit
+from .operations import NotAllowed
 from .operations.judging import active_assignment, is_lead_judge, judge_conflict
 from .operations.runs import shortlisted_units
 
 
+def require(allowed: bool, message: str | None = None) -> None:
+    """Refuse an operation (NotAllowed, 403) unless its predicate holds now."""
+    if not allowed:
+        raise NotAllowed(message or _("You may not do this now: your role, assignment or "
+                                      "account no longer allows it."))
+
+
+def _acting(user: User) -> bool:
+    """A signed-in account that is still active (a deactivated account's old session or an
+    operation called with its row acts as nobody)."""
+    return bool(user and user.is_authenticated and getattr(user, "active", True))
+
+
 def is_admin(user: User) -> bool:
-    return bool(user and user.is_authenticated and user.role == "admin")
+    return bool(_acting(user) and user.role == "admin")
 
 
 def operator_unit(user: User) -> WorkUnit | None:
@@ -26,7 +46,7 @@ def operator_unit(user: User) -> WorkUnit | None:
 def is_operator_of(user: User, unit_code: str | None) -> bool:
     """Whether the user is an operator of the unit with this code (edits its questionnaire,
     withholds its material, reads its objections)."""
-    return bool(user and user.is_authenticated and user.role == "operator"
+    return bool(_acting(user) and user.role == "operator"
                 and unit_code is not None and user.unit_code == unit_code)
 
 
@@ -68,7 +88,7 @@ def can_edit_submission(user: User, sub: Submission) -> bool:
 
 
 def can_monitor(user: User) -> bool:
-    return bool(user and user.is_authenticated and user.role in ("admin", "monitor"))
+    return bool(_acting(user) and user.role in ("admin", "monitor"))
 
 
 def can_edit_unit(user: User, unit) -> bool:
@@ -94,13 +114,23 @@ def can_moderate(user: User, period, unit=None) -> bool:
     """The admin, or a lead judge of the period - never for a unit they have a conflict with."""
     if is_admin(user):
         return True
-    if not (user and user.is_authenticated and is_lead_judge(user, period)):
+    if not (_acting(user) and is_lead_judge(user, period)):
         return False
     return unit is None or not judge_conflict(user, unit, period)
 
 
+def can_record_moderation(user: User, period, unit, flagged: bool) -> bool:
+    """Who may record a moderated value now. Inside a flagged disagreement: ``can_moderate``
+    (the admin, or a lead judge without a conflict). Outside one (no flag for that unit and
+    indicator): the admin only - a correction, always with its reason (``moderate`` requires
+    one). A lead judge moderates disagreements, not any value of any unit."""
+    if is_admin(user):
+        return True
+    return bool(flagged) and can_moderate(user, period, unit)
+
+
 def can_judge(user: User) -> bool:
-    return bool(user and user.is_authenticated and user.role == "judge")
+    return bool(_acting(user) and user.role == "judge")
 
 
 def can_verify(session, user: User, period, unit) -> bool:
@@ -127,6 +157,21 @@ def in_later_stage(session, period, unit_code: str) -> bool:
     """Whether the unit was shortlisted for a later stage by the period's latest provisional
     run (judges without a conflict score shortlisted units there)."""
     return unit_code in shortlisted_units(session, period)
+
+
+def can_review_objection(session, user: User, obj, period) -> bool:
+    """The judge the admin assigned to the objection, and still eligible now: an active
+    judge without a conflict of interest who has never been assigned to verify the unit
+    (a judge added as a verifying judge after becoming reviewer no longer decides it)."""
+    return bool(can_judge(user) and obj.reviewer_id == user.id
+                and not judge_conflict(user, obj.unit, period)
+                and not verified_unit(session, period, obj.unit_code, user.id))
+
+
+def verified_unit(session, period, unit_code: str, judge_id: int) -> bool:
+    """Whether the judge was ever assigned to verify the unit in the period (active or not)."""
+    return session.query(JudgeAssignment.id).filter_by(
+        period_id=period.id, unit_code=unit_code, judge_id=judge_id).first() is not None
 
 
 def can_return(session, user: User, period, unit) -> bool:

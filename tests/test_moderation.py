@@ -289,6 +289,7 @@ def test_a_lead_judge_moderates_but_never_a_conflicted_unit(client, auth, sessio
     period = judged[0]
     lead = make_user(username="penilai-utama", role="judge", unit_code="33.74")   # Jawa Tengah
     update_settings(session, period, None, **{**judging_settings(period), "lead_judges": [lead.id]})
+    verify(session, period, "11", judged[3], {"sk-bakohumas": True, "struktur-tim": 0})  # a flag on 11
     session.commit()
     assert can_moderate(lead, period) and not can_moderate(judged[2], period)
     assert not can_moderate(lead, period, session.get(WorkUnit, "33"))
@@ -300,6 +301,10 @@ def test_a_lead_judge_moderates_but_never_a_conflicted_unit(client, auth, sessio
     assert client.get(f"/admin/moderation/{SLUG}/").status_code == 403     # the admin's overview
     form = {"value": "ya", "reason": "Bukti SK sah."}
     assert client.post(f"/admin/moderation/{SLUG}/perbedaan/33/sk-bakohumas", data=form).status_code == 403
+    # outside a flagged disagreement (both judges gave 0 for struktur-tim on 11): the admin only
+    assert client.post(f"/admin/moderation/{SLUG}/perbedaan/11/struktur-tim",
+                       data={"value": "2", "reason": "Koreksi."}).status_code in (403, 422)
+    assert session.query(Moderation).filter_by(unit_code="11").count() == 0
     assert client.post(f"/admin/moderation/{SLUG}/perbedaan/11/sk-bakohumas", data=form).status_code == 302
     assert session.query(Moderation).filter_by(unit_code="11").one().created_by == lead.id
     with pytest.raises(Invalid):

@@ -21,9 +21,11 @@ from scoring import AnswerError, answer_fraction
 
 from .. import audit
 from ..models import Moderation, Submission, User, WorkUnit
+from ..permissions import can_record_moderation, is_admin, require
 from ..rubric_store import rubric_for
 from . import Conflict, Invalid
 from .answers import parse_typed
+from .editability import check_not_archived
 from .judging import setting, unwrap, wrap
 from .runs import export_exchange
 
@@ -158,7 +160,19 @@ def latest_moderations(session, period) -> dict[tuple[str, str], Moderation]:
 def moderate(session, period, unit_code: str, indicator_id: str, raw, reason: str, user, *,
              source: str = "disagreement", objection=None) -> Moderation:
     """Record a moderated value (typed like the questionnaire's answer, parsed by
-    ``parse_typed``) with a reason; from now on it is the indicator's verified value."""
+    ``parse_typed``) with a reason; from now on it is the indicator's verified value.
+
+    Checked now (``permissions.can_record_moderation``): a lead judge only on a flagged
+    disagreement of a unit they have no conflict with; outside a flag the admin only."""
+    check_not_archived(period)
+    unit = session.get(WorkUnit, unit_code)
+    if unit is None:
+        raise Invalid(_("Unknown work unit."))
+    flagged = is_admin(user) or any((f.unit_code, f.indicator_id) == (unit_code, indicator_id)
+                                    for f in disagreements(session, period))
+    require(can_record_moderation(user, period, unit, flagged),
+            _("Only the admin can record a moderated value outside a flagged disagreement; a "
+              "lead judge moderates the flagged disagreements of units without a conflict."))
     rubric = rubric_for(period)
     if not rubric.has_indicator(indicator_id) or not rubric.indicator(indicator_id).scored:
         raise Invalid(_("Unknown indicator."))

@@ -17,7 +17,7 @@ from ..formatting import datetime_in_zones
 from ..models import (JudgeAssignment, Moderation, Objection, Period, ScoringRun, Submission,
                       User, Verification, WorkUnit)
 from ..models.types import utcnow
-from ..permissions import can_judge, is_admin, is_operator_of
+from ..permissions import can_judge, can_review_objection, is_admin, is_operator_of, verified_unit
 from ..rubric_store import rubric_for
 from . import Closed, Conflict, Invalid, NotAllowed
 from .editability import check_not_archived
@@ -187,9 +187,9 @@ def _attach(obj: Objection, filename: str, data: bytes, *, upload_dir, max_bytes
 # ---- who may see and review ----------------------------------------------------------------
 
 def may_review(session, user: User, obj: Objection) -> bool:
-    """The judge the admin assigned, still without a conflict of interest."""
-    return bool(can_judge(user) and obj.reviewer_id == user.id
-                and not judge_conflict(user, obj.unit, _period(session, obj)))
+    """The judge the admin assigned, still eligible now (``permissions.can_review_objection``:
+    active, no conflict, never assigned to verify the unit since)."""
+    return can_review_objection(session, user, obj, _period(session, obj))
 
 
 def may_view_objection(session, user: User, obj: Objection) -> bool:
@@ -203,18 +203,12 @@ def _period(session, obj: Objection) -> Period:
     return session.get(Period, obj.period_id)
 
 
-def scored_unit(session, period: Period, unit_code: str, judge_id: int) -> bool:
-    """Whether the judge was ever assigned to verify the unit in the period (active or not)."""
-    return session.query(JudgeAssignment.id).filter_by(
-        period_id=period.id, unit_code=unit_code, judge_id=judge_id).first() is not None
-
-
 def ineligibility(session, obj: Objection, judge: User) -> str | None:
     """Why a judge may not review the objection, or None when they may."""
     period = _period(session, obj)
     if not can_judge(judge) or not judge.active:
         return _("Only an active judge can review an objection.")
-    if scored_unit(session, period, obj.unit_code, judge.id):
+    if verified_unit(session, period, obj.unit_code, judge.id):
         return _("This judge verified this work unit and cannot review its objection.")
     if judge_conflict(judge, obj.unit, period):
         return _("This judge has a conflict of interest with this work unit.")
@@ -287,9 +281,12 @@ def auto_assign_all(session, period: Period, user) -> tuple[int, int]:
 
 def decide(session, obj: Objection, reviewer: User, accept: bool, raw_value=None,
            reason: str = "") -> Objection:
-    """Accept with a new value (recorded as a moderated value) or reject with a reason."""
+    """Accept with a new value (recorded as a moderated value) or reject with a reason.
+    The reviewer's eligibility is checked again now, not only when they were assigned."""
     if not may_review(session, reviewer, obj):
-        raise NotAllowed(_("Only the judge assigned to this objection can decide it."))
+        raise NotAllowed(_("Only the judge assigned to this objection, without a conflict of "
+                           "interest and without having verified the unit, can decide it."))
+    check_not_archived(_period(session, obj))
     if obj.status != "pending":
         raise Conflict(_("This objection has already been decided."))
     period = _period(session, obj)

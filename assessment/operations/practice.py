@@ -22,6 +22,7 @@ from ..models import (Evidence, GoodPractice, Period, PracticeOptOut, ScoringRun
                       WorkUnit)
 from ..models.types import utcnow
 from . import Closed, Conflict, Invalid, NotAllowed
+from ..permissions import can_withhold_practice, is_admin, require
 from .runs import latest_run, published_run, run_key, scored_run
 
 TOP_UNITS = 5
@@ -108,6 +109,7 @@ def _published_detail(session, period: Period) -> RunDetail:
 
 def publish_entry(session, period: Period, indicator_id: str, unit_code: str, user) -> GoodPractice:
     """Publish one unit's material for one scored indicator (again, after a withdrawal)."""
+    require(is_admin(user))
     detail = _published_detail(session, period)
     rubric = detail.rubric
     if not rubric.has_indicator(indicator_id) or not rubric.indicator(indicator_id).scored:
@@ -136,6 +138,7 @@ def publish_entry(session, period: Period, indicator_id: str, unit_code: str, us
 
 def withdraw_entry(session, entry: GoodPractice, user) -> GoodPractice:
     """Take an entry out of the library (it can be published again later)."""
+    require(is_admin(user))
     if entry.withdrawn_at is not None:
         raise Conflict(_("This material is already withdrawn."))
     entry.withdrawn_at = utcnow()
@@ -146,6 +149,7 @@ def withdraw_entry(session, entry: GoodPractice, user) -> GoodPractice:
 
 def set_opt_out(session, period: Period, unit: WorkUnit, withhold: bool, user) -> bool:
     """Withhold (or share again) the unit's material; returns whether anything changed."""
+    require(can_withhold_practice(user, unit))
     row = session.query(PracticeOptOut).filter_by(period_id=period.id,
                                                   unit_code=unit.code).one_or_none()
     if withhold == (row is not None):

@@ -22,6 +22,7 @@ from ..models import RevisionRequest, Submission, SubmissionSnapshot, WorkUnit
 from ..models.types import utcnow
 from ..rubric_store import rubric_for
 from . import Closed, Conflict, Invalid
+from ..permissions import can_return, require
 from .editability import check_not_archived, revision_for, verification_open
 from .notices import _by_locale, notify, notify_judges_of_return, path_for, unit_operators
 from .submission import evidence_list, take_snapshot
@@ -54,6 +55,9 @@ def return_for_revision(session, sub: Submission, reasons: dict, closes_at: date
     now = now or utcnow()
     period, zone = sub.period, sub.unit.time_zone
     check_not_archived(period)
+    require(can_return(session, user, period, sub.unit),
+            _("Only the admin, or a judge of an active assignment to this unit without a "
+              "conflict of interest, can return its questionnaire."))
     earlier = revision_for(sub, session)
     if earlier is not None:
         raise Conflict(_("This questionnaire was already returned for revision on %(when)s. "

@@ -17,6 +17,7 @@ from ..permissions import can_judge
 from ..rubric_store import rubric_for
 from . import Closed, Invalid, NotAllowed
 from .judging import judge_conflict
+from .editability import check_not_archived
 from .season import check_gates
 from .runs import create_run, latest_run, run_result, run_rubric, shortlisted_units
 
@@ -93,7 +94,9 @@ def scoring_closed(session, period: Period) -> bool:
 
 
 def check_may_score(session, judge: User, period: Period, unit: WorkUnit) -> None:
-    """Refuse unless a judge without a conflict scores a shortlisted unit before finalising."""
+    """Refuse unless an active judge without a conflict scores a shortlisted unit of a period
+    not archived, before finalising (checked at every save, not only when shown the list)."""
+    check_not_archived(period)
     if not can_judge(judge):
         raise NotAllowed(_("Only judges give stage scores."))
     if judge_conflict(judge, unit, period):

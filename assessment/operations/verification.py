@@ -30,6 +30,7 @@ from .answers import pending_message, sorted_input
 from .editability import archived_refusal, is_returned, verification_open
 from .judging import judge_conflict, unwrap, wrap
 from .questionnaire import get_submission
+from ..permissions import can_verify, require
 
 MAX_COMMENT = 5000
 JUDGE = "J"   # the one judge of the scoring call that shows a judge their own verified score
@@ -148,6 +149,15 @@ def values_of(assignment: JudgeAssignment) -> dict:
 
 # ---- state checks ------------------------------------------------------------------------
 
+def check_may_verify(session, assignment: JudgeAssignment, user) -> None:
+    """The assignment's own judge, checked now (``permissions.can_verify``): the account
+    active, the assignment not ended, no conflict of interest found since it was made."""
+    require(getattr(user, "id", None) == assignment.judge_id
+            and can_verify(session, user, assignment.period, assignment.unit),
+            _("Only the judge of an active assignment, without a conflict of interest, can "
+              "change its verified values."))
+
+
 def closed_refusal(period: Period, now: datetime | None = None) -> Closed | None:
     """Closed once the period's verification has closed (no closing time: open), or the
     period is archived."""
@@ -182,6 +192,7 @@ def save_verifications(session, assignment: JudgeAssignment, values: dict, raw_p
     """Save some verified values (None clears one), typed texts (kept, marked, when not
     valid) and comments. With ``strict`` any invalid value raises Invalid (details per
     indicator) and nothing is saved. Returns {indicator id: error} of the kept values."""
+    check_may_verify(session, assignment, user)
     problem = refusal(assignment, now)
     if problem is not None:
         raise problem
@@ -267,6 +278,7 @@ def origin_of(stored: dict | None, claim) -> str | None:
 
 def complete(session, assignment: JudgeAssignment, user, now: datetime | None = None) -> None:
     """Complete the unit when every scored indicator has a verified value."""
+    check_may_verify(session, assignment, user)
     problem = closed_refusal(assignment.period, now)
     if problem is not None:
         raise problem
@@ -287,6 +299,7 @@ def complete(session, assignment: JudgeAssignment, user, now: datetime | None = 
 
 def reopen(session, assignment: JudgeAssignment, user, now: datetime | None = None) -> None:
     """Reopen a completed unit (until the verification closes)."""
+    check_may_verify(session, assignment, user)
     problem = closed_refusal(assignment.period, now)
     if problem is not None:
         raise problem
