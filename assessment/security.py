@@ -205,8 +205,9 @@ def text_refused(exc: text.TextInvalid):
 
 def only_one_conflict(exc: IntegrityError):
     """A database rule of the kind "only one ..." refused a row (two people, or two tabs,
-    doing the same thing at the same moment): 409 with a message, never a 500."""
-    db.session.rollback()
+    doing the same thing at the same moment): 409 with a message, never a 500. The request's
+    transaction is already rolled back: the boundary (transaction.py) rolls back before any
+    exception from ``before_request`` functions, the view or the commit reaches a handler."""
     current_app.logger.info("integrity conflict: %s", exc.orig)
     message = _("This was already done (perhaps at the same moment in another window or by "
                 "someone else), and only one is allowed. Reload the page to see the current "
