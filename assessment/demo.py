@@ -27,7 +27,7 @@ from .operations.periods import open_period
 
 DEMO_PASSWORD = "demo-bakohumas-2025"
 CURRENT = {"slug": "bakohumas-2025", "title": "Penilaian Tata Kelola Bakohumas 2025",
-           "rubric": "bakohumas-2025", "levels": ["provinsi", "kabkota"]}
+           "rubric": "bakohumas-2026", "levels": ["provinsi", "kabkota"]}
 
 
 def create_demo(app) -> str:

@@ -101,7 +101,7 @@ def questionnaire(rubric, unit: WorkUnit, level: float, complete: bool, rnd: ran
     answered = indicators if complete else indicators[:rnd.randint(3, len(indicators) - 3)]
     answers = {}
     for ind in answered:
-        value = answer_for(ind, level, rnd)
+        value = answer_for(ind, level, rnd, unit.level)   # the unit's bands and the bounds
         if complete and ind.type == "choice" and not value:
             value = [ind.options[0]]  # a submitted unit names at least one
         answers[ind.id] = value

@@ -1,4 +1,4 @@
-"""First start on an empty database: schema, work units, default rubric, administrator."""
+"""First start on an empty database: schema, work units, rubric editions, administrator."""
 from __future__ import annotations
 
 import os
@@ -6,7 +6,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from rubrics import default_rubric_path
+from rubrics.loader import stored_at_first_start
 
 from . import audit
 from .extensions import db
@@ -23,7 +23,8 @@ def prepare(app) -> str | None:
     with app.app_context():
         if db.session.query(WorkUnit).count() == 0:
             load_default(db.session)
-        store_rubric(db.session, default_rubric_path().read_bytes(), default_rubric_path().name)
+        for edition in stored_at_first_start():   # the 2025 edition stays for its periods
+            store_rubric(db.session, edition.read_bytes(), edition.name)
         password = None
         if db.session.query(User).filter_by(role="admin").count() == 0:
             password = secrets.token_urlsafe(12)

@@ -8,7 +8,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from rubrics import default_rubric_path, load_rubric  # noqa: E402
+from rubrics import load_rubric  # noqa: E402
+from rubrics.loader import EDITIONS_DIR  # noqa: E402
 from scoring import Assessment, Unit, assessment_to_dict  # noqa: E402
 from scoring.synthetic import responses_for  # noqa: E402
 
@@ -27,7 +28,8 @@ def units(wilayah: Path) -> list[Unit]:
 
 def main():
     wilayah = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parent.parent / "shared/data/wilayah"
-    rubric = load_rubric(default_rubric_path())
+    # the example stays on the 2025 edition its file is named after (README's score example)
+    rubric = load_rubric(EDITIONS_DIR / "bakohumas-2025.yaml")
     all_units = units(wilayah)
     # about one unit in twelve has not submitted, as in a real season
     submitted = [u for n, u in enumerate(all_units) if n % 12 != 5]

@@ -936,7 +936,7 @@ def _summary_top(groups) -> list:
                                       "Nilai Total", "Predikat")]]
     for category, rows in groups.items():
         for r in rows:
-            if r.rank > 3:
+            if r.rank is None or r.rank > 3:   # an unranked category (rank None) has no top three
                 break
             lines.append([(CATEGORY_TITLES.get(category, category), None), (r.rank, "int"),
                           (r.unit.code, None), (r.unit.name, None),

@@ -61,8 +61,14 @@ def parse_rubric(data: bytes | str, source: str = "<rubric>") -> Rubric:
 
 
 def default_rubric_path() -> Path:
-    """The path of the default edition shipped with the project."""
-    return EDITIONS_DIR / "bakohumas-2025.yaml"
+    """The path of the default edition shipped with the project (for new periods)."""
+    return EDITIONS_DIR / "bakohumas-2026.yaml"
+
+
+def stored_at_first_start() -> tuple[Path, ...]:
+    """The editions a new installation stores: the previous default, which periods opened
+    before 2026 (and their published results) use, then the default."""
+    return (EDITIONS_DIR / "bakohumas-2025.yaml", default_rubric_path())
 
 
 def _with_hash(rubric: Rubric, digest: str) -> Rubric:

@@ -34,8 +34,10 @@ def rank_intervals(rubric: Rubric, assessment: Assessment, *, runs: int = 200,
         variant = replace(assessment, responses=responses)
         for row in score(_jittered(rubric, weight_jitter, rnd), variant).ranking:
             history[row.unit.code].append(row.rank)
-    units = [_unit_summary(row, history[row.unit.code]) for row in official.ranking]
-    pairs = _neighbour_pairs(official.ranking, history, close_share)
+    # an unranked category's units (rank None) have no rank to be uncertain about
+    ranked = [row for row in official.ranking if row.rank is not None]
+    units = [_unit_summary(row, history[row.unit.code]) for row in ranked]
+    pairs = _neighbour_pairs(ranked, history, close_share)
     return {"runs": runs, "seed": seed, "weight_jitter": weight_jitter,
             "close_share": close_share, "units": units, "pairs": pairs}
 

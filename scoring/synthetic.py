@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-from rubrics.model import Indicator, Rubric
+from rubrics.model import NOT_APPLICABLE, Indicator, Rubric
 
 from .engine import Response, Unit
 
@@ -21,21 +21,34 @@ TEXTS = [
 ]
 
 
-def answer_for(ind: Indicator, level: float, rnd: random.Random):
-    """One answer to ``ind`` for a unit at maturity ``level`` (0..1), in the exchange format."""
+def answer_for(ind: Indicator, level: float, rnd: random.Random, category: str | None = None):
+    """One answer to ``ind`` for a unit of ``category`` at maturity ``level`` (0..1), in the
+    exchange format: numbers follow the category's bands and stay within the indicator's
+    bounds (whole when ``integer``); an ``allow_na`` indicator is now and then "tidak-berlaku"."""
+    if ind.allow_na and rnd.random() < 0.08:
+        return NOT_APPLICABLE
     level = min(max(level + rnd.gauss(0, 0.12), 0.0), 1.0)
     if ind.type == "yesno":
         return rnd.random() < 0.15 + 0.8 * level
     if ind.type == "scale":
         return min(int(level * len(ind.levels)), len(ind.levels) - 1)
     if ind.type == "number":
-        top = float(ind.bands[-1][0]) if len(ind.bands) > 1 else 10.0
-        value = level * top * 1.3
-        return int(value) if top >= 5 else round(value, 1)
+        return _number(ind, level, category)
     if ind.type == "choice":
         count = min(int(round(level * len(ind.options) * 1.1)), len(ind.options))
         return sorted(rnd.sample(list(ind.options), count), key=list(ind.options).index)
     return rnd.choice(TEXTS)
+
+
+def _number(ind: Indicator, level: float, category: str | None):
+    bands = ind.bands_for(category) or next(iter(ind.all_bands()), ())
+    top = float(bands[-1][0]) if len(bands) > 1 else 10.0
+    value = level * top * 1.3
+    if ind.max is not None:
+        value = min(value, float(ind.max))
+    if ind.min is not None:
+        value = max(value, float(ind.min))
+    return int(value) if top >= 5 or ind.integer else round(value, 1)
 
 
 def responses_for(rubric: Rubric, units: list[Unit], seed: int = 2025, judges: int = 2,
@@ -48,9 +61,10 @@ def responses_for(rubric: Rubric, units: list[Unit], seed: int = 2025, judges: i
     for unit in units:
         level = rnd.betavariate(4, 2.2)
         optimism = rnd.uniform(0.0, 0.12)
-        self_answers = {i.id: answer_for(i, level + optimism, rnd) for i in rubric.indicators}
+        self_answers = {i.id: answer_for(i, level + optimism, rnd, unit.category)
+                        for i in rubric.indicators}
         chosen = rnd.sample(names, judges) if judges else []
-        verified = {j: {i.id: answer_for(i, level + leniency[j], rnd)
+        verified = {j: {i.id: answer_for(i, level + leniency[j], rnd, unit.category)
                         for i in rubric.indicators if i.scored} for j in chosen}
         stages = {}
         if stage_scores and len(rubric.stages) > 1:

@@ -215,21 +215,23 @@ def test_roster_row_limit(cli, tmp_path, monkeypatch):
 # -- rubric load -----------------------------------------------------------------------------
 
 def test_rubric_load_new_identical_and_changed(cli, session, tmp_path):
+    # the default (2026) edition is stored at first start, as is 2025 for its periods
+    assert session.get(RubricEdition, "bakohumas-2025") is not None
     source = default_rubric_path().read_text(encoding="utf-8")
     code, out, _ = cli("rubric", "load", default_rubric_path())
     assert code == 0 and "identical content" in out
-    new = tmp_path / "edisi-2026.yaml"
-    new.write_text(source.replace("id: bakohumas-2025", "id: bakohumas-2026", 1), encoding="utf-8")
+    new = tmp_path / "edisi-2027.yaml"
+    new.write_text(source.replace("id: bakohumas-2026", "id: bakohumas-2027", 1), encoding="utf-8")
     code, out, _ = cli("rubric", "load", new)
-    assert code == 0 and "'bakohumas-2026' loaded" in out
-    assert session.get(RubricEdition, "bakohumas-2026").source == new.read_text(encoding="utf-8")
+    assert code == 0 and "'bakohumas-2027' loaded" in out
+    assert session.get(RubricEdition, "bakohumas-2027").source == new.read_text(encoding="utf-8")
     assert count(session, AuditLog, action="rubric.load") == 1
     changed = tmp_path / "ubah.yaml"
-    changed.write_text(source.replace("id: bakohumas-2025", "id: bakohumas-2026", 1)
-                       .replace("weight: 8", "weight: 9", 1), encoding="utf-8")
+    changed.write_text(source.replace("id: bakohumas-2026", "id: bakohumas-2027", 1)
+                       .replace("weight: 5", "weight: 9", 1), encoding="utf-8")
     code, _out, err = cli("rubric", "load", changed)
     assert code == 2
-    assert "ubah.yaml: rubric 'bakohumas-2026' is already loaded with other content" in err
+    assert "ubah.yaml: rubric 'bakohumas-2027' is already loaded with other content" in err
 
 
 def test_rubric_load_refuses_an_invalid_or_missing_file(cli, session, tmp_path):
@@ -239,7 +241,7 @@ def test_rubric_load_refuses_an_invalid_or_missing_file(cli, session, tmp_path):
     assert code == 2 and "rusak.yaml" in err
     code, _out, err = cli("rubric", "load", tmp_path / "tidak-ada.yaml")
     assert code == 2 and "tidak-ada.yaml: cannot be read" in err
-    assert count(session, RubricEdition) == 1
+    assert count(session, RubricEdition) == 2   # 2025 and 2026, stored at first start
 
 
 # -- periods ---------------------------------------------------------------------------------

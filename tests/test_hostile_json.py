@@ -7,11 +7,12 @@ import json
 
 import pytest
 
-from rubrics import default_rubric_path, load_rubric
+from rubrics import load_rubric
+from rubrics.loader import EDITIONS_DIR
 from tests.hostile_support import (SLUG, build_season, changed_tables, login_client, snapshot,
                                    token_headers)
 
-RUBRIC = load_rubric(default_rubric_path())
+RUBRIC = load_rubric(EDITIONS_DIR / "bakohumas-2025.yaml")   # the edition of these periods
 FIRST = {kind: next(i for i in RUBRIC.indicators if i.type == kind)
          for kind in ("yesno", "scale", "number", "choice", "text")}
 SUBMISSION = f"/api/v1/periods/{SLUG}/units/33.74/submission"

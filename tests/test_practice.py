@@ -242,8 +242,9 @@ def test_publish_entry_refusals(session, admin):
 
 
 def test_answer_text(app):
-    from rubrics import default_rubric_path, load_rubric
-    rubric = load_rubric(default_rubric_path())
+    from rubrics import load_rubric
+    from rubrics.loader import EDITIONS_DIR
+    rubric = load_rubric(EDITIONS_DIR / "bakohumas-2025.yaml")   # the edition of these periods
     with app.test_request_context():
         assert practice.answer_text(rubric.indicator("struktur-tim"), 4) == "Optimum"
         assert practice.answer_text(rubric.indicator("sk-bakohumas"), None) == ""

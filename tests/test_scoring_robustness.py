@@ -129,3 +129,19 @@ def test_default_rubric_with_stages_and_two_judges():
     official = {r.unit.code: r.rank for r in score(real, data).ranking}
     assert {u["code"]: u["rank"] for u in out["units"]} == official
     assert len(out["pairs"]) == 24
+
+
+def test_unranked_category_is_left_out_of_the_intervals():
+    """The 2026 default leaves pusat unranked: KPU RI is scored (rank None) and has no
+    interval, while the ranked units keep their official ranks."""
+    real = load_rubric(default_rubric_path())
+    assert "pusat" in real.unranked
+    units = [Unit("00", "KPU RI", "pusat")] + [
+        Unit(f"{n:02d}", f"KPU {n:02d}", "provinsi") for n in range(11, 16)]
+    data = Assessment(real.id, tuple(units), tuple(responses_for(real, units, judges=2)))
+    out = rank_intervals(real, data, runs=5)
+    official = {r.unit.code: r.rank for r in score(real, data).ranking}
+    assert official["00"] is None
+    assert {u["code"]: u["rank"] for u in out["units"]} == {
+        c: r for c, r in official.items() if c != "00"}
+    assert all("00" not in (p["upper"], p["lower"]) for p in out["pairs"])

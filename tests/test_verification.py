@@ -15,7 +15,8 @@ from assessment.operations import verification as ops
 from assessment.operations.evidence import add_file, add_link
 from assessment.operations.judging import unwrap
 from assessment.operations.tokens import create_token
-from rubrics import default_rubric_path, load_rubric
+from rubrics import load_rubric
+from rubrics.loader import EDITIONS_DIR
 from scoring import answer_fraction
 from tests.conftest import english
 
@@ -23,7 +24,7 @@ SLUG = "bakohumas-2025"
 UNIT = "33.74"          # KPU Kota Semarang, Jawa Tengah
 OTHER = "11.71"         # KIP Kota Banda Aceh
 API = f"/api/v1/periods/{SLUG}/verifications"
-RUBRIC = load_rubric(default_rubric_path())
+RUBRIC = load_rubric(EDITIONS_DIR / "bakohumas-2025.yaml")   # the edition of these periods
 SCORED = [i for i in RUBRIC.indicators if i.scored]
 
 
