@@ -15,12 +15,14 @@ from fractions import Fraction
 from typing import Iterable, Mapping
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from scoring import assessment_from_dict, round2, score
 
-from ..models import JudgeAssignment, User, Verification
+from ..models import JudgeAssignment, User, Verification, WorkUnit
 from ..rubric_store import rubric_for
 from .judging import setting, unwrap
+from .kept import kept
 from .moderation import judge_fractions, threshold
 from .runs import export_exchange
 
@@ -75,6 +77,8 @@ def gaps_from_result(rubric, result) -> dict[str, list[Gap]]:
             detail = (row.indicators or {}).get(ind.id)
             if not (ind.scored and detail and (detail.judge_fractions or detail.moderated is not None)):
                 continue
+            if detail.verified is None or (detail.self_fraction is None and detail.self_value is not None):
+                continue   # "tidak-berlaku" on either side: no fraction to compare
             claimed = detail.self_fraction or Fraction(0)
             for bucket in (total, by_ind[ind.id], by_prov[row.unit.province]):
                 bucket.add(claimed, detail.verified)
@@ -91,9 +95,13 @@ def gaps_from_result(rubric, result) -> dict[str, list[Gap]]:
 
 
 def claim_gaps(session, period, exchange: dict | None = None) -> dict[str, list[Gap]]:
-    """The period's gaps, scored now from its exchange export."""
+    """The period's gaps, scored from its exchange export (``exchange`` if given); without
+    it, the gaps worked out earlier are reused while the season's data is unchanged
+    (``kept``)."""
     rubric = rubric_for(period)
-    exchange = exchange or export_exchange(session, period)
+    if exchange is None:
+        return kept(session, period, "claim_gaps", lambda: claim_gaps(
+            session, period, export_exchange(session, period)))
     result = score(rubric, assessment_from_dict(exchange), detail=True)
     return gaps_from_result(rubric, result)
 
@@ -175,7 +183,15 @@ def median_duration(values: list[timedelta]) -> timedelta | None:
 
 
 def judge_quality(session, period) -> list[tuple[User, JudgeStats]]:
-    """Every judge with an assignment in the period (active or ended) and their record."""
+    """Every judge with an assignment in the period (active or ended) and their record (the
+    records reused while the season's data is unchanged, ``kept``; the judges read afresh)."""
+    stats = kept(session, period, "judge_stats", lambda: _judge_stats(session, period))
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(stats)))} if stats else {}
+    return sorted(((users[j], s) for j, s in stats.items() if j in users),
+                  key=lambda pair: (pair[0].name or pair[0].username).casefold())
+
+
+def _judge_stats(session, period) -> dict[int, JudgeStats]:
     rubric = rubric_for(period)
     assignments = session.scalars(select(JudgeAssignment).where(
         JudgeAssignment.period_id == period.id)).all()
@@ -188,14 +204,14 @@ def judge_quality(session, period) -> list[tuple[User, JudgeStats]]:
         if rubric.has_indicator(indicator_id) and rubric.indicator(indicator_id).scored:
             values[(unit_code, indicator_id)][judge_id] = unwrap(stored)
     memo: dict = {}   # the same indicator and value: the same fraction (values repeat a lot)
-    fractions = {key: judge_fractions(rubric.indicator(key[1]), by_judge, memo)
+    categories = dict(session.execute(select(WorkUnit.code, WorkUnit.level).where(
+        WorkUnit.code.in_({code for code, _ind in values}))).tuples())   # the unit's bands
+    fractions = {key: judge_fractions(rubric.indicator(key[1]), by_judge, memo,
+                                      categories.get(key[0]))
                  for key, by_judge in values.items()}
-    stats = judge_stats(fractions, [AssignmentTimes(a.judge_id, a.unit_code, a.started_at,
-                                                    a.completed_at) for a in assignments],
-                        threshold(period), int(setting(period, "min_shared_indicators")))
-    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(stats)))} if stats else {}
-    return sorted(((users[j], s) for j, s in stats.items() if j in users),
-                  key=lambda pair: (pair[0].name or pair[0].username).casefold())
+    return judge_stats(fractions, [AssignmentTimes(a.judge_id, a.unit_code, a.started_at,
+                                                   a.completed_at) for a in assignments],
+                       threshold(period), int(setting(period, "min_shared_indicators")))
 
 
 # ---- values accepted unchanged ---------------------------------------------------------------
@@ -227,13 +243,27 @@ def copied_shares(session, period) -> dict[int, CopiedShare]:
 
 
 def all_copied_completions(session, period) -> list[JudgeAssignment]:
-    """Completed verifications in which every value is the unit's answer unchanged."""
-    done = session.scalars(select(JudgeAssignment).where(
-        JudgeAssignment.period_id == period.id, JudgeAssignment.active.is_(True),
-        JudgeAssignment.completed_at.is_not(None)).order_by(JudgeAssignment.unit_code)).all()
-    out = []
-    for assignment in done:
-        origins = [v.origin for v in assignment.verifications if unwrap(v.value) is not None]
-        if origins and all(origin == "copied" for origin in origins):
-            out.append(assignment)
-    return out
+    """Completed verifications in which every value is the unit's answer unchanged (which
+    ones reused while the season's data is unchanged, ``kept``; the assignments, their units
+    and judges read afresh in three queries)."""
+    chosen = kept(session, period, "all_copied", lambda: _all_copied_ids(session, period))
+    if not chosen:
+        return []
+    return session.scalars(select(JudgeAssignment).where(JudgeAssignment.id.in_(chosen))
+                           .options(selectinload(JudgeAssignment.unit),
+                                    selectinload(JudgeAssignment.judge))
+                           .order_by(JudgeAssignment.unit_code, JudgeAssignment.id)).all()
+
+
+def _all_copied_ids(session, period) -> list[int]:
+    """Ids of the completed assignments whose every value is copied (the values of every
+    completed assignment in one query)."""
+    origins: dict[int, list] = defaultdict(list)
+    for assignment_id, origin, stored in session.execute(
+            select(Verification.assignment_id, Verification.origin, Verification.value)
+            .join(JudgeAssignment, Verification.assignment_id == JudgeAssignment.id)
+            .where(JudgeAssignment.period_id == period.id, JudgeAssignment.active.is_(True),
+                   JudgeAssignment.completed_at.is_not(None))):
+        if unwrap(stored) is not None:
+            origins[assignment_id].append(origin)
+    return sorted(i for i, found in origins.items() if all(origin == "copied" for origin in found))

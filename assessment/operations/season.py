@@ -35,6 +35,7 @@ from . import Conflict, Invalid, OperationError
 from .editability import (check_not_archived, closes_at_for, deadline_for, is_open_for, refusal,
                           verification_open)
 from .judging import setting
+from .kept import kept
 from .moderation import disagreements
 from .runs import excluded_codes, export_exchange
 
@@ -244,7 +245,6 @@ def _questionnaire_gate(session, period, now) -> Gate:
 
 
 def _final_gates(session, period, now) -> list[Gate]:
-    doc = export_exchange(session, period)
     out = []
     closed = not verification_open(period, now) and period.verification_closes_at is not None
     out.append(Gate("verification_closed", "final", closed, 0 if closed else 1,
@@ -260,7 +260,8 @@ def _final_gates(session, period, now) -> list[Gate]:
                     else ngettext("%(num)d work unit is not completely verified yet.",
                                   "%(num)d work units are not completely verified yet.", len(left)),
                     waivable=True, link=("stages.exclusions", {"period_slug": period.slug})))
-    missing = unscored_shortlist(period, doc)
+    missing = kept(session, period, "unscored_shortlist",
+                   lambda: unscored_shortlist(period, export_exchange(session, period)))
     out.append(Gate("stage_two", "final", not missing, len(missing),
                     _("Stage two is scored for the whole shortlist.") if not missing
                     else ngettext("%(num)d shortlisted unit has no stage-two score yet.",
@@ -275,7 +276,7 @@ def _final_gates(session, period, now) -> list[Gate]:
                     else ngettext("%(num)d objection is not decided yet.",
                                   "%(num)d objections are not decided yet.", pending),
                     link=("season.objections", {"period_slug": period.slug})))
-    flags = open_flags(session, period, disagreements(session, period, doc))
+    flags = open_flags(session, period, disagreements(session, period))
     out.append(Gate("disagreements", "final", not flags, len(flags),
                     _("Every disagreement is moderated or accepted.") if not flags
                     else ngettext("%(num)d disagreement is neither moderated nor accepted.",
