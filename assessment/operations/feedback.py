@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from reports.feedback import baselines, feedback_data
 from reports.scorecard import scorecard_data, scorecard_pdf
 
-from ..models import JudgeAssignment, Period, ScoringRun, WorkUnit, Verification
+from ..models import (JudgeAssignment, Period, Publication, ScoringRun, Submission, User,
+                      Verification, WorkUnit)
+from ..permissions import can_monitor, units_visible_to
 from .judging import judge_comments, number_judges
-from .practice import RunDetail, feedback_run, run_detail
+from .library import pct
+from .practice import RunDetail, answer_text, feedback_run, run_detail
 from .runs import published_run
 
 
@@ -108,3 +111,72 @@ def comments_by_unit(session, period: Period) -> dict[str, dict[str, list[tuple[
             out.setdefault(code, {}).setdefault(indicator_id, []).append(
                 (numbers[code][judge_id], comment.strip()))
     return out
+
+
+# -- the pages' data ---------------------------------------------------------------------------
+
+def published_periods(session) -> list[Period]:
+    """Periods with a publication, newest first."""
+    ids = {pid for (pid,) in session.query(Publication.period_id)}
+    return (session.query(Period).filter(Period.id.in_(ids))
+            .order_by(Period.opens_at.desc()).all()) if ids else []
+
+
+def feedback_periods(session, *, preview: bool = False) -> list[Period]:
+    """The periods with feedback to show: published ones, and for an admin's ``preview``
+    those with a final run not yet published after them."""
+    periods = published_periods(session)
+    if preview:
+        finals = {p.id for p in periods}
+        periods += [p for p in session.query(Period).order_by(Period.opens_at.desc())
+                    if p.id not in finals and feedback_run(session, p, preview=True)]
+    return periods
+
+
+def units_in_scope(session, user: User) -> list[WorkUnit]:
+    """The units an admin or monitor may choose (an operator goes to its own unit's page)."""
+    if not can_monitor(user):
+        return []
+    return (session.query(WorkUnit).filter(WorkUnit.active.is_(True), units_visible_to(user))
+            .order_by(WorkUnit.code).all())
+
+
+def submitted_published_periods(session, unit: WorkUnit | None) -> list[Period]:
+    """Published periods in which the unit submitted (those with a feedback page for it)."""
+    if unit is None:
+        return []
+    subs = {s.period_id for s in session.query(Submission.period_id).filter_by(
+        unit_code=unit.code, status="submitted")}
+    return [p for p in published_periods(session) if p.id in subs]
+
+
+def indicator_rows(feedback: UnitFeedback) -> list[dict]:
+    """Per aspect: every scored indicator claimed against verified, with the comments."""
+    detail, code = feedback.detail, feedback.unit.code
+    row = detail.row(code)
+    answers = (detail.responses.get(code) or {}).get("self", {})
+    groups = []
+    for aspect in detail.rubric.aspects:
+        items = []
+        for ind in aspect.indicators:
+            info = row.indicators.get(ind.id) if ind.scored else None
+            said = feedback.comments.get(ind.id, [])
+            if info is None and not said:
+                continue
+            items.append({"id": ind.id, "question": ind.question,
+                          "answer": answer_text(ind, answers.get(ind.id)),
+                          "self_pct": pct(info.self_fraction) if info else None,
+                          "verified_pct": pct(info.verified) if info else None,
+                          "not_applicable": info is not None and info.not_applicable,
+                          "moderated": info is not None and info.moderated is not None,
+                          "comments": said})
+        groups.append({"id": aspect.id, "title": aspect.title, "rows": items})
+    return groups
+
+
+def awards(feedback: UnitFeedback) -> list[str]:
+    """The titles of the awards the unit won in the run."""
+    detail = feedback.detail
+    titles = {a.id: a.title for a in detail.rubric.awards}
+    return [titles.get(aid, aid) for aid, rows in detail.result.awards.items()
+            for r in rows if r.winner and r.unit.code == feedback.unit.code]
