@@ -24,12 +24,12 @@ import shutil
 import tarfile
 import tempfile
 import zlib
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path, PurePosixPath
 
 from alembic.script import ScriptDirectory
 from alembic import command
-from sqlalchemy import JSON, DateTime, Integer, Text, bindparam, cast, create_engine, event, func, \
+from sqlalchemy import JSON, Date, DateTime, Integer, Text, bindparam, cast, create_engine, event, func, \
     inspect, select, text
 
 from .extensions import db
@@ -59,6 +59,8 @@ def _is_json(column) -> bool:
 def _encode(value):
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).isoformat()
+    if isinstance(value, date):     # the registry's and the monitoring's days
+        return value.isoformat()
     return value
 
 
@@ -67,6 +69,8 @@ def _decode(column, value):
         return None
     if isinstance(column.type, DateTime) or isinstance(getattr(column.type, "impl", None), DateTime):
         return datetime.fromisoformat(value)
+    if isinstance(column.type, Date):
+        return date.fromisoformat(value)
     return value
 
 
