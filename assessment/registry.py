@@ -13,6 +13,7 @@ from pathlib import Path
 from .models import WorkUnit
 from .models.units import LEVELS, TIME_ZONES
 from .spreadsheets import SpreadsheetError, read_xlsx_rows
+from .text import TextInvalid, clean_table
 
 COLUMNS = ("code", "name", "level", "province_code", "time_zone")
 DATE_COLUMNS = ("exists_from", "exists_until", "renamed_on")
@@ -36,7 +37,11 @@ def read_rows(filename: str, data: bytes) -> list[dict]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise RegistryError(f"{filename}: not UTF-8 text") from None
-        table = list(csv.reader(io.StringIO(text)))
+        try:
+            table = clean_table(list(csv.reader(io.StringIO(text))),
+                                lambda r, c: f"row {r}, column {c}")
+        except TextInvalid as exc:
+            raise RegistryError(f"{filename}: {exc}") from None
     if not table:
         raise RegistryError(f"{filename}: the file is empty")
     header = [str(h or "").strip().lower() for h in table[0]]

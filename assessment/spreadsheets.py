@@ -8,6 +8,9 @@ import zipfile
 import defusedxml  # noqa: F401  (openpyxl switches to defusedxml when importable)
 from flask_babel import gettext as _
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from . import text
 
 MAX_UNCOMPRESSED = 50 * 1024 * 1024
 MAX_RATIO = 100
@@ -60,4 +63,8 @@ def read_xlsx_rows(data: bytes, max_rows: int, sheet: str | None = None) -> list
         if len(rows) > max_rows:
             raise SpreadsheetError(f"more than {max_rows} rows")
     book.close()
-    return rows
+    try:   # the one text check of every import (roster, registry, monitoring posts)
+        return text.clean_table(rows, lambda r, c: f"sheet {ws.title!r}, cell "
+                                                   f"{get_column_letter(c)}{r}")
+    except text.TextInvalid as exc:
+        raise SpreadsheetError(str(exc)) from None

@@ -56,6 +56,17 @@ def clean_json(value, field: str = ""):
     return value
 
 
+def clean_table(rows: list[list], place) -> list[list]:
+    """Rows read from a spreadsheet or CSV file with every text cell checked and in NFC;
+    ``place(row, column)`` (both from 1) names a cell in the TextInvalid raised, e.g.
+    "sheet Akun, cell B3" or "row 3, column 2". Other values (numbers, dates) stay."""
+    out = []
+    for r, row in enumerate(rows, start=1):
+        out.append([clean(v, place(r, c)) if isinstance(v, str) else v
+                    for c, v in enumerate(row, start=1)])
+    return out
+
+
 def repair(value: str) -> str:
     """Stored text made encodable: what cannot be stored becomes U+FFFD, then NFC."""
     return unicodedata.normalize("NFC", _BAD.sub("\ufffd", value.replace("\x00", "")))

@@ -22,6 +22,7 @@ from reports.questionnaire_xlsx import (answer_cells, base_fingerprint,
                                         parse_questionnaire_workbook, read_base, read_meta)
 from scoring.answers import answer_text
 
+from .. import text
 from ..extensions import db
 from ..transaction import attempt
 from ..formatting import datetime_in_zones
@@ -138,7 +139,26 @@ def _read_upload(storage, period, unit):
         return None, None, [{"sheet": e.sheet, "cell": e.cell,
                              "indicator": numbers.get(e.indicator_id, e.indicator_id),
                              "message": _(e.msgid, **e.params)} for e in problems]
+    answers, problems = _checked_text(answers, period)
+    if problems:
+        return None, None, problems
     return answers, read_meta(data).version, []
+
+
+def _checked_text(answers: dict, period) -> tuple[dict, list[dict]]:
+    """The workbook's answers through text.py's one check (no lone surrogates or control
+    characters, NFC), each refusal naming its sheet and cell."""
+    cells, numbers = answer_cells(rubric_for(period)), question_numbers(rubric_for(period))
+    checked, problems = {}, []
+    for key, value in answers.items():
+        try:
+            checked[key] = text.clean_json(value, key)
+        except text.TextInvalid as exc:
+            sheet, cell = cells.get(key, ("", ""))
+            problems.append({"sheet": sheet, "cell": cell, "indicator": numbers.get(key, key),
+                             "message": _("The text of this cell %(reason)s. Remove it and "
+                                          "upload the workbook again.", reason=exc.reason)})
+    return checked, problems
 
 
 def _refused(period, unit, form, exc: OperationError):
