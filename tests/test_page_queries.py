@@ -100,3 +100,21 @@ def test_a_changed_value_is_seen_at_once(app, client, auth, session, season, exp
     after = {g.key: g for g in quality.claim_gaps(session, period)["units"]}
     assert before["33.74"].verified != after["33.74"].verified
     assert exports["quality"] == 2
+
+
+def test_claimed_vs_verified_is_paginated_and_searched(client, auth, season, monkeypatch):  # noqa: F811
+    from assessment.views import moderation as views
+    monkeypatch.setattr(views, "GAP_ROWS_PER_PAGE", 2)
+    auth.login("kepala-biro")
+    english(client)
+    first = client.get(PAGES["claimed vs verified"]).get_data(as_text=True)
+    second = client.get(PAGES["claimed vs verified"] + "?page=2").get_data(as_text=True)
+    codes = ['<span class="small text-muted">33</span>', '<span class="small text-muted">11</span>',
+             '<span class="small text-muted">33.74</span>']
+    assert [c in first for c in codes] == [True, True, False]     # largest over-claim first
+    assert [c in second for c in codes] == [False, False, True]
+    assert 'aria-current="page">2<' in second
+    found = client.get(PAGES["claimed vs verified"] + "?q=semarang").get_data(as_text=True)
+    assert "KPU Kota Semarang" in found and codes[1] not in found
+    nothing = client.get(PAGES["claimed vs verified"] + "?q=zzz").get_data(as_text=True)
+    assert "Nothing matches the search." in nothing

@@ -205,7 +205,7 @@ def _judge_stats(session, period) -> dict[int, JudgeStats]:
             values[(unit_code, indicator_id)][judge_id] = unwrap(stored)
     memo: dict = {}   # the same indicator and value: the same fraction (values repeat a lot)
     categories = dict(session.execute(select(WorkUnit.code, WorkUnit.level).where(
-        WorkUnit.code.in_({code for code, _ind in values}))).tuples())   # the unit's bands
+        WorkUnit.code.in_({code for code, _ind in values}))).all())   # the unit's bands
     fractions = {key: judge_fractions(rubric.indicator(key[1]), by_judge, memo,
                                       categories.get(key[0]))
                  for key, by_judge in values.items()}

@@ -43,6 +43,7 @@ bp = Blueprint("moderation", __name__, url_prefix="/admin/moderation")
 nav("moderation.index", _l("Moderation"), roles=("admin",), order=65, group=SEASON)
 
 FLAGS_PER_PAGE = 25
+GAP_ROWS_PER_PAGE = 50     # claimed versus verified: 50 rows a page (the .xlsx has them all)
 GAP_VIEWS = {"unit": "units", "indicator": "indicators", "province": "provinces"}
 
 
@@ -229,8 +230,14 @@ def gaps(period_slug):
     if view not in GAP_VIEWS:
         abort(404)
     tables = claim_gaps(db.session, period)
-    return render_template("moderation/gaps.html", period=period, view=view,
-                           rows=tables[GAP_VIEWS[view]],
+    query = (request.args.get("q") or "").strip()
+    rows = [g for g in tables[GAP_VIEWS[view]]
+            if not query or query.casefold() in f"{g.key} {g.label}".casefold()]
+    pages = max(1, -(-len(rows) // GAP_ROWS_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    return render_template("moderation/gaps.html", period=period, view=view, query=query,
+                           rows=rows[(page - 1) * GAP_ROWS_PER_PAGE: page * GAP_ROWS_PER_PAGE],
+                           found=len(rows), page=page, pages=pages,
                            counts={k: len(tables[v]) for k, v in GAP_VIEWS.items()},
                            numbers=_numbers(rubric_for(period)))
 
