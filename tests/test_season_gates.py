@@ -346,22 +346,23 @@ def test_values_record_whether_they_were_copied_and_judge_quality_shows_the_shar
     session.flush()
     claims = session.query(Submission).filter_by(unit_code="11").one().answers
     then = season.verification_closes_at - timedelta(days=1)
-    save_verifications(session, assignment, dict(claims), {}, {}, admin, now=then)
+    judge = assignment.judge
+    save_verifications(session, assignment, dict(claims), {}, {}, judge, now=then)
     rows = {v.indicator_id: v for v in assignment.verifications}
     scored = [k for k in claims if k in rows]
     assert scored and all(rows[k].origin == "copied" for k in scored)
-    complete(session, assignment, admin, now=then)
+    complete(session, assignment, judge, now=then)
     session.flush()
     assert assignment in all_copied_completions(session, season)
     share = copied_shares(session, season)[assignment.judge_id]
     assert share.copied == share.recorded == len(scored)
     # a value of the judge's own: typed, and the unit is no longer "all copied"
     from assessment.operations.verification import reopen
-    reopen(session, assignment, admin, now=then)
+    reopen(session, assignment, judge, now=then)
     first = next(k for k in scored if isinstance(claims[k], bool))
-    save_verifications(session, assignment, {first: not claims[first]}, {}, {}, admin, now=then)
+    save_verifications(session, assignment, {first: not claims[first]}, {}, {}, judge, now=then)
     assert {v.indicator_id: v for v in assignment.verifications}[first].origin == "typed"
-    complete(session, assignment, admin, now=then)
+    complete(session, assignment, judge, now=then)
     session.commit()
     assert assignment not in all_copied_completions(session, season)
     auth.login("kepala-biro")
