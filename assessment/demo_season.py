@@ -16,6 +16,7 @@ from itertools import islice
 from sqlalchemy import select
 
 from reports.indonesian import WIB
+from rubrics import NOT_APPLICABLE
 from rubrics.loader import EDITIONS_DIR
 from scoring import answer_fraction
 
@@ -121,6 +122,8 @@ def judged(indicator, claim, rnd: random.Random, strict: float):
     """A judge's verified value: mostly the claim, sometimes lower where evidence falls short."""
     if claim is None or rnd.random() > strict:
         return claim
+    if claim == NOT_APPLICABLE:   # a judge who finds it does apply after all scores it low
+        return {"yesno": False, "scale": 0, "number": 0, "choice": []}.get(indicator.type, claim)
     if indicator.type == "yesno":
         return False
     if indicator.type == "scale":
@@ -158,11 +161,14 @@ def moderate(session, period, rubric, verified, users, day) -> int:
     accepted as they stand, each with its reason (so the season passes its own gates)."""
     threshold = Fraction(str(setting(period, "disagreement_threshold")))
     rows, accepted = [], []
+    categories = dict(session.execute(select(WorkUnit.code, WorkUnit.level)).tuples())
     for (unit, ind_id), given in sorted(verified.items()):
         if len(given) != 2 or given[0] == given[1]:
             continue   # equal values cannot disagree: no fraction to compute
         ind = rubric.indicator(ind_id)
-        fractions = [answer_fraction(ind, v) for v in given]
+        fractions = [answer_fraction(ind, v, categories.get(unit)) for v in given]
+        if None in fractions:
+            continue   # "tidak-berlaku" has no fraction (as in moderation's flags)
         if abs(fractions[0] - fractions[1]) <= threshold:
             continue
         if len(rows) < 12:

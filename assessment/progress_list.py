@@ -36,7 +36,8 @@ def with_completeness(session, period: Period, rows: list[dict]) -> list[dict]:
         row["required"] = len(scored)
         row["evidence_missing"] = sum(1 for ind in needs_evidence
                                       if (sub_id, ind.id) not in with_evidence
-                                      and earns_something(ind, given.get(ind.id)))
+                                      and earns_something(ind, given.get(ind.id),
+                                                          row.get("level")))
         row["extended"] = row["closes_at"] > general
     return rows
 

@@ -516,8 +516,9 @@ def _num(value: Fraction) -> float:
     return float(round2(value))
 
 
-def _mean(values: Iterable[Fraction]) -> Fraction:
-    values = list(values)
+def _mean(values: Iterable[Fraction | None]) -> Fraction:
+    """The mean of the values given (an aspect that is None, all "tidak-berlaku", is left out)."""
+    values = [v for v in values if v is not None]
     return sum(values, Fraction(0)) / len(values) if values else Fraction(0)
 
 

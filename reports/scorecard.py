@@ -189,6 +189,8 @@ def _strong_weak(rubric: Rubric, row: UnitResult) -> dict:
     shares = rubric.indicator_shares()
     items = []
     for ind_id, detail in row.indicators.items():
+        if detail.not_applicable:
+            continue   # "tidak-berlaku" earns and loses nothing
         ind = rubric.indicator(ind_id)
         share = shares[ind_id]
         items.append({

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from reports.feedback import Baselines, baselines
+from rubrics import NOT_APPLICABLE
 from scoring.engine import Result, UnitResult
 
 from .. import audit
@@ -212,6 +213,8 @@ def answer_text(indicator, value) -> str:
     unit, the chosen options, the text ("" when unanswered)."""
     if value is None or value == "" or value == []:
         return ""
+    if value == NOT_APPLICABLE:
+        return _("Not applicable")
     if indicator.type == "yesno":
         return _("Yes") if value else _("No")
     if indicator.type == "scale" and isinstance(value, int) and 0 <= value < len(indicator.levels):

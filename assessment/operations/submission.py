@@ -30,16 +30,18 @@ NIP_DIGITS = 18
 
 # ---- what blocks submission -------------------------------------------------------------
 
-def earns_something(indicator: Indicator, value) -> bool:
-    """Whether an answer earns more than 0 (so that required evidence applies)."""
+def earns_something(indicator: Indicator, value, category: str | None = None) -> bool:
+    """Whether an answer earns more than 0 for a unit of ``category`` (whose bands apply), so
+    that required evidence applies; "tidak-berlaku" earns nothing (its fraction is None)."""
     if value is None:
         return False
     if indicator.type == "text":
         return bool(str(value).strip())
     try:
-        return answer_fraction(indicator, value) > 0
+        fraction = answer_fraction(indicator, value, category)
     except AnswerError:
         return False
+    return fraction is not None and fraction > 0
 
 
 def missing_items(rubric, sub: Submission | None) -> list[tuple[str, str]]:
@@ -47,6 +49,7 @@ def missing_items(rubric, sub: Submission | None) -> list[tuple[str, str]]:
     answers = (sub.answers if sub else None) or {}
     pending = (sub.pending if sub else None) or {}
     with_evidence = {ev.indicator_id for ev in sub.evidence} if sub else set()
+    category = sub.unit.level if sub and sub.unit else None   # the unit's bands apply
     out = []
     for ind in rubric.indicators:
         if ind.id in pending:
@@ -55,7 +58,7 @@ def missing_items(rubric, sub: Submission | None) -> list[tuple[str, str]]:
         elif ind.scored and answers.get(ind.id) is None:
             out.append((ind.id, _("not answered")))
         elif (ind.evidence == "required" and ind.id not in with_evidence
-              and earns_something(ind, answers.get(ind.id))):
+              and earns_something(ind, answers.get(ind.id), category)):
             out.append((ind.id, _("required evidence is missing")))
     return out
 
