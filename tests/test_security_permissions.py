@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 
 from assessment.models import (GoodPractice, Moderation, Objection, PracticeOptOut,
-                               RevisionRequest, Verification, WorkUnit)
+                               RevisionRequest, UnitExclusion, Verification, WorkUnit)
 from assessment.models.types import utcnow
 from assessment.operations import Closed, NotAllowed
 from assessment.operations import objections as objection_ops
-from assessment.operations import practice, stage
+from assessment.operations import practice, season, stage
 from assessment.operations import verification as verification_ops
 from assessment.operations.moderation import disagreements, moderate
 from assessment.operations.revision import return_for_revision
@@ -156,6 +156,25 @@ def test_stage_scores_check_the_judge_and_the_period_now(session, people):
     session.flush()
     with pytest.raises(Closed):
         stage.save_stage_score(session, period, unit, a, "80")
+
+
+def test_season_exclusions_and_acceptances_are_the_admins_and_not_on_an_archived_period(session, people):
+    period, admin = people["period"], people["admin"]
+    for actor in (people["lead"], people["operator"]):
+        with pytest.raises(NotAllowed):
+            season.exclude_unit(session, period, "11", "Tidak lengkap.", actor)
+        with pytest.raises(NotAllowed):
+            season.accept_disagreement(session, period, "33", "sk-bakohumas", "Wajar.", actor)
+    admin.active = False                                     # a deactivated admin's row
+    session.flush()
+    with pytest.raises(NotAllowed):
+        season.exclude_unit(session, period, "11", "Tidak lengkap.", admin)
+    admin.active = True
+    period.archived_at = utcnow()
+    session.flush()
+    with pytest.raises(Closed):
+        season.exclude_unit(session, period, "11", "Tidak lengkap.", admin)
+    assert session.query(UnitExclusion).count() == 0
 
 
 def test_good_practice_checks_who_acts_now(session, people):

@@ -34,6 +34,7 @@ from ..rubric_store import rubric_for
 from . import Conflict, Invalid, OperationError
 from .editability import (check_not_archived, closes_at_for, deadline_for, is_open_for, refusal,
                           verification_open)
+from ..permissions import is_admin, require
 from .judging import setting
 from .kept import kept
 from .moderation import disagreements
@@ -358,6 +359,8 @@ def _reason(text) -> str:
 
 def exclude_unit(session, period: Period, unit_code: str, reason: str, user) -> UnitExclusion:
     """Exclude a submitted unit from the ranking (shown as not assessed), with the reason."""
+    check_not_archived(period)
+    require(is_admin(user))
     reason = _reason(reason)
     sub = session.scalars(select(Submission).where(Submission.period_id == period.id,
                                                    Submission.unit_code == unit_code)).first()
@@ -377,6 +380,8 @@ def exclude_unit(session, period: Period, unit_code: str, reason: str, user) -> 
 def accept_disagreement(session, period: Period, unit_code: str, indicator_id: str, reason: str,
                         user) -> DisagreementAcceptance:
     """Accept one open disagreement as it stands (the judges' values count), with the reason."""
+    check_not_archived(period)
+    require(is_admin(user))
     reason = _reason(reason)
     flag = next((f for f in disagreements(session, period)
                  if f.unit_code == unit_code and f.indicator_id == indicator_id), None)
