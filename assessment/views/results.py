@@ -12,10 +12,6 @@ from flask import (Blueprint, Response, abort, flash, redirect,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
-
-from scoring import round2
-from scoring.order import order_rule, tie_breaks
 
 from .. import run_files
 from ..chart_text import change_chart_summary, run_chart_summary
@@ -24,10 +20,12 @@ from ..transaction import attempt
 from ..models import Period, Publication, ScoringRun, User
 from ..navigation import SEASON, nav
 from ..operations import OperationError
+from ..operations.ranking import (award_winners, categories, latest_publication, order_of,
+                                  page_of, periods_with_run_counts, published_list,
+                                  ranking_rows, run_by_number, runs_page)
 from ..operations.results import (cached, change_categories, change_chart, chart_names, finalise,
-                                  not_ready, png_size, previous_published, previous_ranking,
-                                  publish_run, rank_change_data, run_chart, run_intervals,
-                                  run_workbook, scored_run)
+                                  png_size, previous_published, previous_ranking, publish_run,
+                                  rank_change_data, run_chart, run_intervals, run_workbook)
 from ..operations.runs import published_run
 from ..permissions import is_admin
 from ..progress import LEVEL_LABELS
@@ -60,9 +58,7 @@ def _admin_period(slug: str) -> Period:
 def _admin_run(slug: str, number: int) -> tuple[Period, ScoringRun]:
     """The period and its run number ``number`` (404), for administrators only (403)."""
     period = period_or_404(slug)
-    run = db.session.query(ScoringRun).filter_by(period_id=period.id, number=number).first()
-    if run is None:
-        abort(404)
+    run = run_by_number(db.session, period, number) or abort(404)
     if not is_admin(current_user):
         abort(403)
     return period, run
@@ -71,10 +67,7 @@ def _admin_run(slug: str, number: int) -> tuple[Period, ScoringRun]:
 def _published(slug: str) -> tuple[Period, ScoringRun, Publication]:
     """The period and its published run; 404 for everyone while nothing is published."""
     period = period_or_404(slug)
-    pub = (db.session.query(Publication).filter_by(period_id=period.id)
-           .order_by(Publication.id.desc()).first())
-    if pub is None:
-        abort(404)
+    pub = latest_publication(db.session, period) or abort(404)
     return period, pub.run, pub
 
 
@@ -83,50 +76,6 @@ def cache_dir() -> str:
 
 
 # -- the ranking as pages show it ---------------------------------------------------------------
-
-def ranking_rows(run: ScoringRun, category: str | None = None) -> list[dict]:
-    """The run's ranking rows (one category or all), shared ranks marked."""
-    rubric, result = scored_run(run)
-    stages = {s.id: s.title for s in rubric.stages}
-    rows = [r for r in result.ranking if category is None or r.unit.category == category]
-    counts = Counter((r.unit.category, r.rank) for r in rows)
-    first = rubric.stages[0].id
-    aspects = {a.id: a.title for a in rubric.aspects}
-    decided = {code: aspects.get(a, a) for code, a in tie_breaks(rubric, result).items()}
-    return [{"rank": r.rank, "shared": counts[(r.unit.category, r.rank)] > 1,
-             "decided_by": decided.get(r.unit.code),
-             "code": r.unit.code, "name": r.unit.name, "province": province_label(r.unit),
-             "category": r.unit.category, "total": round2(r.total), "predicate": r.predicate,
-             "stage": stages.get(r.stage_reached, r.stage_reached),
-             "later_stage": r.stage_reached != first} for r in rows]
-
-
-def order_of(run: ScoringRun) -> dict:
-    """The run's ranking rule in parts, for results/_order.html (scoring.order)."""
-    rubric, _result = scored_run(run)
-    return order_rule(rubric)
-
-
-def province_label(unit) -> str:
-    """The province a regency belongs to, as people say it ("Jawa Tengah"); "" for a
-    province office, which is its own province."""
-    if not unit.province or unit.province == unit.name:
-        return ""
-    return unit.province.removeprefix("KPU Provinsi ").removeprefix("KIP ")
-
-
-def categories(run: ScoringRun) -> list[str]:
-    _rubric, result = scored_run(run)
-    present = {r.unit.category for r in result.ranking}
-    return [c for c in result.categories if c in present]
-
-
-def award_winners(run: ScoringRun) -> list[dict]:
-    rubric, result = scored_run(run)
-    return [{"title": a.title, "category": a.category,
-             "winners": [w for w in result.awards.get(a.id, ()) if w.winner]}
-            for a in rubric.awards]
-
 
 def chart_list(run: ScoringRun) -> list[dict]:
     """The run's charts with their pixel sizes (built and cached on first use)."""
@@ -167,8 +116,7 @@ def category_label(category: str) -> str:
 def admin_index():
     if not is_admin(current_user):
         abort(403)
-    periods = db.session.scalars(select(Period).order_by(Period.opens_at.desc())).all()
-    counts = Counter(db.session.scalars(select(ScoringRun.period_id)))
+    periods, counts = periods_with_run_counts(db.session)
     return render_template("results/admin_index.html", periods=periods, counts=counts)
 
 
@@ -186,21 +134,8 @@ def runs(slug):
         else:
             flash(_("Final ranking frozen as run %(number)d.", number=run.number), "success")
             return redirect(url_for("results.run", slug=slug, number=run.number))
-    return render_template("results/runs.html", period=period, form=form, **_runs_context(period))
-
-
-def _runs_context(period: Period) -> dict:
-    rows = db.session.scalars(select(ScoringRun).where(ScoringRun.period_id == period.id)
-                              .order_by(ScoringRun.number.desc())).all()
-    current = published_run(db.session, period)
-    pubs = db.session.scalars(select(Publication).where(Publication.period_id == period.id)
-                              .order_by(Publication.id)).all()
-    users = {u.id: u.username for u in db.session.scalars(
-        select(User).where(User.id.in_({r.created_by for r in rows} - {None})))}
-    return {"rows": rows, "current": current, "users": users, "publish_form": PublishForm(),
-            "published": {p.run_id: p.published_at for p in pubs},
-            "has_final": any(r.kind == "final" for r in rows),
-            "blockers": not_ready(db.session, period)}
+    return render_template("results/runs.html", period=period, form=form,
+                           publish_form=PublishForm(), **runs_page(db.session, period))
 
 
 @bp.route("/admin/periode/<slug>/penghitungan/<int:number>/")
@@ -266,14 +201,7 @@ def run_robustness_workbook_file(slug, number):
 
 @bp.route("/hasil/")
 def public_index():
-    pubs = db.session.scalars(select(Publication).order_by(Publication.id.desc())).all()
-    latest = {}
-    for pub in pubs:
-        latest.setdefault(pub.period_id, pub)
-    periods = {p.id: p for p in db.session.scalars(select(Period).where(Period.id.in_(latest)))}
-    items = sorted(((periods[pid], pub) for pid, pub in latest.items()),
-                   key=lambda item: item[1].published_at, reverse=True)
-    return render_template("results/public_index.html", items=items)
+    return render_template("results/public_index.html", items=published_list(db.session))
 
 
 @bp.route("/hasil/<slug>/")
@@ -297,11 +225,9 @@ def _change_table(period: Period, run: ScoringRun) -> dict | None:
     category = request.args.get("perubahan")
     category = category if category in names else names[0]
     rows = data["categories"][category]
-    pages = -(-len(rows) // PAGE_SIZE) or 1
-    page = min(max(request.args.get("hal", 1, type=int), 1), pages)
+    shown, page, pages = page_of(rows, request.args.get("hal", 1, type=int), PAGE_SIZE)
     return {"categories": names, "category": category, "page": page, "pages": pages,
-            "total": len(rows), "rows": rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
-            "first": (page - 1) * PAGE_SIZE}
+            "total": len(rows), "rows": shown, "first": (page - 1) * PAGE_SIZE}
 
 
 def _changes(period: Period, run: ScoringRun) -> dict | None:

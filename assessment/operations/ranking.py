@@ -1,0 +1,114 @@
+"""What the scoring-run and public results pages show, built from the runs, their
+publications and the frozen result (``runs.scored_run``): the views load, check permission
+and render."""
+from __future__ import annotations
+
+from collections import Counter
+
+from scoring import round2
+from scoring.order import order_rule, tie_breaks
+
+from ..models import Period, Publication, ScoringRun, User
+from .results import not_ready
+from .runs import published_run, scored_run
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+def run_by_number(session, period: Period, number: int) -> ScoringRun | None:
+    return session.query(ScoringRun).filter_by(period_id=period.id, number=number).first()
+
+
+def latest_publication(session, period: Period) -> Publication | None:
+    """The period's latest publication (None while nothing is published)."""
+    return (session.query(Publication).filter_by(period_id=period.id)
+            .order_by(Publication.id.desc()).first())
+
+
+# -- administrators ----------------------------------------------------------------------------
+
+def periods_with_run_counts(session) -> tuple[list[Period], Counter]:
+    """Every period, newest first, and how many runs each has."""
+    periods = session.query(Period).order_by(Period.opens_at.desc()).all()
+    return periods, Counter(pid for (pid,) in session.query(ScoringRun.period_id))
+
+
+def runs_page(session, period: Period) -> dict:
+    """The period's runs, newest first, with who made them, which is published (and when),
+    whether a final one exists and what still stops finalising."""
+    rows = (session.query(ScoringRun).filter_by(period_id=period.id)
+            .order_by(ScoringRun.number.desc()).all())
+    pubs = session.query(Publication).filter_by(period_id=period.id).order_by(Publication.id).all()
+    creators = {r.created_by for r in rows} - {None}
+    users = ({u.id: u.username for u in session.query(User).filter(User.id.in_(creators))}
+             if creators else {})
+    return {"rows": rows, "current": published_run(session, period), "users": users,
+            "published": {p.run_id: p.published_at for p in pubs},
+            "has_final": any(r.kind == "final" for r in rows),
+            "blockers": not_ready(session, period)}
+
+
+# -- everyone ----------------------------------------------------------------------------------
+
+def published_list(session) -> list[tuple[Period, Publication]]:
+    """(period, its latest publication) for every published period, latest published first."""
+    latest: dict[int, Publication] = {}
+    for pub in session.query(Publication).order_by(Publication.id.desc()):
+        latest.setdefault(pub.period_id, pub)
+    if not latest:
+        return []
+    periods = {p.id: p for p in session.query(Period).filter(Period.id.in_(latest))}
+    return sorted(((periods[pid], pub) for pid, pub in latest.items()),
+                  key=lambda item: item[1].published_at, reverse=True)
+
+
+def ranking_rows(run: ScoringRun, category: str | None = None) -> list[dict]:
+    """The run's ranking rows (one category or all), shared ranks marked."""
+    rubric, result = scored_run(run)
+    stages = {s.id: s.title for s in rubric.stages}
+    rows = [r for r in result.ranking if category is None or r.unit.category == category]
+    counts = Counter((r.unit.category, r.rank) for r in rows)
+    first = rubric.stages[0].id
+    aspects = {a.id: a.title for a in rubric.aspects}
+    decided = {code: aspects.get(a, a) for code, a in tie_breaks(rubric, result).items()}
+    return [{"rank": r.rank, "shared": counts[(r.unit.category, r.rank)] > 1,
+             "decided_by": decided.get(r.unit.code),
+             "code": r.unit.code, "name": r.unit.name, "province": province_label(r.unit),
+             "category": r.unit.category, "total": round2(r.total), "predicate": r.predicate,
+             "stage": stages.get(r.stage_reached, r.stage_reached),
+             "later_stage": r.stage_reached != first} for r in rows]
+
+
+def order_of(run: ScoringRun) -> dict:
+    """The run's ranking rule in parts, for results/_order.html (scoring.order)."""
+    rubric, _result = scored_run(run)
+    return order_rule(rubric)
+
+
+def province_label(unit) -> str:
+    """The province a regency belongs to, as people say it ("Jawa Tengah"); "" for a
+    province office, which is its own province."""
+    if not unit.province or unit.province == unit.name:
+        return ""
+    return unit.province.removeprefix("KPU Provinsi ").removeprefix("KIP ")
+
+
+def categories(run: ScoringRun) -> list[str]:
+    """The run's categories in which some unit is ranked, in the result's order."""
+    _rubric, result = scored_run(run)
+    present = {r.unit.category for r in result.ranking}
+    return [c for c in result.categories if c in present]
+
+
+def award_winners(run: ScoringRun) -> list[dict]:
+    rubric, result = scored_run(run)
+    return [{"title": a.title, "category": a.category,
+             "winners": [w for w in result.awards.get(a.id, ()) if w.winner]}
+            for a in rubric.awards]
+
+
+def page_of(rows: list, page: int, size: int) -> tuple[list, int, int]:
+    """(rows of ``page``, that page clamped to 1..pages, pages) for ``size`` rows a page."""
+    pages = -(-len(rows) // size) or 1
+    page = min(max(page, 1), pages)
+    return rows[(page - 1) * size:page * size], page, pages
