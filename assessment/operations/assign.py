@@ -14,10 +14,14 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import Text, cast, select
 
+from reports.indonesian import wib_text
+
 from .. import audit
 from ..assignment import AssignmentError, Judge, UnitToJudge, assign, conflicts
 from ..models import JudgeAssignment, Period, Submission, User, Verification, WorkUnit
 from ..models.types import utcnow
+from ..models.units import LEVELS
+from ..progress import LEVEL_LABELS
 from ..rubric_store import rubric_for
 from ..text import ascii_int
 from . import Conflict, Invalid, NotAllowed
@@ -457,3 +461,62 @@ def overview_of_judge(session, period: Period, judge: User) -> list[dict]:
     """Every assignment of one judge in the period (ended ones too), with progress."""
     return _detail_rows(session, period, [a for a in assignments(session, period, active=None)
                                           if a.judge_id == judge.id])
+
+
+# -- the pages' data ---------------------------------------------------------------------------
+
+def periods_newest_first(session) -> list[Period]:
+    return session.scalars(select(Period).order_by(Period.opens_at.desc())).all()
+
+
+def overview_page(session, period: Period, filters: dict) -> dict:
+    """The assignment overview: the submitted units the filters keep (province code, level,
+    only those still needing judges), every judge's load, the pool's active loads, and the
+    provinces and levels to filter by."""
+    units, loads = overview(session, period)
+    seen = {province_of(u["unit"]): u["province"] for u in units if province_of(u["unit"])}
+    return {"units": [u for u in units if _matches(u, filters)], "loads": loads,
+            "total": len(units), "needing": sum(1 for u in units if u["missing"]),
+            "pool": [row["active"] for row in loads if not (row["dropped"] or row["inactive"])],
+            "provinces": sorted(seen.items()),
+            "levels": [lv for lv in LEVELS if lv in period.levels],
+            "settings": judging_settings(period)}
+
+
+def _matches(row: dict, filters: dict) -> bool:
+    unit = row["unit"]
+    return ((not filters.get("province") or province_of(unit) == filters["province"])
+            and (not filters.get("level") or unit.level == filters["level"])
+            and (not filters.get("unassigned") or row["missing"] > 0))
+
+
+def unit_page(session, period: Period, unit: WorkUnit) -> dict:
+    """A unit's assignments (ended ones too) and whether it is among the submitted units."""
+    return {"rows": overview_of_unit(session, period, unit),
+            "submitted": unit.code in {u.code for u in judged_units(session, period)}}
+
+
+def judges_to_offer(session, period: Period, unit: WorkUnit) -> list[tuple[User, int]]:
+    """(judge, active load) for the judges worth offering the unit: in the pool, no
+    conflict, not already on it."""
+    loads = judge_loads(session, period)
+    held = {a.judge_id for a in assignments(session, period) if a.unit_code == unit.code}
+    return [(j, loads[j.id]) for j in judge_pool(session, period)
+            if j.id not in held and not judge_conflict(j, unit, period)]
+
+
+def assignment_table(session, period: Period) -> list[list]:
+    """One row per assignment (ended ones too) for the workbook download: the unit, the
+    judge, status, progress and times in WIB."""
+    units, _loads = overview(session, period)
+    return [_table_row(entry, j["row"], j["judge"], j) for entry in units for j in entry["judges"]]
+
+
+def _table_row(entry: dict, row: JudgeAssignment, judge: User, progress: dict) -> list:
+    unit = entry["unit"]
+    return [unit.code, unit.name, str(LEVEL_LABELS.get(unit.level, unit.level)),
+            entry["province"], judge.username, judge.name, judge.unit.name if judge.unit else "",
+            _("Active") if row.active else _("Ended"), progress["verified"], progress["scored"],
+            wib_text(row.completed_at) if row.completed_at else "",
+            wib_text(row.created_at) if row.created_at else "",
+            wib_text(row.ended_at) if row.ended_at else "", row.ended_reason or ""]

@@ -6,9 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from reports.indonesian import wib_text
 from reports.workbook import Column, table_workbook
 
 from ..extensions import db
@@ -19,7 +17,6 @@ from ..models.units import LEVELS
 from ..navigation import SEASON, nav
 from ..operations import Invalid, OperationError
 from ..operations import assign as ops
-from ..operations.judging import judge_conflict, province_of
 from ..permissions import is_admin
 from ..progress import LEVEL_LABELS
 from ..forms.assign import AddJudgeForm, ReasonForm, SettingsForm
@@ -46,23 +43,17 @@ def _refused(form, exc: OperationError, field: str):
 
 @bp.route("/")
 def index():
-    periods = db.session.scalars(select(Period).order_by(Period.opens_at.desc())).all()
-    return render_template("assign/index.html", periods=periods)
+    return render_template("assign/index.html", periods=ops.periods_newest_first(db.session))
 
 
 @bp.route("/<period_slug>/")
 def overview(period_slug):
     period = period_or_404(period_slug)
-    units, loads = ops.overview(db.session, period)
     filters = _filters()
-    shown = [u for u in units if _matches(u, filters)]
-    pool = [row["active"] for row in loads if not (row["dropped"] or row["inactive"])]
-    return render_template("assign/overview.html", period=period, units=shown, loads=loads,
-                           filters=filters, total=len(units), pool=pool,
-                           needing=sum(1 for u in units if u["missing"]),
-                           provinces=_provinces(units), levels=[lv for lv in LEVELS if lv in period.levels],
-                           level_labels=LEVEL_LABELS, settings=ops.judging_settings(period),
-                           active_filters={k: v for k, v in filters.items() if v})
+    return render_template("assign/overview.html", period=period, filters=filters,
+                           level_labels=LEVEL_LABELS,
+                           active_filters={k: v for k, v in filters.items() if v},
+                           **ops.overview_page(db.session, period, filters))
 
 
 def _filters() -> dict:
@@ -70,18 +61,6 @@ def _filters() -> dict:
     return {"province": request.args.get("province", "").strip()[:16],
             "level": level if level in LEVELS else "",
             "unassigned": "1" if request.args.get("unassigned") else ""}
-
-
-def _matches(row: dict, filters: dict) -> bool:
-    unit = row["unit"]
-    return ((not filters["province"] or province_of(unit) == filters["province"])
-            and (not filters["level"] or unit.level == filters["level"])
-            and (not filters["unassigned"] or row["missing"] > 0))
-
-
-def _provinces(units: list[dict]) -> list[tuple[str, str]]:
-    seen = {province_of(u["unit"]): u["province"] for u in units if province_of(u["unit"])}
-    return sorted(seen.items())
 
 
 @bp.route("/<period_slug>/pengaturan", methods=["GET", "POST"])
@@ -151,20 +130,15 @@ def unit(period_slug, code):
         else:
             flash(_("%(name)s now judges %(unit)s.", name=judge.name, unit=unit.name), "success")
             return redirect(url_for("assign.unit", period_slug=period.slug, code=unit.code))
-    rows = ops.overview_of_unit(db.session, period, unit)
-    return render_template("assign/unit.html", period=period, unit=unit, form=form, rows=rows,
-                           end_form=ReasonForm(), submitted=unit.code in
-                           {u.code for u in ops.judged_units(db.session, period)}), \
+    return render_template("assign/unit.html", period=period, unit=unit, form=form,
+                           end_form=ReasonForm(), **ops.unit_page(db.session, period, unit)), \
         422 if form.errors else 200
 
 
 def _judge_choices(period, unit) -> list:
     """The judges worth offering: in the pool, no conflict, not already on the unit."""
-    loads = ops.judge_loads(db.session, period)
-    held = {a.judge_id for a in ops.assignments(db.session, period) if a.unit_code == unit.code}
-    return choices([(j.id, f"{j.name} ({j.username}) · " + _("%(count)d units", count=loads[j.id]))
-                    for j in ops.judge_pool(db.session, period)
-                    if j.id not in held and not judge_conflict(j, unit, period)])
+    return choices([(j.id, f"{j.name} ({j.username}) · " + _("%(count)d units", count=load))
+                    for j, load in ops.judges_to_offer(db.session, period, unit)])
 
 
 @bp.post("/<period_slug>/penugasan/<int:assignment_id>/akhiri")
@@ -212,7 +186,7 @@ def judge(period_slug, judge_id):
 @bp.route("/<period_slug>/penugasan.xlsx")
 def download(period_slug):
     period = period_or_404(period_slug)
-    data = table_workbook(_("Assignments"), _xlsx_columns(), _xlsx_rows(period))
+    data = table_workbook(_("Assignments"), _xlsx_columns(), ops.assignment_table(db.session, period))
     name = f"penugasan-{period.slug}-{utcnow():%Y%m%d}.xlsx"
     return Response(data, mimetype=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -224,18 +198,3 @@ def _xlsx_columns() -> list[Column]:
             Column(_("Seconded from")), Column(_("Status")), Column(_("Verified indicators"), "int"),
             Column(_("Scored indicators"), "int"), Column(_("Completed")),
             Column(_("Assigned (WIB)")), Column(_("Ended (WIB)")), Column(_("Reason for ending"))]
-
-
-def _xlsx_rows(period: Period):
-    units, _loads = ops.overview(db.session, period)
-    for entry in units:
-        unit = entry["unit"]
-        for j in entry["judges"]:
-            row, judge = j["row"], j["judge"]
-            yield [unit.code, unit.name, str(LEVEL_LABELS.get(unit.level, unit.level)),
-                   entry["province"], judge.username, judge.name,
-                   judge.unit.name if judge.unit else "",
-                   _("Active") if row.active else _("Ended"), j["verified"], j["scored"],
-                   wib_text(row.completed_at) if row.completed_at else "",
-                   wib_text(row.created_at) if row.created_at else "",
-                   wib_text(row.ended_at) if row.ended_at else "", row.ended_reason or ""]
