@@ -3,11 +3,7 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
-from ..forms.i18n import Form
-from wtforms import PasswordField, SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..extensions import db
 from ..transaction import attempt
@@ -15,6 +11,7 @@ from ..models import ApiToken
 from ..models.types import utcnow
 from ..operations import Invalid, tokens
 from ..forms.accounts import OwnEmailForm
+from ..forms.profile import PasswordForm, RevokeForm, TokenForm
 from ..operations.accounts import change_password as set_new_password
 from ..operations.accounts import set_email
 from ..roster import MIN_PASSWORD
@@ -22,30 +19,6 @@ from ..security import login_blocked, record_failure, throttle_keys
 
 bp = Blueprint("profile", __name__, url_prefix="/akun/profil")
 # reached from the account name at the right of the menu bar (base.html)
-
-EXPIRY_CHOICES = [SelectChoice("30", _l("30 days")), SelectChoice("90", _l("90 days")),
-                  SelectChoice("365", _l("1 year")), SelectChoice("0", _l("No expiry"))]
-
-
-class PasswordForm(Form):
-    current_password = PasswordField(_l("Current password"),
-                                     validators=[DataRequired(), Length(max=200)])
-    new_password = PasswordField(_l("New password"),
-                                 validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)])
-    confirm = PasswordField(_l("New password again"), validators=[
-        DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))])
-    submit = SubmitField(_l("Change password"))
-
-
-class TokenForm(Form):
-    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)])
-    expires = SelectField(_l("Valid for"), choices=EXPIRY_CHOICES, default="90")
-    submit = SubmitField(_l("Create token"))
-
-
-class RevokeForm(Form):
-    """Only the CSRF token: revoking is a state change."""
-
 
 def _page(password_form=None, token_form=None, secret=None, status=200, email_form=None):
     user = current_user
