@@ -163,3 +163,71 @@ def test_the_import_checks_find_what_they_look_for(tmp_path):
     found = [(node.lineno, inside, marked) for node, inside, marked in imports_of(source)]
     assert sorted(found) == [(1, False, False), (4, True, False), (6, True, True),
                              (7, True, True)]
+
+
+# -- page data built in operations, not in views ---------------------------------------------
+
+QUERY_METHODS = {"query", "scalars", "scalar", "execute"}
+# Views that still issue queries themselves: each is work left (issue 10, "page data built in
+# operations"). A module leaves the list when its queries move to operations/; the list may
+# only shrink (test_query_allow_list_is_current fails on a name that no longer queries).
+STILL_QUERYING = {
+    "admin.py", "auth.py", "channels.py", "dashboard.py", "evidence.py", "main.py",
+    "moderation.py", "notices.py", "offline.py", "receipts.py", "registry.py", "season.py",
+    "stages.py", "verify.py",
+    "lookups.py",      # the loader by URL slug (period_or_404), shared by the views
+}
+VIEWS = sorted(ROOT.joinpath("views").rglob("*.py"))
+
+
+def _receiver(node) -> list[str]:
+    """The names of an attribute chain, innermost last: ``db.session.query`` -> session, db."""
+    names = []
+    while isinstance(node, ast.Attribute):
+        names.append(node.attr)
+        node = node.value
+    return names + ([node.id] if isinstance(node, ast.Name) else [])
+
+
+def query_calls(tree) -> list[str]:
+    """Calls that send a query: ``.query/.scalars/.scalar/.execute`` on a session
+    (``db.session.query``, ``session.execute``) and SQLAlchemy's ``select(...)``."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if (isinstance(func, ast.Attribute) and func.attr in QUERY_METHODS
+                and "session" in _receiver(func.value)):
+            found.append(f"line {node.lineno}: session.{func.attr}()")
+        elif _name(func) == "select" and (isinstance(func, ast.Name)
+                                          or _receiver(func.value) in (["sa"], ["sqlalchemy"])):
+            found.append(f"line {node.lineno}: select()")
+    return sorted(found, key=lambda s: int(s.split()[1].rstrip(":")))
+
+
+@pytest.mark.parametrize("path", [p for p in VIEWS if p.name not in STILL_QUERYING],
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_views_leave_queries_to_operations(path):
+    """A view loads (get/404), checks permission, builds its form and calls operations: the
+    queries and the shaping of page data live in assessment/operations/."""
+    assert query_calls(ast.parse(path.read_text(), str(path))) == []
+
+
+def test_query_allow_list_is_current():
+    """Every module on STILL_QUERYING exists and still queries: the list shows what is left."""
+    views = {p.name: p for p in VIEWS}
+    stale = sorted(name for name in STILL_QUERYING if name not in views
+                   or not query_calls(ast.parse(views[name].read_text(), name)))
+    assert stale == []
+
+
+def test_the_query_check_finds_what_it_looks_for():
+    tree = ast.parse("def view():\n    db.session.query(User).all()\n"
+                     "    rows = db.session.scalars(select(Period)).all()\n"
+                     "    session.execute(sa.select(User))\n"
+                     "    db.session.get(User, 1)\n    form.select(1)\n    q.query\n")
+    assert query_calls(tree) == ["line 2: session.query()", "line 3: session.scalars()",
+                                 "line 3: select()", "line 4: session.execute()",
+                                 "line 4: select()"]
+    assert query_calls(ast.parse("def view():\n    return ops.page(db.session, period)\n")) == []
