@@ -14,8 +14,9 @@ import pytest
 
 from assessment.models import (AuditLog, JudgeAssignment, Submission, User, Verification)
 from assessment.operations.judging import wrap
+from assessment.operations.ranking import ranking_rows
 from assessment.operations.runs import create_run, publish
-from tests.conftest import PASSWORD, SLUG
+from tests.conftest import PASSWORD, SLUG, english
 
 # three kabupaten/kota units: two in Jawa Tengah (33), one in DKI Jakarta (31)
 SEMARANG, CILACAP, JAKPUS = "33.74", "33.01", "31.71"
@@ -40,9 +41,10 @@ COMMENTS = {  # (unit, judge index, indicator): comment
 }
 
 
-def build_season(session, *, publish_it=True):
-    """The period, three submitted units, two judges with values and comments, a final run
-    (published unless told otherwise). Returns (period, run, judges)."""
+def build_season(session, *, publish_it=True, claimed=CLAIMED, verified=VERIFIED):
+    """The period, three submitted units (or those of ``claimed``), two judges with values
+    (``verified``) and comments, a final run (published unless told otherwise). Returns
+    (period, run, judges)."""
     from assessment.models import Period
     now = datetime.now(timezone.utc)
     period = Period(slug=SLUG, title="Penilaian Tata Kelola Bakohumas 2025",
@@ -56,14 +58,14 @@ def build_season(session, *, publish_it=True):
         session.add(judge)
         judges.append(judge)
     session.flush()
-    for code, answers in CLAIMED.items():
+    for code, answers in claimed.items():
         session.add(Submission(period_id=period.id, unit_code=code, status="submitted",
                                answers=answers, submitted_at=now - timedelta(days=31)))
         for n, judge in enumerate(judges):
             assignment = JudgeAssignment(period_id=period.id, unit_code=code, judge_id=judge.id)
             session.add(assignment)
             session.flush()
-            for ind, value in VERIFIED[code].items():
+            for ind, value in verified[code].items():
                 session.add(Verification(assignment_id=assignment.id, indicator_id=ind,
                                          value=wrap(value),
                                          comment=COMMENTS.get((code, n, ind), "")))
@@ -237,3 +239,31 @@ def test_dashboard_links_to_feedback(season, client, auth, users):
     assert url() in html
     index = client.get("/umpan-balik/").get_data(as_text=True)
     assert url() in index
+
+
+def test_page_states_the_order_rule_and_the_aspect_that_decided_a_tie(session, client, auth,
+                                                                       users):
+    """Issue 14: the rank comes with the ordering rule, and a unit placed below another with
+    the same total says which aspect decided it. Full marks on grup-koordinasi (koordinasi)
+    and on keterpaduan-zona (zona informasi) both give a total of 2,00; media sosial is
+    equal (0), so koordinasi, the second tie-break aspect, puts Semarang first."""
+    tie = {SEMARANG: {"grup-koordinasi": 4}, CILACAP: {"keterpaduan-zona": 4}}
+    _period, run, _judges = build_season(session, claimed=tie, verified=tie)
+    rows = {r["code"]: r for r in ranking_rows(run)}
+    assert rows[SEMARANG]["total"] == rows[CILACAP]["total"]
+    assert (rows[SEMARANG]["rank"], rows[CILACAP]["rank"]) == (1, 2)
+    auth.login("op-33.01")
+    english(client)
+    page = client.get(url(CILACAP)).get_data(as_text=True)
+    rule = page.split("data-order-rule>")[1].split("</p>")[0]
+    assert "Order: the last stage reached" in rule
+    assert "then the total rounded to two decimals" in rule
+    assert ("then the aspects Pengelolaan Media Sosial, Koordinasi dan Kemitraan Pemangku "
+            "Kepentingan, Peliputan dan Publikasi Kegiatan in this order") in rule
+    decided = page.split("data-decided-by>")[1].split("</div>")[0]
+    assert decided == f"tie decided by {rows[CILACAP]['decided_by']}"
+    assert decided == "tie decided by Koordinasi dan Kemitraan Pemangku Kepentingan"
+    auth.logout()
+    auth.login("op-33.74")          # the unit above it: the rule, and no tie note
+    page = client.get(url(SEMARANG)).get_data(as_text=True)
+    assert "data-order-rule" in page and "data-decided-by" not in page
