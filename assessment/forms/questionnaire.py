@@ -19,7 +19,7 @@ except ImportError:   # WTForms before 3.3 takes plain (value, label) pairs
     def SelectChoice(value, label):  # noqa: N802
         return (value, label)
 
-from rubrics.model import Aspect, Indicator
+from rubrics.model import NOT_APPLICABLE, Aspect, Indicator
 from scoring import AnswerError
 from scoring.answers import MAX_TEXT, NONE_OF_THESE, parse_answer
 
@@ -39,6 +39,11 @@ def file_name(ind: Indicator) -> str:
 
 def link_name(ind: Indicator) -> str:
     return f"link-{ind.id}"
+
+
+def _with_na(ind: Indicator, choices: list) -> list:
+    """The choices plus "Tidak berlaku" (stored as "tidak-berlaku") for an allow_na indicator."""
+    return choices + ([SelectChoice(NOT_APPLICABLE, _l("Not applicable"))] if ind.allow_na else [])
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -67,26 +72,31 @@ class FieldKind:
 
 class YesNoKind(FieldKind):
     def field(self, ind):
-        return RadioField(ind.question, choices=[SelectChoice("ya", _l("Yes")), SelectChoice("tidak", _l("No"))],
+        return RadioField(ind.question, choices=_with_na(ind, [SelectChoice("ya", _l("Yes")),
+                                                               SelectChoice("tidak", _l("No"))]),
                           validate_choice=False)
 
     def form_data(self, ind, value):
-        return None if value is None else ("ya" if value else "tidak")
+        if value is None or value == NOT_APPLICABLE:
+            return value
+        return "ya" if value else "tidak"
 
 
 class ScaleKind(FieldKind):
     def field(self, ind):
-        return RadioField(ind.question, choices=[SelectChoice(str(i), lvl.label) for i, lvl in enumerate(ind.levels)],
+        return RadioField(ind.question, choices=_with_na(ind, [SelectChoice(str(i), lvl.label)
+                                                               for i, lvl in enumerate(ind.levels)]),
                           validate_choice=False)
 
 
 class NumberKind(FieldKind):
     def field(self, ind):
-        return StringField(ind.question, render_kw={"inputmode": "decimal", "autocomplete": "off"})
+        return StringField(ind.question, render_kw={"inputmode": "numeric" if ind.integer else "decimal",
+                                                    "autocomplete": "off"})
 
     def form_data(self, ind, value):
-        if value is None:
-            return None
+        if value is None or value == NOT_APPLICABLE:   # the template ticks "Tidak berlaku"
+            return value
         text = f"{value:.15g}" if isinstance(value, float) else str(value)
         return text.replace(".", ",") if current_lang() == "id" else text
 
@@ -95,17 +105,21 @@ class ChoiceKind(FieldKind):
     def field(self, ind):
         choices = [SelectChoice(option, option) for option in ind.options]
         choices.append(SelectChoice(NONE_OF_THESE, _l("None of these")))
-        return MultiCheckboxField(ind.question, choices=choices, validate_choice=False)
+        return MultiCheckboxField(ind.question, choices=_with_na(ind, choices), validate_choice=False)
 
     def form_data(self, ind, value):
         if value is None:
             return []
+        if value == NOT_APPLICABLE:
+            return [NOT_APPLICABLE]
         return list(value) or [NONE_OF_THESE]
 
     def pending_data(self, ind, raw):
         return [p.strip() for p in raw.replace(";", "\n").split("\n") if p.strip()]
 
     def raw(self, ind, data):
+        if ind.allow_na and NOT_APPLICABLE in (data or []):
+            return NOT_APPLICABLE   # "Tidak berlaku" ticked: the options do not matter
         return "\n".join(data or [])
 
 
