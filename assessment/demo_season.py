@@ -161,7 +161,7 @@ def moderate(session, period, rubric, verified, users, day) -> int:
     accepted as they stand, each with its reason (so the season passes its own gates)."""
     threshold = Fraction(str(setting(period, "disagreement_threshold")))
     rows, accepted = [], []
-    categories = dict(session.execute(select(WorkUnit.code, WorkUnit.level)).tuples())
+    categories = dict(session.execute(select(WorkUnit.code, WorkUnit.level)).all())
     for (unit, ind_id), given in sorted(verified.items()):
         if len(given) != 2 or given[0] == given[1]:
             continue   # equal values cannot disagree: no fraction to compute
