@@ -65,7 +65,8 @@ def test_demo_period_is_open_now(demo, session):
     period = session.query(Period).filter_by(slug="bakohumas-2025").one()
     now = utcnow()
     assert period.title == "Penilaian Tata Kelola Bakohumas 2025"
-    assert period.rubric_id == "bakohumas-2025" and period.levels == ["provinsi", "kabkota"]
+    # the open period uses the default edition; the published seasons keep theirs
+    assert period.rubric_id == "bakohumas-2026" and period.levels == ["provinsi", "kabkota"]
     opens, closes = period.opens_at.astimezone(WIB), period.closes_at.astimezone(WIB)
     today = now.astimezone(WIB).date()
     assert opens.date() == today - timedelta(days=10)
@@ -207,3 +208,26 @@ def test_demo_holds_a_finished_published_season(demo, session):
     assert reached == shortlist
     outcomes = {o.status for o in session.query(Objection).filter_by(period_id=period.id)}
     assert outcomes == {"accepted", "rejected"}
+
+
+def test_demo_answers_respect_the_2026_edition(demo, session):
+    """Every stored answer of the open period is valid for its edition: numbers within
+    their bounds (whole where required), tidak-berlaku only where allowed, and some used."""
+    from assessment.models import Submission
+    from assessment.rubric_store import rubric_for
+    from rubrics import NOT_APPLICABLE
+    from scoring import check_answer
+    period = session.query(Period).filter_by(slug="bakohumas-2025").one()
+    rubric = rubric_for(period)
+    not_applicable = 0
+    for answers, in session.query(Submission.answers).filter_by(period_id=period.id):
+        for key, value in (answers or {}).items():
+            ind = rubric.indicator(key)
+            check_answer(ind, value)   # raises on a value out of bounds or a wrong NA
+            if value == NOT_APPLICABLE:
+                assert ind.allow_na
+                not_applicable += 1
+            elif ind.type == "number" and value is not None:
+                assert ind.max is None or value <= ind.max
+                assert not ind.integer or float(value).is_integer()
+    assert not_applicable > 0
