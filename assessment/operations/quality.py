@@ -77,9 +77,9 @@ def gaps_from_result(rubric, result) -> dict[str, list[Gap]]:
             detail = (row.indicators or {}).get(ind.id)
             if not (ind.scored and detail and (detail.judge_fractions or detail.moderated is not None)):
                 continue
-            if detail.verified is None or (detail.self_fraction is None and detail.self_value is not None):
-                continue   # "tidak-berlaku" on either side: no fraction to compare
-            claimed = detail.self_fraction or Fraction(0)
+            if detail.not_applicable:
+                continue   # verified "tidak-berlaku": no fraction to compare the claim with
+            claimed = detail.self_fraction or Fraction(0)   # unanswered or "tidak-berlaku" claims 0
             for bucket in (total, by_ind[ind.id], by_prov[row.unit.province]):
                 bucket.add(claimed, detail.verified)
         if total.count:
