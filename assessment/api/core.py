@@ -16,7 +16,9 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from ..api_auth import Unauthorized, authenticate_request
 from ..extensions import csrf, db
 from ..models import Period, WorkUnit
+from ..models.units import opening_day
 from ..operations import OperationError
+from ..operations.editability import existed_when_opened, takes_part
 from ..permissions import can_view_period
 from ..security import only_one_conflict
 from ..text import TextInvalid, clean_json
@@ -140,10 +142,20 @@ def find_unit(code: str, allowed, refusal: str = "do this for") -> WorkUnit:
     return unit
 
 
+def check_existed(period: Period, unit: WorkUnit) -> None:
+    """404 when the unit was not in the registry when ``period`` opened (created later, or
+    ended before)."""
+    if not existed_when_opened(period, unit):
+        raise ApiError(404, "not_found", f"Unit {unit.code} did not exist when {period.slug} "
+                                         f"opened ({opening_day(period.opens_at).isoformat()}).")
+
+
 def find_taking_part(period: Period, code: str, allowed) -> WorkUnit:
-    """The unit as find_unit finds it, and 404 when it does not take part in ``period``."""
+    """The unit as find_unit finds it, and 404 when it does not take part in ``period``
+    (another level, inactive, or not in the registry when the period opened)."""
     unit = find_unit(code, allowed)
-    if unit.level not in period.levels:
+    check_existed(period, unit)
+    if not takes_part(period, unit):
         raise ApiError(404, "not_found", f"Unit {code} does not take part in {period.slug}.")
     return unit
 

@@ -11,7 +11,7 @@ from ..operations.feedback import api_json, unit_feedback
 from ..operations.results import rank_change_data
 from ..operations.runs import published_run
 from ..permissions import can_view_unit
-from .core import ApiError, bp, find_unit
+from .core import ApiError, bp, check_existed, find_unit
 
 
 def _published(slug: str):
@@ -54,6 +54,7 @@ def api_feedback(slug, code):
     if period is None:
         raise ApiError(404, "not_found", f"There is no period {slug!r}.")
     unit = find_unit(code, can_view_unit, refusal="see the feedback of")
+    check_existed(period, unit)
     found = unit_feedback(db.session, period, unit)
     if found is None or found.data is None:
         raise ApiError(404, "not_found", f"There is no published feedback of unit {code} "

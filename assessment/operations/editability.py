@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..formatting import datetime_in_zones
 from ..models import Period, RevisionRequest, Submission, WorkUnit
 from ..models.types import utcnow
+from ..models.units import opening_day
 from . import Closed, Conflict, Invalid, NotAllowed
 from .merge import who_for_unit
 
@@ -103,9 +104,18 @@ def check_not_archived(period: Period) -> None:
 
 # ---- editable now? --------------------------------------------------------------------------
 
+def existed_when_opened(period: Period, unit: WorkUnit) -> bool:
+    """Whether the unit was in the registry on the day the period opened (issue 14): the
+    same test as the ``existing_on(opening_day(period.opens_at))`` filter with which
+    rankings, progress and the not-submitted lists count a period's units."""
+    return unit.existed_on(opening_day(period.opens_at))
+
+
 def takes_part(period: Period, unit: WorkUnit | None) -> bool:
-    """Whether the unit's level is one of the period's levels."""
-    return bool(unit and unit.active and unit.level in (period.levels or []))
+    """Whether the unit's level is one of the period's levels and it existed when the
+    period opened."""
+    return bool(unit and unit.active and unit.level in (period.levels or [])
+                and existed_when_opened(period, unit))
 
 
 def refusal(period: Period, unit: WorkUnit, sub: Submission | None = None,

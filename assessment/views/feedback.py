@@ -23,6 +23,7 @@ from ..operations import practice
 from ..operations.feedback import (UnitFeedback, awards, feedback_periods, indicator_rows,
                                    published_periods, scorecard_file,
                                    submitted_published_periods, unit_feedback, units_in_scope)
+from ..operations.editability import existed_when_opened
 from ..operations.library import ALL, library_page, manage_page, practice_places
 from ..operations.ranking import decided_by, order_of
 from ..operations.results import cached, run_file_key
@@ -49,6 +50,9 @@ def _unit_feedback(period_slug: str, unit_code: str) -> UnitFeedback:
     unit = db.session.get(WorkUnit, unit_code) or abort(404)
     if not can_view_unit(current_user, unit):
         abort(403)
+    if not existed_when_opened(period, unit):
+        abort(404, description=_("%(unit)s did not exist when %(period)s opened.",
+                                 unit=unit.name, period=period.title))
     found = unit_feedback(db.session, period, unit, preview=is_admin(current_user))
     if found is None:
         abort(404)
