@@ -111,18 +111,6 @@ def is_answered(indicator, answers: dict) -> bool:
     return True
 
 
-def aspect_completeness(rubric, answers: dict | None) -> list[dict]:
-    """Answered / total scored indicators per aspect, in rubric order."""
-    answers = answers or {}
-    result = []
-    for aspect in rubric.aspects:
-        scored = aspect.scored_indicators
-        answered = sum(1 for ind in scored if is_answered(ind, answers))
-        result.append({"id": aspect.id, "title": aspect.title, "answered": answered,
-                       "total": len(scored)})
-    return result
-
-
 def remaining(closes_at: datetime, now: datetime | None = None) -> dict | None:
     """Whole days, hours and minutes until ``closes_at`` (None once it has passed)."""
     seconds = int((closes_at - (now or utcnow())).total_seconds())

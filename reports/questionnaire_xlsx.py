@@ -75,6 +75,7 @@ class CellError:
     indicator_id: str
     msgid: str
     params: dict = field(default_factory=dict, hash=False)
+    value: str = ""   # what the cell holds, as text: the refused value is repeated to people
 
     @property
     def message(self) -> str:
@@ -684,7 +685,8 @@ def _read_indicator(ind: Indicator, sheet: str, place, rows) -> tuple[object, li
     try:
         return parse_answer(ind, rows[row - 1][ANSWER_COL - 1]), []
     except AnswerError as exc:
-        return None, [CellError(sheet, cell, ind.id, exc.msgid, exc.params)]
+        return None, [CellError(sheet, cell, ind.id, exc.msgid, exc.params,
+                                _as_text(rows[row - 1][ANSWER_COL - 1]))]
 
 
 def _read_choice(ind: Indicator, sheet: str, option_rows: dict, rows) -> tuple[object, list]:
@@ -700,7 +702,8 @@ def _read_choice(ind: Indicator, sheet: str, option_rows: dict, rows) -> tuple[o
             marks[option] = parse_yes_no(rows[row - 1][ANSWER_COL - 1])
         except AnswerError as exc:
             errors.append(CellError(sheet, f"{get_column_letter(ANSWER_COL)}{row}", ind.id,
-                                    exc.msgid, dict(exc.params, option=option)))
+                                    exc.msgid, dict(exc.params, option=option),
+                                    _as_text(rows[row - 1][ANSWER_COL - 1])))
     if errors:
         return None, errors
     if all(mark is None for mark in marks.values()):

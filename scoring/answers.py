@@ -56,6 +56,8 @@ MAX_TEXT = 20000
 # numbers people count (staff, posts, events): anything larger is a typo or an attack, and
 # beyond what pages and spreadsheets can show (Excel holds at most about 1e308)
 MAX_NUMBER = 10**12
+# units of whole things: a number typed in one of them is refused as a fraction (2,5 orang)
+WHOLE_UNITS = frozenset({"orang", "orang-kali", "kali", "kegiatan", "media"})
 
 _GROUPED = re.compile(r"\d{1,3}(\.\d{3})+(,\d+)?")   # 1.250 or 1.250,5 (Indonesian grouping)
 _COMMA = re.compile(r"\d+,\d+")                    # 2,5
@@ -341,12 +343,23 @@ def parse_yes_no(raw) -> bool | None:
     raise AnswerError(N_("\u201c%(value)s\u201d is neither Ya nor Tidak."), value=_brief(raw))
 
 
+def counts_whole(indicator: Indicator) -> bool:
+    """Whether a number indicator counts whole things: ``integer: true`` in the rubric, or,
+    for editions written before that key (2025 and earlier), a unit of whole things
+    (orang, kali, kegiatan, media)."""
+    return indicator.type == "number" and (indicator.integer or indicator.unit in WHOLE_UNITS)
+
+
 def check_limits(indicator: Indicator, value) -> None:
-    """Refuse a text too long to keep or a number too large to be a real count."""
+    """Refuse a text too long to keep, a number too large to be a real count and a fraction
+    of a count of whole things (2,5 orang). Typed answers only: an answer stored before
+    keeps scoring as the edition says."""
     if indicator.type == "text" and isinstance(value, str) and len(value) > MAX_TEXT:
         raise AnswerError(N_("The text is too long (at most %(num)d characters)."), num=MAX_TEXT)
     if indicator.type == "number" and isinstance(value, (int, float)) and value > MAX_NUMBER:
         raise AnswerError(N_("The number is too large to be a real count."))
+    if isinstance(value, float) and not value.is_integer() and counts_whole(indicator):
+        raise AnswerError(N_("must be a whole number, got %(value)s"), value=_show(value))
 
 
 def answer_text(value) -> str:

@@ -20,12 +20,12 @@ SPELLINGS = (
     + [("sk-bakohumas", text, False) for text in NO]
     + [("struktur-tim", "Terstandar", 3), ("struktur-tim", "  terstandar ", 3),
        ("struktur-tim", "3", 3)]
-    + [("jumlah-personel", "2,5", 2.5), ("jumlah-personel", "2.5", 2.5),
+    + [("siaran-pers", "2,5", 2.5), ("siaran-pers", "2.5", 2.5),
        ("jumlah-personel", "1.250", 1250), ("jumlah-personel", " 12 ", 12)]
 )
 REFUSED = [("sk-bakohumas", "mungkin"), ("struktur-tim", "5"), ("struktur-tim", "Luar biasa"),
            ("jumlah-personel", "-1"), ("jumlah-personel", "dua"),
-           ("jumlah-personel", "1" * 20)]
+           ("jumlah-personel", "1" * 20), ("jumlah-personel", "2,5")]   # 2,5 orang
 
 
 def _id(case) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
@@ -11,7 +12,8 @@ from flask_babel import force_locale
 
 from assessment.formatting import datetime_in_zones
 from assessment.models import Notice, Submission, WorkUnit
-from assessment.progress import aspect_completeness, province_summary, unit_rows
+from assessment.completeness import aspect_completeness
+from assessment.progress import province_summary, unit_rows
 from assessment.rubric_store import rubric_for
 from tests.conftest import english
 
@@ -91,7 +93,10 @@ def test_completeness_counts_only_valid_scored_answers(session, make_period):
     rubric = rubric_for(make_period())
     aspect = rubric.aspects[1]
     first = aspect.scored_indicators[0]
-    result = aspect_completeness(rubric, {first.id: valid_answer(first), "unknown": 1})
+    second = aspect.scored_indicators[1]
+    sub = SimpleNamespace(answers={first.id: valid_answer(first), "unknown": 1}, evidence=[],
+                          pending={second.id: {"raw": "?", "error": "x"}}, unit=None)
+    result = aspect_completeness(rubric, sub)
     assert [r["answered"] for r in result] == [0, 1] + [0] * (len(rubric.aspects) - 2)
     assert result[1]["total"] == len(aspect.scored_indicators)
 

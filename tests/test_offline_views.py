@@ -88,14 +88,14 @@ def test_valid_upload_saves_every_answer(client, session, operator):
     where = cells(period)
     data = edit(client.get(DOWNLOAD).get_data(), {
         where["sk-bakohumas"]: "Tidak", where["struktur-tim"]: "Optimum",
-        where["jumlah-personel"]: "2,5", where["kendala-dukungan"]: None,
+        where["jumlah-personel"]: "2", where["kendala-dukungan"]: None,
         where["penanganan-isu"]: "@SUM(A1)",
         (where["sarana-kehumasan"][0], "F7"): "Ya", (where["sarana-kehumasan"][0], "F9"): "Ya"})
     response = upload(client, data)
     assert response.status_code == 302
     assert response.location.endswith(f"/kuesioner/{SLUG}")
     sub = sub_of(session)
-    assert sub.answers == {"sk-bakohumas": False, "struktur-tim": 4, "jumlah-personel": 2.5,
+    assert sub.answers == {"sk-bakohumas": False, "struktur-tim": 4, "jumlah-personel": 2,
                            "penanganan-isu": "@SUM(A1)",
                            "sarana-kehumasan": ["Kamera foto",
                                                 "Komputer untuk penyuntingan foto dan video"]}
@@ -123,7 +123,7 @@ def test_invalid_upload_lists_every_error_and_changes_nothing(client, session, o
     before = sub_of(session)
     version, answers = before.version, dict(before.answers)
     where = cells(period)
-    bad = {where["struktur-tim"]: "Sangat bagus", where["jumlah-personel"]: -4,
+    bad = {where["struktur-tim"]: "Sangat bagus", where["jumlah-personel"]: "2,5",
            where["media-mitra"]: "abc", where["sk-bakohumas"]: "Tidak"}   # one valid change too
     response = upload(client, edit(client.get(DOWNLOAD).get_data(), bad))
     assert response.status_code == 422
@@ -133,7 +133,9 @@ def test_invalid_upload_lists_every_error_and_changes_nothing(client, session, o
     rows = re.findall(r"<tr>" + cell * 3, html)
     numbers = {"struktur-tim": "1.2", "jumlah-personel": "2.1", "media-mitra": "4.3"}
     assert sorted(rows) == sorted([(*where[k], numbers[k]) for k in numbers])
-    assert "is not one of the levels" in html and "must not be negative" in html
+    assert "is not one of the levels" in html and "must be a whole number" in html
+    # each error repeats the value the cell holds (a head count refuses "2,5 orang")
+    assert "(the cell holds \u201c2,5\u201d)" in html and "\u201cabc\u201d" in html
     after = sub_of(session)
     assert (after.version, after.answers) == (version, answers)
 

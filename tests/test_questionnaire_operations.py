@@ -124,11 +124,11 @@ def test_typed_but_invalid_values_are_kept_in_pending(session, make_user, make_p
     sub = new_sub(session, period, user)
     qa.save_answers(session, sub, {"jumlah-personel": 3}, {}, 1, user)
     qa.save_answers(session, sub, {"sk-bakohumas": True, "struktur-tim": 9},
-                   {"jumlah-personel": "tiga orang", "pranata-humas": "2,5"}, 2, user)
+                   {"jumlah-personel": "tiga orang", "siaran-pers": "2,5"}, 2, user)
     session.commit()
     session.expire_all()
     sub = q.get_submission(session, period, "33")
-    assert sub.answers == {"sk-bakohumas": True, "pranata-humas": 2.5}
+    assert sub.answers == {"sk-bakohumas": True, "siaran-pers": 2.5}
     assert sub.pending["jumlah-personel"]["raw"] == "tiga orang"
     assert "number" in sub.pending["jumlah-personel"]["error"]
     assert sub.pending["struktur-tim"]["raw"] == "9"
@@ -390,11 +390,11 @@ def test_the_snapshot_lists_the_evidence(session, make_user, make_period):
 # ---- typed text and the self-score -----------------------------------------------------------
 
 @pytest.mark.parametrize("indicator, raw, value", [
-    ("jumlah-personel", "2,5", 2.5),
-    ("jumlah-personel", "2.5", 2.5),
+    ("siaran-pers", "2,5", 2.5),
+    ("siaran-pers", "2.5", 2.5),
     ("jumlah-personel", " 12 ", 12),
     ("jumlah-personel", "1.250", 1250),
-    ("jumlah-personel", "1.250,5", 1250.5),
+    ("siaran-pers", "1.250,5", 1250.5),
     ("jumlah-personel", "", None),
     ("sk-bakohumas", "Ya", True),
     ("sk-bakohumas", "tidak", False),
@@ -414,7 +414,8 @@ def test_parse_raw_reads_what_people_type(app, indicator, raw, value):
 
 @pytest.mark.parametrize("indicator, raw", [
     ("jumlah-personel", "-1"), ("jumlah-personel", "dua"), ("jumlah-personel", "1,2,3"),
-    ("jumlah-personel", "1" * 20), ("sk-bakohumas", "mungkin"), ("struktur-tim", "5"),
+    ("jumlah-personel", "1" * 20), ("jumlah-personel", "2,5"), ("pranata-humas", "1.5"),
+    ("sk-bakohumas", "mungkin"), ("struktur-tim", "5"),
     ("struktur-tim", "Luar biasa"), ("sarana-kehumasan", "Drone"),
     ("sarana-kehumasan", "-; Kamera foto"), ("kendala-dukungan", "x" * (MAX_TEXT + 1)),
 ])

@@ -87,12 +87,17 @@ def test_partial_answers_are_saved_and_shown_again(client, session, operator):
     assert re.search(r'value="Rumah Pintar Pemilu" checked', page)
     assert not re.search(r'value="Kamera video atau perekam video" checked', page)
     assert 'name="version" value="2"' in page and "3/3" in page
-    # a number with a decimal comma, on another aspect, keeps the first aspect's answers
-    response = save(client, 2, url=f"/kuesioner/{SLUG}/sdm", answer_jumlah_personel="2,5")
+    # a number in Indonesian grouping, on another aspect, keeps the first aspect's answers
+    response = save(client, 2, url=f"/kuesioner/{SLUG}/sdm", answer_jumlah_personel="1.250")
     assert response.status_code == 302
     sub = sub_of(session)
-    assert sub.answers["jumlah-personel"] == 2.5 and sub.answers["struktur-tim"] == 3
-    assert 'value="2.5"' in html(client.get(f"/kuesioner/{SLUG}/sdm"))
+    assert sub.answers["jumlah-personel"] == 1250 and sub.answers["struktur-tim"] == 3
+    assert 'value="1250"' in html(client.get(f"/kuesioner/{SLUG}/sdm"))
+    # a head count refuses a fraction: "2,5" orang is kept as typed and marked, with its value
+    save(client, 3, url=f"/kuesioner/{SLUG}/sdm", answer_jumlah_personel="2,5")
+    assert sub_of(session).pending["jumlah-personel"]["raw"] == "2,5"
+    assert re.search(r'id="err-jumlah-personel">.*&ldquo;2,5&rdquo;.*whole number',
+                     html(client.get(f"/kuesioner/{SLUG}/sdm")), re.S)
     client.post("/bahasa/id")
     assert 'value="2,5"' in html(client.get(f"/kuesioner/{SLUG}/sdm"))
 
@@ -120,6 +125,31 @@ def test_invalid_values_are_kept_and_shown_with_their_error(client, session, ope
     assert re.search(r'id="err-jumlah-personel">.*Enter a number', page, re.S)
     overview = html(client.get(f"/kuesioner/{SLUG}"))
     assert "the value typed is not valid" in overview
+
+
+def test_every_incomplete_question_is_marked_and_the_counts_agree(client, session, operator):
+    # sk-bakohumas "yes" needs its evidence; struktur-tim stays unanswered
+    save(client, 1, answer_sk_bakohumas="ya", answer_sarana_kehumasan="-")
+    page = html(client.get(ASPECT))
+    marks = dict(re.findall(r'id="ind-([\w-]+)".*?(?:data-mark="(\w+)"|(?=id="ind-|$))', page, re.S))
+    marks = {key: kind for key, kind in marks.items() if kind}
+    assert marks == {"sk-bakohumas": "evidence", "struktur-tim": "unanswered"}
+    assert "Required evidence is missing" in page and "Not answered yet" in page
+    assert "2 items incomplete on this page" in page
+    overview = html(client.get(f"/kuesioner/{SLUG}"))
+    # the overview's aspect row counts the same two, and 2 of 3 scored questions answered
+    row = re.search(r'href="%s">.*?</li>' % ASPECT, overview, re.S).group(0)
+    assert "2 items missing" in row and "2/3" in row
+    listed = re.search(r'<summary>.*?Kelembagaan.*?</details>', overview, re.S).group(0)
+    assert set(re.findall(r'#ind-([\w-]+)"', listed)) == set(marks)
+    # once the evidence is there and the question answered, the marks and the counts go
+    response = post(client, opened(client), answer_struktur_tim="0", answer_sarana_kehumasan="-",
+                    link_sk_bakohumas="https://kpu.go.id/sk")
+    assert response.status_code == 302
+    page = html(client.get(ASPECT))
+    assert "data-mark=" not in page and "incomplete on this page" not in page
+    row = re.search(r'href="%s">.*?</li>' % ASPECT, html(client.get(f"/kuesioner/{SLUG}")), re.S)
+    assert "missing" not in row.group(0) and "3/3" in row.group(0)
 
 
 def test_clearing_an_answer(client, session, operator):

@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from rubrics import load_rubric
 from rubrics.loader import EDITIONS_DIR
 from rubrics.model import Aspect, Indicator, Predicate, Rubric
+from scoring.answers import counts_whole
 from reports.questionnaire_xlsx import (META_SHEET, BASE_SHEET, answer_cells, build_questionnaire_workbook,
                                         parse_questionnaire_workbook, read_meta, sheet_titles)
 
@@ -37,7 +38,8 @@ def sample_answers() -> dict:
         elif ind.type == "scale":
             answers[ind.id] = n % len(ind.levels)
         elif ind.type == "number":
-            answers[ind.id] = [0, 12, 2.5, 1250000, 0.125][n % 5]
+            value = [0, 12, 2.5, 1250000, 0.125][n % 5]
+            answers[ind.id] = int(value) if counts_whole(ind) else value   # no 2,5 orang
         elif ind.type == "choice":
             answers[ind.id] = list(ind.options[n % 3::2])
         else:
@@ -109,6 +111,8 @@ def _answer_strategy(ind: Indicator):
         # Excel keeps 15 significant digits, as does the web form's number parsing
         value = st.one_of(st.integers(0, 10 ** 9), st.decimals(0, 10 ** 9, places=4).map(float)
                           .filter(lambda x: not x.is_integer()))
+        if counts_whole(ind):   # a count of whole things (orang, kali) takes no fraction
+            value = st.integers(0, 10 ** 9)
     elif ind.type == "choice":
         value = st.lists(st.sampled_from(ind.options), unique=True).map(
             lambda chosen: [o for o in ind.options if o in chosen])
@@ -128,11 +132,18 @@ def test_round_trip_property(answers):
 
 def test_indonesian_and_plain_number_text_is_accepted():
     # read exactly as the web form reads them: "1.000" is one thousand (Indonesian grouping)
-    cases = {"jumlah-personel": "2,5", "pranata-humas": " 7 ", "pelatihan-kehumasan": "1.250.000",
-             "media-mitra": "1.250,5", "rapat-koordinasi": "2.5", "temu-media": "1.000"}
+    cases = {"siaran-pers": "2,5", "pranata-humas": " 7 ", "pelatihan-kehumasan": "1.250.000",
+             "berita-bulanan": "1.250,5", "produksi-video": "2.5", "temu-media": "1.000"}
     got, errors = parse(edit(build(), {CELLS[k]: v for k, v in cases.items()}))
     assert errors == []
     assert [got[k] for k in cases] == [2.5, 7, 1250000, 1250.5, 2.5, 1000]
+
+
+def test_a_fraction_of_a_head_count_is_refused_with_the_cell_value():
+    got, errors = parse(edit(build(), {CELLS["jumlah-personel"]: "2,5"}))
+    assert [(e.cell, e.indicator_id, e.value) for e in errors] == [
+        (CELLS["jumlah-personel"][1], "jumlah-personel", "2,5")]
+    assert "whole number" in errors[0].message
 
 
 def test_common_spellings_of_yes_and_no_are_accepted():

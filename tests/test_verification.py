@@ -188,17 +188,17 @@ def test_partial_save_keeps_invalid_values_and_sets_started(client, auth, sessio
     judge = season["judges"]["penilai1"]
     login(client, auth, "penilai1")
     response = client.post(f"/penilai/{SLUG}/{UNIT}/sdm", data={
-        "verified-jumlah-personel": "tiga", "verified-pranata-humas": "2,5",
+        "verified-jumlah-personel": "tiga", "verified-pranata-humas": "2",
         "comment-jumlah-personel": "SK hanya memuat dua nama.", "save": "1"})
     assert response.status_code == 302
     values = stored_values(session, judge)
-    assert values["pranata-humas"] == {"v": 2.5}
+    assert values["pranata-humas"] == {"v": 2}
     assert values["jumlah-personel"]["raw"] == "tiga" and unwrap(values["jumlah-personel"]) is None
     assert assignment(session, judge).started_at is not None
     page = html(client.get(f"/penilai/{SLUG}/{UNIT}/sdm"))
     assert 'value="tiga"' in page and "Not valid yet, kept as typed" in page
     assert "SK hanya memuat dua nama." in page
-    assert 'value="2.5"' in page                 # English interface: decimal point
+    assert 'value="2"' in page                   # a head count: a whole number
     entries = audit(session, "verification.save")
     assert len(entries) == 1
     assert entries[0].detail["changed"] == ["jumlah-personel", "pranata-humas"]

@@ -295,14 +295,23 @@ PATHS = {
             "description": "Only the indicators named change (null clears one). All or "
                            "nothing: when any value is invalid or any indicator id is unknown, "
                            "nothing is saved. Send the version last read; a questionnaire not "
-                           "started yet is at version 1 and is created by its first save.",
+                           "started yet is at version 1 and is created by its first save. "
+                           "Saves merge per indicator: a save from an older version succeeds "
+                           "when none of the indicators it changes (to a value different from "
+                           "the stored one) was changed by anyone since that version; the "
+                           "answer carries the new version.",
             "requestBody": {"required": True,
                             "content": {"application/json": {"schema": _ref("SaveRequest")}}},
             "responses": {
                 "200": _json(_ref("Submission"), "Saved; the answer carries the new version"),
                 **_common("Forbidden", "NotFound", *BODY_ERRORS),
-                "409": _error("conflict: the version is stale (someone saved in between); "
-                              "closed: the questionnaire is submitted or the deadline has passed"),
+                "409": _error("conflict: an indicator this save changes was also changed by "
+                              "someone else since the version sent; nothing is saved and "
+                              "details is {\"conflicts\": [{\"indicator\": id, \"yours\": "
+                              "the value sent, \"theirs\": the stored value}], "
+                              "\"current_version\": n} (read again, choose, send with "
+                              "current_version); closed: the questionnaire is submitted or the "
+                              "deadline has passed"),
                 "422": _error("invalid: details maps each offending indicator id to its problem"),
             },
         },

@@ -16,8 +16,9 @@ from ..operations import notices as notice_ops
 from ..operations.questionnaire import self_scores
 from ..operations.season import period_state
 from ..permissions import can_moderate, can_monitor
-from ..progress import (STATUS_LABELS, STATUSES, aspect_completeness, count_statuses,
-                        periods_for_unit, recent_periods, remaining, unit_rows)
+from ..completeness import aspect_completeness
+from ..progress import (STATUS_LABELS, STATUSES, count_statuses, periods_for_unit,
+                        recent_periods, remaining, unit_rows)
 from ..rubric_store import rubric_for
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dasbor")
@@ -77,7 +78,7 @@ def _operator_cards(unit) -> list[dict]:
         cards.append({"period": period, "sub": sub, "status": sub.status if sub else "not_started",
                       "state": state,
                       "closes_at": closes, "remaining": remaining(closes, now),
-                      "aspects": aspect_completeness(rubric, sub.answers if sub else {}),
+                      "aspects": aspect_completeness(rubric, sub),
                       "scores": _self_scores(rubric, sub),
                       "link": _link("questionnaire.overview", period_slug=period.slug)})
     return cards

@@ -138,7 +138,8 @@ def _read_upload(storage, period, unit):
         numbers = question_numbers(rubric_for(period))
         return None, None, [{"sheet": e.sheet, "cell": e.cell,
                              "indicator": numbers.get(e.indicator_id, e.indicator_id),
-                             "message": _(e.msgid, **e.params)} for e in problems]
+                             "message": _refused_value(_(e.msgid, **e.params), e.value)}
+                            for e in problems]
     answers, problems = _checked_text(answers, period)
     if problems:
         return None, None, problems
@@ -181,6 +182,14 @@ def _refused(period, unit, form, exc: OperationError):
                 for key, message in exc.details.items()]
         return _page(period, unit, form, errors=rows, status=exc.status)
     return _page(period, unit, form, refused=exc.message, status=exc.status)
+
+
+def _refused_value(message: str, value: str) -> str:
+    """A cell's error with the value it refused repeated, so it can be found and corrected."""
+    if not (value or "").strip():
+        return message
+    return _("%(message)s (the cell holds %(value)s)", message=message,
+             value=f"\u201c{value.strip()[:200]}\u201d")
 
 
 def _value(value) -> str:

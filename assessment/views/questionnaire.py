@@ -15,7 +15,7 @@ from ..extensions import db
 from ..transaction import attempt
 from ..formatting import number
 from ..forms.questionnaire import (SubmitForm, answer_name, aspect_form, collect,
-                                   deleted_evidence, initial_data, new_evidence)
+                                   deleted_evidence, initial_data, link_name, new_evidence)
 from ..models import Period, User, WorkUnit
 from ..navigation import nav
 from ..operations import Conflict, OperationError
@@ -24,9 +24,10 @@ from ..operations.editability import takes_part
 from ..operations.monitor import measured_answers
 from ..operations.season import period_state
 from ..operations.questionnaire import get_or_create_submission, get_submission, save_page, self_scores
-from ..operations.submission import missing_items, submit
+from ..operations.submission import submit
 from ..permissions import can_view_unit, operator_unit
-from ..progress import aspect_completeness, periods_for_unit, remaining
+from ..completeness import aspect_completeness, indicator_marks
+from ..progress import periods_for_unit, remaining
 from ..rubric_store import rubric_for
 from .lookups import period_or_404
 
@@ -73,18 +74,17 @@ def _page(period, unit, sub, readonly: bool = False) -> dict:
     rubric = rubric_for(period)
     window = period_state(period).unit(unit, sub)   # extensions and a return's deadline included
     closes, problem = window.until, window.refusal
-    missing = missing_items(rubric, sub)
-    progress = {row["id"]: row for row in aspect_completeness(rubric, sub.answers if sub else {})}
+    marks = indicator_marks(rubric, sub)   # the page's marks and every count come from these
+    missing = [(key, mark["reason"]) for key, mark in marks.items()]
+    progress = {row["id"]: row for row in aspect_completeness(rubric, sub, marks)}
     groups = []
     for aspect in rubric.aspects:
-        ids = {ind.id for ind in aspect.indicators}
-        items = [(key, reason) for key, reason in missing if key in ids]
-        progress[aspect.id]["missing"] = len(items)
+        items = [(ind.id, marks[ind.id]["reason"]) for ind in aspect.indicators if ind.id in marks]
         if items:
             groups.append((aspect, items))
     return {"period": period, "unit": unit, "sub": sub, "rubric": rubric, "closes_at": closes,
             "remaining": remaining(closes), "refusal": problem, "missing": missing,
-            "missing_groups": groups,
+            "missing_groups": groups, "marks": marks,
             "readonly": readonly or problem is not None, "viewer_only": readonly,
             "progress": progress, "scores": self_scores(rubric, sub),
             "numbers": question_numbers(rubric), "submitter": _user(sub.submitted_by if sub else None),
@@ -184,7 +184,7 @@ def fill(period_slug, aspect_id):
                           conflicts=_conflict_rows(outcome, aspect)), outcome.status
     sub, problems = outcome
     if problems:
-        form = aspect_form(aspect, sub, posted=False)
+        form = _refused_links_kept(form, aspect, sub, problems)
         return _fill_page(period, unit, sub, aspect, form, problems=problems), 422
     _flash_saved(raw_pending)
     return redirect(_after_save(period, aspect, form))
@@ -204,6 +204,16 @@ def _save(period, unit, aspect, form, answers, raw_pending):
     except OperationError as exc:
         return exc
     return sub, problems
+
+
+def _refused_links_kept(posted, aspect, sub, problems: dict):
+    """The form of the saved questionnaire with every refused link still in its field, marked
+    (like any invalid value): nothing typed is thrown away."""
+    form = aspect_form(aspect, sub, posted=False)
+    for ind in aspect.indicators:
+        if link_name(ind) in problems:   # an added link is saved: not offered again
+            form[link_name(ind)].data = posted[link_name(ind)].data
+    return form
 
 
 def _choices(aspect) -> dict:
