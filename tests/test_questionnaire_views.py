@@ -8,14 +8,14 @@ from decimal import Decimal
 
 import pytest
 
-from assessment.models import AuditLog, Submission, User
+from assessment.models import AuditLog, Submission, User, UserSession
 from assessment.models.types import utcnow
 from assessment.operations import questionnaire as q
 from assessment.operations import answers as qa
 from assessment import scores
 from assessment.operations.periods import extend_deadline
 from assessment.rubric_store import rubric_for
-from tests.conftest import Auth, SLUG, english, sub_of
+from tests.conftest import PASSWORD, Auth, SLUG, english, sub_of
 from tests.test_questionnaire_operations import NIP, zero_answers
 
 ASPECT = f"/kuesioner/{SLUG}/kelembagaan"
@@ -424,3 +424,63 @@ def test_the_preview_estimates_without_saving(client, session, operator):
     assert result["total"] == f"{expected['total']:.2f}" and Decimal(result["aspect"]) > 0
     assert result["answered"] == 2 and result["scored"] == 3
     assert sub_of(session) is None
+
+
+# ---- an expired session or CSRF token never loses the page ---------------------------------
+
+def _token(page: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
+
+
+def test_an_expired_csrf_token_shows_the_page_again_with_what_was_typed(
+        app, client, colleague, session):
+    state = opened(client)
+    theirs = colleague.post(ASPECT, data={"version": "1", "save": "1", "answer-struktur-tim": "2"})
+    assert theirs.status_code == 302   # a colleague saves another question meanwhile
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = post(client, state, csrf_token="expired-token", answer_sk_bakohumas="ya")
+    page = html(response)
+    assert response.status_code == 400 and "could not be understood" not in page
+    assert "nothing was saved" in page and "press Save again" in page
+    assert re.search(r'id="answer-sk-bakohumas-0" value="ya"[^>]*checked', page)
+    # the page keeps its version and signed base: the same save now merges with the colleague's
+    assert f'name="version" value="{state["version"]}"' in page
+    again = {"csrf_token": _token(page), "version": state["version"], "save": "1",
+             "base": re.search(r'name="base" value="([^"]*)"', page)[1],
+             "answer-sk-bakohumas": "ya"}
+    assert client.post(ASPECT, data=again).status_code == 302
+    assert sub_of(session).answers == {"sk-bakohumas": True, "struktur-tim": 2}
+
+
+def test_a_page_posted_after_the_login_ended_is_kept_and_saved_after_logging_in_again(
+        app, client, colleague, session):
+    state = opened(client)
+    theirs = colleague.post(ASPECT, data={"version": "1", "save": "1", "answer-struktur-tim": "2"})
+    assert theirs.status_code == 302   # a colleague saves another question meanwhile
+    app.config["WTF_CSRF_ENABLED"] = True
+    state["csrf_token"] = _token(html(client.get(ASPECT)))
+    session.query(UserSession).delete()   # the login ends (expiry, a logout elsewhere)
+    session.commit()
+    typed = "Kamera foto"   # and a value with markup, echoed escaped
+    response = post(client, state, answer_sk_bakohumas="ya", answer_sarana_kehumasan=typed,
+                    note="<b>dan</b>")
+    kept = html(response)
+    assert response.status_code == 401 and "could not be understood" not in kept
+    assert "Your session has ended" in kept and 'href="/akun/masuk"' in kept
+    assert "&lt;b&gt;dan&lt;/b&gt;" in kept and "<b>dan</b>" not in kept
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', kept)
+    assert ("answer-sk-bakohumas", "ya") in fields and ("version", state["version"]) in fields
+    # logging in again in another tab (the same browser's cookies), then "Save again"
+    login_page = html(client.get("/akun/masuk"))
+    logged = client.post("/akun/masuk", data={"csrf_token": _token(login_page), "username": "op-33",
+                                     "password": PASSWORD})
+    assert logged.status_code == 302
+    data = {}
+    for name, value in fields:
+        data.setdefault(name, []).append(value.replace("&lt;", "<").replace("&gt;", ">"))
+    data["save"] = "1"
+    response = client.post(ASPECT, data=data)
+    assert response.status_code == 302
+    sub = sub_of(session)
+    assert sub.answers["sk-bakohumas"] is True and sub.answers["struktur-tim"] == 2
+    assert sub.answers["sarana-kehumasan"] == [typed]

@@ -8,10 +8,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .. import scores, uploads
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..transaction import attempt
 from ..formatting import number
 from ..forms.questionnaire import (SubmitForm, answer_name, aspect_form, collect,
@@ -30,6 +31,7 @@ from ..completeness import aspect_completeness, indicator_marks
 from ..progress import periods_for_unit, remaining
 from ..rubric_store import rubric_for
 from .lookups import period_or_404
+from .main import error_page
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/kuesioner")
 nav("questionnaire.overview", _l("Questionnaire"), roles=("operator",), order=20)
@@ -164,8 +166,9 @@ def _choose_period():
 
 
 @bp.route("/<period_slug>/<aspect_id>", methods=["GET", "POST"])
-@login_required
 def fill(period_slug, aspect_id):
+    if not current_user.is_authenticated:   # a page posted after its session ended is kept
+        return _expired() if request.method == "POST" else login_manager.unauthorized()
     period = period_or_404(period_slug)
     unit = _own_unit(period)
     aspect = _aspect(rubric_for(period), aspect_id)
@@ -353,6 +356,45 @@ def unit_aspect(period_slug, code, aspect_id):
     sub = get_submission(db.session, period, unit.code)
     return _fill_page(period, unit, sub, aspect, aspect_form(aspect, sub, posted=False),
                       readonly=True)
+
+
+# ---- a page that outlived its session or CSRF token -------------------------------------
+
+class PageExpired(OperationError):
+    code = "expired"
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(exc):
+    """A questionnaire page posted with an expired or missing CSRF token is shown again with
+    everything typed (and a fresh token): its version and signed base values make the
+    same save safe to send again, merged with what others saved meanwhile."""
+    if request.endpoint != "questionnaire.fill" or request.method != "POST":
+        return error_page(exc)
+    if not current_user.is_authenticated:
+        return _expired()
+    try:   # who may not fill the page gets the plain refusal
+        period = period_or_404(request.view_args["period_slug"])
+        unit = _own_unit(period)
+        aspect = _aspect(rubric_for(period), request.view_args["aspect_id"])
+    except HTTPException:
+        return error_page(exc)
+    sub = get_submission(db.session, period, unit.code)
+    form = aspect_form(aspect, sub, posted=True)
+    _answers, _pending, errors = collect(form, aspect)
+    refused = PageExpired(_("The page had been open too long to be saved, so nothing was saved. "
+                            "Everything you typed is still below (files must be chosen again): "
+                            "press Save again."))
+    return _fill_page(period, unit, sub, aspect, form, errors=errors, refused=refused), 400
+
+
+def _expired():
+    """The posted fields kept on a page of their own when the login has ended: log in again
+    (in another tab) and send them again; nothing is shown but what the person typed."""
+    fields = [(name, value) for name, value in request.form.items(multi=True)
+              if name != "csrf_token"]
+    return render_template("questionnaire/expired.html", fields=fields,
+                           login_url=url_for("auth.login")), 401
 
 
 @bp.errorhandler(RequestEntityTooLarge)
