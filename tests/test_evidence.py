@@ -185,7 +185,9 @@ def test_an_oversize_file_is_refused(app, client, session, operator):
     response = upload(client, 1, files=[(big, "besar.pdf")])
     assert response.status_code == 422 and "larger than 0.01 MB" in html(response)
     assert sub_of(session).evidence == [] and stored_files(app) == []
-    assert upload(client, 2, files=[(PDF, "kecil.pdf")]).status_code == 302
+    # nothing was saved (no version spent); a small file on the same page is accepted
+    assert sub_of(session).version == 1
+    assert upload(client, 1, files=[(PDF, "kecil.pdf")]).status_code == 302
     assert len(sub_of(session).evidence) == 1
 
 
@@ -220,13 +222,17 @@ def test_evidence_is_deleted_only_while_editable(app, client, session, operator)
     user, period = operator
     upload(client, 1, files=[(PDF, "a.pdf"), (png_bytes(), "b.png")])
     first, second = sub_of(session).evidence
-    # from the page (the answers are saved at the same time)
-    response = client.post(ASPECT, data={"version": "2", "delete_evidence": str(first.id),
+    # from the page as it is shown after the upload (each file added is a version), the
+    # answers saved at the same time
+    response = client.post(ASPECT, data={"version": str(sub_of(session).version),
+                                         "delete_evidence": str(first.id),
                                          "answer-struktur-tim": "2"})
     assert response.status_code == 302
     sub = sub_of(session)
     assert [e.id for e in sub.evidence] == [second.id] and sub.answers == {"struktur-tim": 2}
-    assert len(stored_files(app)) == 2      # the file stays for snapshots and the audit trail
+    # the deleted file leaves the disk once the save commits (snapshots and the audit log
+    # keep its name, size and sha256); the other file stays
+    assert stored_files(app) == [second.stored_name]
     assert session.query(AuditLog).filter_by(action="evidence.delete").count() == 1
     # once submitted, nothing can be removed
     qa.save_answers(session, sub, zero_answers(rubric_for(period)), {}, sub.version, user)
