@@ -58,14 +58,20 @@ def view(evidence_id):
     return send_stored(ev.stored_name, ev.content_type, ev.filename or f"bukti-{ev.id}", inline=True)
 
 
-def _own_submission(period_slug: str, indicator_id: str):
+def _own_unit(period_slug: str, indicator_id: str):
     period = db.session.query(Period).filter_by(slug=period_slug).first() or abort(404)
     unit = operator_unit(current_user)
     if unit is None or not takes_part(period, unit):
         abort(403)
     if not rubric_for(period).has_indicator(indicator_id):
         abort(404)
-    return period, get_or_create_submission(db.session, period, unit.code, current_user)
+    return period, unit
+
+
+def _submission(period, unit):
+    """The unit's questionnaire, created inside the operation's savepoint so that a refused
+    upload or link leaves no new questionnaire (or its audit entry) behind."""
+    return get_or_create_submission(db.session, period, unit.code, current_user)
 
 
 def _done(period, indicator_id, action):
@@ -83,24 +89,24 @@ def _done(period, indicator_id, action):
 @bp.route("/<period_slug>/<indicator_id>/berkas", methods=["POST"])
 @login_required
 def upload(period_slug, indicator_id):
-    period, sub = _own_submission(period_slug, indicator_id)
+    period, unit = _own_unit(period_slug, indicator_id)
     storage = request.files.get("file")
     if storage is None or not storage.filename:
         abort(400)
     max_bytes = int(float(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024)
     data = storage.stream.read(max_bytes + 1)
     return _done(period, indicator_id, lambda: evidence_ops.add_file(
-        db.session, sub, indicator_id, storage.filename, data, current_user,
+        db.session, _submission(period, unit), indicator_id, storage.filename, data, current_user,
         upload_dir=current_app.config["UPLOAD_DIR"], max_bytes=max_bytes))
 
 
 @bp.route("/<period_slug>/<indicator_id>/tautan", methods=["POST"])
 @login_required
 def add_link(period_slug, indicator_id):
-    period, sub = _own_submission(period_slug, indicator_id)
+    period, unit = _own_unit(period_slug, indicator_id)
     url = request.form.get("url", "")
-    return _done(period, indicator_id,
-                 lambda: evidence_ops.add_link(db.session, sub, indicator_id, url, current_user))
+    return _done(period, indicator_id, lambda: evidence_ops.add_link(
+        db.session, _submission(period, unit), indicator_id, url, current_user))
 
 
 @bp.route("/<int:evidence_id>/hapus", methods=["POST"])
