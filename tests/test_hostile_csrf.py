@@ -12,7 +12,8 @@ from tests.hostile_support import (SLUG, build_season, changed_tables, fill_rule
 VALUES = {"period_slug": SLUG, "slug": SLUG, "code": "33.74", "unit_code": "33.74",
           "aspect_id": "kelembagaan", "indicator_id": "sk-bakohumas", "lang": "en",
           "evidence_id": 1, "assignment_id": 1, "judge_id": 1, "number": 1, "notice_id": 1,
-          "objection_id": 1, "entry_id": 1, "token_id": 1, "channel_id": 1, "activity_id": 1}
+          "objection_id": 1, "entry_id": 1, "token_id": 1, "channel_id": 1, "activity_id": 1,
+          "user_id": 1}      # op-33: the admin's account pages (/admin/akun/<user_id>/...)
 ROLES = ("33.74", "penilai1", "admin")
 
 
