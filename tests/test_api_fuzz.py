@@ -78,7 +78,10 @@ def test_the_api_holds_under_generated_requests(app, session, fuzz_season):
         if as_owner:     # half the requests come from whoever may do it, so bodies get read
             who = owner_of(case)
         before = snapshot(session)
-        response = case.call(headers=fuzz_season["headers"][who])
+        # identity: the in-process (WSGI) transport reads the body as sent and does not undo
+        # a Content-Encoding, while it offers br/gzip like requests does; compression of JSON
+        # answers is tested in tests/test_performance.py
+        response = case.call(headers={**fuzz_season["headers"][who], "Accept-Encoding": "identity"})
         tried["requests"] += 1
         tried["by_status"][response.status_code] = tried["by_status"].get(response.status_code, 0) + 1
         case.validate_response(response, checks=CHECKS)
