@@ -23,11 +23,11 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from rubrics.model import Rubric
 
-from .indonesian import in_wib, wib_text
+from .indonesian import WIB, in_wib, wib_text
 from .scorecard import fonts
 from .workbook import answer_text
 
-ZONES = {"WIB": ZoneInfo("Asia/Jakarta"), "WITA": ZoneInfo("Asia/Makassar"),
+ZONES = {"WIB": WIB, "WITA": ZoneInfo("Asia/Makassar"),
          "WIT": ZoneInfo("Asia/Jayapura")}
 STATEMENT = ("Saya menyatakan bahwa jawaban dan bukti dalam kuesioner ini benar, lengkap, dan "
              "dapat dipertanggungjawabkan, serta bersedia menerima konsekuensinya, termasuk "

@@ -114,7 +114,7 @@ def test_the_moderated_value_counts_in_the_export_and_the_score(session, judged)
 
 
 @pytest.mark.parametrize("raw, reason, error", [
-    ("mungkin", "alasan", "yes or no"), ("", "alasan", "moderated value"), ("Ya", "  ", "reason")])
+    ("mungkin", "alasan", "neither Ya nor Tidak"), ("", "alasan", "moderated value"), ("Ya", "  ", "reason")])
 def test_moderation_is_parsed_like_an_answer_and_needs_a_reason(app, session, judged, raw, reason, error):
     period, admin, a, b = judged
     from flask_babel import force_locale

@@ -245,7 +245,7 @@ def test_the_reviewer_sees_the_case_and_accepts_with_a_new_value(client, auth, s
     assert client.get(f"/musim/sanggahan/{obj.id}/berkas").status_code == 404   # no file filed
     top = len(ind.levels) - 1
     bad = client.post(f"/musim/sanggahan/{obj.id}", data={"decision": "accept", "value": "99"})
-    assert bad.status_code == 422 and "Choose one of the levels" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "is not one of the levels" in bad.get_data(as_text=True)
     assert client.post(f"/musim/sanggahan/{obj.id}",
                        data={"decision": "accept", "value": str(top),
                              "reason": "SK baru sah."}).status_code == 302

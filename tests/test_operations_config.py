@@ -36,7 +36,11 @@ def files_in(folder: Path) -> set[str]:
 
 def run_clean(checkout: Path, *argv, **env):
     """run.py in the copied checkout with nothing in the environment but ``env``."""
-    environ = {"PATH": "/usr/bin:/bin", "HOME": str(checkout), "PYTHONPATH": str(checkout),
+    # HOME is the service user's own folder, not the code: per-user caches (matplotlib's font
+    # list) belong there and are not files the command created in the checkout
+    home = checkout.parent / f"{checkout.name}-home"
+    home.mkdir(exist_ok=True)
+    environ = {"PATH": "/usr/bin:/bin", "HOME": str(home), "PYTHONPATH": str(checkout),
                "PYTHONDONTWRITEBYTECODE": "1", **env}
     return subprocess.run([sys.executable, "run.py", *argv], cwd=checkout, env=environ,
                           capture_output=True, text=True, timeout=120)
