@@ -162,10 +162,11 @@ def test_messages_of_operations_follow_the_interface_language(client, auth, make
     auth.login("admin-2")
     form = {"unit_code": "", "closes_at": "2000-01-01T00:00", "reason": "uji"}
     page = client.post(f"/admin/periode/{period.slug}/", data=form).get_data(as_text=True)
-    assert "Batas waktu baru harus lebih lambat daripada batas waktu saat ini." in page
+    # a closing time before the opening time is refused by operations.periods
+    assert "Waktu penutupan harus setelah waktu pembukaan." in page
     client.post("/bahasa/en", data={"next": "/"})
     page = client.post(f"/admin/periode/{period.slug}/", data=form).get_data(as_text=True)
-    assert "The new closing time must be later than the current one." in page
+    assert "The closing time must be after the opening time." in page
 
 
 def test_wtforms_own_messages_come_from_the_catalogue(client):
