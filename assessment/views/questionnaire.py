@@ -14,9 +14,11 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from .. import scores, uploads
 from ..extensions import db, login_manager
 from ..transaction import attempt
-from ..formatting import number
-from ..forms.questionnaire import (SubmitForm, answer_name, aspect_form, collect,
-                                   deleted_evidence, initial_data, link_name, new_evidence)
+from ..formatting import local_time, number
+from ..models.types import utcnow
+from ..forms.questionnaire import (FIELD_KINDS, SubmitForm, answer_name, aspect_form,
+                                   base_texts, collect, deleted_evidence, initial_data,
+                                   link_name, new_evidence, read_base, same_text, sign_base)
 from ..models import Period, User, WorkUnit
 from ..navigation import nav
 from ..operations import Conflict, OperationError
@@ -285,6 +287,56 @@ def _after_save(period, aspect, form) -> str:
     return url_for(".fill", period_slug=period.slug, aspect_id=aspect.id)
 
 
+@bp.route("/<period_slug>/<aspect_id>/simpan-otomatis", methods=["POST"])
+def autosave(period_slug, aspect_id):
+    """The page's changed fields saved a few seconds after typing stops (static/questionnaire.js),
+    through the same merge as the save button; answers the new version and signed base, and
+    the current value of every field someone else changed since the page's base, so the
+    page stays in step. Evidence is added by the save button only."""
+    if not current_user.is_authenticated:
+        return jsonify(error="expired", message=str(AUTOSAVE_EXPIRED)), 401
+    period = period_or_404(period_slug)
+    unit = _own_unit(period)
+    aspect = _aspect(rubric_for(period), aspect_id)
+    sub = get_submission(db.session, period, unit.code)
+    form = aspect_form(aspect, sub, posted=True)
+    answers, raw_pending, errors = collect(form, aspect)
+    if answers or raw_pending:
+        try:
+            with attempt():
+                sub = get_or_create_submission(db.session, period, unit.code, current_user)
+                save_page(db.session, sub, answers, raw_pending, form.version.data, current_user,
+                          upload_dir=current_app.config["UPLOAD_DIR"], max_bytes=_max_bytes())
+        except OperationError as exc:
+            return jsonify(error=exc.code, message=exc.message), exc.status
+    if sub is None:
+        return jsonify(saved=False, version=1, base=form.base.data, fields={})
+    now = local_time(utcnow(), unit.time_zone)
+    return jsonify(saved=bool(answers or raw_pending), version=sub.version,
+                   base=sign_base(aspect, sub), fields=_moved_fields(form, aspect, sub),
+                   invalid=len(errors),
+                   message=_("Saved automatically at %(time)s", time=now.strftime("%H.%M")))
+
+
+AUTOSAVE_EXPIRED = _l("Not saved automatically: your session has ended. Log in again in another "
+                      "tab; what you typed stays on this page.")
+
+
+def _moved_fields(form, aspect, sub) -> dict:
+    """Field name -> current values of the answers that differ from what the page shows and
+    that the page did not change (someone else saved them since the page's base)."""
+    current, base = base_texts(aspect, sub), read_base(form) or {}
+    now, out = initial_data(aspect, sub), {}
+    for ind in aspect.indicators:
+        kind = FIELD_KINDS[ind.type]
+        shown = kind.raw(ind, form[answer_name(ind)].data)
+        if ind.id in base and same_text(ind, shown, base[ind.id]) \
+                and not same_text(ind, shown, current[ind.id]):
+            data = now[answer_name(ind)]
+            out[answer_name(ind)] = data if isinstance(data, list) else ([] if data is None else [data])
+    return out
+
+
 @bp.route("/<period_slug>/<aspect_id>/pratinjau", methods=["POST"])
 @login_required
 def preview(period_slug, aspect_id):
@@ -369,6 +421,8 @@ def form_expired(exc):
     """A questionnaire page posted with an expired or missing CSRF token is shown again with
     everything typed (and a fresh token): its version and signed base values make the
     same save safe to send again, merged with what others saved meanwhile."""
+    if request.endpoint == "questionnaire.autosave":
+        return jsonify(error="expired", message=str(AUTOSAVE_EXPIRED)), 400
     if request.endpoint != "questionnaire.fill" or request.method != "POST":
         return error_page(exc)
     if not current_user.is_authenticated:
@@ -394,7 +448,7 @@ def _expired():
     fields = [(name, value) for name, value in request.form.items(multi=True)
               if name != "csrf_token"]
     return render_template("questionnaire/expired.html", fields=fields,
-                           login_url=url_for("auth.login")), 401
+                           login_url=url_for("auth.login"))   # a page, not an error: 200
 
 
 @bp.errorhandler(RequestEntityTooLarge)
