@@ -520,3 +520,13 @@ def test_autosave_merges_and_keeps_the_page_in_step(client, colleague, session):
     client.post("/akun/keluar")
     response = client.post(AUTOSAVE, data=mine)
     assert response.status_code == 401 and response.get_json()["error"] == "expired"
+
+
+def test_a_refused_evidence_link_is_kept_in_its_field_and_marked(client, session, operator):
+    response = save(client, 1, answer_sk_bakohumas="ya", link_sk_bakohumas="ftp://kpu.go.id/sk")
+    page = html(response)
+    assert response.status_code == 422 and sub_of(session).answers == {"sk-bakohumas": True}
+    field = re.search(r'<input[^>]*name="link-sk-bakohumas"[^>]*>', page).group(0)
+    assert 'value="ftp://kpu.go.id/sk"' in field and "is-invalid" in field
+    assert re.search(r'id="le-sk-bakohumas">ftp://kpu.go.id/sk: Only links', page)
+    assert 'name="version" value="2"' in page   # the page is the saved one: saving again is safe
