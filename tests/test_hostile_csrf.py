@@ -45,7 +45,9 @@ def test_posts_without_a_valid_csrf_token_are_refused_and_change_nothing(
         response = clients[who].post(url, data={**data, "version": "1", "save": "1",
                                                 "answer-sk-bakohumas": "ya", "reason": "x"})
         seen.append((who, rule.rule, response.status_code))
-        if response.status_code == 400:   # the questionnaire page: shown again, typed values kept
+        if response.is_json:   # autosave: a JSON refusal the page shows beside what was typed
+            assert response.status_code == 400 and response.get_json()["error"] == "expired", rule.rule
+        elif response.status_code == 400:   # the questionnaire page: shown again, typed values kept
             text = response.get_data(as_text=True)
             assert "Muat ulang halaman" in text or "tekan Simpan sekali lagi" in text, rule.rule
     assert len(seen) > 60 and [s for s in seen if s[2] != 400] == []
