@@ -67,7 +67,7 @@ def stored(live):
         rubric = rubric_for(period)
         sub = get_submission(session, period, live.unit)
         if sub is not None:
-            sub.answers, sub.evidence   # load before the session closes  # noqa: B018
+            sub.answers, sub.evidence, sub.unit   # load before the session closes  # noqa: B018
             session.expunge(sub)
         return rubric, sub
 
