@@ -84,7 +84,7 @@ def test_static_files_stay_cacheable_and_typed(client):
 
 def test_hsts_on_https_responses(client, make_user, auth):
     response = client.get("/akun/masuk", base_url="https://bakohumas.kpu.go.id")
-    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     api = client.get("/api/v1/periods", base_url="https://bakohumas.kpu.go.id")
     assert api.status_code == 401 and "Strict-Transport-Security" in api.headers
 
