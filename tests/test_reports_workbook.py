@@ -447,9 +447,10 @@ def test_libreoffice_converts_every_sheet(season, tmp_path):
     out = tmp_path / "csv"
     profile = f"file:///tmp/lo-{uuid.uuid4().hex}"
     try:
+        # filter token 9 "true": cells as shown (formatted), so totals read back as 50.60
         done = subprocess.run(
             [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to",
-             'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1',
+             'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1',
              "--outdir", str(out), str(src)], capture_output=True, text=True, timeout=240)
     finally:
         shutil.rmtree(profile.removeprefix("file://"), ignore_errors=True)
