@@ -242,15 +242,15 @@ def test_every_role_crawl_axe_and_html(demo, browser):
                 login(page, url, username)
             visited[role] = crawl(app, page, url, role, starts, checker)
     with opened(browser) as page:
-        error_states(page, url, accounts, checker)
+        error_states(app, page, url, accounts, checker)
     print({role: len(paths) for role, paths in visited.items()})
     assert all(len(paths) >= 3 for paths in visited.values()), visited
     checker.assert_clean()
 
 
-def error_states(page, url: str, accounts: dict, checker: Checker) -> None:
+def error_states(app, page, url: str, accounts: dict, checker: Checker) -> None:
     """A 404, a refused submit (the questionnaire is incomplete), a save refused as a
-    conflict (another tab saved first)."""
+    conflict (a colleague changed the same indicator since the page was opened)."""
     response = page.goto(f"{url}/hasil/tidak-ada/")
     assert response.status == 404
     checker.check(page, "public 404", response.text())
@@ -267,13 +267,35 @@ def error_states(page, url: str, accounts: dict, checker: Checker) -> None:
     checker.check(page, "draft-operator refused submit", posted.value.text())
 
     page.goto(f"{url}/kuesioner/{CURRENT}/kelembagaan")
-    page.locator("form#answers input[name=version]").evaluate(
-        "(el) => { el.value = String(Number(el.value) + 5); }")   # another tab saved since
+    page.locator("form#answers").evaluate(    # the save button's POST, not an autosave's
+        "form => form.removeAttribute('data-autosave-url')")
+    base = saved_elsewhere(app, accounts["draft"], "struktur-tim", 3)
+    mine = next(level for level in (1, 2, 5) if level != base)
+    page.locator(f"input[name='answer-struktur-tim'][value='{mine}']").check()
     with page.expect_response(lambda r: r.request.method == "POST") as posted:
         page.locator("form#answers button[name=save]:not([aria-hidden=true])").click()
     assert posted.value.status == 409, posted.value.status
     page.wait_for_load_state()
+    expect(page.locator("[data-conflict='struktur-tim']")).to_be_visible()
     checker.check(page, "draft-operator conflict", posted.value.text())
+
+
+def saved_elsewhere(app, username: str, key: str, level: int):
+    """A colleague of ``username``'s unit saves ``key`` = ``level`` (4 when it already is
+    ``level``) from the questionnaire's current version; returns the answer it replaced."""
+    from assessment.extensions import db
+    from assessment.operations.answers import save_answers
+    from assessment.operations.questionnaire import get_or_create_submission
+    with app.app_context():
+        session = db.session
+        period = session.query(Period).filter_by(slug=CURRENT).one()
+        user = session.query(User).filter_by(username=username).one()
+        sub = get_or_create_submission(session, period, user.unit_code, user)
+        before = (sub.answers or {}).get(key)
+        save_answers(session, sub, {key: 4 if before == level else level}, {}, sub.version, user)
+        session.commit()
+        db.session.remove()
+    return before
 
 
 # ---- keyboard only -------------------------------------------------------------------------
