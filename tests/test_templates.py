@@ -5,8 +5,8 @@ import re
 from pathlib import Path
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "assessment" / "templates"
-CALL = re.compile(r"\{\{\s*(\w+)\.csrf_token\(")
-GUARDED = re.compile(r"\{%\s*if\s+(\w+)\.meta\.csrf\s*%\}\s*\{\{\s*(\w+)\.csrf_token\(")
+CALL = re.compile(r"\{\{\s*(\w+)\.csrf_token\b")
+GUARDED = re.compile(r"\{%\s*if\s+(\w+)\.meta\.csrf\s*%\}\s*\{\{\s*(\w+)\.csrf_token\(id=false\)")
 
 
 def test_form_csrf_fields_are_guarded_by_the_forms_own_setting():
