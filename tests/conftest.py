@@ -253,6 +253,24 @@ class Auth:
 
 
 @pytest.fixture
+def cli(app, monkeypatch, capsys):
+    """Run a ``run.py`` command against the test's database; returns (exit status, stdout,
+    stderr)."""
+    import run
+    from assessment.extensions import db
+    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    monkeypatch.setenv("UPLOAD_DIR", app.config["UPLOAD_DIR"])
+
+    def invoke(*argv):
+        capsys.readouterr()
+        code = run.main([str(a) for a in argv])
+        out = capsys.readouterr()
+        db.session.expire_all()
+        return code, out.out, out.err
+    return invoke
+
+
+@pytest.fixture
 def auth(client):
     return Auth(client)
 

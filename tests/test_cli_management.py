@@ -21,19 +21,6 @@ from reports.indonesian import WIB
 
 
 
-@pytest.fixture
-def cli(app, monkeypatch, capsys):
-    """Run a command against the test's database; returns (exit status, stdout, stderr)."""
-    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
-    monkeypatch.setenv("UPLOAD_DIR", app.config["UPLOAD_DIR"])
-
-    def invoke(*argv):
-        capsys.readouterr()
-        code = run.main([str(a) for a in argv])
-        out = capsys.readouterr()
-        db.session.expire_all()
-        return code, out.out, out.err
-    return invoke
 
 
 def count(session, model, **where):

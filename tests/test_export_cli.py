@@ -16,18 +16,6 @@ from tests.results_support import PROVINCES, REGENCIES, build_season
 SLUG = "bakohumas-2025"
 
 
-@pytest.fixture
-def cli(app, monkeypatch, capsys):
-    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
-    monkeypatch.setenv("UPLOAD_DIR", app.config["UPLOAD_DIR"])
-
-    def invoke(*argv):
-        capsys.readouterr()
-        code = run.main([str(a) for a in argv])
-        out = capsys.readouterr()
-        db.session.expire_all()
-        return code, out.out, out.err
-    return invoke
 
 
 @pytest.fixture

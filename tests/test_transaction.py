@@ -114,18 +114,6 @@ def test_a_refused_api_call_changes_nothing(client, session, make_user, make_per
 
 # ---- commands ----------------------------------------------------------------------------
 
-@pytest.fixture
-def cli(app, monkeypatch, capsys):
-    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
-    monkeypatch.setenv("UPLOAD_DIR", app.config["UPLOAD_DIR"])
-
-    def invoke(*argv):
-        capsys.readouterr()
-        code = run.main([str(a) for a in argv])
-        out = capsys.readouterr()
-        db.session.expire_all()
-        return code, out.out, out.err
-    return invoke
 
 
 def test_a_command_commits_once_or_changes_nothing(app, session):
