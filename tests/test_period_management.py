@@ -17,7 +17,6 @@ from assessment.operations.editability import closes_at_for, refusal
 from assessment.operations.notices import send_deadline_reminders
 
 from .conftest import english
-from .test_cli_management import cli  # noqa: F401  (run.main against the test's database)
 
 
 @pytest.fixture(autouse=True)
