@@ -36,6 +36,10 @@ class JudgeAssignment(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_reason: Mapped[str] = mapped_column(Text, default="")
+    # the version of the judge's saves, and per indicator ("<id>" its value, "<id>:comment")
+    # when it last changed: {key: {"version": n, "by": user id}} (saves merge per indicator)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    changed: Mapped[dict | None] = mapped_column(JSONDict, default=dict)
 
     period = relationship("Period")
     unit = relationship("WorkUnit")
@@ -59,6 +63,9 @@ class Verification(db.Model):
     # how the value came about: "copied" (the unit's answer accepted unchanged) or "typed"
     # (the judge's own value); NULL before migration 0007
     origin: Mapped[str | None] = mapped_column(String(8))
+    # for an indicator with ``sample``: {"dates": ["YYYY-MM-DD", ...]}, the sampled dates the
+    # judge checked, recorded with the value (NULL before migration 0013 or when not sampled)
+    checked: Mapped[dict | None] = mapped_column(JSONDict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     assignment = relationship("JudgeAssignment", back_populates="verifications")

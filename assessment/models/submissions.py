@@ -24,6 +24,8 @@ class Submission(db.Model):
     answers: Mapped[dict] = mapped_column(JSONDict, default=dict)
     # what was typed but is not a valid answer yet: {indicator id: {"raw": text, "error": text}}
     pending: Mapped[dict] = mapped_column(JSONDict, default=dict)
+    # an evidence link refused as invalid, kept until fixed: {indicator id: {"raw", "error"}}
+    pending_links: Mapped[dict | None] = mapped_column(JSONDict, default=dict)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     # per indicator, when its answer or evidence last changed: {id: {"version": n, "by": user id}}
     # (saves merge per indicator: operations/merge.py)
