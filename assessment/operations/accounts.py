@@ -126,6 +126,11 @@ def search_users(query: str = "", role: str = "", active: str = ""):
     return stmt
 
 
+def user_by_username(session, username: str) -> User | None:
+    """The account logging in with this username (exact, as typed without surrounding spaces)."""
+    return session.query(User).filter_by(username=username.strip()).first()
+
+
 # ---- forgotten password -----------------------------------------------------------------------
 
 def find_for_reset(session, identifier: str) -> User | None:

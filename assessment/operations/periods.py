@@ -204,6 +204,16 @@ def unarchive_period(session, period: Period, reason: str, user) -> Period:
     return period
 
 
+def period_by_slug(session, slug: str) -> Period | None:
+    """The period a URL names by its slug, or None."""
+    return session.query(Period).filter_by(slug=slug).first()
+
+
+def periods_newest_first(session) -> list[Period]:
+    """Every period, the latest to open first (the admin's lists and filters)."""
+    return session.scalars(select(Period).order_by(Period.opens_at.desc())).all()
+
+
 def questionnaire_count(session, period: Period) -> int:
     return session.scalar(select(func.count(Submission.id)).where(
         Submission.period_id == period.id)) or 0

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import audit
 from ..extensions import db
-from ..models import User
+from ..operations.accounts import user_by_username
 from ..security import (clear_failures, login_blocked, record_failure, safe_next, throttle_keys,
                         verify_login)
 from ..forms.auth import LoginForm
@@ -23,7 +23,7 @@ def login():
         if login_blocked(keys):
             flash(_("Too many failed attempts. Please wait 15 minutes and try again."), "danger")
             return render_template("auth/login.html", form=form), 429
-        user = db.session.query(User).filter_by(username=form.username.data.strip()).first()
+        user = user_by_username(db.session, form.username.data)
         if not verify_login(user, form.password.data):
             record_failure(keys)
             flash(_("Wrong username or password."), "danger")

@@ -12,13 +12,14 @@ from flask_login import current_user, login_required
 from ..files import INLINE_TYPES, send_stored
 from ..extensions import db
 from ..transaction import attempt
-from ..models import Evidence, Period
+from ..models import Evidence
 from ..operations import OperationError
 from ..operations import evidence as evidence_ops
 from ..operations.editability import takes_part
 from ..operations.questionnaire import get_or_create_submission
 from ..permissions import can_edit_submission, can_view_submission, judge_may_see, operator_unit
 from ..rubric_store import rubric_for
+from .lookups import period_or_404
 
 bp = Blueprint("evidence", __name__, url_prefix="/bukti")
 
@@ -59,7 +60,7 @@ def view(evidence_id):
 
 
 def _own_unit(period_slug: str, indicator_id: str):
-    period = db.session.query(Period).filter_by(slug=period_slug).first() or abort(404)
+    period = period_or_404(period_slug)
     unit = operator_unit(current_user)
     if unit is None or not takes_part(period, unit):
         abort(403)

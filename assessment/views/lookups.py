@@ -5,8 +5,9 @@ from flask import abort
 
 from ..extensions import db
 from ..models import Period
+from ..operations.periods import period_by_slug
 
 
 def period_or_404(slug: str) -> Period:
     """The period with this slug; 404 when there is none."""
-    return db.session.query(Period).filter_by(slug=slug).first() or abort(404)
+    return period_by_slug(db.session, slug) or abort(404)

@@ -26,7 +26,6 @@ from .. import text
 from ..extensions import db
 from ..transaction import attempt
 from ..formatting import datetime_in_zones
-from ..models import Period
 from ..operations import Conflict, Invalid, OperationError
 from ..operations.answers import save_answers
 from ..operations.editability import takes_part
@@ -38,6 +37,7 @@ from ..rubric_store import rubric_for
 from .questionnaire import question_numbers
 from ..spreadsheets import SpreadsheetError, check_zip
 from ..forms.offline import UploadForm
+from .lookups import period_or_404
 
 bp = Blueprint("offline", __name__, url_prefix="/kuesioner")
 
@@ -46,7 +46,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _own(period_slug: str):
     """The period, the operator's own unit (403 for anyone else) and its submission."""
-    period = db.session.query(Period).filter_by(slug=period_slug).first() or abort(404)
+    period = period_or_404(period_slug)
     unit = operator_unit(current_user)
     if unit is None or not takes_part(period, unit):
         abort(403)
