@@ -25,6 +25,7 @@ from scoring import Assessment, score  # noqa: E402
 from scoring.synthetic import responses_for  # noqa: E402
 from reports.feedback import baselines  # noqa: E402
 from reports.scorecard import scorecard_data, scorecard_pdf  # noqa: E402
+from scoring.order import tie_breaks  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -35,18 +36,20 @@ def main(argv=None) -> int:
     units = national_units()
     result = score(rubric, Assessment(rubric.id, tuple(units),
                                       tuple(responses_for(rubric, units, judges=2))), detail=True)
-    means = baselines(result)
+    means, ties = baselines(result), tie_breaks(rubric, result)
     comments = {"sk": [(1, "Lengkapi SK."), (2, "SK belum ditandatangani.")]}
     rows = result.ranking[:args.count]
     start = time.process_time()
-    first = scorecard_pdf(scorecard_data(result, rubric, rows[0].unit.code, means=means),
+    first = scorecard_pdf(scorecard_data(result, rubric, rows[0].unit.code, means=means,
+                                         ties=ties),
                           period_title="Penilaian Bakohumas 2025", run_number=1,
                           input_sha256="ab" * 32)
     first_cpu = time.process_time() - start
     cpu, size = [], []
     for row in rows:
         start = time.process_time()
-        data = scorecard_data(result, rubric, row.unit.code, means=means, comments=comments)
+        data = scorecard_data(result, rubric, row.unit.code, means=means, ties=ties,
+                              comments=comments)
         pdf = scorecard_pdf(data, period_title="Penilaian Bakohumas 2025", run_number=1,
                             input_sha256="ab" * 32)
         cpu.append(time.process_time() - start)

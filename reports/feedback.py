@@ -7,9 +7,12 @@ their n (per aspect: an aspect that is "tidak-berlaku" for a unit leaves it out 
 aspect's mean). Scores and means are rounded half up to two decimals from the exact
 values. ``feedback_data`` returns the shape the API serves::
 
-    {"unit": code, "category": id, "total": x, "rank": r,
+    {"unit": code, "category": id, "total": x, "rank": r, "decided_by": aspect id or None,
      "aspects": [{"id": aspect id, "score": x, "national": {"mean": m, "n": k},
                   "province": {"mean": m, "n": k} or None}]}
+
+``decided_by`` is the tie-break aspect that placed the unit below a unit with the same
+stage and rounded total (``scoring.order.tie_breaks``), None when no aspect decided its rank.
 
 with ``Decimal`` numbers (two places); the feedback page, its charts and the scorecard
 are drawn from this data. ``comparison_labels`` says in words what each mean covers.
@@ -71,9 +74,12 @@ def find_row(result: Result, unit_code: str) -> UnitResult | None:
     return next((r for r in result.ranking if r.unit.code == unit_code), None)
 
 
-def feedback_data(result: Result, unit_code: str, base: Baselines | None = None) -> dict | None:
+def feedback_data(result: Result, unit_code: str, base: Baselines | None = None, *,
+                  ties: Mapping[str, str]) -> dict | None:
     """The unit's feedback (module docstring) or None when it is not ranked; pass ``base``
-    (``baselines(result)``) to reuse the sums across units."""
+    (``baselines(result)``) to reuse the sums across units. ``ties`` is
+    ``scoring.order.tie_breaks(rubric, result)`` (unit code -> the aspect that decided its
+    rank), computed once per result by the caller."""
     row = find_row(result, unit_code)
     if row is None:
         return None
@@ -86,7 +92,7 @@ def feedback_data(result: Result, unit_code: str, base: Baselines | None = None)
                 "province": None if provincial is None else _mean(provincial.get(aspect_id))}
                for aspect_id, value in row.aspects.items()]
     return {"unit": row.unit.code, "category": row.unit.category, "total": round2(row.total),
-            "rank": row.rank, "aspects": aspects}
+            "rank": row.rank, "decided_by": ties.get(row.unit.code), "aspects": aspects}
 
 
 def province_short(province: str) -> str:

@@ -37,7 +37,7 @@ from reportlab.platypus import (KeepTogether, Paragraph, SimpleDocTemplate, Spac
 
 from rubrics.model import Rubric
 from scoring.engine import Result, UnitResult, round2
-from scoring.order import order_sentence
+from scoring.order import order_sentence, tie_breaks
 
 from .feedback import Baselines, baselines, comparison_labels, feedback_data
 from .indonesian import CATEGORY_NAMES, wib_text
@@ -106,13 +106,17 @@ def slug(text: str) -> str:
 # ---------------------------------------------------------------- plain data
 
 def scorecard_data(result: Result, rubric: Rubric, unit_code: str, *, comments=None,
-                   means: Baselines | None = None, feedback: dict | None = None) -> dict:
-    """Plain data for one unit's scorecard. The aspect scores and means come from
-    ``feedback`` (``reports.feedback.feedback_data``: the unit's category, nationally and
-    within its province, with n), computed here when not given; pass ``means``
-    (``reports.feedback.baselines``) to reuse the sums across units."""
+                   means: Baselines | None = None, feedback: dict | None = None,
+                   ties: Mapping[str, str] | None = None) -> dict:
+    """Plain data for one unit's scorecard. The aspect scores and means, and the aspect
+    that decided a tie, come from ``feedback`` (``reports.feedback.feedback_data``: the
+    unit's category, nationally and within its province, with n), computed here when not
+    given; pass ``means`` (``reports.feedback.baselines``) and ``ties``
+    (``scoring.order.tie_breaks``) to reuse them across units."""
     row = _find(result, unit_code)
-    feedback = feedback or feedback_data(result, unit_code, means)
+    if feedback is None:
+        ties = tie_breaks(rubric, result) if ties is None else ties
+        feedback = feedback_data(result, unit_code, means, ties=ties)
     first_stage = rubric.stages[0].id
     verified_stage1 = round2(row.stages[first_stage])
     aspects = _aspect_rows(rubric, row, feedback)
@@ -132,6 +136,7 @@ def scorecard_data(result: Result, rubric: Rubric, unit_code: str, *, comments=N
         "comments": _comments(comments), "comment_groups": comment_groups(rubric, comments),
     }
     data["rank_text"] = rank_text(data["rank"], data["ranked"], data["category"])
+    data["decided_by"] = _aspect_title(rubric, feedback.get("decided_by"))
     data["order_text"] = order_sentence(rubric)
     data.update(_strong_weak(rubric, row))
     data["claims"] = _claims(data["self_total"], verified_stage1, aspects)
@@ -143,6 +148,17 @@ def _find(result: Result, unit_code: str) -> UnitResult:
         if row.unit.code == unit_code:
             return row
     raise KeyError(f"unit {unit_code!r} is not ranked in this result")
+
+
+def _aspect_title(rubric: Rubric, aspect_id: str | None) -> str | None:
+    if aspect_id is None:
+        return None
+    return next((a.title for a in rubric.aspects if a.id == aspect_id), aspect_id)
+
+
+def tie_text(aspect_title: str) -> str:
+    """The tie mark, as the pages word it: 'nilai sama, ditentukan oleh aspek X'."""
+    return f"nilai sama, ditentukan oleh aspek {aspect_title}"
 
 
 def _band_text(rubric: Rubric, label: str) -> str:
@@ -521,7 +537,7 @@ def _summary(data, st, width) -> list:
         [_p(id_number(data["total"]), st["kpi_value"]),
          _p(f"{data['rank']} / {data['ranked']}", st["kpi_value"]),
          _p(data["predicate"], st["kpi_small"]), _p(data["stage_title"], st["kpi_small"])],
-        [_p("skala 0–100", st["kpi_note"]), _p(data["rank_text"], st["kpi_note"]),
+        [_p("skala 0–100", st["kpi_note"]), _rank_note(data, st),
          _p(data["predicate_band"], st["kpi_note"]),
          _p(" · ".join(f"{t} {id_number(v)}" for t, v in data["stage_scores"]), st["kpi_note"])],
     ]
@@ -536,6 +552,14 @@ def _summary(data, st, width) -> list:
     if not data.get("order_text"):
         return [table]
     return [table, Spacer(1, 1.5 * mm), _p(data["order_text"], st["note"])]
+
+
+def _rank_note(data, st) -> Paragraph:
+    """'Peringkat 2 dari 38 KPU Kab/Kota', and under it the aspect that decided a tie."""
+    if not data.get("decided_by"):
+        return _p(data["rank_text"], st["kpi_note"])
+    return Paragraph(f"{_text(data['rank_text'])}<br/><b>{_text(tie_text(data['decided_by']))}"
+                     "</b>", st["kpi_note"])
 
 
 def _radar_block(data, st, width) -> list:
@@ -725,11 +749,11 @@ def write_scorecards(result: Result, rubric: Rubric, out_dir, *, period_title: s
     """Write one scorecard PDF per ranked unit into ``out_dir``; return the paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    means = baselines(result)
+    means, ties = baselines(result), tie_breaks(rubric, result)
     generated_at = generated_at or datetime.now(timezone.utc)
     total, paths = len(result.ranking), []
     for done, row in enumerate(result.ranking, start=1):
-        data = scorecard_data(result, rubric, row.unit.code, means=means,
+        data = scorecard_data(result, rubric, row.unit.code, means=means, ties=ties,
                               comments=(comments or {}).get(row.unit.code))
         path = out / scorecard_filename(data)
         path.write_bytes(scorecard_pdf(data, period_title=period_title, generated_at=generated_at,

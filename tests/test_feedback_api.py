@@ -56,8 +56,9 @@ def test_feedback_means_by_hand(session, client, people):
     response = client.get(feedback_url(), headers=bearer(session, people["op"]))
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"unit", "category", "total", "rank", "aspects"}
+    assert set(body) == {"unit", "category", "total", "rank", "decided_by", "aspects"}
     matches_schema("Feedback", body)
+    assert body["decided_by"] is None
     assert (body["unit"], body["category"]) == (SEMARANG, "kabkota")
     # kelembagaan: sk-bakohumas, struktur-tim (levels 0-4), sarana-kehumasan, weight 2 each.
     # Verified: Semarang yes, 0/4, none -> 2/6; Cilacap yes, 4/4, none -> 4/6; Jakarta 0.
@@ -80,6 +81,41 @@ def test_feedback_page_labels_say_what_is_compared(session, client, auth, people
     page = client.get(f"/umpan-balik/{SLUG}/{SEMARANG}").get_data(as_text=True)
     assert "Rata-rata KPU Kab/Kota nasional (n=3)" in page
     assert "Rata-rata KPU Kab/Kota se-Jawa Tengah (n=2)" in page
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_feedback_api_and_scorecard_mark_the_aspect_that_decided_a_tie(session, client, auth,
+                                                                      people, tmp_path):
+    """The tie of test_feedback: full marks on grup-koordinasi (koordinasi, weight 4 of the
+    edition's 200 -> 2,00) for Semarang and on keterpaduan-zona (zona informasi, 2,00) for
+    Cilacap; media sosial, the first tie-break aspect, is 0 for both, so koordinasi puts
+    Semarang first. The API names the aspect by id, the scorecard by title under the rank,
+    from the same scoring.order.tie_breaks the results pages use."""
+    tie = {SEMARANG: {"grup-koordinasi": 4}, CILACAP: {"keterpaduan-zona": 4}}
+    build_season(session, claimed=tie, verified=tie)
+    below = client.get(feedback_url(CILACAP), headers=bearer(session, people["monitor"]))
+    above = client.get(feedback_url(SEMARANG), headers=bearer(session, people["monitor"]))
+    body = below.get_json()
+    matches_schema("Feedback", body)
+    assert (body["rank"], body["decided_by"]) == (2, "koordinasi")
+    assert (above.get_json()["rank"], above.get_json()["decided_by"]) == (1, None)
+    assert body["total"] == above.get_json()["total"] == 2.0
+    assert aspect(body, "media-sosial")["score"] == aspect(above.get_json(), "media-sosial")[
+        "score"] == 0.0
+    ranking = json.loads(client.get(f"{BASE}/periods/{SLUG}/ranking").data)["ranking"]
+    assert {r["unit"]: r["rank"] for r in ranking} == {SEMARANG: 1, CILACAP: 2}
+
+    def scorecard_text(code):
+        response = client.get(f"/umpan-balik/{SLUG}/{code}/rapor.pdf")
+        assert response.status_code == 200
+        path = tmp_path / f"{code}.pdf"
+        path.write_bytes(response.data)
+        return " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
+                                       text=True, check=True).stdout.split())
+    auth.login("monitor-33")
+    mark = "nilai sama, ditentukan oleh aspek Koordinasi dan Kemitraan Pemangku Kepentingan"
+    assert mark in scorecard_text(CILACAP)
+    assert "ditentukan oleh aspek" not in scorecard_text(SEMARANG)
 
 
 @pytest.mark.parametrize("who, code, status", [

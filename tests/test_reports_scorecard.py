@@ -266,3 +266,48 @@ def test_odd_names_render_literally(small, tmp_path):
     path = tmp_path / "rapor.pdf"
     path.write_bytes(scorecard_pdf(data, period_title="P"))
     assert "KPU $x^2$ \\alpha_b <i>" in _pdf_tool("pdftotext", str(path), "-")
+
+
+# A constructed tie (as in test_scoring_order): four kab/kota units; koordinasi 40 %,
+# medsos 60 %, tie-break medsos then koordinasi. B and D: koordinasi 100, medsos 0 -> 40,00;
+# C: koordinasi 0, medsos 2/3 of 100 -> 40,00; A: 100. C is above B and D by medsos alone.
+TIE_ANSWERS = {"A": ANSWERS["A"],
+               "B": {"sk": True, "sop": 4, "unggahan": 0, "kanal": []},
+               "C": {"sk": False, "sop": 0, "unggahan": 3, "kanal": ["web", "ig"]},
+               "D": {"sk": True, "sop": 4, "unggahan": 0, "kanal": []}}
+
+
+@pytest.fixture(scope="module")
+def tied():
+    rub = rubric()
+    units = tuple(Unit(code, f"KPU Kabupaten {code}", "kabkota", "Alfa") for code in TIE_ANSWERS)
+    result = score(rub, Assessment("uji", units, tuple(
+        resp(code, judges={"j1": a}) for code, a in TIE_ANSWERS.items())), detail=True)
+    return rub, result
+
+
+def test_scorecard_marks_the_aspect_that_decided_a_tie(tied):
+    from scoring.order import tie_breaks
+    rub, result = tied
+    ranks = {r.unit.code: (r.rank, id_number(r.total)) for r in result.ranking}
+    assert ranks == {"A": (1, "100,00"), "C": (2, "40,00"), "B": (3, "40,00"), "D": (3, "40,00")}
+    assert tie_breaks(rub, result) == {"B": "medsos", "D": "medsos"}
+    decided = {code: scorecard_data(result, rub, code)["decided_by"] for code in TIE_ANSWERS}
+    assert decided == {"A": None, "B": "Media sosial", "C": None, "D": "Media sosial"}
+    # the ties given by the caller (once per result) are the ones used
+    assert scorecard_data(result, rub, "B", ties={})["decided_by"] is None
+
+
+@needs_poppler
+def test_scorecard_pdf_shows_the_tie_mark_under_the_rank(tied, tmp_path):
+    rub, result = tied
+    texts = {}
+    for code in ("B", "C"):
+        path = tmp_path / f"{code}.pdf"
+        path.write_bytes(scorecard_pdf(scorecard_data(result, rub, code), period_title="P 2025",
+                                       generated_at=WHEN))
+        texts[code] = " ".join(_pdf_tool("pdftotext", str(path), "-").split())
+    assert "nilai sama, ditentukan oleh aspek Media sosial" in texts["B"]
+    rank = texts["B"].index("Peringkat 3 dari 4 KPU/KIP Kabupaten/Kota")
+    assert texts["B"].index("nilai sama, ditentukan oleh aspek Media sosial") > rank
+    assert "ditentukan oleh aspek" not in texts["C"]

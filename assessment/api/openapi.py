@@ -523,11 +523,16 @@ SCHEMAS["Feedback"] = {
     "description": "A unit's aspect scores against units of its own category: the national "
                    "mean of the category and the mean of the category in the unit's province "
                    "(null for KPU RI), both including the unit, from the published run",
-    "required": ["unit", "category", "total", "rank", "aspects"],
+    "required": ["unit", "category", "total", "rank", "decided_by", "aspects"],
     "additionalProperties": False,
     "properties": {
         "unit": {"type": "string"}, "category": {"type": "string"}, "total": SCORE_2,
         "rank": {"type": ["integer", "null"]},
+        "decided_by": {"type": ["string", "null"],
+                       "description": "The tie-break aspect (an id in aspects) that placed "
+                                      "the unit below a unit of its category with the same "
+                                      "stage and rounded total, as the pages mark it; null "
+                                      "when its rank was not decided by an aspect"},
         "aspects": {"type": "array", "items": {
             "type": "object", "required": ["id", "score", "national", "province"],
             "additionalProperties": False,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from reports.feedback import baselines, feedback_data
 from reports.scorecard import scorecard_data, scorecard_pdf
+from scoring.order import tie_breaks
 
 from ..models import (JudgeAssignment, Period, Publication, ScoringRun, Submission, User,
                       Verification, WorkUnit)
@@ -44,7 +45,7 @@ def unit_feedback(session, period: Period, unit: WorkUnit, *,
     if run is None:
         return None
     detail = run_detail(run)
-    data = feedback_data(detail.result, unit.code, detail.means)
+    data = feedback_data(detail.result, unit.code, detail.means, ties=detail.ties)
     comments = judge_comments(session, period, unit.code)
     card = None
     if data is not None:
@@ -76,7 +77,7 @@ def api_json(data: dict) -> dict:
     def mean(item):
         return None if item is None else {"mean": num(item["mean"]), "n": item["n"]}
     return {"unit": data["unit"], "category": data["category"], "total": num(data["total"]),
-            "rank": data["rank"],
+            "rank": data["rank"], "decided_by": data["decided_by"],
             "aspects": [{"id": a["id"], "score": num(a["score"]), "national": mean(a["national"]),
                          "province": mean(a["province"])} for a in data["aspects"]]}
 
@@ -85,7 +86,8 @@ def all_scorecards(session, period: Period, result, rubric) -> list[dict]:
     """Scorecard data of every ranked unit of ``result``, made as ``unit_feedback`` makes
     one (the same means, the same comments per indicator), for the command line."""
     base, comments = baselines(result), comments_by_unit(session, period)
-    return [scorecard_data(result, rubric, row.unit.code, means=base,
+    ties = tie_breaks(rubric, result)
+    return [scorecard_data(result, rubric, row.unit.code, means=base, ties=ties,
                            comments=comments.get(row.unit.code, {}))
             for row in result.ranking]
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from reports.feedback import Baselines, baselines
 from rubrics import NOT_APPLICABLE
 from scoring.engine import Result, UnitResult
+from scoring.order import tie_breaks
 
 from .. import audit
 from ..formatting import number
@@ -39,6 +40,7 @@ class RunDetail:
     result: Result
     responses: dict          # unit code -> exchange response (self answers, judges, ...)
     means: Baselines         # sums behind every unit's category means (reports.feedback)
+    ties: dict               # unit code -> the aspect that decided its rank (scoring.order)
 
     def row(self, unit_code: str) -> UnitResult | None:
         return next((r for r in self.result.ranking if r.unit.code == unit_code), None)
@@ -51,7 +53,7 @@ def run_detail(run: ScoringRun) -> RunDetail:
         rubric, result = scored_run(run)
         doc = json.loads(run.exchange)
         _DETAIL[key] = RunDetail(rubric, result, {r["unit"]: r for r in doc["responses"]},
-                                 baselines(result))
+                                 baselines(result), tie_breaks(rubric, result))
         while len(_DETAIL) > _CACHE_SIZE:
             _DETAIL.popitem(last=False)
     _DETAIL.move_to_end(key)

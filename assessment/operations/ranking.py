@@ -85,16 +85,6 @@ def order_of(run: ScoringRun) -> dict:
     return order_rule(rubric)
 
 
-def decided_by(run: ScoringRun, unit_code: str) -> str | None:
-    """The title of the aspect that placed the unit below a unit with the same stage and
-    rounded total (scoring.order.tie_breaks), or None when no aspect decided its rank."""
-    rubric, result = scored_run(run)
-    aspect_id = tie_breaks(rubric, result).get(unit_code)
-    if aspect_id is None:
-        return None
-    return {a.id: a.title for a in rubric.aspects}.get(aspect_id, aspect_id)
-
-
 def province_label(unit) -> str:
     """The province a regency belongs to, as people say it ("Jawa Tengah"); "" for a
     province office, which is its own province."""

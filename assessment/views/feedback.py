@@ -25,7 +25,7 @@ from ..operations.feedback import (UnitFeedback, awards, feedback_periods, indic
                                    submitted_published_periods, unit_feedback, units_in_scope)
 from ..operations.editability import existed_when_opened
 from ..operations.library import ALL, library_page, manage_page, practice_places
-from ..operations.ranking import decided_by, order_of
+from ..operations.ranking import order_of
 from ..operations.results import cached, run_file_key
 from ..operations.runs import published_run
 from ..permissions import (can_browse_practice, can_view_unit, can_withhold_practice, is_admin,
@@ -105,7 +105,7 @@ def unit_page(period_slug, unit_code):
     return render_template(
         "feedback/unit.html", period=period, unit=unit, card=fb.card, preview=not fb.published,
         run_key=run_file_key(fb.run), rule=order_of(fb.run),
-        decided_by=decided_by(fb.run, unit.code), groups=indicator_rows(fb), awards=awards(fb),
+        decided_by=fb.card["decided_by"], groups=indicator_rows(fb), awards=awards(fb),
         withheld=practice.opted_out(db.session, period, unit.code),
         may_withhold=fb.published and can_withhold_practice(current_user, unit),
         withhold_form=WithholdForm(formdata=None))
