@@ -12,7 +12,7 @@ from datetime import datetime
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale, gettext as _, ngettext
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.routing import BuildError
 
 from .. import audit, outbox
@@ -64,6 +64,20 @@ def notices_for(session, user, limit: int = 20) -> list[Notice]:
     return session.scalars(select(Notice).where(Notice.user_id == user.id)
                            .order_by(Notice.read_at.is_not(None), Notice.created_at.desc(),
                                      Notice.id.desc()).limit(limit)).all()
+
+
+def unread_count(session, user) -> int:
+    """How many of the user's notices are unread (one COUNT, for the menu bar)."""
+    return session.scalar(select(func.count(Notice.id)).where(
+        Notice.user_id == user.id, Notice.read_at.is_(None))) or 0
+
+
+def notice_list(user, show_all: bool = False):
+    """The select() for the user's notices page, newest first: the unread ones, or all."""
+    query = select(Notice).where(Notice.user_id == user.id)
+    if not show_all:
+        query = query.where(Notice.read_at.is_(None))
+    return query.order_by(Notice.created_at.desc(), Notice.id.desc())
 
 
 def unit_operators(session, unit_code: str) -> list[User]:

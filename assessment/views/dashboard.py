@@ -9,11 +9,11 @@ from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from ..extensions import db
-from ..models import Notice, Submission
+from ..models import Notice
 from ..models.types import utcnow
 from ..navigation import nav
 from ..operations import notices as notice_ops
-from ..operations.questionnaire import self_scores
+from ..operations.questionnaire import get_submission, self_scores
 from ..operations.season import period_state
 from ..permissions import can_moderate, can_monitor
 from ..completeness import aspect_completeness
@@ -71,7 +71,7 @@ def _operator_cards(unit) -> list[dict]:
     now = utcnow()
     cards = []
     for period in periods_for_unit(db.session, unit, now):
-        sub = db.session.query(Submission).filter_by(period_id=period.id, unit_code=unit.code).first()
+        sub = get_submission(db.session, period, unit.code)
         rubric = rubric_for(period)
         state = period_state(period, now)
         closes = state.unit(unit, sub).until   # a returned questionnaire: its revision deadline

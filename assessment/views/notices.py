@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 
 from ..extensions import db
 from ..forms.accounts import ConfirmForm
@@ -19,8 +18,7 @@ PAGE_SIZE = 50
 def unread_count() -> int:
     if not current_user.is_authenticated:
         return 0
-    return db.session.scalar(select(func.count(Notice.id)).where(
-        Notice.user_id == current_user.id, Notice.read_at.is_(None))) or 0
+    return notice_ops.unread_count(db.session, current_user)
 
 
 @bp.record_once
@@ -32,11 +30,8 @@ def _in_templates(state):
 @login_required
 def index():
     show_all = request.args.get("tampil") == "semua"
-    query = select(Notice).where(Notice.user_id == current_user.id)
-    if not show_all:
-        query = query.where(Notice.read_at.is_(None))
-    query = query.order_by(Notice.created_at.desc(), Notice.id.desc())
-    page = db.paginate(query, page=min(request.args.get("page", 1, type=int), 10**6),
+    page = db.paginate(notice_ops.notice_list(current_user, show_all),
+                       page=min(request.args.get("page", 1, type=int), 10**6),
                        per_page=PAGE_SIZE, error_out=False)
     return render_template("notices/index.html", page=page, show_all=show_all,
                            confirm=ConfirmForm(formdata=None))
