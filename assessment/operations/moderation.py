@@ -15,19 +15,19 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from scoring import AnswerError, answer_fraction
 
 from .. import audit
-from ..models import (JudgeAssignment, Moderation, Submission, UnitExclusion, User,
-                      Verification, WorkUnit)
+from ..models import Moderation, Submission, User, WorkUnit
 from ..permissions import can_record_moderation, is_admin, require
 from ..rubric_store import rubric_for
 from . import Conflict, Invalid
 from .answers import parse_typed
 from .editability import check_not_archived
 from .judging import setting, unwrap, wrap
+from .kept import kept
 from .runs import export_exchange
 
 MAX_REASON = 4000
@@ -82,45 +82,17 @@ def judge_fractions(indicator, values: dict, memo: dict | None = None,
 def disagreements(session, period, exchange: dict | None = None) -> list[Flag]:
     """Every flagged (unit, indicator) of the period, resolved or not, in unit and rubric order.
 
-    Without ``exchange``, the flags found for the same judges' values, claims, units and
-    threshold are reused (per process, keyed by ``_fingerprint``): the moderation pages ask
-    for them on every view, and finding them means exporting and reading every judge's value
-    of the period (seconds for a national season). Moderations are always read afresh."""
+    Without ``exchange``, the flags found for the same season data are reused (per process,
+    ``kept`` while the period's version, threshold and rubric are unchanged): the moderation
+    pages ask for them on every view, and finding them means exporting and reading every
+    judge's value of the period (seconds for a national season). Moderations are always
+    read afresh."""
     latest = latest_moderations(session, period)
-    key = None
-    if exchange is None:
-        key = _fingerprint(session, period)
-        found = _FLAGS.get(period.id)
-        if found is not None and found[0] == key:
-            return [replace(f, moderation=latest.get((f.unit_code, f.indicator_id)))
-                    for f in found[1]]
-    flags = _find_flags(rubric_for(period), exchange or export_exchange(session, period),
-                        threshold(period), latest)
-    if key is not None:
-        _FLAGS[period.id] = (key, [replace(f, moderation=None) for f in flags])
-    return flags
-
-
-_FLAGS: dict[int, tuple] = {}
-
-
-def _fingerprint(session, period) -> tuple:
-    """What the flags depend on, in a few aggregate queries: the active assignments and
-    their values (count, last id, last change), the submitted questionnaires, the
-    exclusions, the threshold and the rubric."""
-    values = session.execute(
-        select(func.count(Verification.id), func.max(Verification.id),
-               func.max(Verification.updated_at), func.count(func.distinct(JudgeAssignment.id)),
-               func.max(JudgeAssignment.id))
-        .join(JudgeAssignment, Verification.assignment_id == JudgeAssignment.id)
-        .where(JudgeAssignment.period_id == period.id, JudgeAssignment.active.is_(True))).one()
-    subs = session.execute(
-        select(func.count(Submission.id), func.max(Submission.id), func.sum(Submission.version))
-        .where(Submission.period_id == period.id, Submission.status == "submitted")).one()
-    excluded = session.execute(select(func.count(UnitExclusion.id), func.max(UnitExclusion.id))
-                               .where(UnitExclusion.period_id == period.id)).one()
-    return (tuple(values), tuple(subs), tuple(excluded), threshold(period), period.rubric_id,
-            getattr(period.rubric_edition, "sha256", None))
+    if exchange is not None:
+        return _find_flags(rubric_for(period), exchange, threshold(period), latest)
+    found = kept(session, period, "disagreement_flags", lambda: _find_flags(
+        rubric_for(period), export_exchange(session, period), threshold(period), {}))
+    return [replace(f, moderation=latest.get((f.unit_code, f.indicator_id))) for f in found]
 
 
 def _find_flags(rubric, exchange: dict, limit: Fraction, latest: dict) -> list[Flag]:
