@@ -245,14 +245,11 @@ _RUBRIC = None
 
 def answers_for(code: str, seed_value: int = 2025) -> dict:
     """A complete, valid questionnaire for the unit (synthetic, repeatable)."""
-    from scoring.answers import counts_whole
     from scoring.synthetic import answer_for
     rnd = random.Random(f"{seed_value}-{code}")
     out = {}
     for ind in rubric().indicators:
         value = answer_for(ind, 0.7, rnd)
-        if isinstance(value, float) and counts_whole(ind):
-            value = int(value)      # a count of whole things (orang) refuses a fraction
         if ind.type == "choice" and not value:
             value = [ind.options[0]]
         out[ind.id] = value

@@ -10,6 +10,7 @@ import random
 
 from rubrics.model import NOT_APPLICABLE, Indicator, Rubric
 
+from .answers import counts_whole
 from .engine import Response, Unit
 
 TEXTS = [
@@ -24,7 +25,9 @@ TEXTS = [
 def answer_for(ind: Indicator, level: float, rnd: random.Random, category: str | None = None):
     """One answer to ``ind`` for a unit of ``category`` at maturity ``level`` (0..1), in the
     exchange format: numbers follow the category's bands and stay within the indicator's
-    bounds (whole when ``integer``); an ``allow_na`` indicator is now and then "tidak-berlaku"."""
+    bounds, whole for counts of whole things (``scoring.answers.counts_whole``: ``integer``,
+    or a unit such as orang in older editions); an ``allow_na`` indicator is now and then
+    "tidak-berlaku"."""
     if ind.allow_na and rnd.random() < 0.08:
         return NOT_APPLICABLE
     level = min(max(level + rnd.gauss(0, 0.12), 0.0), 1.0)
@@ -48,7 +51,7 @@ def _number(ind: Indicator, level: float, category: str | None):
         value = min(value, float(ind.max))
     if ind.min is not None:
         value = max(value, float(ind.min))
-    return int(value) if top >= 5 or ind.integer else round(value, 1)
+    return int(value) if top >= 5 or counts_whole(ind) else round(value, 1)
 
 
 def responses_for(rubric: Rubric, units: list[Unit], seed: int = 2025, judges: int = 2,

@@ -36,7 +36,6 @@ from assessment.operations.answers import save_answers
 from assessment.operations.questionnaire import get_or_create_submission
 from assessment.rubric_store import rubric_for
 from reports.questionnaire_xlsx import answer_cells
-from scoring.answers import counts_whole
 from scoring.synthetic import answer_for
 from reports.indonesian import WIB
 from tests.browser_support import (PASSWORD, browser, live_server, login, page,  # noqa: F401
@@ -62,8 +61,6 @@ def answers_for(rubric, code: str) -> dict:
     out = {}
     for ind in rubric.indicators:
         value = answer_for(ind, 0.85, rnd)
-        if isinstance(value, float) and counts_whole(ind):
-            value = round(value)            # 2,5 orang is refused: counts are whole
         out[ind.id] = [ind.options[0]] if ind.type == "choice" and not value else value
     out["sk-bakohumas"] = True
     return out

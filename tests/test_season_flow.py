@@ -30,7 +30,6 @@ from assessment.operations.tokens import create_token
 from assessment.rubric_store import rubric_by_id
 from reports.questionnaire_xlsx import answer_cells
 from scoring import assessment_from_dict, score
-from scoring.answers import counts_whole
 from scoring.exchange import result_to_dict
 from scoring.synthetic import answer_for
 from tests.conftest import SLUG
@@ -74,8 +73,6 @@ def answers_for(rubric, code: str) -> dict:
         value = answer_for(ind, 0.85, rnd)
         if ind.type == "choice" and not value:
             value = [ind.options[0]]
-        if isinstance(value, float) and counts_whole(ind):
-            value = round(value)            # 2,5 orang is refused: counts are whole
         out[ind.id] = value
     out[DISPUTED] = True
     return out
