@@ -8,7 +8,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from wtforms import TextAreaField
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import InputRequired, Length, Optional
@@ -22,6 +21,7 @@ from ..models import Period, WorkUnit
 from ..navigation import SEASON, nav
 from ..operations import OperationError
 from ..operations.judging import setting
+from ..operations.periods import periods_newest_first
 from ..operations.moderation import (disagreements, judge_names, moderate, threshold,
                                      units_by_code)
 from ..operations.quality import (LENIENCY_MARGIN, all_copied_completions, claim_gaps,
@@ -95,7 +95,7 @@ def return_form(rubric, formdata=None):
 
 @bp.route("/")
 def index():
-    periods = [p for p in db.session.scalars(select(Period).order_by(Period.opens_at.desc()))
+    periods = [p for p in periods_newest_first(db.session)
                if can_moderate(current_user, p)]
     if not is_admin(current_user) and not periods:
         abort(403)
