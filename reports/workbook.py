@@ -76,13 +76,21 @@ CELL_STYLES = {
     "winner": CellStyle(fill=WINNER_COLOUR, bold=True),
 }
 # summary cells (ordinary openpyxl cells): public style attributes per kind
+_TOP = Alignment(vertical="top")      # a row's cells start on its first line when names wrap
 SUMMARY_STYLES = {
-    "num": {"number_format": NUMBER_FORMAT}, "pct": {"number_format": PERCENT_FORMAT},
-    "int": {"number_format": "0", "alignment": Alignment(horizontal="center")},
-    "datetime": {"number_format": DATETIME_FORMAT, "alignment": Alignment(horizontal="left")},
+    None: {"alignment": _TOP},
+    "num": {"number_format": NUMBER_FORMAT, "alignment": _TOP},
+    "pct": {"number_format": PERCENT_FORMAT, "alignment": _TOP},
+    "int": {"number_format": "0", "alignment": Alignment(horizontal="center", vertical="top")},
+    "datetime": {"number_format": DATETIME_FORMAT,
+                 "alignment": Alignment(horizontal="left", vertical="top")},
     "header": {"font": HEADER_FONT, "fill": HEADER_FILL,
                "alignment": Alignment(wrap_text=True, vertical="center")},
+    # long names (awards, units): wrapped at the column's width, the row made tall enough
+    "wrap": {"alignment": Alignment(wrap_text=True, vertical="top")},
 }
+SUMMARY_TEXT_WIDTH = 40       # a summary column holds this many characters before wrapping
+LINE_HEIGHT = 15              # points per line of 11-point text
 # a colour-blind-safe sequential scale (ColorBrewer YlGnBu, light end): low pale, high blue
 SCALE_COLOURS = ("FFFFCC", "A1DAB4", "41B6C4")
 CHART_MAX_BARS = 40
@@ -832,8 +840,9 @@ def _write_summary(sheet, writer, result, rubric, groups, meta, charts, images=(
     for n, width in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(n)].width = width
     for index, line in enumerate(lines, 1):
-        if any(style == "header" for _, style in line):
-            sheet.row_dimensions[index].height = 15 * _summary_header_lines(line, widths)
+        height = _summary_row_lines(line, widths)
+        if height > 1 or any(style == "header" for _, style in line):
+            sheet.row_dimensions[index].height = LINE_HEIGHT * height
     for line in lines:
         sheet.append([_summary_cell(sheet, value, style) for value, style in line])
     row = len(lines) + 2          # below the tables, so the printed page stays readable
@@ -859,27 +868,38 @@ def _summary_widths(lines) -> list[float]:
             if isinstance(value, datetime):
                 text = "31 Desember 2025 23.59 WIB"
             need = (max(map(len, text.split()), default=0) * 1.1 + 3 if style == "header"
-                    else min(len(text), 40) + 2)
+                    else min(len(text), SUMMARY_TEXT_WIDTH) + 2)
             widths += [8.0] * (n + 1 - len(widths))
             widths[n] = max(widths[n], round(need, 1))
     return widths
 
 
-def _summary_header_lines(line, widths) -> int:
+def _summary_row_lines(line, widths) -> int:
+    """How many lines the row's wrapped cells (headers, long names) need at their columns'
+    widths (headers at most 5)."""
     lines = 1
     for n, (value, style) in enumerate(line):
         if style == "header" and value:
-            lines = max(lines, _wrapped_lines(str(value), widths[n] - 1))
-    return min(lines, 5)
+            lines = max(lines, min(_wrapped_lines(str(value), widths[n] - 1), 5))
+        elif style == "wrap" and value:
+            lines = max(lines, _wrapped_lines(str(value), widths[n] - 1, char=1.0))
+    return lines
 
 
-def _wrapped_lines(text: str, width: float) -> int:
-    count, used = 1, 0
-    for word in text.split():
-        if used and used + 1 + len(word) * 1.1 > width:
-            count, used = count + 1, len(word) * 1.1
-        else:
-            used += len(word) * 1.1 + (1 if used else 0)
+def _wrapped_lines(text: str, width: float, char: float = 1.1) -> int:
+    """Lines ``text`` takes when wrapped at ``width`` characters, a character counted
+    ``char`` wide (1.1 for bold headers, on the safe side): its own line breaks kept, a word
+    longer than a line broken."""
+    count = 0
+    for part in str(text).split("\n"):
+        count, used = count + 1, 0.0
+        for word in part.split():
+            size = len(word) * char
+            if used and used + 1 + size > width:
+                count, used = count + 1, 0.0
+            while size > width:           # LibreOffice and Excel break an over-long word
+                count, size = count + 1, size - width
+            used += size + (1 if used else 0)
     return count
 
 
@@ -939,7 +959,7 @@ def _summary_top(groups) -> list:
             if r.rank is None or r.rank > 3:   # an unranked category (rank None) has no top three
                 break
             lines.append([(CATEGORY_TITLES.get(category, category), None), (r.rank, "int"),
-                          (r.unit.code, None), (r.unit.name, None),
+                          (r.unit.code, None), (r.unit.name, "wrap"),
                           (float(round2(r.total)), "num"), (r.predicate, None)])
     return lines
 
@@ -953,8 +973,8 @@ def _summary_awards(result, rubric) -> list:
         for r in rows:
             if r.rank > 3:
                 break
-            lines.append([(titles.get(award_id, award_id), None), (r.rank, "int"),
-                          (r.unit.code, None), (r.unit.name, None), (float(r.score), "num"),
+            lines.append([(titles.get(award_id, award_id), "wrap"), (r.rank, "int"),
+                          (r.unit.code, None), (r.unit.name, "wrap"), (float(r.score), "num"),
                           ("Pemenang" if r.winner else "", None)])
     return lines
 

@@ -586,3 +586,79 @@ def test_a_scale_answer_is_written_with_its_level_label():
                                                   ("Belum ada", "Rintisan", "Optimum")])
     assert answer_text(2, scale) == "2 Optimum"
     assert answer_text(True, scale) == "Ya" and answer_text(7) == 7
+
+
+# -- long award names on Ringkasan -----------------------------------------------------------
+
+def _longest_award():
+    """(edition, award title): the longest award title of every rubric edition shipped."""
+    from rubrics.loader import EDITIONS_DIR
+    editions = [load_rubric(path) for path in sorted(EDITIONS_DIR.glob("*.yaml"))]
+    return max(((e, a.title) for e in editions for a in e.awards), key=lambda p: len(p[1]))
+
+
+@pytest.fixture(scope="module")
+def long_award():
+    rubric, title = _longest_award()
+    units = season_units()
+    result = score(rubric, Assessment(rubric.id, tuple(units), tuple(responses_for(rubric, units))),
+                   detail=True)
+    award_id = next(a.id for a in rubric.awards if a.title == title)
+    assert result.awards[award_id]            # the season has rows for that award
+    return title, ranking_workbook(result, rubric, period_title="Penilaian 2025")
+
+
+def test_long_award_names_wrap_whole_on_the_summary(long_award):
+    title, data = long_award
+    # "Peliputan dan Kolaborasi Publikasi KPU Kabupaten/Kota Terbaik", 61 characters
+    assert len(title) == 61
+    ws = load_workbook(io.BytesIO(data))["Ringkasan"]
+    cells = [c for row in ws.iter_rows() for c in row if c.value == title]
+    assert [c.column_letter for c in cells] == ["A"] * 3         # the top three, name whole
+    # column A: its values at most 40 characters + 2 -> 42; the title wraps at 41:
+    # "Peliputan dan Kolaborasi Publikasi KPU" (38) + " Kabupaten/Kota" would be 54 > 41,
+    # so two lines of 15 points
+    assert ws.column_dimensions["A"].width == 42
+    for cell in cells:
+        assert cell.alignment.wrap_text and cell.alignment.vertical == "top"
+        assert ws.row_dimensions[cell.row].height == 30
+        rank = ws.cell(cell.row, 2)                            # the row's other cells align top
+        assert rank.alignment.vertical == "top" and rank.value in (1, 2, 3)
+    short = [c for row in ws.iter_rows() for c in row
+             if c.value == "Bakohumas KPU Kabupaten/Kota Terbaik"]
+    assert len(short) == 3 and all("\n" not in ws.cell(c.row, 4).value for c in short)
+    assert {ws.row_dimensions[c.row].height for c in short} <= {None, 15}   # one line stays one
+
+
+def test_summary_row_lines_by_hand():
+    from reports.workbook import _wrapped_lines
+    assert _wrapped_lines("Peliputan dan Kolaborasi Publikasi KPU Kabupaten/Kota Terbaik", 41,
+                          char=1.0) == 2
+    assert _wrapped_lines("Media Sosial KPU Kabupaten/Kota Terpuji", 41, char=1.0) == 1
+    assert _wrapped_lines('KPU <Kota> & "Satu"\nbaris', 41, char=1.0) == 2     # its own break
+    assert _wrapped_lines("x" * 100, 40, char=1.0) == 3                          # 40 + 40 + 20
+
+
+def test_libreoffice_prints_long_award_names_whole(long_award, tmp_path):
+    soffice = shutil.which("soffice")
+    if soffice is None or shutil.which("pdftotext") is None:
+        pytest.skip("soffice (LibreOffice) or pdftotext is not installed")
+    title, data = long_award
+    src = tmp_path / "peringkat.xlsx"
+    src.write_bytes(data)
+    profile = f"file:///tmp/lo-{uuid.uuid4().hex}"
+    try:
+        done = subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless",
+                               "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)],
+                              capture_output=True, text=True, timeout=240)
+    finally:
+        shutil.rmtree(profile.removeprefix("file://"), ignore_errors=True)
+    assert done.returncode == 0, done.stderr
+    text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout",
+                           str(tmp_path / "peringkat.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout.splitlines()
+    first = [n for n, line in enumerate(text) if "Peliputan dan Kolaborasi Publikasi" in line]
+    assert len(first) == 3                   # on the summary's first printed page, all three
+    for n in first:                          # wrapped onto the next line, nothing cut
+        assert text[n + 1].strip().startswith("Kabupaten/Kota Terbaik") or \
+            text[n].strip().startswith(title)
