@@ -12,14 +12,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
 
 from rubrics import RubricError, parse_rubric
 
 from .. import audit
 from ..extensions import db
-from ..models import Period, RubricEdition, WorkUnit
+from ..models import RubricEdition
 from ..navigation import ADMINISTRATION, nav
+from ..operations.registry import rubric_editions, unit_search
 from ..permissions import is_admin
 from ..registry import RegistryError, import_units
 from ..registry_changes import preview
@@ -57,12 +57,8 @@ def _upload(form: UploadForm) -> tuple[str, bytes] | None:
 @bp.route("/satker/")
 def units():
     form = SearchForm(request.args)
-    query = select(WorkUnit).order_by(WorkUnit.code)
     text = (form.q.data or "").strip() if form.validate() else ""
-    if text:
-        like = f"%{text.replace('%', '').replace('_', '')}%"
-        query = query.where(or_(WorkUnit.code.like(like), WorkUnit.name.ilike(like)))
-    page = db.paginate(query, page=min(request.args.get("page", 1, type=int), 10**6),
+    page = db.paginate(unit_search(text), page=min(request.args.get("page", 1, type=int), 10**6),
                        per_page=PAGE_SIZE, error_out=False)
     return render_template("admin/units.html", form=form, page=page, q=text)
 
@@ -124,10 +120,7 @@ def rubrics():
             checked, problems = _check_or_load(*upload, load=request.form.get("action") == "load")
             if checked is not None and request.form.get("action") == "load" and not problems:
                 return redirect(url_for(".rubrics"))
-    editions = db.session.scalars(select(RubricEdition).order_by(RubricEdition.loaded_at.desc())).all()
-    used = {}
-    for period in db.session.scalars(select(Period).order_by(Period.opens_at.desc())):
-        used.setdefault(period.rubric_id, []).append(period)
+    editions, used = rubric_editions(db.session)
     status = 422 if problems or form.errors else 200
     return render_template("admin/rubrics.html", form=form, editions=editions, used=used,
                            checked=checked, problems=problems), status
