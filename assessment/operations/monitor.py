@@ -298,6 +298,12 @@ def _add_entries(session, channel: MonitorChannel, entries, now: datetime) -> in
 
 # -- measures ----------------------------------------------------------------------------
 
+def active_units(session, visible) -> list[WorkUnit]:
+    """The active units that meet ``visible`` (a condition on WorkUnit, as
+    ``permissions.units_visible_to(user)`` gives), by code: the dashboards' rows."""
+    return session.query(WorkUnit).filter(visible, WorkUnit.active).order_by(WorkUnit.code).all()
+
+
 def stage_periods(session) -> list[tuple[date, date]]:
     return [(s.starts_on, s.ends_on) for s in session.query(ElectionStage).order_by(ElectionStage.starts_on)]
 

@@ -164,8 +164,7 @@ def confirm_coverage(code, activity_id):
 def _overview_data():
     if not can_monitor(current_user):
         abort(403)
-    units = db.session.query(WorkUnit).filter(units_visible_to(current_user), WorkUnit.active) \
-        .order_by(WorkUnit.code).all()
+    units = ops.active_units(db.session, units_visible_to(current_user))
     start, end = date_range()
     labels, rows = ops.units_activity(db.session, units, start, end)
     provinces = {u.code: u.name for u in units if u.level == "provinsi"}
