@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..formatting import datetime_in_zones
-from ..models import DeadlineExtension, Period, Submission, WorkUnit
+from ..models import DeadlineExtension, Period, Submission, User, WorkUnit
 from ..models.types import utcnow
 from ..progress import participating_units
 from . import Conflict, Invalid
@@ -212,6 +212,12 @@ def period_by_slug(session, slug: str) -> Period | None:
 def periods_newest_first(session) -> list[Period]:
     """Every period, the latest to open first (the admin's lists and filters)."""
     return session.scalars(select(Period).order_by(Period.opens_at.desc())).all()
+
+
+def extension_authors(session, period: Period) -> dict[int, str]:
+    """User id -> username of whoever set the period's deadline extensions."""
+    return {u.id: u.username for u in session.scalars(select(User).where(
+        User.id.in_({e.created_by for e in period.extensions})))}
 
 
 def questionnaire_count(session, period: Period) -> int:

@@ -18,6 +18,11 @@ def unit_search(text: str = ""):
     return query
 
 
+def editions_by_id(session) -> list[RubricEdition]:
+    """The loaded rubric editions by id (the choice when a period is opened)."""
+    return session.scalars(select(RubricEdition).order_by(RubricEdition.id)).all()
+
+
 def rubric_editions(session) -> tuple[list[RubricEdition], dict[str, list[Period]]]:
     """(the editions, the latest loaded first; edition id -> the periods using it, the latest
     to open first)."""

@@ -4,27 +4,28 @@ from __future__ import annotations
 
 import json
 from types import SimpleNamespace
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timezone
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from ..extensions import db
 from ..forms.fields import choices
 from ..transaction import attempt
 from ..audit_text import role_name, sentence
-from ..models import AuditLog, Period, RubricEdition, User, WorkUnit
+from ..models import Period
 from ..models.units import WIB
 from ..navigation import ADMINISTRATION, SEASON, nav
 from ..operations import Closed, Invalid
 from ..operations.season import period_state
 from ..operations import Conflict
+from ..operations.audit_log import audit_actions, audit_entries, audit_names
 from ..operations.periods import (WouldClose, archive_period, delete_period, edit_period,
-                                  extend_deadline, open_period, questionnaire_count,
-                                  unarchive_period)
+                                  extend_deadline, extension_authors, open_period,
+                                  periods_newest_first, questionnaire_count, unarchive_period)
+from ..operations.registry import editions_by_id
 from ..permissions import is_admin
 from ..progress import LEVEL_LABELS, participating_units
 from ..text import shown
@@ -57,15 +58,15 @@ def admin_only():
 
 @bp.route("/periode/")
 def periods():
-    rows = db.session.scalars(select(Period).order_by(Period.opens_at.desc())).all()
+    rows = periods_newest_first(db.session)
     return render_template("admin/periods.html", periods=rows, level_labels=LEVEL_LABELS)
 
 
 @bp.route("/periode/baru", methods=["GET", "POST"])
 def new_period():
     form = PeriodForm()
-    form.rubric_id.choices = choices((r.id, f"{r.title} ({r.id})") for r in
-                                     db.session.scalars(select(RubricEdition).order_by(RubricEdition.id)))
+    form.rubric_id.choices = choices((r.id, f"{r.title} ({r.id})")
+                                     for r in editions_by_id(db.session))
     if form.validate_on_submit():
         try:
             with attempt():
@@ -101,8 +102,7 @@ def period(period_slug):
                            questionnaires=questionnaire_count(db.session, period),
                            general_close=period_state(period).closes_for(None),
                            units={u.code: u for u in participating_units(db.session, period)},
-                           users={u.id: u.username for u in db.session.scalars(select(User).where(
-                               User.id.in_({e.created_by for e in period.extensions})))},
+                           users=extension_authors(db.session, period),
                            level_labels=LEVEL_LABELS)
 
 
@@ -179,43 +179,25 @@ def _extension_form(period: Period) -> ExtensionForm:
 @bp.route("/audit/")
 def audit():
     form = AuditFilterForm(request.args)
-    form.action.choices = choices([("", _("All"))] + [(a, sentence(a)) for a in db.session.scalars(
-        select(AuditLog.action).distinct().order_by(AuditLog.action))])
-    form.period.choices = choices([("", _("All"))] + [(str(p.id), p.title) for p in db.session.scalars(
-        select(Period).order_by(Period.opens_at.desc()))])
-    query = _audit_query(form) if form.validate() else _audit_query(None)
+    all_periods = periods_newest_first(db.session)
+    form.action.choices = choices([("", _("All"))] + [(a, sentence(a))
+                                                     for a in audit_actions(db.session)])
+    form.period.choices = choices([("", _("All"))] + [(str(p.id), p.title) for p in all_periods])
+    query = audit_entries(**_audit_filters(form)) if form.validate() else audit_entries()
     # capped: a huge page number would overflow the database's integer OFFSET (a 500)
     page = db.paginate(query, page=min(request.args.get("page", 1, type=int), 10**6),
                        per_page=AUDIT_PAGE_SIZE, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    periods = {p.id: p.title for p in db.session.scalars(select(Period))}
-    # the page's people and units in two queries (never one per row)
-    people = {u.id: u for u in db.session.scalars(select(User).where(
-        User.id.in_({e.user_id for e in page.items if e.user_id})))}
-    units = {u.code: u.name for u in db.session.scalars(select(WorkUnit).where(
-        WorkUnit.code.in_({e.unit_code for e in page.items if e.unit_code})))}
+    periods = {p.id: p.title for p in all_periods}
+    people, units = audit_names(db.session, page.items)
     return render_template("admin/audit.html", form=form, page=page, args=args, periods=periods,
                            people=people, units=units, sentence=sentence, role_name=role_name)
 
 
-def _audit_query(form: AuditFilterForm | None):
-    query = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
-    if form is None:
-        return query
-    if form.action.data:
-        query = query.where(AuditLog.action == form.action.data)
-    if form.user.data:
-        query = query.join(User, AuditLog.user_id == User.id).where(User.username == form.user.data.strip())
-    if form.unit.data:
-        query = query.where(AuditLog.unit_code == form.unit.data.strip())
-    if form.period.data:
-        query = query.where(AuditLog.period_id == int(form.period.data))
-    if form.date_from.data:
-        query = query.where(AuditLog.at >= wib_to_utc(datetime.combine(form.date_from.data, time())))
-    if form.date_to.data:
-        end = datetime.combine(form.date_to.data + timedelta(days=1), time())
-        query = query.where(AuditLog.at < wib_to_utc(end))
-    return query
+def _audit_filters(form: AuditFilterForm) -> dict:
+    return {"action": form.action.data, "username": form.user.data, "unit": form.unit.data,
+            "period_id": int(form.period.data) if form.period.data else None,
+            "date_from": form.date_from.data, "date_to": form.date_to.data}
 
 
 @bp.app_template_filter("detail_items")
