@@ -13,9 +13,10 @@ def indicator_marks(rubric, sub) -> dict[str, dict]:
     and the marks cannot disagree."""
     answers = (sub.answers if sub else None) or {}
     pending = (sub.pending if sub else None) or {}
+    links = (sub.pending_links if sub else None) or {}   # an invalid evidence link kept
     marks = {}
     for key, reason in missing_items(rubric, sub):
-        kind = ("invalid" if key in pending else
+        kind = ("invalid" if key in pending or key in links else
                 "unanswered" if answers.get(key) is None else "evidence")
         marks[key] = {"kind": kind, "reason": reason}
     return marks

@@ -374,6 +374,13 @@ SCHEMAS["VerificationIndicator"] = {
                     "properties": {"raw": {"type": "string"}, "error": {"type": "string"}},
                     "description": "A value typed in the web form that is not valid yet"},
         "comment": {"type": "string"},
+        "sampled_dates": {"type": "array", "items": {"type": "string", "format": "date"},
+                          "description": "Only for an indicator with a sample: the dates drawn "
+                                         "at random in the period covered (seeded by the "
+                                         "period and the unit) for the judge to check"},
+        "checked_dates": {"type": "array", "items": {"type": "string", "format": "date"},
+                          "description": "Only for an indicator with a sample: the sampled "
+                                         "dates the judge recorded as checked"},
     },
 }
 SCHEMAS["Verification"] = {
@@ -383,6 +390,9 @@ SCHEMAS["Verification"] = {
         "period": {"type": "string"},
         "unit": {"type": "object", "required": ["code", "name"],
                  "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+        "version": {"type": "integer", "minimum": 1,
+                    "description": "The version of the judge's saves; send it with a save "
+                                   "to merge it per indicator with saves made since"},
         "state": {"type": "string", "enum": ["not_started", "started", "completed"]},
         "open": {"type": "boolean", "description": "Whether values can be changed now (not "
                                                    "completed, verification not closed)"},
@@ -407,6 +417,16 @@ SCHEMAS["VerificationSaveRequest"] = {
                                                      "exchange format; null clears one"},
         "comments": {"type": "object", "additionalProperties": {"type": "string"},
                      "description": "Comments by indicator id (at most 5000 characters)"},
+        "checked": {"type": "object",
+                    "additionalProperties": {"type": "array",
+                                             "items": {"type": "string", "format": "date"}},
+                    "description": "The sampled dates checked, by indicator id (only "
+                                   "indicators with a sample; only dates of its sample)"},
+        "version": {"type": "integer",
+                    "description": "The version read (GET). Given, the save is merged per "
+                                   "indicator with saves made since and refused (409) only "
+                                   "where the same value, comment or dates changed on both "
+                                   "sides; left out, the values named are written"},
     },
 }
 _VERIFY_FORBIDDEN = _error("Not a judge assigned to this unit, or a conflict of interest")
@@ -431,8 +451,11 @@ PATHS["/periods/{period}/verifications/{code}"] = {
         "responses": {
             "200": _json(_ref("Verification"), "Saved"),
             **_common("NotFound", *BODY_ERRORS), "403": _VERIFY_FORBIDDEN,
-            "409": _error("closed: the unit is completed (reopen it first) or the verification "
-                          "has closed"),
+            "409": _error("conflict: details is {\"conflicts\": [{\"indicator\": id, "
+                          "\"field\": \"value\"|\"comment\"|\"dates\", \"yours\": ..., "
+                          "\"theirs\": ...}], \"current_version\": n} and nothing was saved "
+                          "(read again, choose, send with current_version); closed: the unit "
+                          "is completed (reopen it first) or the verification has closed"),
             "422": _error("invalid: details maps each offending indicator id to its problem"),
         },
     },

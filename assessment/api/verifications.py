@@ -33,23 +33,28 @@ def api_show_verification(slug, code):
 
 @bp.put(VERIFICATIONS)
 def api_save_verification(slug, code):
+    """Save the values, comments and checked dates named, merged per indicator with what
+    was saved since ``version`` (the version the client read; left out: no merge, the
+    values named are written): 409 {"conflicts", "current_version"} when a part changed on
+    both sides, and nothing is saved."""
     period, assignment = _assignment(slug, code)
-    values, comments = _values_body()
-    ops.save_verifications(db.session, assignment, values, {}, comments, g.api_user,
-                           strict=True, source="api")
+    body = _values_body()
+    ops.save_verifications(db.session, assignment, body.get("values", {}), {},
+                           body.get("comments", {}), g.api_user, version=body.get("version"),
+                           checked=body.get("checked", {}), strict=True, source="api")
     return jsonify(verification_json(period, assignment))
 
 
-def _values_body() -> tuple[dict, dict]:
-    """{"values": {...}, "comments": {...}}, either may be left out but not both."""
-    body = json_body({}, {"values": dict, "comments": dict})
-    if not ("values" in body or "comments" in body):
+def _values_body() -> dict:
+    """{"values": {...}, "comments": {...}, "checked": {...}, "version": n}: at least one of
+    values, comments and checked."""
+    body = json_body({}, {"values": dict, "comments": dict, "checked": dict, "version": int})
+    if not ("values" in body or "comments" in body or "checked" in body):
         raise ApiError(400, "bad_request", "The body does not have the expected fields.",
-                       details={"values": "required (or comments)"})
-    values, comments = body.get("values", {}), body.get("comments", {})
-    if len(values) + len(comments) > MAX_VALUES:
+                       details={"values": "required (or comments, or checked)"})
+    if sum(len(body.get(k, {})) for k in ("values", "comments", "checked")) > MAX_VALUES:
         raise ApiError(400, "bad_request", f"At most {MAX_VALUES} values at a time.")
-    return values, comments
+    return body
 
 
 @bp.post(VERIFICATIONS + "/complete")
@@ -78,6 +83,9 @@ def verification_json(period, assignment) -> dict:
     rows = ops.rows_by_indicator(assignment)
     answers = ops.unit_answers(db.session, period, assignment.unit_code)
     scores = ops.fractions(rubric, assignment.unit_code, answers, ops.values_of(assignment))
+    sampled = {}
+    for aspect in rubric.aspects:
+        sampled.update(ops.sampled_for(assignment, aspect))
     indicators = {}
     for ind in rubric.indicators:
         row = rows.get(ind.id)
@@ -90,9 +98,13 @@ def verification_json(period, assignment) -> dict:
             "pending": {"raw": pending.get("raw", ""), "error": pending_message(ind, pending)}
             if pending else None,
             "comment": row.comment if row is not None else ""}
+        if ind.id in sampled:
+            indicators[ind.id]["sampled_dates"] = sampled[ind.id]
+            indicators[ind.id]["checked_dates"] = ops.checked_dates(row)
     problem = ops.refusal(assignment)
     return {"period": period.slug,
             "unit": {"code": assignment.unit.code, "name": assignment.unit.name},
+            "version": assignment.version,
             "state": ops.state_of(assignment), "open": problem is None,
             "verification_closes_at": iso(period.verification_closes_at),
             "started_at": iso(assignment.started_at), "completed_at": iso(assignment.completed_at),

@@ -154,9 +154,12 @@ def initial_data(aspect: Aspect, sub, prefill: dict | None = None) -> dict:
     answers = (sub.answers if sub else None) or {}
     prefill = prefill or {}
     pending = (sub.pending if sub else None) or {}
+    links = (sub.pending_links if sub else None) or {}
     data = {"version": str(sub.version if sub else 1), "base": sign_base(aspect, sub)}
     for ind in aspect.indicators:
         kind = FIELD_KINDS[ind.type]
+        if ind.id in links:   # a link refused as not valid, kept to be corrected
+            data[link_name(ind)] = links[ind.id].get("raw") or ""
         if ind.id in pending:
             data[answer_name(ind)] = kind.pending_data(ind, pending[ind.id].get("raw") or "")
         else:
@@ -180,6 +183,7 @@ def base_texts(aspect: Aspect, sub) -> dict:
     prefilled field counts as changed)."""
     answers = (sub.answers if sub else None) or {}
     pending = (sub.pending if sub else None) or {}
+    links = (sub.pending_links if sub else None) or {}
     out = {}
     for ind in aspect.indicators:
         kind = FIELD_KINDS[ind.type]
@@ -187,22 +191,36 @@ def base_texts(aspect: Aspect, sub) -> dict:
             out[ind.id] = pending[ind.id].get("raw") or ""
         else:
             out[ind.id] = kind.raw(ind, kind.form_data(ind, answers.get(ind.id)))
+        if ind.id in links:   # "link-<id>": the kept invalid link the page shows
+            out[link_name(ind)] = links[ind.id].get("raw") or ""
     return out
 
 
-def _signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="questionnaire-base")
+def emptied_links(form, aspect: Aspect) -> list[str]:
+    """The indicators whose kept invalid link the page showed and the person emptied."""
+    base = read_base(form) or {}
+    return [ind.id for ind in aspect.indicators
+            if base.get(link_name(ind)) and not (form[link_name(ind)].data or "").strip()]
+
+
+def _signer(salt: str = "questionnaire-base") -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=salt)
 
 
 def sign_base(aspect: Aspect, sub) -> str:
-    return _signer().dumps(base_texts(aspect, sub))
+    return sign_texts(base_texts(aspect, sub))
 
 
-def read_base(form) -> dict | None:
+def sign_texts(texts: dict, salt: str = "questionnaire-base") -> str:
+    """A page's base texts, signed (the questionnaire's; the judge's page uses its own salt)."""
+    return _signer(salt).dumps(texts)
+
+
+def read_base(form, salt: str = "questionnaire-base") -> dict | None:
     """The base texts the form was loaded with, or None (missing or tampered: every field
     then counts as changed, and the merge still refuses overwriting others' changes)."""
     try:
-        base = _signer().loads(form.base.data or "")
+        base = _signer(salt).loads(form.base.data or "")
     except BadSignature:
         return None
     return base if isinstance(base, dict) else None

@@ -9,11 +9,13 @@ from rubrics.model import Aspect, Indicator
 from scoring import AnswerError, check_answer
 
 from ..operations.answers import parse_typed
-from ..operations.verification import MAX_COMMENT, is_pending, verified_value
+from ..operations.verification import MAX_COMMENT, checked_dates, is_pending, verified_value
 from .i18n import Form
-from .questionnaire import FIELD_KINDS
+from .questionnaire import (FIELD_KINDS, MultiCheckboxField, SelectChoice, read_base, same_text,
+                            sign_texts)
 
 COPY_ALL = "*"
+SALT = "verification-base"
 
 
 def value_name(ind: Indicator) -> str:
@@ -24,13 +26,23 @@ def comment_name(ind: Indicator) -> str:
     return f"comment-{ind.id}"
 
 
-def verify_form_class(aspect: Aspect) -> type:
-    """A new form class for one aspect's verification page."""
-    attrs = {"copy": HiddenField(), "clear": HiddenField(),
+def dates_name(ind: Indicator) -> str:
+    return f"checked-{ind.id}"
+
+
+def verify_form_class(aspect: Aspect, sampled: dict | None = None) -> type:
+    """A new form class for one aspect's verification page; ``sampled``: indicator id -> its
+    sampled dates (ISO texts) for the indicators with ``sample``."""
+    attrs = {"copy": HiddenField(), "clear": HiddenField(), "version": HiddenField(),
+             "base": HiddenField(),
              "save": SubmitField(_l("Save")), "save_next": SubmitField(_l("Save and continue"))}
     for ind in aspect.indicators:
         if ind.scored:
             attrs[value_name(ind)] = FIELD_KINDS[ind.type].field(ind)
+        if (sampled or {}).get(ind.id):
+            attrs[dates_name(ind)] = MultiCheckboxField(
+                _l("Sampled dates checked"), choices=[SelectChoice(d, d) for d in sampled[ind.id]],
+                validate_choice=False)
         attrs[comment_name(ind)] = TextAreaField(_l("Comment"),
                                                  render_kw={"rows": 2, "maxlength": MAX_COMMENT})
     return type(f"VerifyForm_{aspect.id}", (Form,), attrs)
@@ -41,7 +53,7 @@ def copy_data(ind: Indicator, value):
     return FIELD_KINDS[ind.type].form_data(ind, value)
 
 
-def initial_data(aspect: Aspect, rows: dict) -> dict:
+def initial_data(aspect: Aspect, rows: dict, sampled: dict | None = None) -> dict:
     """Field data from the stored rows (kept-but-invalid values shown as typed)."""
     data = {}
     for ind in aspect.indicators:
@@ -52,24 +64,64 @@ def initial_data(aspect: Aspect, rows: dict) -> dict:
                 data[value_name(ind)] = kind.pending_data(ind, row.value.get("raw") or "")
             else:
                 data[value_name(ind)] = kind.form_data(ind, verified_value(row))
+        if (sampled or {}).get(ind.id):
+            data[dates_name(ind)] = checked_dates(row)
         data[comment_name(ind)] = row.comment if row is not None else ""
     return data
 
 
-def verify_form(aspect: Aspect, rows: dict, posted: bool):
-    cls = verify_form_class(aspect)
+def base_texts(aspect: Aspect, rows: dict) -> dict:
+    """What each field holds for the stored verification, as text: "<id>" the value,
+    "<id>:comment" the comment, "<id>:dates" the checked dates (one per line): the base a
+    save compares with to know which fields it changes."""
+    out = {}
+    for ind in aspect.indicators:
+        row = rows.get(ind.id)
+        if ind.scored:
+            kind = FIELD_KINDS[ind.type]
+            if row is not None and is_pending(row.value):
+                out[ind.id] = row.value.get("raw") or ""
+            else:
+                out[ind.id] = kind.raw(ind, kind.form_data(ind, verified_value(row)))
+        out[ind.id + ":comment"] = (row.comment or "") if row is not None else ""
+        out[ind.id + ":dates"] = "\n".join(checked_dates(row))
+    return out
+
+
+def sign_base(aspect: Aspect, rows: dict) -> str:
+    return sign_texts(base_texts(aspect, rows), SALT)
+
+
+def verify_form(aspect: Aspect, rows: dict, posted: bool, version: int = 1,
+                sampled: dict | None = None):
+    cls = verify_form_class(aspect, sampled)
     if posted:
         return cls()
-    return cls(formdata=None, data=initial_data(aspect, rows))
+    data = initial_data(aspect, rows, sampled)
+    data.update(version=str(version), base=sign_base(aspect, rows))
+    return cls(formdata=None, data=data)
 
 
-def collect(form, aspect: Aspect, unit_answers: dict) -> tuple[dict, dict, dict, dict]:
-    """(values, raw_pending, comments, errors) from a posted form. "Copy" takes the unit's
-    answer for one indicator, or (COPY_ALL) for every scored one left empty on the page."""
-    values, raw_pending, comments, errors = {}, {}, {}, {}
+def collect(form, aspect: Aspect, unit_answers: dict, choices: dict | None = None
+            ) -> tuple[dict, dict, dict, dict, dict]:
+    """(values, raw_pending, comments, checked, errors) of the fields a posted form changes:
+    a field equal to its base (the signed texts the page was loaded with) is left out, and
+    so is every field of a conflict settled with "theirs" (``choices``: indicator id ->
+    "mine" | "theirs"). "Copy" takes the unit's answer for one indicator, or (COPY_ALL) for
+    every scored one left empty on the page."""
+    values, raw_pending, comments, checked, errors = {}, {}, {}, {}, {}
     copy, cleared = form.copy.data or "", form.clear.data or ""
+    base = read_base(form, SALT) or {}
     for ind in aspect.indicators:
-        comments[ind.id] = form[comment_name(ind)].data or ""
+        if (choices or {}).get(ind.id) == "theirs":
+            continue
+        comment = form[comment_name(ind)].data or ""
+        if base.get(ind.id + ":comment") != comment.replace("\r\n", "\n").strip():
+            comments[ind.id] = comment
+        if dates_name(ind) in form:
+            dates = sorted(set(form[dates_name(ind)].data or []))
+            if base.get(ind.id + ":dates") != "\n".join(dates):
+                checked[ind.id] = dates
         if not ind.scored:
             continue
         raw = FIELD_KINDS[ind.type].raw(ind, form[value_name(ind)].data)
@@ -77,12 +129,14 @@ def collect(form, aspect: Aspect, unit_answers: dict) -> tuple[dict, dict, dict,
             values[ind.id] = None
         elif ind.id == copy or (copy == COPY_ALL and not raw.strip()):
             values[ind.id] = _copied(ind, unit_answers.get(ind.id))
+        elif ind.id in base and same_text(ind, raw, base[ind.id]):
+            continue
         else:
             try:
                 values[ind.id] = parse_typed(ind, raw)
             except AnswerError as exc:
                 raw_pending[ind.id], errors[ind.id] = raw, str(exc)
-    return values, raw_pending, comments, errors
+    return values, raw_pending, comments, checked, errors
 
 
 def _copied(ind: Indicator, value):

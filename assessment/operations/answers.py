@@ -50,14 +50,15 @@ def pending_message(indicator: Indicator, entry: dict | None) -> str:
 
 def save_answers(session, sub: Submission, answers: dict, raw_pending: dict, version: int,
                  user, *, strict: bool = False, source: str = "web",
-                 evidence: dict | None = None) -> Submission:
+                 evidence: dict | None = None, pending_links: dict | None = None) -> Submission:
     """Save the answers a save changes (None clears one), merged per indicator
     (``operations.merge``): ``version`` is the save's base; an indicator whose value equals
     the stored one is not written, one changed by someone else since the base is a Conflict
     and nothing is saved. Typed-but-invalid values are kept in ``sub.pending`` with their
     error; with ``strict`` any invalid value raises Invalid (details per indicator id) and
     nothing is saved. ``source`` (web, api, xlsx) is recorded in the audit log; ``evidence``
-    (indicator id -> what the same save does to its evidence) takes part in the merge."""
+    (indicator id -> what the same save does to its evidence) takes part in the merge;
+    ``pending_links`` (the page's kept invalid links) is written in the same change."""
     version = base_version(sub, version)
     check_editable(sub)
     rubric = rubric_for(sub.period)
@@ -85,6 +86,8 @@ def save_answers(session, sub: Submission, answers: dict, raw_pending: dict, ver
     with versioned_change(session, sub, sub.version):
         stamp(sub, mine, user)
         sub.answers, sub.pending = new_answers, new_pending
+        if pending_links is not None:
+            sub.pending_links = pending_links
         sub.updated_at, sub.updated_by = utcnow(), user_id
     changed = {k: _brief(new_answers.get(k)) for k in mine if old.get(k) != new_answers.get(k)}
     audit.record("submission.save", sub, user=user, version=sub.version, changed=changed,

@@ -66,6 +66,30 @@ def add_link(session, sub: Submission, indicator_id: str, url: str, user) -> Evi
     return _added(session, sub, ev, user, url=url)
 
 
+def kept_link(url: str, error: str) -> dict:
+    """How a link refused as invalid (``check_url``) is kept in ``Submission.pending_links``
+    with its message, like an invalid answer in ``pending``: shown again in its field,
+    marked, and blocking submission until fixed."""
+    return {"raw": url[:MAX_URL + 1], "error": error}
+
+
+def drop_invalid_link(sub: Submission, indicator_id: str) -> None:
+    """Forget the kept invalid link of an indicator (fixed, or emptied by the person)."""
+    if indicator_id in (sub.pending_links or {}):
+        kept = dict(sub.pending_links)
+        kept.pop(indicator_id)
+        sub.pending_links = kept
+
+
+def link_message(entry: dict | None) -> str:
+    """Why a kept link is not valid, in the current language."""
+    try:
+        check_url((entry or {}).get("raw") or "")
+    except Invalid as exc:
+        return exc.message
+    return (entry or {}).get("error") or _("This is not a valid link.")
+
+
 def add_file(session, sub: Submission, indicator_id: str, filename: str, data: bytes, user, *,
              upload_dir: str, max_bytes: int) -> Evidence:
     """Check an uploaded file by its content and size, store it and attach it."""

@@ -9,6 +9,11 @@ both sides (to different values) is a conflict, and then nothing is saved.
 
 Conflicts are shown to the unit, so they never name a judge or an administrator: colleagues
 of the same unit by name, otherwise "Tim Penilai" or "Admin" (``who_for_unit``).
+
+``base_version``, ``changed_since``, ``conflicting`` and ``stamp`` take any record with a
+``version`` and a ``changed`` map: a questionnaire (``Submission``) or a judge's
+verification of one unit (``JudgeAssignment``, operations/verification.py), so the judge's
+windows and the API merge by the same rules.
 """
 from __future__ import annotations
 
@@ -19,9 +24,9 @@ from ..models import Submission, User
 from . import Conflict, Invalid
 
 
-def base_version(sub: Submission, version) -> int:
+def base_version(sub, version) -> int:
     """The save's base version as an int, or Invalid when it is missing or not one of the
-    questionnaire's versions."""
+    record's versions (a questionnaire's or a judge's verification's)."""
     try:
         version = int(version)
     except (TypeError, ValueError):
@@ -41,9 +46,17 @@ def state_of(sub: Submission, key: str):
     return (sub.answers or {}).get(key)
 
 
-def changed_since(sub: Submission, key: str, version: int) -> bool:
+def changed_since(sub, key: str, version: int) -> bool:
     entry = (sub.changed or {}).get(key) or {}
     return int(entry.get("version") or 0) > version
+
+
+def conflicting(record, mine: dict, version: int, current) -> list[str]:
+    """The keys of ``mine`` (key -> the state the save gives it) that were changed on
+    ``record`` since ``version`` and whose current state (``current(key)``) differs from the
+    save's, in the order given: a save's conflicts, for any record with ``changed``."""
+    return [key for key, state in mine.items()
+            if changed_since(record, key, version) and current(key) != state]
 
 
 def who_for_unit(session, user_id, unit_code: str) -> str:
@@ -62,10 +75,8 @@ def conflicts_of(session, sub: Submission, mine: dict, version: int,
     """The save's conflicts, in the order given: indicators it changes (``mine``: key ->
     state; ``evidence``: key -> what the save does to its evidence) that were changed since
     ``version`` and whose stored state differs from the save's."""
-    out = []
-    for key, state in mine.items():
-        if changed_since(sub, key, version) and state_of(sub, key) != state:
-            out.append(_conflict(session, sub, key, _shown(state)))
+    out = [_conflict(session, sub, key, _shown(mine[key]))
+           for key in conflicting(sub, mine, version, lambda key: state_of(sub, key))]
     for key, action in (evidence or {}).items():
         if key not in mine and changed_since(sub, key, version):
             out.append(_conflict(session, sub, key, action))
@@ -99,7 +110,7 @@ def check_conflicts(session, sub: Submission, mine: dict, version: int,
                    details={"conflicts": found, "current_version": sub.version})
 
 
-def stamp(sub: Submission, keys, user) -> None:
+def stamp(sub, keys, user) -> None:
     """Record that ``keys`` change in the flush about to happen (the version it will give)."""
     if not keys:
         return

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit, scores
 from ..models import Submission, WorkUnit
-from . import NotAllowed, OperationError
+from . import Invalid, NotAllowed, OperationError
 from . import evidence as evidence_ops
 from .answers import save_answers
 from .editability import takes_part
@@ -54,13 +54,16 @@ def self_scores(rubric, sub: Submission | None) -> dict:
 
 
 def save_page(session, sub: Submission, answers: dict, raw_pending: dict, version: int, user, *,
-              files=(), links=(), delete=(), upload_dir: str, max_bytes: int) -> dict:
+              files=(), links=(), delete=(), emptied_links=(), upload_dir: str,
+              max_bytes: int) -> dict:
     """Save one aspect page based on ``version``: the answers it changes, then new files and
     links and deletions of its evidence, merged per indicator (an indicator whose answer or
     evidence someone else changed since ``version`` is a Conflict, and nothing is saved).
     Answers refused as a whole (Conflict, Closed) change nothing; a refused file or link
     does not undo the answers: its message is returned, by form field ("file-<indicator>",
-    "link-<indicator>" or "evidence")."""
+    "link-<indicator>" or "evidence"). A link refused as not valid is also kept
+    (``sub.pending_links``, like an invalid answer) until a valid link replaces it or the
+    person empties its field (``emptied_links``: indicator ids)."""
     own = {ev.id: ev for ev in sub.evidence}
     if any(evidence_id not in own for evidence_id in delete):
         raise NotAllowed(_("This evidence belongs to another questionnaire."))
@@ -71,8 +74,24 @@ def save_page(session, sub: Submission, answers: dict, raw_pending: dict, versio
         touched[indicator_id] = _("added: %(name)s", name=filename)
     for indicator_id, url in links:
         touched[indicator_id] = _("added: %(name)s", name=url[:200])
-    save_answers(session, sub, answers, raw_pending, version, user, evidence=touched)
-    problems = {}
+    # links that are not valid are kept (with the answers' change when there is one: one new
+    # version per save)
+    problems, valid_links = {}, []
+    kept = dict(sub.pending_links or {})
+    for indicator_id, url in links:
+        try:
+            evidence_ops.check_url(url)
+        except Invalid as exc:
+            kept[indicator_id] = evidence_ops.kept_link(url, exc.message)
+            problems.setdefault(f"link-{indicator_id}", []).append(f"{url[:200]}: {exc.message}")
+        else:
+            valid_links.append((indicator_id, url))
+    for indicator_id in emptied_links:
+        kept.pop(indicator_id, None)
+    save_answers(session, sub, answers, raw_pending, version, user, evidence=touched,
+                 pending_links=kept)
+    if kept != (sub.pending_links or {}):
+        sub.pending_links = kept
     for evidence_id in delete:
         evidence_ops.delete_evidence(session, own[evidence_id], user)
     for indicator_id, filename, data in files:
@@ -81,11 +100,13 @@ def save_page(session, sub: Submission, answers: dict, raw_pending: dict, versio
                                   upload_dir=upload_dir, max_bytes=max_bytes)
         except OperationError as exc:
             problems.setdefault(f"file-{indicator_id}", []).append(f"{filename}: {exc.message}")
-    for indicator_id, url in links:
+    for indicator_id, url in valid_links:
+        evidence_ops.drop_invalid_link(sub, indicator_id)   # flushed with the link added
         try:
             evidence_ops.add_link(session, sub, indicator_id, url, user)
         except OperationError as exc:
             problems.setdefault(f"link-{indicator_id}", []).append(f"{url[:200]}: {exc.message}")
+    session.flush()
     return problems
 
 

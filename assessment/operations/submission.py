@@ -22,6 +22,7 @@ from ..models.types import utcnow
 from ..rubric_store import rubric_for
 from . import Invalid
 from .answers import pending_message
+from .evidence import link_message
 from .editability import check_editable, check_version, revision_for, versioned_change
 from .notices import _by_locale, notify, notify_submitted, path_for
 
@@ -48,6 +49,7 @@ def missing_items(rubric, sub: Submission | None) -> list[tuple[str, str]]:
     """What blocks submission, in rubric order: (indicator id, reason for people)."""
     answers = (sub.answers if sub else None) or {}
     pending = (sub.pending if sub else None) or {}
+    links = (sub.pending_links if sub else None) or {}
     with_evidence = {ev.indicator_id for ev in sub.evidence} if sub else set()
     category = sub.unit.level if sub and sub.unit else None   # the unit's bands apply
     out = []
@@ -55,6 +57,9 @@ def missing_items(rubric, sub: Submission | None) -> list[tuple[str, str]]:
         if ind.id in pending:
             out.append((ind.id, _("the value typed is not valid: %(error)s",
                                   error=pending_message(ind, pending[ind.id]))))
+        elif ind.id in links:
+            out.append((ind.id, _("the evidence link typed is not valid: %(error)s",
+                                  error=link_message(links[ind.id]))))
         elif ind.scored and answers.get(ind.id) is None:
             out.append((ind.id, _("not answered")))
         elif (ind.evidence == "required" and ind.id not in with_evidence

@@ -8,16 +8,25 @@ Verification.value holds one of:
     (kept so nothing typed is lost, like the questionnaire's ``pending``). It has no "v",
     so ``judging.unwrap`` reads it as "no value" and it never reaches scoring.
 
-Only scored indicators take a verified value; every indicator takes a comment."""
+Only scored indicators take a verified value; every indicator takes a comment. An indicator
+with ``sample`` also records the sampled dates the judge checked (``Verification.checked``).
+
+Saves merge per indicator like the questionnaire's (``operations.merge``): a save is based
+on the version of the judge's verification it was read at (``JudgeAssignment.version``); the
+value, the comment and the checked dates of an indicator are each a part of it
+(``JudgeAssignment.changed``: "<id>", "<id>:comment", "<id>:dates"); a part the save changes
+that another window (or the API) changed since the base is a Conflict, and nothing is saved."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import gettext as _
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from scoring import Assessment, Response, Unit, round2, score
+from scoring import Assessment, Response, Unit, round2, sample_dates, score
 
 from .. import audit
 from ..formatting import datetime_in_zones
@@ -29,6 +38,8 @@ from . import Closed, Conflict, Invalid
 from .answers import pending_message, sorted_input
 from .editability import archived_refusal, is_returned, verification_open
 from .judging import judge_conflict, unwrap, wrap
+from .merge import base_version, conflicting, stamp
+from .monitor import season_window
 from .questionnaire import get_submission
 from ..permissions import can_verify, require
 
@@ -76,14 +87,24 @@ def judge_periods(session, judge) -> list[Period]:
             .order_by(Period.opens_at.desc(), Period.id.desc()).all())
 
 
-def progress(rubric, assignment: JudgeAssignment, indicators=None) -> dict:
+def progress(rubric, assignment: JudgeAssignment, indicators=None, marks=None) -> dict:
     """{"verified": n, "scored": m, "pending": k} over the given indicators' scored ones
-    (the whole rubric by default)."""
-    rows = rows_by_indicator(assignment)
+    (the whole rubric by default), counted from ``verification_marks``: the page's marks and
+    every count come from the same list of what blocks completing."""
+    marks = verification_marks(rubric, assignment) if marks is None else marks
     scored = [i for i in (indicators if indicators is not None else rubric.indicators) if i.scored]
-    verified = sum(1 for i in scored if verified_value(rows.get(i.id)) is not None)
-    pending = sum(1 for i in scored if i.id in rows and is_pending(rows[i.id].value))
+    pending = sum(1 for i in scored if marks.get(i.id, {}).get("kind") == "invalid")
+    verified = sum(1 for i in scored if i.id not in marks)
     return {"verified": verified, "scored": len(scored), "pending": pending}
+
+
+def verification_marks(rubric, assignment: JudgeAssignment) -> dict[str, dict]:
+    """Every scored indicator that blocks completing (``missing_verifications``): id ->
+    {"kind": "invalid" | "unverified", "reason": words for people}."""
+    rows = rows_by_indicator(assignment)
+    return {key: {"kind": "invalid" if key in rows and is_pending(rows[key].value)
+                  else "unverified", "reason": reason}
+            for key, reason in missing_verifications(rubric, assignment)}
 
 
 def state_of(assignment: JudgeAssignment) -> str:
@@ -187,10 +208,15 @@ def refusal(assignment: JudgeAssignment, now: datetime | None = None):
 # ---- saving ------------------------------------------------------------------------------
 
 def save_verifications(session, assignment: JudgeAssignment, values: dict, raw_pending: dict,
-                       comments: dict, user, *, strict: bool = False, source: str = "web",
+                       comments: dict, user, *, version=None, checked: dict | None = None,
+                       strict: bool = False, source: str = "web",
                        now: datetime | None = None) -> dict:
     """Save some verified values (None clears one), typed texts (kept, marked, when not
-    valid) and comments. With ``strict`` any invalid value raises Invalid (details per
+    valid), comments and checked sampled dates (``checked``: id -> ISO dates), merged per
+    indicator: ``version`` is the save's base (None: the current version, nothing to merge);
+    a part the save changes that was changed since the base (another window, the API) is a
+    Conflict (details: {"conflicts": [{indicator, field, yours, theirs}], "current_version"})
+    and nothing is saved. With ``strict`` any invalid value raises Invalid (details per
     indicator) and nothing is saved. Returns {indicator id: error} of the kept values."""
     check_may_verify(session, assignment, user)
     problem = refusal(assignment, now)
@@ -199,25 +225,110 @@ def save_verifications(session, assignment: JudgeAssignment, values: dict, raw_p
     rubric = rubric_for(assignment.period)
     good, kept, errors = sorted_input(rubric, values, raw_pending, scored_only=True)
     notes, note_errors = _comments(rubric, comments or {})
+    dates, date_errors = _checked_dates(rubric, assignment, checked or {})
     unknown = {k: m for k, m in (errors | note_errors).items() if not rubric.has_indicator(k)}
-    if unknown or note_errors or (strict and errors):
+    if unknown or note_errors or date_errors or (strict and errors):
         raise Invalid(_("Some values are not valid; nothing was saved."),
-                      details=unknown or (errors | note_errors))
+                      details=unknown or (errors | note_errors | date_errors))
+    base = assignment.version if version is None else base_version(assignment, version)
+    rows = rows_by_indicator(assignment)
+    mine = _intended(good, kept, notes, dates)
+    mine = {key: state for key, state in mine.items() if _part(rows, key) != state}
+    found = conflicting(assignment, mine, base, lambda key: _part(rows, key))
+    if found:
+        raise _conflict(rubric, assignment, rows, mine, found)
+    if not mine:
+        return {k: errors[k] for k in kept}
+    when = now or utcnow()
     try:
         # a savepoint: the same judge saving the same unit twice at once undoes only this
         with session.begin_nested():
+            _next_version(session, assignment, user, mine)
             claims = unit_answers(session, assignment.period, assignment.unit_code)
-            changed = _apply(session, assignment, good, kept, errors, notes, now or utcnow(),
-                             claims)
+            _apply(assignment, rows, mine, errors, when, claims)
             if assignment.started_at is None:
-                assignment.started_at = now or utcnow()
+                assignment.started_at = when
             session.flush()
     except IntegrityError:
         raise Conflict(_("These values were saved at the same moment from another window; "
                          "reload the page and try again.")) from None
-    audit.record("verification.save", assignment, user=user, changed=sorted(changed),
-                 pending=sorted(kept), source=source)
+    audit.record("verification.save", assignment, user=user,
+                 changed=sorted({key.split(":")[0] for key in mine}),
+                 pending=sorted(k for k in kept if k in mine), source=source,
+                 version=assignment.version, base=base)
     return {k: errors[k] for k in kept}
+
+
+COMMENT, DATES = ":comment", ":dates"
+
+
+def _intended(good: dict, kept: dict, notes: dict, dates: dict) -> dict:
+    """The parts a save gives: "<id>" its value ({"v": value}, {"raw": text} or None),
+    "<id>:comment" its comment, "<id>:dates" its checked dates."""
+    out = {}
+    for key, value in good.items():
+        out[key] = None if value is None else wrap(value)
+    for key, raw in kept.items():
+        out[key] = {"raw": raw}
+    for key, text in notes.items():
+        out[key + COMMENT] = text
+    for key, checked in dates.items():
+        out[key + DATES] = checked
+    return out
+
+
+def _part(rows: dict, key: str):
+    """The stored state of one part (see ``_intended``)."""
+    ind_id, _sep, part = key.partition(":")
+    row = rows.get(ind_id)
+    if part == "comment":
+        return (row.comment or "") if row is not None else ""
+    if part == "dates":
+        return list(((row.checked or {}) if row is not None else {}).get("dates") or [])
+    if row is None or row.value is None:
+        return None
+    return {"raw": row.value.get("raw") or ""} if is_pending(row.value) else row.value
+
+
+def _conflict(rubric, assignment, rows, mine: dict, found: list[str]) -> Conflict:
+    """The refusal of a save with conflicts: each part changed on both sides, with both."""
+    details = []
+    for key in found:
+        ind_id, _sep, part = key.partition(":")
+        details.append({"indicator": ind_id, "field": part or "value",
+                        "yours": _shown(mine[key]), "theirs": _shown(_part(rows, key))})
+    times = [rows[k.partition(":")[0]].updated_at for k in found if k.partition(":")[0] in rows]
+    when = max(times) if times else assignment.created_at
+    return Conflict(_("Your changes were NOT saved: %(num)d of the values you changed were "
+                      "changed in another window or through the API since you opened this page "
+                      "(last save %(when)s). Both are shown side by side: choose which to keep, "
+                      "then save again.", num=len({d["indicator"] for d in details}),
+                      when=datetime_in_zones(when)),
+                    details={"conflicts": details, "current_version": assignment.version})
+
+
+def _shown(state):
+    """A part's state as the API and the page show it: the value, or the typed text."""
+    if isinstance(state, dict):
+        return state["raw"] if "raw" in state else state.get("v")
+    return state
+
+
+def _next_version(session, assignment: JudgeAssignment, user, keys) -> None:
+    """Record the parts this save changes at the next version, and take that version only if
+    no other save took it first (a conditional UPDATE: two saves of the same version cannot
+    both pass the merge check unseen)."""
+    current = assignment.version
+    stamp(assignment, keys, user)
+    taken = session.execute(update(JudgeAssignment)
+                            .where(JudgeAssignment.id == assignment.id,
+                                   JudgeAssignment.version == current)
+                            .values(version=current + 1)
+                            .execution_options(synchronize_session=False))
+    if taken.rowcount != 1:
+        raise Conflict(_("These values were saved at the same moment from another window; "
+                         "reload the page and try again."))
+    set_committed_value(assignment, "version", current + 1)
 
 
 def _comments(rubric, comments: dict) -> tuple[dict, dict]:
@@ -235,33 +346,73 @@ def _comments(rubric, comments: dict) -> tuple[dict, dict]:
     return notes, errors
 
 
-def _apply(session, assignment, good, kept, errors, notes, now, claims) -> set[str]:
-    """Write the changes into the rows; the ids of indicators whose value or comment changed.
-    Each value records how it came about: "copied" when it is the unit's own answer
-    unchanged (the copy buttons, or the same value typed), "typed" otherwise."""
-    rows = rows_by_indicator(assignment)
-    changed = set()
-    for key in set(good) | set(kept) | set(notes):
-        if key in good:
-            stored = None if good[key] is None else wrap(good[key])
-        elif key in kept:
-            stored = {"raw": kept[key], "error": errors[key]}
-        else:
-            stored = rows[key].value if key in rows else None
-        comment = notes.get(key, rows[key].comment if key in rows else "")
-        row = rows.get(key)
-        if row is None:
-            if stored is None and not comment:
-                continue
-            row = Verification(assignment_id=assignment.id, indicator_id=key)
-            assignment.verifications.append(row)
-        elif row.value == stored and (row.comment or "") == comment:
+def _checked_dates(rubric, assignment, checked: dict) -> tuple[dict, dict]:
+    """The checked dates by indicator (ISO texts, in date order), each one of the indicator's
+    sampled dates; errors by indicator otherwise."""
+    dates, errors = {}, {}
+    for key, given in checked.items():
+        ind = rubric.indicator(key) if rubric.has_indicator(key) else None
+        if ind is None or ind.sample is None:
+            errors[key] = _("This indicator has no sampled dates.")
             continue
-        if row.value != stored:
-            row.origin = origin_of(stored, claims.get(key))
-        row.value, row.comment, row.updated_at = stored, comment, now
-        changed.add(key)
-    return changed
+        drawn = {d.isoformat() for d in sampled_dates(assignment, ind)}
+        if not isinstance(given, list) or any(not isinstance(d, str) or d not in drawn
+                                              for d in given):
+            errors[key] = _("Only the sampled dates shown can be checked.")
+            continue
+        dates[key] = sorted(set(given))
+    return dates, errors
+
+
+def _apply(assignment, rows: dict, mine: dict, errors: dict, now, claims) -> None:
+    """Write the parts a save changes into the rows. Each value records how it came about:
+    "copied" when it is the unit's own answer unchanged (the copy buttons, or the same value
+    typed), "typed" otherwise."""
+    for key, state in mine.items():
+        ind_id, _sep, part = key.partition(":")
+        row = rows.get(ind_id)
+        if row is None:
+            row = Verification(assignment_id=assignment.id, indicator_id=ind_id, comment="")
+            assignment.verifications.append(row)
+            rows[ind_id] = row
+        if part == "comment":
+            row.comment = state
+        elif part == "dates":
+            row.checked = {"dates": state} if state else None
+        else:
+            stored = ({"raw": state["raw"], "error": errors[ind_id]}
+                      if isinstance(state, dict) and "raw" in state else state)
+            row.origin = origin_of(stored, claims.get(ind_id))
+            row.value = stored
+        row.updated_at = now
+
+
+# ---- sampled dates ---------------------------------------------------------------------------
+
+def sample_seed(period: Period) -> str:
+    """The seed of a period's sampled dates: its slug (stable, and the same for anyone who
+    wants to draw them again)."""
+    return period.slug
+
+
+def sampled_dates(assignment: JudgeAssignment, indicator) -> list[date]:
+    """The dates the judge checks for an indicator with ``sample``, drawn by
+    ``scoring.sample_dates`` in the season the questionnaire covers (``season_window``),
+    seeded by the period and the unit: the unit cannot choose them, anyone can redraw them."""
+    start, end = season_window(assignment.period, assignment.unit)
+    return sample_dates(assignment.unit_code, indicator.id, start, end,
+                        sample_seed(assignment.period), indicator.sample.count)
+
+
+def sampled_for(assignment: JudgeAssignment, aspect) -> dict[str, list[str]]:
+    """{indicator id: its sampled dates as ISO texts} for the aspect's indicators with
+    ``sample``."""
+    return {ind.id: [d.isoformat() for d in sampled_dates(assignment, ind)]
+            for ind in aspect.scored_indicators if ind.sample is not None}
+
+
+def checked_dates(row: Verification | None) -> list[str]:
+    return list(((row.checked or {}) if row is not None else {}).get("dates") or [])
 
 
 def origin_of(stored: dict | None, claim) -> str | None:

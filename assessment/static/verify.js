@@ -2,7 +2,9 @@
 // - "Copy the unit's answer" fills the value control in the page (nothing is saved until
 //   Save; without JavaScript the button saves the page with the unit's answer copied);
 // - a warning before leaving the page with unsaved changes;
-// - "none of these" and the options of a multiple choice exclude each other.
+// - "none of these" and the options of a multiple choice exclude each other;
+// - autosave is static/autosave.js (shared with the questionnaire): changed values, comments
+//   and checked dates are saved a few seconds after typing stops.
 "use strict";
 (function () {
   var form = document.getElementById("verify");
@@ -28,6 +30,8 @@
     if (changedOne) {
       dirty = true;
       button.classList.add("copied");
+      // autosave (static/autosave.js) saves what the copy put in the field
+      fields(button.getAttribute("data-field"))[0].dispatchEvent(new Event("change", { bubbles: true }));
     }
   }
 
@@ -52,6 +56,7 @@
   });
   form.addEventListener("input", function () { dirty = true; });
   form.addEventListener("submit", function () { dirty = false; });
+  form.addEventListener("autosaved", function () { dirty = false; });
   window.addEventListener("beforeunload", function (event) {
     if (dirty) { event.preventDefault(); event.returnValue = ""; }
   });

@@ -2,8 +2,8 @@
 read-only view of a unit's questionnaire for the bureau and provincial monitors."""
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
-                   request, url_for)
+from flask import (Blueprint, abort, current_app, flash, get_template_attribute, jsonify,
+                   redirect, render_template, request, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -17,13 +17,15 @@ from ..transaction import attempt
 from ..formatting import local_time, number
 from ..models.types import utcnow
 from ..forms.questionnaire import (FIELD_KINDS, SubmitForm, answer_name, aspect_form,
-                                   base_texts, collect, deleted_evidence, initial_data,
+                                   base_texts, collect, deleted_evidence, emptied_links,
+                                   initial_data,
                                    link_name, new_evidence, read_base, same_text, sign_base)
 from ..models import Period, User, WorkUnit
 from ..navigation import nav
 from ..operations import Conflict, OperationError
 from ..operations.answers import pending_message
 from ..operations.editability import takes_part
+from ..operations.evidence import link_message
 from ..operations.monitor import measured_answers
 from ..operations.season import period_state
 from ..operations.questionnaire import get_or_create_submission, get_submission, save_page, self_scores
@@ -129,13 +131,18 @@ def _fill_page(period, unit, sub, aspect, form, errors=None, problems=None, refu
         pending = (sub.pending if sub else None) or {}
         errors = {ind.id: pending_message(ind, pending[ind.id])
                   for ind in aspect.indicators if ind.id in pending}
+    refused_evidence = bool(problems)   # this save's files or links were not all added
+    problems = dict(problems or {})
+    for key, entry in ((sub.pending_links if sub else None) or {}).items():
+        # a kept invalid link: marked in its field from what is stored (after a reload too)
+        problems.setdefault(f"link-{key}", [f"{(entry.get('raw') or '')[:200]}: {link_message(entry)}"])
     index = [a.id for a in rubric.aspects].index(aspect.id)
     evidence = {}
     for ev in (sub.evidence if sub else []):
         evidence.setdefault(ev.indicator_id, []).append(ev)
     return render_template(
         "questionnaire/aspect.html", form=form, aspect=aspect, errors=errors,
-        problems=problems or {}, refused=refused, evidence=evidence,
+        problems=problems, refused_evidence=refused_evidence, refused=refused, evidence=evidence,
         conflicts={row["indicator"].id: row for row in conflicts},
         measured=_measured(period, unit, aspect) if measured is None else measured,
         previous=rubric.aspects[index - 1] if index else None,
@@ -204,6 +211,7 @@ def _save(period, unit, aspect, form, answers, raw_pending):
             problems = save_page(db.session, sub, answers, raw_pending, form.version.data,
                                  current_user, files=files, links=links,
                                  delete=deleted_evidence(form),
+                                 emptied_links=emptied_links(form, aspect),
                                  upload_dir=current_app.config["UPLOAD_DIR"],
                                  max_bytes=_max_bytes())
     except OperationError as exc:
@@ -312,10 +320,33 @@ def autosave(period_slug, aspect_id):
     if sub is None:
         return jsonify(saved=False, version=1, base=form.base.data, fields={})
     now = local_time(utcnow(), unit.time_zone)
+    fragments, marked = _fragments(period, unit, sub, aspect)
     return jsonify(saved=bool(answers or raw_pending), version=sub.version,
                    base=sign_base(aspect, sub), fields=_moved_fields(form, aspect, sub),
-                   invalid=len(errors),
+                   invalid=len(errors), fragments=fragments, marked=marked,
                    message=_("Saved automatically at %(time)s", time=now.strftime("%H.%M")))
+
+
+def _fragments(period, unit, sub, aspect) -> tuple[dict, list]:
+    """The page's marks and counts after an autosave, rendered by the page's own macros from
+    ``_page`` (``completeness.indicator_marks``, the overview's counts): {data-fragment
+    name: HTML}, and the ids of the aspect's incomplete indicators."""
+    context = _page(period, unit, sub)
+    marks, progress = context["marks"], context["progress"]
+
+    def macro(name):
+        return get_template_attribute("questionnaire/_parts.html", name)
+
+    def link(aspect_id):
+        return url_for(".fill", period_slug=period.slug, aspect_id=aspect_id)
+
+    out = {"progress": macro("aspect_progress")(progress[aspect.id], aspect, marks, True),
+           "scores": macro("score_box")(context["scores"], aspect),
+           "nav": macro("aspect_list")(context["rubric"], progress, context["numbers"],
+                                       context["scores"], aspect.id, link)}
+    for ind in aspect.indicators:
+        out[f"mark-{ind.id}"] = macro("incomplete_mark")(marks[ind.id]) if ind.id in marks else ""
+    return out, [ind.id for ind in aspect.indicators if ind.id in marks]
 
 
 AUTOSAVE_EXPIRED = _l("Not saved automatically: your session has ended. Log in again in another "

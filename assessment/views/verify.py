@@ -6,19 +6,29 @@ Every page and API call checks ``permissions.can_verify`` (an active assignment 
 conflict of interest) on the server."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from datetime import datetime
+
+from flask import (Blueprint, abort, flash, get_template_attribute, jsonify, redirect,
+                   render_template, request, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 
+from .. import formatting
 from ..extensions import db
+from ..formatting import local_time
 from ..transaction import attempt
 from ..forms.i18n import Form
-from ..forms.verify import COPY_ALL, collect, copy_data, verify_form
+from ..forms.questionnaire import FIELD_KINDS
+from ..forms.verify import (COPY_ALL, base_texts, collect, comment_name, copy_data, dates_name,
+                            initial_data, read_base, same_text, sign_base, value_name,
+                            verify_form, SALT)
 from ..models import Period, WorkUnit
+from ..models.types import utcnow
 from ..navigation import nav
-from ..operations import OperationError
+from ..operations import Conflict, OperationError
 from ..operations import verification as ops
 from ..operations.answers import pending_message
 from ..operations.judging import active_assignment
@@ -26,7 +36,9 @@ from ..operations.monitor import measured_answers
 from ..operations.questionnaire import get_submission
 from ..permissions import can_judge, can_verify
 from ..rubric_store import rubric_for
-from .questionnaire import _numbers
+from .lookups import period_or_404
+from .main import error_page
+from .questionnaire import _numbers, shown_value
 
 bp = Blueprint("verify", __name__, url_prefix="/penilai")
 nav("verify.workspace", _l("Verification"), roles=("judge",), order=20)
@@ -40,7 +52,7 @@ SORTS = ("code", "name", "province", "progress", "state")
 # ---- loading with permission checks ------------------------------------------------------
 
 def _period(slug: str) -> Period:
-    return db.session.query(Period).filter_by(slug=slug).first() or abort(404)
+    return period_or_404(slug)
 
 
 def _assignment(period: Period, code: str):
@@ -117,10 +129,13 @@ def _filtered(rows: list[dict], q: str, state: str, sort: str) -> list[dict]:
 def _context(period, assignment, rubric) -> dict:
     values = ops.values_of(assignment)
     answers = ops.unit_answers(db.session, period, assignment.unit_code)
-    progress = {a.id: ops.progress(rubric, assignment, a.indicators) for a in rubric.aspects}
+    marks = ops.verification_marks(rubric, assignment)   # the marks and every count
+    progress = {a.id: ops.progress(rubric, assignment, a.indicators, marks)
+                for a in rubric.aspects}
     return {"period": period, "assignment": assignment, "unit": assignment.unit,
             "rubric": rubric, "numbers": _numbers(rubric), "aspect_progress": progress,
-            "overall": ops.progress(rubric, assignment), "state": ops.state_of(assignment),
+            "marks": marks, "overall": ops.progress(rubric, assignment, marks=marks),
+            "state": ops.state_of(assignment),
             "labels": STATE_LABELS, "refusal": ops.refusal(assignment),
             "closed": ops.closed_refusal(period),
             "sub": get_submission(db.session, period, assignment.unit_code),
@@ -184,22 +199,77 @@ def aspect(period_slug, code, aspect_id):
     period = _period(period_slug)
     assignment = _assignment(period, code)
     aspect = _aspect(rubric_for(period), aspect_id)
-    form = verify_form(aspect, ops.rows_by_indicator(assignment), posted=request.method == "POST")
+    sampled = ops.sampled_for(assignment, aspect)
+    form = verify_form(aspect, ops.rows_by_indicator(assignment),
+                       posted=request.method == "POST", version=assignment.version,
+                       sampled=sampled)
     if not form.validate_on_submit():
         return _aspect_page(period, assignment, aspect, form)
     answers = ops.unit_answers(db.session, period, assignment.unit_code)
-    values, raw_pending, comments, errors = collect(form, aspect, answers)
+    values, raw_pending, comments, checked, errors = collect(form, aspect, answers,
+                                                             _choices(aspect))
     try:
         with attempt():
             kept = ops.save_verifications(db.session, assignment, values, raw_pending, comments,
-                                          current_user)
+                                          current_user, version=form.version.data,
+                                          checked=checked)
     except OperationError as exc:
-        return _aspect_page(period, assignment, aspect, form, errors, refused=exc), exc.status
+        conflicts = []
+        if isinstance(exc, Conflict):
+            _rebase(form, aspect, assignment, set(values) | set(raw_pending) | set(comments)
+                    | set(checked), sampled)
+            conflicts = _conflict_rows(exc, aspect)
+        return _aspect_page(period, assignment, aspect, form, errors, refused=exc,
+                            conflicts=conflicts), exc.status
     _flash_saved(kept)
     return redirect(_after_save(period, assignment, aspect, form))
 
 
-def _aspect_page(period, assignment, aspect, form, errors=None, refused=None):
+def _choices(aspect) -> dict:
+    """How the judge settled the conflicts shown: indicator id -> "mine" | "theirs"."""
+    return {ind.id: request.form.get(f"choice-{ind.id}") for ind in aspect.indicators
+            if request.form.get(f"choice-{ind.id}") in ("mine", "theirs")}
+
+
+def _rebase(form, aspect, assignment, mine: set, sampled: dict) -> None:
+    """After a conflict the page is based on the current version: the indicators the judge
+    changed keep what was typed, the others show what is stored now."""
+    rows = ops.rows_by_indicator(assignment)
+    current = initial_data(aspect, rows, sampled)
+    form.version.data, form.base.data = str(assignment.version), sign_base(aspect, rows)
+    for ind in aspect.indicators:
+        if ind.id in mine:
+            continue
+        for name in (value_name(ind), comment_name(ind), dates_name(ind)):
+            if name in current and name in form:
+                form[name].data = current[name]
+
+
+def _conflict_rows(exc: OperationError, aspect) -> list[dict]:
+    """The conflicts of a refused save by indicator: [{indicator, parts: [{field, yours,
+    theirs}]}], values as the page shows them."""
+    by_id, rows = {ind.id: ind for ind in aspect.indicators}, {}
+    details = exc.details if isinstance(exc.details, dict) else {}
+    for item in details.get("conflicts", []):
+        ind = by_id.get(item["indicator"])
+        if ind is None:
+            continue
+        row = rows.setdefault(ind.id, {"indicator": ind, "parts": []})
+        row["parts"].append({"field": item["field"],
+                             "yours": _shown_part(ind, item["field"], item["yours"]),
+                             "theirs": _shown_part(ind, item["field"], item["theirs"])})
+    return list(rows.values())
+
+
+def _shown_part(ind, field: str, value) -> str:
+    if field == "comment":
+        return value or "–"
+    if field == "dates":
+        return ", ".join(value) if value else "–"
+    return shown_value(ind, value)
+
+
+def _aspect_page(period, assignment, aspect, form, errors=None, refused=None, conflicts=()):
     rubric = rubric_for(period)
     rows = ops.rows_by_indicator(assignment)
     if errors is None:   # shown from what is kept: the same after a reload
@@ -214,9 +284,16 @@ def _aspect_page(period, assignment, aspect, form, errors=None, refused=None):
     return render_template(
         "verify/aspect.html", form=form, aspect=aspect, errors=errors, refused=refused,
         evidence=evidence, copies=copies, rows=rows, copy_all=COPY_ALL, position=index + 1,
+        conflicts={row["indicator"].id: row for row in conflicts},
+        sampled=ops.sampled_for(assignment, aspect), day_label=day_label,
         measured=measured_answers(db.session, period, assignment.unit, aspect.indicators),
         previous=rubric.aspects[index - 1] if index else None,
         next=rubric.aspects[index + 1] if index + 1 < len(rubric.aspects) else None, **context)
+
+
+def day_label(iso: str) -> str:
+    """A sampled date for people: "3 Maret 2025"."""
+    return formatting.date(datetime.fromisoformat(iso))
 
 
 def _flash_saved(kept: dict) -> None:
@@ -242,3 +319,100 @@ def _after_save(period, assignment, aspect, form) -> str:
         return url_for(".unit", period_slug=period.slug, code=assignment.unit_code)
     target = form.copy.data if form.copy.data not in ("", COPY_ALL) else form.clear.data
     return here + (f"#ind-{target}" if target else "")
+
+
+# ---- autosave ------------------------------------------------------------------------------
+
+AUTOSAVE_EXPIRED = _l("Not saved automatically: your session has ended. Log in again in another "
+                      "tab; what you typed stays on this page.")
+
+
+@bp.route("/<period_slug>/<code>/<aspect_id>/simpan-otomatis", methods=["POST"])
+def autosave(period_slug, code, aspect_id):
+    """The page's changed fields saved a few seconds after typing stops (static/autosave.js),
+    through the same merge as the save button; answers the new version and signed base, the
+    current value of every field another window saved since the page's base, and the page's
+    marks and counts again (the same functions as the page)."""
+    if not current_user.is_authenticated:
+        return jsonify(error="expired", message=str(AUTOSAVE_EXPIRED)), 401
+    period = _period(period_slug)
+    assignment = _assignment(period, code)
+    aspect = _aspect(rubric_for(period), aspect_id)
+    sampled = ops.sampled_for(assignment, aspect)
+    form = verify_form(aspect, ops.rows_by_indicator(assignment), posted=True, sampled=sampled)
+    answers = ops.unit_answers(db.session, period, assignment.unit_code)
+    values, raw_pending, comments, checked, errors = collect(form, aspect, answers)
+    changed = bool(values or raw_pending or comments or checked)
+    if changed:
+        try:
+            with attempt():
+                ops.save_verifications(db.session, assignment, values, raw_pending, comments,
+                                       current_user, version=form.version.data, checked=checked)
+        except OperationError as exc:
+            return jsonify(error=exc.code, message=exc.message,
+                           details=exc.details if isinstance(exc, Conflict) else None), exc.status
+    rows = ops.rows_by_indicator(assignment)
+    fragments, marked = _fragments(period, assignment, aspect)
+    now = local_time(utcnow(), "WIB")
+    return jsonify(saved=changed, version=assignment.version, base=sign_base(aspect, rows),
+                   fields=_moved_fields(form, aspect, rows, sampled), invalid=len(errors),
+                   fragments=fragments, marked=marked,
+                   message=_("Saved automatically at %(time)s", time=now.strftime("%H.%M")))
+
+
+def _moved_fields(form, aspect, rows, sampled) -> dict:
+    """Field name -> current values of the fields that differ from what the page shows and
+    that the page did not change (another window saved them since the page's base)."""
+    current, base = base_texts(aspect, rows), read_base(form, SALT) or {}
+    now, out = initial_data(aspect, rows, sampled), {}
+    for ind in aspect.indicators:
+        shown = {ind.id + ":comment": (form[comment_name(ind)].data or "").strip()}
+        if ind.scored:
+            shown[ind.id] = FIELD_KINDS[ind.type].raw(ind, form[value_name(ind)].data)
+        if dates_name(ind) in form:
+            shown[ind.id + ":dates"] = "\n".join(sorted(set(form[dates_name(ind)].data or [])))
+        names = {ind.id: value_name(ind), ind.id + ":comment": comment_name(ind),
+                 ind.id + ":dates": dates_name(ind)}
+        for key, text in shown.items():
+            if key not in base or not _same(ind, key, text, base[key]) \
+                    or _same(ind, key, text, current[key]):
+                continue
+            data = now[names[key]]
+            out[names[key]] = data if isinstance(data, list) else ([] if data is None else [data])
+    return out
+
+
+def _same(ind, key: str, a: str, b: str) -> bool:
+    return same_text(ind, a, b) if ":" not in key else (a or "") == (b or "")
+
+
+def _fragments(period, assignment, aspect) -> tuple[dict, list]:
+    """The page's marks and counts, rendered by the page's own macros from
+    ``verification_marks`` (what blocks completing, which the unit page counts): {data-fragment
+    name: HTML}, and the ids of the aspect's indicators marked."""
+    rubric = rubric_for(period)
+    context = _context(period, assignment, rubric)
+    marks = context["marks"]
+
+    def macro(name):
+        return get_template_attribute("verify/_parts.html", name)
+
+    out = {"progress": macro("verified_progress")(context["aspect_progress"][aspect.id]),
+           "scores": macro("score_pair")(context["scores"], aspect),
+           "nav": macro("aspect_nav")(rubric, context["aspect_progress"], context["numbers"],
+                                      aspect.id, period, assignment.unit)}
+    for ind in aspect.scored_indicators:
+        out[f"mark-{ind.id}"] = macro("indicator_mark")(marks.get(ind.id), context["scores"]
+                                                        ["indicators"].get(ind.id, {}))
+        out[f"score-{ind.id}"] = macro("verified_score")(ind, context["scores"]["indicators"]
+                                                         .get(ind.id, {}))
+    return out, [ind.id for ind in aspect.scored_indicators if ind.id in marks]
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(exc):
+    """An autosave with an expired CSRF token answers JSON (the page keeps what is typed and
+    says so); every other form gets the usual page."""
+    if request.endpoint == "verify.autosave":
+        return jsonify(error="expired", message=str(AUTOSAVE_EXPIRED)), 400
+    return error_page(exc)
