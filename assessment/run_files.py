@@ -2,17 +2,21 @@
 
 A run never changes, so whatever is drawn or written from it is built once and kept as a
 file named by the run (``operations.results.cached``): the public charts, the rank-change
-charts and the workbook are built in the request that publishes the run; each unit's
-feedback charts and scorecard the first time they are asked for (once per run and unit),
-and by the job that publication starts after its commit, so that the first visitor
-already finds them. Served with immutable caching: a new run has new addresses."""
+charts and the public page's document are built in the request that publishes the run; the
+workbook and each unit's feedback charts and scorecard by the job that publication starts
+after its commit (a pool of low-priority processes), and any still missing the first time
+they are asked for (once per run and unit). Served with immutable caching: a new run has
+new addresses."""
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import threading
+from types import SimpleNamespace
 
 from flask import current_app
+from flask_babel import force_locale
 
 from reports.batch import write_atomically
 from reports.charts import aspect_chart, gap_chart
@@ -20,6 +24,7 @@ from reports.scorecard import scorecard_pdf
 
 from .operations.feedback import all_scorecards, scorecard_footer
 from .operations.practice import run_detail
+from .operations.public_results import change_chart_name, page_file_name, public_page
 from .operations.results import (cached, change_categories, change_chart, chart_names,
                                  previous_published, previous_ranking, run_chart, run_file_key,
                                  run_workbook)
@@ -72,10 +77,13 @@ def scorecard_file_name(unit_code: str) -> str:
 # -- at publication -----------------------------------------------------------------------------
 
 def prepare_published(session, period, run, folder: str) -> list[str]:
-    """Build the public files of a run being published: its charts, the rank-change
-    charts against the previous published period, and the workbook. Returns their names.
-    Called inside the publishing request, before its commit: a rolled-back publication
-    leaves only files of a frozen run, which are right whenever it is published."""
+    """Build what the first view of a run being published shows: its charts, the
+    rank-change charts against the previous published period, and the public page's
+    document in each language of the interface (``operations.public_results``). Returns
+    their names.
+    The workbook and the per-unit files are left to ``unit_files_job``, started after the
+    commit. Called inside the publishing request, before its commit: a rolled-back
+    publication leaves only files of a frozen run, which are right whenever it is published."""
     built = []
     for name in chart_names(run):
         cached(folder, run, f"{name}.png", lambda n=name: run_chart(run, n))
@@ -88,54 +96,101 @@ def prepare_published(session, period, run, folder: str) -> list[str]:
             cached(folder, run, name, lambda c=category: change_chart(
                 earlier, earlier_period.title, run, period.title, c))
             built.append(name)
-    ranking, name = previous_ranking(session, period)
-    cached(folder, run, name, lambda: run_workbook(period, run, previous=ranking))
-    built.append(name)
+    for language in current_app.config.get("LANGUAGES", ("id",)):
+        with force_locale(language):
+            public_page(session, period, run, folder)
+        built.append(page_file_name(previous, language))
     return built
 
 
-def change_chart_name(earlier, category: str) -> str:
-    return f"perubahan-{earlier.id}-{earlier.number}-{category}.png"
-
-
 def unit_files_job(session, period, run, folder: str) -> "UnitFilesJob":
-    """The job that draws every ranked unit's feedback charts and writes its scorecard,
-    prepared from the database now (the cards) and started after the commit, in a thread:
-    it needs no database, only the frozen run's data."""
+    """The job that writes the run's workbook and draws every ranked unit's feedback charts
+    and scorecard, prepared from the database now (the cards, plain copies of the run and
+    the previous ranking) and started after the commit: it needs no database."""
     detail = run_detail(run)
     cards = all_scorecards(session, period, detail.result, detail.rubric)
-    return UnitFilesJob(run, cards, scorecard_footer(period, run), folder)
+    ranking, name = previous_ranking(session, period)
+    workbook = (name, frozen(run), SimpleNamespace(title=period.title), ranking)
+    return UnitFilesJob(run, cards, scorecard_footer(period, run), folder, workbook)
+
+
+RUN_COLUMNS = ("id", "number", "kind", "rubric_id", "rubric_sha256", "rubric_source",
+               "exchange", "exchange_sha256", "result", "created_at")
+
+
+def frozen(run) -> SimpleNamespace:
+    """A plain copy of a run's columns (what scoring and the workbook read), for another
+    process or for after the session is gone."""
+    return SimpleNamespace(**{column: getattr(run, column) for column in RUN_COLUMNS})
 
 
 class UnitFilesJob:
-    """Per-unit files of a run, built in a background thread (``start``) or at once
-    (``run_now``); a file already there is kept."""
+    """The workbook and the per-unit files of a run, built by a pool of background
+    processes at low priority (``start``: pages keep their speed while it draws), or here
+    and now (``run_now``); a file already there is kept."""
 
-    def __init__(self, run, cards: list[dict], footer: dict, folder: str):
+    def __init__(self, run, cards: list[dict], footer: dict, folder: str, workbook=None):
         self.key, self.cards, self.footer, self.folder = run_file_key(run), cards, footer, folder
+        self.workbook = workbook
         self.thread = None
+        self.written = 0
 
-    def start(self) -> threading.Thread:
-        self.thread = threading.Thread(target=self.run_now, name=f"run-files-{self.key}",
-                                       daemon=True)
+    def tasks(self) -> list[tuple]:
+        out = [("workbook", self.key, self.folder, self.workbook)] if self.workbook else []
+        return out + [("unit", self.key, self.folder, (card, self.footer)) for card in self.cards]
+
+    def start(self, processes: int | None = None) -> threading.Thread:
+        """Hand the tasks to a pool of ``processes`` (every core by default) from a thread
+        that waits for them; returns the thread."""
+        self.thread = threading.Thread(target=self._pool, args=(processes,),
+                                       name=f"run-files-{self.key}", daemon=True)
         self.thread.start()
         return self.thread
 
-    def run_now(self) -> int:
-        written = 0
+    def _pool(self, processes: int | None) -> None:
         try:
             os.makedirs(self.folder, exist_ok=True)
-            for card in self.cards:
-                code = card["code"]
-                targets = {feedback_file_name(code, n): (lambda c=card, f=f: f(c))
-                           for n, f in FEEDBACK_FILES.items()}
-                targets[scorecard_file_name(code)] = (
-                    lambda c=card: scorecard_pdf(c, **self.footer))
-                for name, build in targets.items():
-                    path = os.path.join(self.folder, f"{self.key}-{name}")
-                    if not os.path.exists(path):
-                        write_atomically(path, build())
-                        written += 1
+            processes = processes or len(os.sched_getaffinity(0))
+            # spawn, not fork: the children need no copy of a web worker's connections
+            with multiprocessing.get_context("spawn").Pool(processes, initializer=_background) as pool:
+                self.written = sum(pool.imap_unordered(build_task, self.tasks(), chunksize=4))
         except Exception:   # a cache: the pages build what is missing on first request
-            log.exception("building the per-unit files of run %s failed", self.key)
-        return written
+            log.exception("building the files of run %s failed", self.key)
+
+    def run_now(self) -> int:
+        try:
+            os.makedirs(self.folder, exist_ok=True)
+            self.written = sum(build_task(task) for task in self.tasks())
+        except Exception:   # a cache: the pages build what is missing on first request
+            log.exception("building the files of run %s failed", self.key)
+        return self.written
+
+
+def _background() -> None:
+    """A pool process's priority: below the web workers' (nice 10)."""
+    try:
+        os.nice(10)
+    except OSError:
+        pass
+
+
+def build_task(task: tuple) -> int:
+    """One task of ``UnitFilesJob`` (a pool's or this process's): the workbook, or one
+    unit's two charts and scorecard; returns how many files it wrote."""
+    kind, key, folder, data = task
+    if kind == "workbook":
+        name, run, period, previous = data
+        targets = {name: lambda: run_workbook(period, run, previous=previous)}
+    else:
+        card, footer = data
+        code = card["code"]
+        targets = {feedback_file_name(code, n): (lambda f=f: f(card))
+                   for n, f in FEEDBACK_FILES.items()}
+        targets[scorecard_file_name(code)] = lambda: scorecard_pdf(card, **footer)
+    written = 0
+    for name, build in targets.items():
+        path = os.path.join(folder, f"{key}-{name}")
+        if not os.path.exists(path):
+            write_atomically(path, build())
+            written += 1
+    return written

@@ -117,12 +117,13 @@ def test_scorecard_pdf_is_written_once_per_run_and_unit(season, client, auth, us
     assert counted.calls == 1
 
 
-def test_publication_builds_the_public_charts_and_workbook(session, app, client, monkeypatch):
+def test_publication_builds_the_public_charts_and_page(session, app, client, monkeypatch):
     from assessment.operations import results as ops
     from assessment.views import results as views
     period, run, _judges = build_season(session)
     built = run_files.prepare_published(session, period, run, run_files.cache_dir(app))
-    assert any(name.endswith(".xlsx") for name in built)
+    assert [n for n in built if n.endswith(".json")] == [
+        "halaman-publik-0-id.json", "halaman-publik-0-en.json"]   # the page, both languages
     draws = Counter(ops.run_chart)
     monkeypatch.setattr(views, "run_chart", draws)
     page = client.get(f"/hasil/{SLUG}/")
@@ -135,11 +136,11 @@ def test_publication_builds_the_public_charts_and_workbook(session, app, client,
     assert draws.calls == 0
 
 
-def test_the_unit_files_job_writes_every_units_charts_and_scorecard(session, app):
+def test_the_unit_files_job_writes_the_workbook_and_every_units_files(session, app):
     period, run, _judges = build_season(session)
     folder = run_files.cache_dir(app)
     job = run_files.unit_files_job(session, period, run, folder)
-    assert job.run_now() == 3 * len(job.cards) > 0
+    assert job.run_now() == 1 + 3 * len(job.cards) > 1     # the workbook, each unit's three
     assert job.run_now() == 0     # kept: nothing drawn again
 
 

@@ -5,8 +5,6 @@ they finalise (a correction is a new final run with a reason) and publish. Every
 logging in, sees the published run of a period: nothing of an unpublished run is public."""
 from __future__ import annotations
 
-from collections import Counter
-
 from flask import (Blueprint, Response, abort, flash, redirect,
                    render_template, request, url_for)
 from flask_babel import gettext as _
@@ -14,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .. import run_files
-from ..chart_text import change_chart_summary, run_chart_summary
 from ..extensions import db
 from ..transaction import attempt
 from ..models import Period, Publication, ScoringRun, User
@@ -23,9 +20,10 @@ from ..operations import OperationError
 from ..operations.ranking import (award_winners, categories, latest_publication, order_of,
                                   page_of, periods_with_run_counts, published_list,
                                   ranking_rows, run_by_number, runs_page)
+from ..operations.public_results import TOP, change_chart_name, kept_chart, public_page
 from ..operations.results import (cached, change_categories, change_chart, chart_names, finalise,
-                                  png_size, previous_published, previous_ranking, publish_run,
-                                  rank_change_data, run_chart, run_intervals, run_workbook)
+                                  previous_published, previous_ranking, publish_run, run_chart,
+                                  run_intervals, run_workbook)
 from ..operations.runs import published_run
 from ..permissions import is_admin
 from ..progress import LEVEL_LABELS
@@ -36,7 +34,6 @@ bp = Blueprint("results", __name__)
 nav("results.admin_index", _l("Scoring runs"), roles=("admin",), order=65, group=SEASON)
 
 PAGE_SIZE = 50
-TOP = 10
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FOREVER = "public, max-age=31536000, immutable"
 RUN_FILES = {"masukan.json": ("exchange", "application/json"),
@@ -76,17 +73,6 @@ def cache_dir() -> str:
 
 
 # -- the ranking as pages show it ---------------------------------------------------------------
-
-def chart_list(run: ScoringRun) -> list[dict]:
-    """The run's charts with their pixel sizes (built and cached on first use)."""
-    out = []
-    for name in chart_names(run):
-        data = cached(cache_dir(), run, f"{name}.png", lambda n=name: run_chart(run, n))
-        width, height = png_size(data)
-        out.append({"name": name, "width": width, "height": height,
-                    "summary": run_chart_summary(run, name)})
-    return out
-
 
 def _bytes(data: bytes, mimetype: str, filename: str | None = None, cache: str | None = None):
     response = Response(data, mimetype=mimetype)
@@ -207,45 +193,28 @@ def public_index():
 @bp.route("/hasil/<slug>/")
 def public_period(slug):
     period, run, pub = _published(slug)
-    rows = ranking_rows(run)
-    tops = {c: [r for r in rows if r["category"] == c][:TOP] for c in categories(run)}
-    sizes = Counter(r["category"] for r in rows)
+    doc = public_page(db.session, period, run, cache_dir())
     return render_template("results/public_period.html", period=period, run=run, pub=pub,
-                           tops=tops, sizes=sizes, awards=award_winners(run),
-                           charts=chart_list(run), top=TOP, changes=_changes(period, run),
-                           change_table=_change_table(period, run), rule=order_of(run))
+                           tops=doc["tops"], sizes=doc["sizes"], awards=doc["awards"],
+                           charts=doc["charts"], top=TOP, changes=doc["changes"],
+                           change_table=_change_table(doc["change_rows"]), rule=doc["rule"])
 
 
-def _change_table(period: Period, run: ScoringRun) -> dict | None:
+def _change_table(data: dict) -> dict | None:
     """One category's rank changes, a page at a time (?perubahan=<category>&hal=<n>)."""
-    data = rank_change_data(db.session, period, run)
-    if not data["categories"]:
+    if not data:
         return None
-    names = list(data["categories"])
+    names = list(data)
     category = request.args.get("perubahan")
     category = category if category in names else names[0]
-    rows = data["categories"][category]
+    rows = data[category]
     shown, page, pages = page_of(rows, request.args.get("hal", 1, type=int), PAGE_SIZE)
     return {"categories": names, "category": category, "page": page, "pages": pages,
             "total": len(rows), "rows": shown, "first": (page - 1) * PAGE_SIZE}
 
 
-def _changes(period: Period, run: ScoringRun) -> dict | None:
-    """The slope charts against the previous published period, when units ranked in both."""
-    previous = previous_published(db.session, period)
-    if previous is None:
-        return None
-    earlier_period, earlier = previous
-    out = []
-    for category in change_categories(earlier, run):
-        width, height = png_size(_change_chart(period, run, earlier_period, earlier, category))
-        out.append({"category": category, "width": width, "height": height,
-                    "summary": change_chart_summary(earlier, run, category)})
-    return {"period": earlier_period, "categories": [c["category"] for c in out], "charts": out}
-
-
 def _change_chart(period, run, earlier_period, earlier, category) -> bytes:
-    return cached(cache_dir(), run, run_files.change_chart_name(earlier, category),
+    return cached(cache_dir(), run, change_chart_name(earlier, category),
                   lambda: change_chart(earlier, earlier_period.title, run, period.title, category))
 
 
@@ -271,9 +240,13 @@ def public_category(slug, category):
 @bp.route("/hasil/<slug>/grafik/<int:number>/<name>.png")
 def public_chart(slug, number, name):
     period, run, _pub = _published(slug)
-    if number != run.number or name not in chart_names(run):
+    if number != run.number:
         abort(404)
-    data = cached(cache_dir(), run, f"{name}.png", lambda: run_chart(run, name))
+    data = kept_chart(cache_dir(), run, f"{name}.png")   # built at publication: not scored again
+    if data is None:
+        if name not in chart_names(run):
+            abort(404)
+        data = cached(cache_dir(), run, f"{name}.png", lambda: run_chart(run, name))
     response = _bytes(data, "image/png", cache=FOREVER)
     response.set_etag(f"{run.id}-{run.number}-{name}")
     return response.make_conditional(request)
@@ -283,10 +256,14 @@ def public_chart(slug, number, name):
 def public_change_chart(slug, number, category):
     period, run, _pub = _published(slug)
     previous = previous_published(db.session, period)
-    if number != run.number or previous is None or category not in change_categories(previous[1], run):
+    if number != run.number or previous is None:
         abort(404)
     earlier_period, earlier = previous
-    data = _change_chart(period, run, earlier_period, earlier, category)
+    data = kept_chart(cache_dir(), run, change_chart_name(earlier, category))
+    if data is None:
+        if category not in change_categories(earlier, run):
+            abort(404)
+        data = _change_chart(period, run, earlier_period, earlier, category)
     response = _bytes(data, "image/png", cache=FOREVER)
     response.set_etag(f"{run.id}-{earlier.id}-{category}")
     return response.make_conditional(request)

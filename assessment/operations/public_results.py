@@ -1,0 +1,122 @@
+"""The public results page of a published run, worked out once and kept as a file.
+
+Everything the page shows besides the period's timeline and exclusions comes from the
+frozen run and the previous published period's run: the top of each category's ranking,
+the awards, the charts (their sizes and the summaries that describe them), the rank-change
+charts and table, the ranking rule. Working that out scores the run (seconds for a national
+run in a process that has not scored it yet) and formats a few hundred figures, so it is
+done once per run, previous published run and interface language, kept as a JSON file
+beside the run's charts (``page_file_name``) and in this process's memory. The publishing
+request writes it for the default language (``operations.results.publish_run``), so the
+first view of a published period, in any worker, reads a file and draws nothing."""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, OrderedDict
+from pathlib import Path
+
+from flask_babel import get_locale
+
+from reports.rank_changes import rank_changes
+
+from ..chart_text import change_chart_summary, run_chart_summary
+from ..models import Period, ScoringRun
+from .ranking import award_winners, categories, order_of, ranking_rows
+from .results import (cached, change_categories, change_chart, chart_names, png_size,
+                      previous_published, run_chart, run_file_key)
+from .runs import run_result
+
+TOP = 10
+_MEMO: OrderedDict = OrderedDict()    # file path -> the page's document
+_MEMO_MAX = 16
+_built = [0]    # documents worked out in this process (tests count them)
+
+
+def change_chart_name(earlier: ScoringRun, category: str) -> str:
+    return f"perubahan-{earlier.id}-{earlier.number}-{category}.png"
+
+
+def page_file_name(previous: tuple[Period, ScoringRun] | None, locale: str) -> str:
+    earlier = previous[1].id if previous else 0
+    return f"halaman-publik-{earlier}-{locale}.json"
+
+
+def language() -> str:
+    try:
+        return str(get_locale() or "id")
+    except (RuntimeError, AttributeError):
+        return "id"
+
+
+def public_page(session, period: Period, run: ScoringRun, folder: str) -> dict:
+    """The page's document (``_build``): from memory, else from its file, else worked out
+    (charts drawn if missing) and kept."""
+    previous = previous_published(session, period)
+    name = page_file_name(previous, language())
+    path = str(Path(folder) / f"{run_file_key(run)}-{name}")
+    doc = _MEMO.get(path)
+    if doc is None:
+        doc = json.loads(cached(folder, run, name, lambda: _dumps(
+            _build(period, run, previous, folder))))
+        _MEMO[path] = doc
+        while len(_MEMO) > _MEMO_MAX:
+            _MEMO.popitem(last=False)
+    _MEMO.move_to_end(path)
+    return doc
+
+
+def _dumps(doc: dict) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, default=str).encode("utf-8")
+
+
+def _build(period: Period, run: ScoringRun, previous, folder: str) -> dict:
+    """``{"tops": {category: [ranking row]}, "sizes": {category: n}, "awards": [...],
+    "charts": [{"name", "width", "height", "summary"}], "changes": None or {"period":
+    {"title", "slug"}, "categories", "charts"}, "change_rows": {category: [row]},
+    "rule": ...}``; figures as exact decimal text (the template formats them)."""
+    _built[0] += 1
+    rows = ranking_rows(run)
+    names = categories(run)
+    tops = {c: [r for r in rows if r["category"] == c][:TOP] for c in names}
+    sizes = Counter(r["category"] for r in rows)
+    awards = [{"title": a["title"], "category": a["category"],
+               "winners": [{"rank": w.rank, "unit": {"code": w.unit.code, "name": w.unit.name},
+                            "score": w.score} for w in a["winners"]]}
+              for a in award_winners(run)]
+    charts = []
+    for chart in chart_names(run):
+        data = cached(folder, run, f"{chart}.png", lambda n=chart: run_chart(run, n))
+        width, height = png_size(data)
+        charts.append({"name": chart, "width": width, "height": height,
+                       "summary": run_chart_summary(run, chart)})
+    changes, change_rows = None, {}
+    if previous is not None:
+        earlier_period, earlier = previous
+        out = []
+        for category in change_categories(earlier, run):
+            data = cached(folder, run, change_chart_name(earlier, category),
+                          lambda c=category: change_chart(earlier, earlier_period.title, run,
+                                                          period.title, c))
+            width, height = png_size(data)
+            out.append({"category": category, "width": width, "height": height,
+                        "summary": change_chart_summary(earlier, run, category)})
+        changes = {"period": {"title": earlier_period.title, "slug": earlier_period.slug},
+                   "categories": [c["category"] for c in out], "charts": out}
+        change_rows = rank_changes(run_result(earlier)["ranking"], run_result(run)["ranking"])
+    return {"tops": tops, "sizes": dict(sizes), "awards": awards, "charts": charts,
+            "changes": changes, "change_rows": change_rows, "rule": order_of(run)}
+
+
+CHART_FILE = re.compile(r"(peringkat-[a-z]+|sebaran|peta-provinsi|perubahan-\d+-\d+-[a-z]+)\.png")
+
+
+def kept_chart(folder: str, run: ScoringRun, name: str) -> bytes | None:
+    """A chart file of the run already built (at publication or by an earlier view), or
+    None: read without scoring the run."""
+    if not CHART_FILE.fullmatch(name):
+        return None
+    try:
+        return (Path(folder) / f"{run_file_key(run)}-{name}").read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None

@@ -1,0 +1,107 @@
+"""Issue 15: the first view of a period just published draws nothing and scores nothing,
+in any worker and either language: publication built its charts, rank-change charts and
+the public page's document (operations/public_results.py); the workbook and every unit's
+files come from the job publication starts, in a pool of background processes. Counted,
+never timed."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from assessment import run_files
+from assessment.operations import public_results, runs
+from assessment.operations.results import finalise, publish_run
+from tests.conftest import english
+from tests.results_support import build_season
+
+
+class Counter:
+    def __init__(self, fn):
+        self.fn, self.calls = fn, 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.fn(*args, **kwargs)
+
+
+@pytest.fixture
+def published(app, session, make_period):
+    """2021 published; 2024 finalised and published through the admin's operations (the
+    publishing request's work), with rank changes against 2021."""
+    earlier = make_period(slug="bakohumas-2021", title="Apresiasi Bakohumas 2021", opens=-400,
+                          closes=-370, levels=["provinsi", "kabkota"])
+    later = make_period(slug="bakohumas-2024", title="Apresiasi Bakohumas 2024", opens=-40,
+                        closes=-10, levels=["provinsi", "kabkota"])
+    build_season(session, earlier, judges=("penilai1", "penilai2"))
+    build_season(session, later, judges=("penilai3", "penilai4"))
+    publish_run(session, earlier, finalise(session, earlier, None), None)
+    session.commit()
+    run = finalise(session, later, None)
+    publish_run(session, later, run, None)
+    session.commit()
+    return later, run
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """A fresh worker (no run scored, no page kept in memory) that counts scorings, chart
+    drawings and page documents worked out."""
+    from reports import charts
+    monkeypatch.setattr(runs, "_SCORED", type(runs._SCORED)())
+    monkeypatch.setattr(public_results, "_MEMO", type(public_results._MEMO)())
+    counts = {"score": Counter(runs.score), "draw": Counter(charts._save),
+              "page": Counter(public_results._build)}
+    monkeypatch.setattr(runs, "score", counts["score"])
+    monkeypatch.setattr(charts, "_save", counts["draw"])
+    monkeypatch.setattr(public_results, "_build", counts["page"])
+    return counts
+
+
+def _view_with_images(client, slug) -> int:
+    page = client.get(f"/hasil/{slug}/")
+    assert page.status_code == 200
+    images = re.findall(r'<img[^>]+src="(/[^"]+)"', page.get_data(as_text=True))
+    for address in images:
+        response = client.get(address.replace("&amp;", "&"))
+        assert response.status_code == 200 and response.data.startswith(b"\x89PNG")
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    return len(images)
+
+
+def test_the_first_view_after_publication_draws_and_scores_nothing(client, published, counted):
+    period, run = published
+    images = _view_with_images(client, period.slug)
+    assert images == 6       # 2 ranking charts, distribution, heat map, 2 rank-change charts
+    english(client)
+    page = client.get(f"/hasil/{period.slug}/").get_data(as_text=True)
+    assert "Rank changes since Apresiasi Bakohumas 2021" in page
+    assert {name: c.calls for name, c in counted.items()} == {"score": 0, "draw": 0, "page": 0}
+
+
+def test_the_page_document_is_the_page_worked_out_afresh(client, published, counted, app):
+    """The kept document gives the same page as working it out now (files removed)."""
+    period, run = published
+    kept_page = client.get(f"/hasil/{period.slug}/?perubahan=kabkota").get_data(as_text=True)
+    folder = run_files.cache_dir(app)
+    key = public_results.run_file_key(run)
+    for path in Path(folder).glob(f"{key}-halaman-publik-*.json"):
+        path.unlink()
+    public_results._MEMO.clear()
+    fresh = client.get(f"/hasil/{period.slug}/?perubahan=kabkota").get_data(as_text=True)
+    assert counted["page"].calls == 1 and counted["draw"].calls == 0
+    strip = re.compile(r'name="csrf_token"[^>]*>|nonce="[^"]*"')
+    assert strip.sub("", fresh) == strip.sub("", kept_page)
+
+
+def test_the_job_writes_the_workbook_and_every_units_files_in_a_pool(session, app, published):
+    period, run = published
+    folder = run_files.cache_dir(app)
+    job = run_files.unit_files_job(session, period, run, folder)
+    job.start(processes=2).join(timeout=600)
+    assert job.written == 1 + 3 * len(job.cards) > 1
+    key = public_results.run_file_key(run)
+    workbook = Path(folder) / f"{key}-{job.workbook[0]}"
+    assert workbook.read_bytes()[:2] == b"PK"
+    assert job.run_now() == 0        # kept: nothing built again
