@@ -36,8 +36,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.formatting.formatting import ConditionalFormattingList
 
-from rubrics.model import Rubric
-from scoring.engine import Assessment, Result, Unit, UnitResult, round2
+from rubrics.model import Rubric, Stage
+from scoring.engine import Assessment, Result, Unit, UnitResult, round2, stage_score
 from scoring.order import order_sentence
 
 from .cells import text_cell
@@ -120,11 +120,14 @@ class Extras:
     """Plain data beyond the Result: the period's ``units`` (names of those that did not
     submit), the self-assessment ``answers`` ``{unit code: {indicator id: answer}}`` and
     the ``previous`` published ranking ``{"title": str, "ranking": [{"unit", "name",
-    "category", "rank"}]}`` (``rank_changes.ranking_rows``)."""
+    "category", "rank"}]}`` (``rank_changes.ranking_rows``) and the judges' later-stage
+    marks ``stages`` as the exchange document gives them ``{unit code: {stage id: {judge:
+    score or {criterion id: mark}}}}``, for the sheet of a stage scored per criterion."""
 
     units: tuple[Unit, ...] = ()
     answers: Mapping[str, Mapping[str, object]] | None = None
     previous: Mapping | None = None
+    stages: Mapping[str, Mapping[str, Mapping[str, object]]] | None = None
 
 
 def ranking_workbook(result: Result, rubric: Rubric, *, period_title: str = "",
@@ -132,15 +135,18 @@ def ranking_workbook(result: Result, rubric: Rubric, *, period_title: str = "",
                      software_version: str = "", intervals: dict | None = None,
                      assessment: Assessment | None = None, units: Sequence[Unit] = (),
                      answers: Mapping[str, Mapping[str, object]] | None = None,
-                     previous: Mapping | None = None) -> bytes:
+                     previous: Mapping | None = None,
+                     stages: Mapping[str, Mapping[str, Mapping[str, object]]] | None = None
+                     ) -> bytes:
     """The full ranking workbook as .xlsx bytes (charts and per-indicator detail included).
 
     ``intervals`` (the output of ``scoring.robustness.rank_intervals`` for this result)
     adds the "Ketahanan Peringkat" sheet; pass ``assessment`` instead (the scored input) to
     have them computed here with ``rank_intervals``' defaults (seconds to minutes).
-    ``units``, ``answers`` and ``previous``: see ``Extras`` (taken from ``assessment`` when
-    it is given and they are not)."""
-    extras = _extras(units, answers, previous, assessment)
+    ``units``, ``answers``, ``previous`` and ``stages``: see ``Extras`` (taken from
+    ``assessment`` when it is given and they are not). A later stage with criteria (edition
+    2026 onwards) gets a sheet of every judge's mark per criterion."""
+    extras = _extras(units, answers, previous, assessment, stages)
     intervals = _intervals(rubric, intervals, assessment)
     meta = _metadata(result, rubric, period_title, input_sha256, generated_at, software_version,
                      intervals)
@@ -158,12 +164,14 @@ def large_ranking_workbook(result: Result, rubric: Rubric, *, period_title: str 
                   extras=_extras(units, None, previous, None))
 
 
-def _extras(units, answers, previous, assessment) -> Extras:
+def _extras(units, answers, previous, assessment, stages=None) -> Extras:
     if assessment is not None:
         units = units or assessment.units
         if answers is None:
             answers = {r.unit: r.self_answers for r in assessment.responses}
-    return Extras(tuple(units), answers, previous)
+        if stages is None:
+            stages = {r.unit: r.stages for r in assessment.responses if r.stages}
+    return Extras(tuple(units), answers, previous, stages)
 
 
 def _intervals(rubric: Rubric, intervals: dict | None, assessment: Assessment | None):
@@ -221,6 +229,7 @@ def _build(result: Result, rubric: Rubric, meta: list, large: bool,
     writer.write("Tidak Mengirim", *not_submitted_table(result, extras.units))
     _write_rank_changes(writer, result, extras.previous)
     writer.write("Penghargaan", *award_table(result, rubric), highlight="Pemenang")
+    _write_stage_criteria(writer, result, rubric, extras.stages)
     charts_later = None
     if intervals is not None:
         charts_later = _write_robustness(writer, intervals, images=not large)
@@ -357,10 +366,13 @@ def _indicator_rows(result: Result, rubric: Rubric, judges: int, answers):
             fractions = detail.judge_fractions
             marks = [rounded(fractions[name]) for name in sorted(fractions)]
             marks += [None] * (judges - len(marks))
-            key = (verified.numerator, verified.denominator, ind_id)
-            part = contributions.get(key)
-            if part is None:
-                part = contributions[key] = _num(verified * weight)
+            if verified is None:     # "tidak berlaku": out of its aspect, no contribution
+                part = None
+            else:
+                key = (verified.numerator, verified.denominator, ind_id)
+                part = contributions.get(key)
+                if part is None:
+                    part = contributions[key] = _num(verified * weight)
             yield ([code, name, province, title, ind_id, shown_weight,
                     answer_text(given.get(ind_id), indicator),
                     rounded(detail.self_fraction)]
@@ -446,6 +458,54 @@ def award_table(result: Result, rubric: Rubric):
              "Pemenang" if r.winner else ""]
             for award_id, award_rows in result.awards.items() for r in award_rows)
     return columns, rows
+
+
+def stage_sheet_title(rubric: Rubric, stage: Stage) -> str:
+    """"Tahap 2 per Kriteria" for the second stage (the first is the questionnaire)."""
+    return f"Tahap {rubric.stages.index(stage) + 1} per Kriteria"
+
+
+def _write_stage_criteria(writer, result: Result, rubric: Rubric, stages) -> None:
+    """A sheet per later stage scored on criteria; none for stages with one score (every
+    edition before 2026 keeps its sheets as they were)."""
+    for stage in rubric.stages[1:]:
+        if not stage.criteria:
+            continue
+        if stages is None:
+            writer.write_note(stage_sheet_title(rubric, stage), "Nilai per kriteria tidak "
+                              "dimuat dalam buku kerja ini; lihat dokumen pertukaran (JSON).")
+            continue
+        writer.write(stage_sheet_title(rubric, stage), *stage_criteria_table(result, stage, stages),
+                     print_header=f"{stage.title or stage.id}: nilai penilai per kriteria")
+
+
+def stage_criteria_table(result: Result, stage: Stage, stages: Mapping):
+    """(columns, rows): every judge's marks of ``stage`` per criterion (with the criterion's
+    weight in the header), the judge's stage score computed from them by the engine
+    (``scoring.stage_score``) and the stage score of the unit (the judges' scores combined
+    as the rubric says), units in ranking order. A judge who gave one overall mark has
+    empty criterion cells."""
+    total = sum(c.weight for c in stage.criteria)
+    columns = ([Column("Kategori"), Column("Kode", "code"), Column("Satuan Kerja"),
+                Column("Penilai", "code")]
+               + [Column(f"{c.title or c.id} (bobot {_plain(100 * c.weight / total)}%)", "num")
+                  for c in stage.criteria]
+               + [Column("Nilai Penilai", "num"), Column("Nilai Tahap", "num")])
+    rows = []
+    for row in result.ranking:
+        marks = (stages.get(row.unit.code) or {}).get(stage.id) or {}
+        for judge, mark in marks.items():
+            given = mark if isinstance(mark, Mapping) else {}
+            rows.append([CATEGORY_TITLES.get(row.unit.category, row.unit.category),
+                         row.unit.code, row.unit.name, judge]
+                        + [_mark(given.get(c.id)) for c in stage.criteria]
+                        + [float(round2(stage_score(stage, mark))),
+                           _num(row.stages.get(stage.id))])
+    return columns, rows
+
+
+def _mark(value):
+    return None if value is None else float(value)
 
 
 def robustness_table(intervals: dict):

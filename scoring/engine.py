@@ -420,6 +420,14 @@ def _later_stages(rubric: Rubric, stages, place: str) -> dict[str, Fraction]:
     return out
 
 
+def stage_score(stage: Stage, mark) -> Fraction:
+    """One judge's score of ``stage`` from their mark: a number 0-100 as it is, or
+    {criterion id: 0-100} weighted by the rubric's criteria (sum(w * m) / sum(w), a
+    criterion not given counting 0). Exactly what ``score`` does with an exchange mark;
+    raises ScoringInputError on a mark it would refuse."""
+    return _stage_mark(stage, mark, stage.id)
+
+
 def _stage_mark(stage: Stage, mark, place: str) -> Fraction:
     """A judge's stage score: a number 0-100, or {criterion id: 0-100} giving
     sum(w * m) / sum(w) over all the stage's criteria (a criterion not given counts 0)."""

@@ -18,17 +18,19 @@ from scoring.engine import round2
 from scoring.synthetic import responses_for
 from reports.sheetxml import RowEncoder, escape_text, text_xml
 from reports.indonesian import wib_text
-from reports.workbook import (Column, large_ranking_workbook, ranking_workbook, robustness_table,
-                              sheet_name, table_workbook)
+from reports.workbook import (CATEGORY_TITLES, Column, large_ranking_workbook, ranking_workbook,
+                              robustness_table, sheet_name, table_workbook)
 from scoring.robustness import rank_intervals
 
 from . import scoring_helpers as h
 
 FORMULA = '=HYPERLINK("x")'
+# the 2026 edition scores stage two per criterion: its sheet follows the awards (a note
+# here, where no judges' marks are given)
 SHEETS = ["Ringkasan", "Peringkat KPU RI", "Peringkat Provinsi", "Peringkat Kabupaten-Kota",
-          "Rincian Indikator", "Tidak Mengirim", "Perubahan Peringkat", "Penghargaan", "Rubrik",
-          "Metadata"]
-ROBUST_SHEETS = SHEETS[:8] + ["Ketahanan Peringkat"] + SHEETS[8:]
+          "Rincian Indikator", "Tidak Mengirim", "Perubahan Peringkat", "Penghargaan",
+          "Tahap 2 per Kriteria", "Rubrik", "Metadata"]
+ROBUST_SHEETS = SHEETS[:9] + ["Ketahanan Peringkat"] + SHEETS[9:]
 PERCENT = "0.00%"
 CHART_DATA = "Data Grafik Ketahanan"      # hidden, last: the rank-interval charts' numbers
 # XML and OOXML specials, spaces at the ends, a line break: LibreOffice reads them back as is
@@ -116,8 +118,9 @@ SHARE_COLUMNS = {"Bobot (dari total)", "Bobot Aspek", "Capaian Mandiri", "Penila
                  "Penilai 2", "Moderasi", "Terverifikasi", "Tetap di Peringkatnya"}
 
 
-@pytest.mark.parametrize("sheet", [s for s in ROBUST_SHEETS[1:]
-                                   if s not in ("Tidak Mengirim", "Perubahan Peringkat")])
+@pytest.mark.parametrize("sheet", [s for s in ROBUST_SHEETS[1:]   # sheets with a note only: out
+                                   if s not in ("Tidak Mengirim", "Perubahan Peringkat",
+                                                "Tahap 2 per Kriteria")])
 def test_numbers_are_numbers_with_two_decimals_or_percentages(book, sheet):
     col, rows = table(book[sheet])
     numeric = {name: n for name, n in col.items() if isinstance(rows[0][n].value, float)}
@@ -157,7 +160,8 @@ def test_user_text_never_becomes_a_formula(book):
             assert all(c.data_type != "f" for c in row), sheet.title
 
 
-@pytest.mark.parametrize("sheet", [s for s in ROBUST_SHEETS[1:] if s != "Perubahan Peringkat"])
+@pytest.mark.parametrize("sheet", [s for s in ROBUST_SHEETS[1:]     # notes only here: out
+                                   if s not in ("Perubahan Peringkat", "Tahap 2 per Kriteria")])
 def test_frozen_header_filter_and_print_setup(book, sheet):
     ws = book[sheet]
     assert ws.freeze_panes == "A2"
@@ -662,3 +666,27 @@ def test_libreoffice_prints_long_award_names_whole(long_award, tmp_path):
     for n in first:                          # wrapped onto the next line, nothing cut
         assert text[n + 1].strip().startswith("Kabupaten/Kota Terbaik") or \
             text[n].strip().startswith(title)
+
+
+def test_the_stage_two_sheet_shows_each_judges_criterion_marks(season):
+    """Hand computation: (30*80 + 25*70 + 20*90 + 15*60 + 10*100) / 100 = 78.5 for J1; J2
+    gave one overall mark, 90; the workbook repeats the unit's stage score from the result."""
+    rubric, result = season[:2]
+    row = next(r for r in result.ranking if "presentasi" in r.stages)
+    marks = {row.unit.code: {"presentasi": {
+        "J1": {"inovasi": 80, "dampak": 70, "keberlanjutan": 90, "replikasi": 60,
+               "tanya-jawab": 100},
+        "J2": 90}}}
+    book = load_workbook(io.BytesIO(ranking_workbook(result, rubric, stages=marks)))
+    sheet = book["Tahap 2 per Kriteria"]
+    assert (sheet.freeze_panes, sheet.auto_filter.ref) == ("A2", "A1:K3")
+    col, rows = table(sheet)
+    assert list(col)[4:] == ["Inovasi (bobot 30%)", "Dampak (bobot 25%)",
+                             "Keberlanjutan (bobot 20%)", "Replikasi (bobot 15%)",
+                             "Tanya Jawab (bobot 10%)", "Nilai Penilai", "Nilai Tahap"]
+    values = [[c.value for c in r] for r in rows]
+    stage = float(round2(row.stages["presentasi"]))
+    category = CATEGORY_TITLES[row.unit.category]
+    assert values == [
+        [category, row.unit.code, row.unit.name, "J1", 80, 70, 90, 60, 100, 78.5, stage],
+        [category, row.unit.code, row.unit.name, "J2", None, None, None, None, None, 90, stage]]

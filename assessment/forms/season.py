@@ -20,6 +20,30 @@ class StageScoreForm(Form):
     notes = TextAreaField(_l("Notes"))
 
 
+def criterion_name(criterion) -> str:
+    """The form field of a criterion's mark (criterion ids are slugs: kebab-case)."""
+    return "criterion-" + criterion.id
+
+
+def stage_score_form_class(stage) -> type:
+    """The judge's stage-two form for ``stage``: one field per criterion when the rubric
+    gives the stage criteria (each a mark from 0 to 100, the bounds every criterion has in
+    the rubric format), else the one score of earlier editions; notes either way. The
+    operation reads and checks the values (operations.stage.parse_criteria)."""
+    if stage is None or not stage.criteria:
+        return StageScoreForm
+    attrs = {"notes": TextAreaField(_l("Notes"))}
+    for criterion in stage.criteria:
+        attrs[criterion_name(criterion)] = StringField(criterion.title or criterion.id,
+                                                       description=criterion.description)
+    return type(f"StageScoreForm_{stage.id}", (Form,), attrs)
+
+
+def criteria_typed(form, stage) -> dict[str, str]:
+    """{criterion id: text typed} from a criteria form."""
+    return {c.id: form[criterion_name(c)].data for c in stage.criteria}
+
+
 class ObjectionForm(Form):
     reason = TextAreaField(_l("Reason for the objection"))
     url = StringField(_l("New evidence: link (optional)"))

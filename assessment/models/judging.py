@@ -106,7 +106,10 @@ class RevisionRequest(db.Model):
 
 class StageScore(db.Model):
     """A judge's 0-100 score of a shortlisted unit in a later stage (presentasi), with notes.
-    ``score`` is the decimal as text ("87.50"), so it stays exact on every database."""
+    ``score`` is the decimal as text ("87.50"), so it stays exact on every database. For a
+    stage with criteria, ``criteria`` holds each criterion's mark ({id: "80.00"}) and
+    ``score`` their weighted total (``scoring.stage_score``) in cents, for showing; the
+    exchange document carries the marks. None for a stage without criteria."""
     __tablename__ = "stage_score"
     __table_args__ = (UniqueConstraint("period_id", "unit_code", "stage_id", "judge_id",
                                        name="uq_stage_score"),)
@@ -117,6 +120,7 @@ class StageScore(db.Model):
     stage_id: Mapped[str] = mapped_column(String(40))
     judge_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     score: Mapped[str] = mapped_column(String(12))
+    criteria: Mapped[dict | None] = mapped_column(JSONDict, nullable=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -108,7 +108,8 @@ def run_workbook(period: Period, run: ScoringRun, intervals: dict | None = None,
     """The ranking workbook of a run (Metadata: run number, rubric and input SHA-256):
     "Tidak Mengirim" names the run's units that did not submit, "Rincian Indikator" shows
     the answers given, "Perubahan Peringkat" compares with ``previous``
-    (``previous_ranking``); with ``intervals`` (``run_intervals``) it has the "Ketahanan
+    (``previous_ranking``), a stage scored per criterion has a sheet of the judges' marks
+    ("Tahap 2 per Kriteria"); with ``intervals`` (``run_intervals``) it has the "Ketahanan
     Peringkat" sheet too."""
     rubric, result = scored_run(run)
     assessment = assessment_from_dict(json.loads(run.exchange))
@@ -116,7 +117,8 @@ def run_workbook(period: Period, run: ScoringRun, intervals: dict | None = None,
                             input_sha256=run.exchange_sha256, generated_at=run.created_at,
                             software_version=software_version(), intervals=intervals,
                             units=assessment.units, previous=previous,
-                            answers={r.unit: r.self_answers for r in assessment.responses})
+                            answers={r.unit: r.self_answers for r in assessment.responses},
+                            stages={r.unit: r.stages for r in assessment.responses if r.stages})
 
 
 def previous_ranking(session, period: Period) -> tuple[dict | None, str]:

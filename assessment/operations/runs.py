@@ -95,8 +95,16 @@ def _judging_data(session, period: Period) -> tuple[dict, dict, dict]:
     stages: dict[str, dict] = {}
     for row in session.query(StageScore).filter_by(period_id=period.id).order_by(StageScore.id):
         stages.setdefault(row.unit_code, {}).setdefault(row.stage_id, {})[
-            judge_key(row.judge_id)] = float(Decimal(row.score))
+            judge_key(row.judge_id)] = stage_mark(row)
     return judges, moderated, stages
+
+
+def stage_mark(row: StageScore) -> float | dict[str, float]:
+    """A judge's stage score as the exchange document carries it: {criterion id: mark}
+    for a stage scored per criterion (the engine weighs them exactly), else the one score."""
+    if row.criteria:
+        return {cid: float(Decimal(mark)) for cid, mark in row.criteria.items()}
+    return float(Decimal(row.score))
 
 
 def dumps(doc) -> str:

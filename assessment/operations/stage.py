@@ -10,6 +10,8 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
+from scoring import round2, stage_score
+
 from .. import audit
 from ..models import Period, ScoringRun, StageScore, User, WorkUnit
 from ..models.types import utcnow
@@ -107,28 +109,74 @@ def check_may_score(session, judge: User, period: Period, unit: WorkUnit) -> Non
         raise Closed(_("The ranking has been finalised; stage scores can no longer change."))
 
 
-def save_stage_score(session, period: Period, unit: WorkUnit, judge: User, score_text,
-                     notes: str = "") -> StageScore:
-    """Record or change the judge's later-stage score of a shortlisted unit."""
+def criteria_rows(stage) -> list[dict]:
+    """The criteria of ``stage`` for the judge's page: id, title, description and weight
+    as a share of the stage score in percent (30 of 100 -> 30); empty without criteria."""
+    if stage is None or not stage.criteria:
+        return []
+    total = sum(c.weight for c in stage.criteria)
+    rows = []
+    for c in stage.criteria:
+        share = round2(100 * c.weight / total)
+        rows.append({"id": c.id, "title": c.title or c.id, "description": c.description,
+                     "share": int(share) if share == share.to_integral_value() else share})
+    return rows
+
+
+def parse_criteria(stage, texts) -> dict[str, Decimal]:
+    """Each criterion's mark of ``stage`` from what the judge typed ({criterion id: text}),
+    every criterion required, each read like a stage score (0-100, two decimals). Refuses
+    with details {criterion id: message} naming every field that is wrong."""
+    texts = texts or {}
+    marks, problems = {}, {}
+    for criterion in stage.criteria:
+        try:
+            marks[criterion.id] = parse_stage_score(texts.get(criterion.id))
+        except Invalid as exc:
+            problems[criterion.id] = exc.message
+    if problems:
+        raise Invalid(_("Give every criterion a score from 0 to 100."), details=problems)
+    return marks
+
+
+def criteria_total(stage, marks: dict[str, Decimal]) -> Decimal:
+    """The stage score of criterion marks, as the scoring engine computes it from the
+    exchange document (``scoring.stage_score``: the criteria's weighted mean), in cents."""
+    return round2(stage_score(stage, {cid: float(mark) for cid, mark in marks.items()}))
+
+
+def save_stage_score(session, period: Period, unit: WorkUnit, judge: User, score_text=None,
+                     notes: str = "", criteria: dict | None = None) -> StageScore:
+    """Record or change the judge's later-stage score of a shortlisted unit: one score
+    (``score_text``) for a stage without criteria, or a mark per criterion (``criteria``,
+    {criterion id: text}) whose weighted total becomes the score."""
     check_may_score(session, judge, period, unit)
     stage = later_stage(period)
     if stage is None:
         raise Invalid(_("This rubric has no second stage."))
-    value = parse_stage_score(score_text)
+    if stage.criteria:
+        marks = parse_criteria(stage, criteria)
+        value = criteria_total(stage, marks)
+        stored = {cid: f"{mark:.2f}" for cid, mark in marks.items()}
+    else:
+        value, stored = parse_stage_score(score_text), None
     notes = (notes or "").replace("\r\n", "\n").strip()
     if len(notes) > MAX_TEXT:
         raise Invalid(_("The notes are too long (at most %(num)d characters).", num=MAX_TEXT))
     row = session.query(StageScore).filter_by(period_id=period.id, unit_code=unit.code,
                                               stage_id=stage.id, judge_id=judge.id).one_or_none()
     before = None if row is None else {"score": row.score, "notes": row.notes}
+    if row is not None and row.criteria:
+        before["criteria"] = row.criteria
     if row is None:
         row = StageScore(period_id=period.id, unit_code=unit.code, stage_id=stage.id,
                          judge_id=judge.id)
         session.add(row)
-    row.score, row.notes, row.updated_at = f"{value:.2f}", notes, utcnow()
+    row.score, row.criteria, row.notes, row.updated_at = f"{value:.2f}", stored, notes, utcnow()
     session.flush()
+    extra = {"criteria": stored} if stored else {}
     audit.record("stage_score.save", row, user=judge, period_id=period.id, unit_code=unit.code,
-                 stage=stage.id, score=row.score, notes=notes, before=before)
+                 stage=stage.id, score=row.score, notes=notes, before=before, **extra)
     return row
 
 
@@ -154,3 +202,14 @@ def judge_shortlist(session, judge: User, period: Period) -> list[dict]:
 def all_stage_scores(session, period: Period) -> list[StageScore]:
     return (session.query(StageScore).filter_by(period_id=period.id)
             .order_by(StageScore.unit_code, StageScore.judge_id).all())
+
+
+def stage_scores_page(session, period: Period) -> dict:
+    """The admin's stage-two page: every judge's score (with each criterion's mark for a
+    stage with criteria) and the names of the units scored."""
+    scores = all_stage_scores(session, period)
+    codes = {s.unit_code for s in scores}
+    units = ({u.code: u for u in session.query(WorkUnit).filter(WorkUnit.code.in_(codes))}
+             if codes else {})
+    return {"scores": scores, "units": units, "stage": later_stage(period),
+            "run": latest_run(session, period, "provisional")}

@@ -23,7 +23,8 @@ from ..permissions import can_judge, is_admin, operator_unit
 from ..progress import LEVEL_LABELS, periods_for_unit, recent_periods
 from ..rubric_store import rubric_for
 from ..text import ascii_int
-from ..forms.season import AssignForm, DecisionForm, ObjectionForm, ProvisionalForm, StageScoreForm
+from ..forms.season import (AssignForm, DecisionForm, ObjectionForm, ProvisionalForm,
+                            criteria_typed, stage_score_form_class)
 from .lookups import period_or_404
 
 bp = Blueprint("season", __name__, url_prefix="/musim")
@@ -150,19 +151,17 @@ def stage(period_slug):
     period = period_or_404(period_slug)
     if is_admin(current_user):
         return render_template("season/stage_admin.html", period=period,
-                               scores=stage_ops.all_stage_scores(db.session, period),
-                               units={u.code: u for u in db.session.query(WorkUnit)},
-                               stage=stage_ops.later_stage(period),
-                               run=latest_run(db.session, period, "provisional"))
+                               **stage_ops.stage_scores_page(db.session, period))
     if not can_judge(current_user):
         abort(403)
     return _judge_stage_page(period)
 
 
 def _judge_stage_page(period, errors=None, typed=None):
+    stage = stage_ops.later_stage(period)
     return render_template("season/stage_judge.html", period=period,
                            rows=stage_ops.judge_shortlist(db.session, current_user, period),
-                           stage=stage_ops.later_stage(period),
+                           stage=stage, criteria=stage_ops.criteria_rows(stage),
                            run=latest_run(db.session, period, "provisional"),
                            closed=stage_ops.scoring_closed(db.session, period),
                            errors=errors or {}, typed=typed or {})
@@ -178,13 +177,19 @@ def save_stage(period_slug, unit_code):
             stage_ops.check_may_score(db.session, current_user, period, unit)
     except OperationError as exc:
         return _refusal_page(exc)
-    form = StageScoreForm()
+    stage = stage_ops.later_stage(period)
+    form = stage_score_form_class(stage)()
+    with_criteria = stage is not None and bool(stage.criteria)
+    criteria = criteria_typed(form, stage) if with_criteria else None
     try:
         with attempt():
-            stage_ops.save_stage_score(db.session, period, unit, current_user, form.score.data,
-                                       form.notes.data)
+            stage_ops.save_stage_score(db.session, period, unit, current_user,
+                                       None if with_criteria else form.score.data,
+                                       form.notes.data, criteria=criteria)
     except OperationError as exc:
-        typed = {unit.code: {"score": form.score.data, "notes": form.notes.data}}
+        typed = {unit.code: {"score": None if with_criteria else form.score.data,
+                             "criteria": criteria or {}, "notes": form.notes.data,
+                             "problems": exc.details if isinstance(exc.details, dict) else {}}}
         return _judge_stage_page(period, {unit.code: exc.message}, typed), exc.status
     flash(_("Stage score for %(unit)s saved.", unit=unit.name), "success")
     return redirect(url_for(".stage", period_slug=period.slug) + f"#unit-{unit.code}")
