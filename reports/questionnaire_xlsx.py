@@ -7,6 +7,11 @@ multi-select, so a choice indicator is followed by one row per option, each answ
 Ya/Tidak in column F. "_meta" names the period, unit, rubric edition (with its sha256) and
 submission version the file was made from, and holds the lists the drop-downs read.
 
+An indicator the rubric allows to be "tidak berlaku" (``allow_na``) offers "Tidak berlaku"
+in its drop-down: after Ya/Tidak or the scale's levels; alone for a number (any number may
+still be typed) and, for a choice, in the indicator's own row above its option rows. It is
+read back as ``NOT_APPLICABLE`` by ``scoring.answers.parse_answer``.
+
 Every piece of user text is written as a text cell, never as a formula. Reading uses
 openpyxl read-only with cached values (formulas are never evaluated) and trusts nothing:
 unknown sheets and rows are ignored, missing ones reported, row counts limited.
@@ -32,9 +37,10 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.page import PageMargins
 
-from rubrics.model import Aspect, Indicator, Rubric
+from rubrics.model import NOT_APPLICABLE, Aspect, Indicator, Rubric
 from scoring import AnswerError, check_answer
-from scoring.answers import NO, YES, N_, answer_text, parse_answer, parse_yes_no
+from scoring.answers import (NO, NOT_APPLICABLE_TEXT, YES, N_, answer_text, parse_answer,
+                             parse_yes_no)
 
 
 FORMAT = "bakohumas-kuesioner"
@@ -136,12 +142,27 @@ def answer_cells(rubric: Rubric) -> dict[str, tuple[str, str]]:
     return cells
 
 
+def drop_down(ind: Indicator) -> tuple[str, ...] | None:
+    """The values offered in the drop-down of an indicator's answer cell (for a choice,
+    of its own row; its option rows offer Ya/Tidak), None for none: "Tidak berlaku" is
+    offered where the rubric allows it (``allow_na``)."""
+    na = (NOT_APPLICABLE_TEXT,) if ind.allow_na else ()
+    if ind.type == "yesno":
+        return (YES, NO) + na
+    if ind.type == "scale":
+        return tuple(level.label for level in ind.levels) + na
+    if ind.type in ("number", "choice") and ind.allow_na:
+        return na
+    return None
+
+
 def _scale_lists(rubric: Rubric) -> dict[tuple[str, ...], int]:
-    """The _meta row of each distinct list of scale labels (yes/no sits at LIST_ROW)."""
+    """The _meta row of each distinct drop-down list (plain Ya/Tidak sits at LIST_ROW): the
+    scales' labels and, for ``allow_na`` indicators, the lists with "Tidak berlaku"."""
     rows: dict[tuple[str, ...], int] = {}
     for ind in rubric.indicators:
-        labels = tuple(level.label for level in ind.levels)
-        if ind.type == "scale" and labels not in rows:
+        labels = drop_down(ind)
+        if labels is not None and labels != (YES, NO) and labels not in rows:
             rows[labels] = LIST_ROW + 1 + len(rows)
     return rows
 
@@ -235,6 +256,14 @@ def _guide_lines(rubric: Rubric, titles: dict, ctx: dict) -> list[tuple[str, str
                   "dihapus bila selnya dikosongkan di berkas ini."),
         ("plain", "8. Bukti dukung (dokumen, foto, tautan) tidak diisi di berkas ini; unggah "
                   "melalui laman pada indikator yang bersangkutan."),
+    ]
+    if any(ind.allow_na for ind in rubric.indicators):
+        lines.append(("plain", "9. Tidak berlaku: indikator yang petunjuknya membolehkan "
+                               "(misalnya tidak ada permohonan informasi, atau bukan tahun "
+                               "tahapan) menawarkan \u201cTidak berlaku\u201d pada daftar "
+                               "pilihan sel Jawaban; pada pilihan ganda, di baris pertanyaannya. "
+                               "Indikator yang tidak berlaku tidak dihitung dalam nilai aspeknya."))
+    lines += [
         ("head", "Mengunggah kembali"),
         ("plain", "Simpan sebagai Excel Workbook (.xlsx) tanpa mengubah nama atau urutan lembar, "
                   "lalu buka menu Kuesioner dan tekan tombol \u201cUnggah berkas Excel yang sudah "
@@ -290,7 +319,7 @@ def _write_meta(ws, rubric: Rubric, ctx: dict, lists: dict) -> None:
     ws.cell(row=len(values) + 1, column=2, value=int(ctx["version"]))
     _put_text(ws, LIST_ROW - 1, 1, "lists")
     for labels, row in [((YES, NO), LIST_ROW)] + list(lists.items()):
-        _put_text(ws, row, 1, "yesno" if row == LIST_ROW else "scale")
+        _put_text(ws, row, 1, "yesno" if row == LIST_ROW else "list")
         for col, label in enumerate(labels, 2):
             _put_text(ws, row, col, label)
     ws.sheet_state = "hidden"
@@ -353,8 +382,12 @@ class _Validations:
         self.made[key].add(cell)
 
     def _make(self, key) -> DataValidation:
+        """``key``: "yesno" (plain Ya/Tidak), "number", "number-na" (a number or "Tidak
+        berlaku"), "choice-na" (a choice's own row: empty or "Tidak berlaku") or the tuple
+        of a list's values (a scale's labels, Ya/Tidak/Tidak berlaku)."""
         common = {"allow_blank": True, "showErrorMessage": True, "showInputMessage": True,
                   "errorTitle": "Jawaban tidak valid"}
+        na = (NOT_APPLICABLE_TEXT,)
         if key == "yesno":
             return DataValidation(type="list", formula1=_list_ref(LIST_ROW, 2),
                                   error="Pilih Ya atau Tidak dari daftar.", promptTitle="Ya/Tidak",
@@ -363,7 +396,28 @@ class _Validations:
             return DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
                                   error="Isi angka 0 atau lebih, tanpa satuan.",
                                   promptTitle="Angka", prompt="Isi angka 0 atau lebih.", **common)
-        return DataValidation(type="list", formula1=_list_ref(self.lists[key], len(key)),
+        if key == "number-na":
+            # the list offers "Tidak berlaku"; without an error message a number can be
+            # typed too (the upload checks it, with the cell named)
+            return DataValidation(type="list", formula1=_list_ref(self.lists[na], 1),
+                                  allow_blank=True, showErrorMessage=False, showInputMessage=True,
+                                  promptTitle="Angka atau Tidak berlaku",
+                                  prompt="Isi angka 0 atau lebih, tanpa satuan, atau pilih "
+                                         "Tidak berlaku dari daftar.")
+        if key == "choice-na":
+            return DataValidation(type="list", formula1=_list_ref(self.lists[na], 1),
+                                  error="Kosongkan, atau pilih Tidak berlaku dari daftar.",
+                                  promptTitle="Tidak berlaku",
+                                  prompt="Pilih Tidak berlaku bila indikator ini tidak berlaku; "
+                                         "bila berlaku, kosongkan sel ini dan isi per pilihan.",
+                                  **common)
+        ref = _list_ref(self.lists[key], len(key))
+        if key[:2] == (YES, NO):
+            return DataValidation(type="list", formula1=ref,
+                                  error="Pilih Ya, Tidak atau Tidak berlaku dari daftar.",
+                                  promptTitle="Ya/Tidak", prompt="Pilih Ya, Tidak atau Tidak "
+                                  "berlaku.", **common)
+        return DataValidation(type="list", formula1=ref,
                               error="Pilih salah satu tingkat dari daftar.", promptTitle="Skala",
                               prompt="Pilih tingkat: " + ", ".join(key)[:200], **common)
 
@@ -403,6 +457,10 @@ def _help_text(ind: Indicator) -> str:
                 "choice": "Isi Ya pada setiap pilihan yang sesuai dan Tidak pada yang tidak "
                           "sesuai (baris-baris di bawah).",
                 "text": "Tulis jawaban bebas."}[ind.type]
+    if ind.allow_na:
+        text += ("\nBila tidak berlaku, pilih Tidak berlaku pada sel Jawaban baris ini (baris "
+                 "pilihan dikosongkan)." if ind.type == "choice" else
+                 "\nBila tidak berlaku, pilih Tidak berlaku dari daftar.")
     if ind.guidance:
         text += "\n\nPetunjuk: " + " ".join(ind.guidance.split())
     return text
@@ -430,6 +488,13 @@ def _write_indicator(ws, row: int, number: int, ind: Indicator, value, validatio
     shown = value if ind.type == "text" and isinstance(value, str) else ""
     _fit_row(ws, row, dict(enumerate(cells, 1)) | {ANSWER_COL: shown})
     answer = ws.cell(row=row, column=ANSWER_COL)
+    if ind.type == "choice" and ind.allow_na:
+        _answer_style(answer)
+        answer.number_format = "@"
+        validations.add("choice-na", answer)
+        if value == NOT_APPLICABLE:
+            _put_text(ws, row, ANSWER_COL, NOT_APPLICABLE_TEXT)
+        return _write_options(ws, row + 1, ind, value, validations)
     if ind.type == "choice":
         _put_text(ws, row, ANSWER_COL, "\u2193 isi per pilihan", border=_BORDER,
                   font=Font(italic=True, color="595959"), alignment=_TOP_WRAP)
@@ -460,22 +525,27 @@ def _answer_style(cell) -> None:
 
 def _put_answer(ws, cell, ind: Indicator, value, validations) -> None:
     """Prefill one answer cell in human form and attach its validation."""
+    na = ind.allow_na and value == NOT_APPLICABLE
     if ind.type == "number":
         if type(value) in (int, float):
             cell.value = value
         cell.number_format = "General"
-        validations.add("number", cell)
+        validations.add("number-na" if ind.allow_na else "number", cell)
+        if na:
+            _put_text(ws, cell.row, cell.column, NOT_APPLICABLE_TEXT)
         return
     cell.number_format = "@"   # typed text stays text in Excel, '=' included
     if ind.type == "yesno":
         human = {True: YES, False: NO}.get(value) if type(value) is bool else None
-        validations.add("yesno", cell)
+        validations.add(drop_down(ind) if ind.allow_na else "yesno", cell)
     elif ind.type == "scale":
         in_range = type(value) is int and 0 <= value < len(ind.levels)
         human = ind.levels[value].label if in_range else None
-        validations.add(tuple(level.label for level in ind.levels), cell)
+        validations.add(drop_down(ind), cell)
     else:
         human = value if isinstance(value, str) else None
+    if na:
+        human = NOT_APPLICABLE_TEXT
     if human is not None:
         _put_text(ws, cell.row, cell.column, human)
 
@@ -679,6 +749,17 @@ def _read_indicator(ind: Indicator, sheet: str, place, rows) -> tuple[object, li
             "The row of indicator %(indicator)s is missing from sheet %(sheet)s."),
             {"indicator": ind.id, "sheet": sheet})]
     row, option_rows = place
+    if ind.type == "choice" and ind.allow_na:
+        own = rows[row - 1][ANSWER_COL - 1]
+        if _as_text(own).strip():
+            try:
+                if parse_answer(ind, own) == NOT_APPLICABLE:   # the option rows do not matter
+                    return NOT_APPLICABLE, []
+            except AnswerError:
+                pass
+            return None, [CellError(sheet, f"{get_column_letter(ANSWER_COL)}{row}", ind.id, N_(
+                "Leave this cell empty or choose Tidak berlaku; answer the options in the rows "
+                "below."), {}, _as_text(own))]
     if ind.type == "choice":
         return _read_choice(ind, sheet, option_rows, rows)
     cell = f"{get_column_letter(ANSWER_COL)}{row}"

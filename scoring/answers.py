@@ -51,6 +51,7 @@ YES_WORDS = frozenset({"ya", "iya", "y", "yes", "true", "benar", "1", "x", "v",
                        "\u2713", "\u2714"})
 NO_WORDS = frozenset({"tidak", "tdk", "n", "no", "false", "salah", "0"})
 YES, NO = "Ya", "Tidak"          # how yes and no are written back to people
+NOT_APPLICABLE_TEXT = "Tidak berlaku"   # how NOT_APPLICABLE is written back to people
 NONE_OF_THESE = "-"              # a choice answered with no option at all (an empty list)
 MAX_TEXT = 20000
 # numbers people count (staff, posts, events): anything larger is a typo or an attack, and
@@ -314,7 +315,7 @@ def parse_answer(indicator: Indicator, raw) -> object:
     if raw is None or (isinstance(raw, str) and not raw.strip() and indicator.type != "text"):
         return None
     if indicator.allow_na and isinstance(raw, str) and " ".join(
-            raw.replace("-", " ").split()).casefold() == "tidak berlaku":
+            raw.replace("-", " ").split()).casefold() == NOT_APPLICABLE_TEXT.casefold():
         return NOT_APPLICABLE
     value = _READERS[indicator.type](indicator, raw)
     if value is None:
