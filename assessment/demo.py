@@ -23,6 +23,7 @@ from .demo_season import EARLIER, OLDEST, finished_period
 from .extensions import db
 from .models import Period, User, WorkUnit
 from .models.types import utcnow
+from .models.units import existing_today
 from .operations.periods import open_period
 
 DEMO_PASSWORD = "demo-bakohumas-2025"
@@ -50,7 +51,8 @@ def demo_accounts(session) -> list[dict]:
              "unit_code": None}]
     rows += [{"username": u, "name": n, "role": "judge", "unit_code": c} for u, n, c in JUDGES]
     for unit in session.scalars(select(WorkUnit).where(WorkUnit.active.is_(True),
-                                                       WorkUnit.level.in_(CURRENT["levels"]))
+                                                       WorkUnit.level.in_(CURRENT["levels"]),
+                                                       existing_today())
                                 .order_by(WorkUnit.code)):
         rows.append({"username": f"op-{unit.code}", "name": f"Operator Bakohumas {unit.name}",
                      "role": "operator", "unit_code": unit.code})

@@ -20,7 +20,7 @@ from scoring.activity import week_monday
 
 from .models import ElectionStage, MonitorChannel, MonitorItem, WorkUnit
 from .models.types import utcnow
-from .models.units import TIME_ZONES
+from .models.units import TIME_ZONES, existing_on
 
 SEED = 16
 WEEKS = 52
@@ -47,7 +47,8 @@ def create_monitor_demo(session, users=None, today: date | None = None) -> str:
     today = today or datetime.now(TIME_ZONES["WIB"]).date()
     first = week_monday(today) - timedelta(weeks=WEEKS - 1)
     units = session.execute(select(WorkUnit.code, WorkUnit.name, WorkUnit.time_zone)
-                            .where(WorkUnit.active).order_by(WorkUnit.code)).all()
+                            .where(WorkUnit.active, existing_on(today))
+                            .order_by(WorkUnit.code)).all()
     build = _Build(rng, writer, first, today, writer.value(utcnow().replace(tzinfo=None)),
                    session.scalar(select(func.max(MonitorItem.id))) or 0)
     for n, (code, name, zone) in enumerate(units):

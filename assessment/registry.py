@@ -1,8 +1,9 @@
 """Import the work-unit registry from CSV or XLSX, all or nothing.
 
 Required columns: code, name, level, province_code, time_zone. Optional: exists_from and
-exists_until (YYYY-MM-DD: the unit exists from that day, and no longer from that day), and
-former_name with renamed_on (the name used before renamed_on); empty cells mean none."""
+exists_until (YYYY-MM-DD: the unit exists from that day, and no longer from that day),
+former_name with renamed_on (the name used before renamed_on), and successor_code (the unit
+that took over an ended unit's region under a new code); empty cells mean none."""
 from __future__ import annotations
 
 import csv
@@ -17,7 +18,7 @@ from .text import TextInvalid, clean_table
 
 COLUMNS = ("code", "name", "level", "province_code", "time_zone")
 DATE_COLUMNS = ("exists_from", "exists_until", "renamed_on")
-OPTIONAL = DATE_COLUMNS[:2] + ("former_name", "renamed_on")
+OPTIONAL = DATE_COLUMNS[:2] + ("former_name", "renamed_on", "successor_code")
 DEFAULT_FILE = Path(__file__).with_name("data") / "satker.csv"
 
 
@@ -90,6 +91,14 @@ def validate(filename: str, rows: list[dict], existing: set[str]) -> None:
     for n, row in enumerate(rows, start=2):
         if row["province_code"] and row["province_code"] not in known:
             problems.append(f"{filename}: row {n}, province_code: unknown unit {row['province_code']!r}")
+        successor = row.get("successor_code")
+        if successor and successor not in known:
+            problems.append(f"{filename}: row {n}, successor_code: unknown unit {successor!r}")
+        elif successor and successor == row["code"]:
+            problems.append(f"{filename}: row {n}, successor_code: a unit cannot succeed itself")
+        elif successor and not row.get("exists_until"):
+            problems.append(f"{filename}: row {n}, successor_code: give exists_until, the day "
+                            "the unit ended")
     if problems:
         raise RegistryError("\n".join(problems))
 
@@ -100,8 +109,10 @@ def import_units(session, filename: str, data: bytes) -> tuple[int, int]:
     existing = {code for (code,) in session.query(WorkUnit.code)}
     validate(filename, rows, existing)
     added = updated = 0
-    # provinces first, so a regency's parent exists when it is flushed
-    for row in sorted(rows, key=lambda r: bool(r["province_code"])):
+    # provinces first, so a regency's parent exists when it is flushed; ended units last,
+    # after their successors
+    for row in sorted(rows, key=lambda r: (bool(r["province_code"]),
+                                           bool(r.get("successor_code")))):
         unit = session.get(WorkUnit, row["code"])
         if unit is None:
             unit = WorkUnit(code=row["code"])
@@ -114,6 +125,8 @@ def import_units(session, filename: str, data: bytes) -> tuple[int, int]:
         for column in ("exists_from", "exists_until"):   # a file without the column keeps them
             if column in row:
                 setattr(unit, column, _date(row[column][:10]))
+        if "successor_code" in row:
+            unit.successor_code = row["successor_code"] or None
         if row.get("former_name"):
             unit.former_names = [{"name": row["former_name"], "until": row["renamed_on"][:10]}]
     session.flush()
@@ -121,6 +134,7 @@ def import_units(session, filename: str, data: bytes) -> tuple[int, int]:
 
 
 def load_default(session) -> int:
-    """Load the shipped registry (553 units) into an empty table."""
+    """Load the shipped registry into an empty table: 553 units today, and the 26 that
+    ended in 2022 (the Papua regencies' former codes, linked to their successors)."""
     added, _ = import_units(session, DEFAULT_FILE.name, DEFAULT_FILE.read_bytes())
     return added

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from .models import WorkUnit
 from .registry import read_rows, validate
 
-FIELDS = ("name", "level", "province_code", "time_zone", "exists_from", "exists_until")
+FIELDS = ("name", "level", "province_code", "time_zone", "exists_from", "exists_until",
+          "successor_code")
 
 
 @dataclass

@@ -39,7 +39,9 @@ def hidden(html: str, name: str) -> str:
 def test_search_the_registry(client, admin):
     html = client.get("/admin/satker/?q=nabire").get_data(as_text=True)
     assert "94.01" in html and "KPU Kabupaten Nabire" in html and "33.74" not in html
-    assert "553 units" in client.get("/admin/satker/").get_data(as_text=True)
+    assert "94.01" in html and "91.04" in html                  # Nabire's former code, ended
+    assert "succeeded by 94.01" in html.split("91.04")[1]
+    assert "579 units" in client.get("/admin/satker/").get_data(as_text=True)   # 553 + 26
 
 
 def test_import_previews_then_applies(client, session, admin):

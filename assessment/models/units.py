@@ -31,8 +31,14 @@ class WorkUnit(db.Model):
     exists_until: Mapped[date | None] = mapped_column(Date)    # the first day it no longer exists
     # [{"name": former name, "until": "YYYY-MM-DD" (first day of the next name)}], oldest first
     former_names: Mapped[list | None] = mapped_column(JSONDict)
+    # an ended unit's successor: the unit that took over its region under a new code (the
+    # Papua regencies moved into the 2022 provinces: 91.01 Merauke ended -> 93.01)
+    successor_code: Mapped[str | None] = mapped_column(ForeignKey("work_unit.code"))
 
-    province: Mapped["WorkUnit | None"] = relationship(remote_side=[code])
+    province: Mapped["WorkUnit | None"] = relationship(remote_side=[code],
+                                                       foreign_keys=[province_code])
+    successor: Mapped["WorkUnit | None"] = relationship(remote_side=[code],
+                                                        foreign_keys=[successor_code])
 
     def existed_on(self, day: date) -> bool:
         return ((self.exists_from is None or self.exists_from <= day)
@@ -69,3 +75,14 @@ def existing_on(day: date):
     """A filter: units that existed on ``day`` (created by then, not yet ended)."""
     return and_(or_(WorkUnit.exists_from.is_(None), WorkUnit.exists_from <= day),
                 or_(WorkUnit.exists_until.is_(None), WorkUnit.exists_until > day))
+
+
+def today() -> date:
+    """Today's date in WIB: the day lists of current units (accounts, dashboards) are read on."""
+    return datetime.now(WIB).date()
+
+
+def existing_today():
+    """A filter: units that exist today (an ended unit is kept for the periods of its time,
+    never listed among today's units)."""
+    return existing_on(today())

@@ -19,6 +19,7 @@ from .. import audit
 from ..account_links import code_digest, digest, new_code, new_token, reset_token
 from ..models import AccountLink, User, WorkUnit
 from ..models.types import utcnow
+from ..models.units import existing_today
 from ..roster import (EMAIL, account_problems, add_account, generate_password, password_problem,
                       unit_levels)
 from . import Conflict, Invalid, NotAllowed
@@ -228,7 +229,8 @@ def activation_letters(session, by: User, now: datetime | None = None) -> tuple[
                         "time_zone": unit.time_zone})
     session.flush()
     with_account = {u.unit_code for u, _unit in rows}
-    without = [u for u in session.scalars(select(WorkUnit).where(WorkUnit.active.is_(True))
+    without = [u for u in session.scalars(select(WorkUnit).where(WorkUnit.active.is_(True),
+                                                                 existing_today())
                                           .order_by(WorkUnit.code)) if u.code not in with_account]
     audit.record("user.activation_letters", by, user=by, letters=len(letters),
                  expires_at=expires.isoformat(), units_without_account=len(without))

@@ -17,7 +17,7 @@ from .. import audit
 from ..models import ElectionStage, MonitorActivity, MonitorChannel, MonitorItem, WorkUnit
 from ..models.monitor import ACTIVITY_KINDS, CHANNEL_KINDS
 from ..models.types import utcnow
-from ..models.units import TIME_ZONES
+from ..models.units import TIME_ZONES, existing_today
 from ..monitor.fetch import Result, Target
 from ..text import TextInvalid, clean
 from . import Invalid, NotAllowed
@@ -299,9 +299,10 @@ def _add_entries(session, channel: MonitorChannel, entries, now: datetime) -> in
 # -- measures ----------------------------------------------------------------------------
 
 def active_units(session, visible) -> list[WorkUnit]:
-    """The active units that meet ``visible`` (a condition on WorkUnit, as
+    """The active units that exist today and meet ``visible`` (a condition on WorkUnit, as
     ``permissions.units_visible_to(user)`` gives), by code: the dashboards' rows."""
-    return session.query(WorkUnit).filter(visible, WorkUnit.active).order_by(WorkUnit.code).all()
+    return (session.query(WorkUnit).filter(visible, WorkUnit.active, existing_today())
+            .order_by(WorkUnit.code).all())
 
 
 def stage_periods(session) -> list[tuple[date, date]]:
