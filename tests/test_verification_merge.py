@@ -300,3 +300,24 @@ def test_only_sampled_dates_can_be_recorded(session, season, sampled_season):
     with pytest.raises(Invalid):
         ops.save_verifications(session, row, {}, {}, {}, judge,
                                checked={"jumlah-personel": ["2025-01-01"]})
+
+
+# ---- the pages are valid HTML ------------------------------------------------------------------
+
+def test_conflict_and_sampled_dates_pages_are_valid_html(request, client, auth, session,
+                                                         sampled_season):
+    if request.node.callspec.params["app"] != "sqlite":
+        pytest.skip("the HTML does not depend on the database: checked once, on SQLite")
+    from tests.a11y_support import require_vnu, validate_html
+    require_vnu()
+    login(client, auth, "penilai1")
+    first, second = opened(client), opened(client)
+    client.post(SDM, data=first | {"verified-jumlah-personel": "3",
+                                   "comment-jumlah-personel": "a", "save": "1"})
+    conflict = client.post(SDM, data=second | {"verified-jumlah-personel": "5",
+                                               "comment-jumlah-personel": "b", "save": "1"})
+    assert conflict.status_code == 409
+    pages = {"conflict": html(conflict),
+             "sampled": html(client.get(f"/penilai/{SLUG26}/{UNIT}/publikasi"))}
+    errors = validate_html(pages)
+    assert not any(errors.values()), errors

@@ -5,7 +5,9 @@
 //   data-autosave-fields  the name prefixes of the fields that are saved ("answer-", or
 //                         "verified- comment- checked-"): typing in one of them schedules a save;
 //   data-autosave-skip    name prefixes never sent (links wait for the Save button); files
-//                         are never sent either.
+//                         are never sent either;
+//   data-autosave-marked  the classes an incomplete item's section takes (default
+//                         "incomplete border-warning").
 // The changed fields are saved a few seconds after typing stops, through the same per-field
 // merge as the Save button; the answer carries the new version and signed base, the current
 // value of fields others saved meanwhile (taken unless typed in since), and fresh copies of
@@ -69,12 +71,14 @@
         }
       });
       if (!result.marked) { return; }
+      var classes = words(form.getAttribute("data-autosave-marked") || "incomplete border-warning");
       form.querySelectorAll("section.indicator[id^='ind-']").forEach(function (section) {
         var marked = result.marked.indexOf(section.id.slice(4)) !== -1;
-        section.classList.toggle("incomplete", marked);
-        if (!section.classList.contains("border-danger")) {
-          section.classList.toggle("border-warning", marked);
-        }
+        classes.forEach(function (name) {
+          if (name !== "border-warning" || !section.classList.contains("border-danger")) {
+            section.classList.toggle(name, marked);
+          }
+        });
       });
     }
 
