@@ -20,6 +20,11 @@ def _error(description: str) -> dict:
     return _json(_ref("Error"), description)
 
 
+def _body(schema: dict) -> dict:
+    """A required JSON request body of this schema."""
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
 DATETIME = {"type": "string", "format": "date-time", "description": "ISO 8601, UTC (ends in Z)"}
 NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
 SCORE = {"type": "number", "minimum": 0, "maximum": 100,
@@ -261,6 +266,7 @@ def _common(*extra: str) -> dict:
 
 
 BODY_ERRORS = ("BadRequest", "TooLarge", "UnsupportedMediaType")
+_INVALID_BY_INDICATOR = _error("invalid: details maps each offending indicator id to its problem")
 
 PATHS = {
     "/periods": {"get": {
@@ -300,8 +306,7 @@ PATHS = {
                            "when none of the indicators it changes (to a value different from "
                            "the stored one) was changed by anyone since that version; the "
                            "answer carries the new version.",
-            "requestBody": {"required": True,
-                            "content": {"application/json": {"schema": _ref("SaveRequest")}}},
+            "requestBody": _body(_ref("SaveRequest")),
             "responses": {
                 "200": _json(_ref("Submission"), "Saved; the answer carries the new version"),
                 **_common("Forbidden", "NotFound", *BODY_ERRORS),
@@ -312,7 +317,7 @@ PATHS = {
                               "\"current_version\": n} (read again, choose, send with "
                               "current_version); closed: the questionnaire is submitted or the "
                               "deadline has passed"),
-                "422": _error("invalid: details maps each offending indicator id to its problem"),
+                "422": _INVALID_BY_INDICATOR,
             },
         },
     },
@@ -321,8 +326,7 @@ PATHS = {
         "post": {
             "operationId": "submitSubmission",
             "summary": "Submit the questionnaire with the head's integrity statement",
-            "requestBody": {"required": True,
-                            "content": {"application/json": {"schema": _ref("SubmitRequest")}}},
+            "requestBody": _body(_ref("SubmitRequest")),
             "responses": {
                 "200": _json(_ref("Submission"), "Submitted (and locked)"),
                 **_common("Forbidden", "NotFound", *BODY_ERRORS),
@@ -446,8 +450,7 @@ PATHS["/periods/{period}/verifications/{code}"] = {
         "summary": "Save verified values and comments (partial: only those named change)",
         "description": "All or nothing: any invalid value or unknown indicator id is answered "
                        "with 422 and nothing is saved.",
-        "requestBody": {"required": True, "content": {"application/json": {
-            "schema": _ref("VerificationSaveRequest")}}},
+        "requestBody": _body(_ref("VerificationSaveRequest")),
         "responses": {
             "200": _json(_ref("Verification"), "Saved"),
             **_common("NotFound", *BODY_ERRORS), "403": _VERIFY_FORBIDDEN,
@@ -456,35 +459,37 @@ PATHS["/periods/{period}/verifications/{code}"] = {
                           "\"theirs\": ...}], \"current_version\": n} and nothing was saved "
                           "(read again, choose, send with current_version); closed: the unit "
                           "is completed (reopen it first) or the verification has closed"),
-            "422": _error("invalid: details maps each offending indicator id to its problem"),
+            "422": _INVALID_BY_INDICATOR,
         },
     },
 }
-PATHS["/periods/{period}/verifications/{code}/complete"] = {
-    "parameters": [PERIOD_PARAM, UNIT_PARAM],
-    "post": {
-        "operationId": "completeVerification",
-        "summary": "Complete the unit: every scored indicator has a verified value",
-        "responses": {
-            "200": _json(_ref("Verification"), "Completed"),
-            **_common("NotFound"), "403": _VERIFY_FORBIDDEN,
-            "409": _error("conflict: already completed; closed: the verification has closed"),
-            "422": _error("invalid: details.missing lists the indicators still without a value"),
+
+
+def _verification_step(operation_id: str, summary: str, done: str, refusals: dict) -> dict:
+    """A POST that moves the caller's verification of a unit on: the verification back, or
+    the refusals (status -> text) besides the common ones."""
+    return {
+        "parameters": [PERIOD_PARAM, UNIT_PARAM],
+        "post": {
+            "operationId": operation_id,
+            "summary": summary,
+            "responses": {
+                "200": _json(_ref("Verification"), done),
+                **_common("NotFound"), "403": _VERIFY_FORBIDDEN,
+                **{status: _error(text) for status, text in refusals.items()},
+            },
         },
-    },
-}
-PATHS["/periods/{period}/verifications/{code}/reopen"] = {
-    "parameters": [PERIOD_PARAM, UNIT_PARAM],
-    "post": {
-        "operationId": "reopenVerification",
-        "summary": "Reopen a completed unit (until the verification closes)",
-        "responses": {
-            "200": _json(_ref("Verification"), "Open again"),
-            **_common("NotFound"), "403": _VERIFY_FORBIDDEN,
-            "409": _error("conflict: not completed; closed: the verification has closed"),
-        },
-    },
-}
+    }
+
+
+PATHS["/periods/{period}/verifications/{code}/complete"] = _verification_step(
+    "completeVerification", "Complete the unit: every scored indicator has a verified value",
+    "Completed",
+    {"409": "conflict: already completed; closed: the verification has closed",
+     "422": "invalid: details.missing lists the indicators still without a value"})
+PATHS["/periods/{period}/verifications/{code}/reopen"] = _verification_step(
+    "reopenVerification", "Reopen a completed unit (until the verification closes)",
+    "Open again", {"409": "conflict: not completed; closed: the verification has closed"})
 
 # -- judge assignments (penugasan penilai) ----------------------------------------------
 SCHEMAS["Assignment"] = {
@@ -688,8 +693,7 @@ PATHS.update({
                 "responses": {"200": _json(_ref("ChannelList"), "The channels"),
                               **_common("Forbidden", "NotFound")}},
         "post": {"operationId": "addChannel", "summary": "Register a channel (operators, admin)",
-                 "requestBody": {"required": True, "content": {
-                     "application/json": {"schema": _ref("ChannelRequest")}}},
+                 "requestBody": _body(_ref("ChannelRequest")),
                  "responses": {"201": _json(_ref("Channel"), "The channel"), "422": _INVALID,
                                **_common("Forbidden", "NotFound", *BODY_ERRORS)}},
     },
@@ -704,8 +708,7 @@ PATHS.update({
         "parameters": [UNIT_PARAM],
         "post": {"operationId": "logPost", "summary": "Log a post of a channel without a feed",
                  "description": "The same link again is the same item (200, created false).",
-                 "requestBody": {"required": True, "content": {
-                     "application/json": {"schema": _ref("PostRequest")}}},
+                 "requestBody": _body(_ref("PostRequest")),
                  "responses": {"201": _json(_ref("Post"), "Logged"),
                                "200": _json(_ref("Post"), "Logged before"), "422": _INVALID,
                                **_common("Forbidden", "NotFound", *BODY_ERRORS)}},
@@ -713,8 +716,7 @@ PATHS.update({
     "/units/{code}/activities": {
         "parameters": [UNIT_PARAM],
         "post": {"operationId": "addActivity", "summary": "Log an activity (item_url covers it)",
-                 "requestBody": {"required": True, "content": {
-                     "application/json": {"schema": _ref("ActivityRequest")}}},
+                 "requestBody": _body(_ref("ActivityRequest")),
                  "responses": {"201": _json(_ref("Activity"), "Logged"), "422": _INVALID,
                                **_common("Forbidden", "NotFound", *BODY_ERRORS)}},
     },
@@ -809,10 +811,9 @@ PATHS["/periods/{period}/runs"] = {
         "summary": "Compute a provisional or final ranking once its gates hold",
         "description": "A final run after an earlier one is a correction: its note is the "
                        "required reason.",
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["kind"], "additionalProperties": False,
-            "properties": {"kind": {"enum": ["provisional", "final"]},
-                           "note": {"type": "string"}}}}}},
+        "requestBody": _body({"type": "object", "required": ["kind"], "additionalProperties": False,
+                              "properties": {"kind": {"enum": ["provisional", "final"]},
+                                             "note": {"type": "string"}}}),
         "responses": {"201": _json(_ref("Run"), "The run"), "409": _GATE_REFUSED,
                       "422": _error("A correction without a reason, or a note too long"),
                       **_common("NotFound", *BODY_ERRORS), "403": _ADMIN_ONLY},
