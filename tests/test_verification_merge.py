@@ -321,3 +321,48 @@ def test_conflict_and_sampled_dates_pages_are_valid_html(request, client, auth, 
              "sampled": html(client.get(f"/penilai/{SLUG26}/{UNIT}/publikasi"))}
     errors = validate_html(pages)
     assert not any(errors.values()), errors
+
+
+# ---- an expired CSRF token or login never loses the judge's page ------------------------------
+
+def _token(page: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
+
+
+def test_an_expired_csrf_token_shows_the_judges_page_again_with_what_was_typed(
+        app, client, auth, session, season):
+    judge = season["judges"]["penilai1"]
+    login(client, auth, "penilai1")
+    first, second = opened(client), opened(client)
+    client.post(SDM, data=first | {"verified-pranata-humas": "2", "save": "1"})
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post(SDM, data=second | {"csrf_token": "expired-token", "save": "1",
+                                               "verified-jumlah-personel": "4"})
+    page = html(response)
+    assert response.status_code == 400 and "nothing was saved" in page
+    assert re.search(r'name="verified-jumlah-personel"[^>]*value="4"', page)
+    kept = opened_from(page)
+    assert kept["version"] == "1" and kept["base"] == second["base"]
+    # the same save sent again merges with the other window's
+    again = client.post(SDM, data=kept | {"csrf_token": _token(page), "save": "1"})
+    assert again.status_code == 302
+    assert stored_values(session, judge) == {"pranata-humas": {"v": 2},
+                                             "jumlah-personel": {"v": 4}}
+
+
+def test_a_judges_page_posted_after_the_login_ended_is_kept(app, client, auth, session,
+                                                            season):
+    from assessment.models import UserSession
+    judge = season["judges"]["penilai1"]
+    login(client, auth, "penilai1")
+    state = opened(client)
+    app.config["WTF_CSRF_ENABLED"] = True
+    state["csrf_token"] = _token(html(client.get(SDM)))
+    session.query(UserSession).delete()   # the login ends
+    session.commit()
+    response = client.post(SDM, data=state | {"verified-jumlah-personel": "4", "save": "1"})
+    kept = html(response)
+    assert response.status_code == 200 and "Your session has ended" in kept
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', kept)
+    assert ("verified-jumlah-personel", "4") in fields and ("version", "1") in fields
+    assert stored_values(session, judge) == {}

@@ -15,9 +15,10 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from .. import formatting
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..formatting import local_time
 from ..transaction import attempt
 from ..forms.i18n import Form
@@ -194,8 +195,9 @@ def _done(period, code, action, message):
 # ---- one aspect ----------------------------------------------------------------------------
 
 @bp.route("/<period_slug>/<code>/<aspect_id>", methods=["GET", "POST"])
-@login_required
 def aspect(period_slug, code, aspect_id):
+    if not current_user.is_authenticated:   # a page posted after its session ended is kept
+        return _expired() if request.method == "POST" else login_manager.unauthorized()
     period = _period(period_slug)
     assignment = _assignment(period, code)
     aspect = _aspect(rubric_for(period), aspect_id)
@@ -409,10 +411,41 @@ def _fragments(period, assignment, aspect) -> tuple[dict, list]:
     return out, [ind.id for ind in aspect.scored_indicators if ind.id in marks]
 
 
+class PageExpired(OperationError):
+    code = "expired"
+
+
 @bp.errorhandler(CSRFError)
 def form_expired(exc):
     """An autosave with an expired CSRF token answers JSON (the page keeps what is typed and
-    says so); every other form gets the usual page."""
+    says so); an aspect page posted with one is shown again with everything typed (its
+    version and signed base make the same save safe to send again, merged with what was
+    saved meanwhile); every other form gets the usual page."""
     if request.endpoint == "verify.autosave":
         return jsonify(error="expired", message=str(AUTOSAVE_EXPIRED)), 400
-    return error_page(exc)
+    if request.endpoint != "verify.aspect" or request.method != "POST":
+        return error_page(exc)
+    if not current_user.is_authenticated:
+        return _expired()
+    try:   # who may not verify the unit gets the plain refusal
+        period = _period(request.view_args["period_slug"])
+        assignment = _assignment(period, request.view_args["code"])
+        aspect = _aspect(rubric_for(period), request.view_args["aspect_id"])
+    except HTTPException:
+        return error_page(exc)
+    form = verify_form(aspect, ops.rows_by_indicator(assignment), posted=True,
+                       sampled=ops.sampled_for(assignment, aspect))
+    answers = ops.unit_answers(db.session, period, assignment.unit_code)
+    *_changes, errors = collect(form, aspect, answers)
+    refused = PageExpired(_("The page had been open too long to be saved, so nothing was saved. "
+                            "Everything you typed is still below: press Save again."))
+    return _aspect_page(period, assignment, aspect, form, errors, refused=refused), 400
+
+
+def _expired():
+    """The posted fields kept on a page of their own when the login has ended (the
+    questionnaire's page): log in again in another tab and send them again."""
+    fields = [(name, value) for name, value in request.form.items(multi=True)
+              if name != "csrf_token"]
+    return render_template("questionnaire/expired.html", fields=fields,
+                           login_url=url_for("auth.login"))   # a page, not an error: 200
