@@ -50,8 +50,22 @@ def open_workbook(data: bytes):
         raise SpreadsheetError(f"the workbook cannot be read: {type(exc).__name__}: {exc}") from None
 
 
+def cell_place(sheet: str, row: int, column: int) -> str:
+    """Where a cell of an uploaded workbook is, as every import names it:
+    "Lembar 'Unggahan', sel C7" (``row`` and ``column`` from 1)."""
+    return _("sheet '%(sheet)s', cell %(cell)s", sheet=sheet,
+             cell=f"{get_column_letter(column)}{row}")
+
+
 def read_xlsx_rows(data: bytes, max_rows: int, sheet: str | None = None) -> list[list]:
     """The rows of one sheet (the first by default) as lists of cell values."""
+    return read_xlsx_sheet(data, max_rows, sheet)[1]
+
+
+def read_xlsx_sheet(data: bytes, max_rows: int,
+                    sheet: str | None = None) -> tuple[str, list[list]]:
+    """(the sheet's name, its rows as lists of cell values) of one sheet (the first by
+    default): the name lets a refusal say where a bad cell is (``cell_place``)."""
     book = open_workbook(data)
     try:
         ws = book[sheet] if sheet else book.worksheets[0]
@@ -63,8 +77,8 @@ def read_xlsx_rows(data: bytes, max_rows: int, sheet: str | None = None) -> list
         if len(rows) > max_rows:
             raise SpreadsheetError(f"more than {max_rows} rows")
     book.close()
+    title = ws.title
     try:   # the one text check of every import (roster, registry, monitoring posts)
-        return text.clean_table(rows, lambda r, c: f"sheet {ws.title!r}, cell "
-                                                   f"{get_column_letter(c)}{r}")
+        return title, text.clean_table(rows, lambda r, c: cell_place(title, r, c))
     except text.TextInvalid as exc:
         raise SpreadsheetError(str(exc)) from None

@@ -4,6 +4,7 @@ kept literal, a bad row named), confirming coverage, the overview .xlsx, and per
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime, timezone
 
 import pytest
@@ -49,8 +50,11 @@ def test_the_upload_is_all_or_nothing_and_names_the_bad_row(client, session, op3
                  ["https://instagram.com/p/1", date(2026, 3, 2), "Sosialisasi", op33],
                  ["javascript:alert(1)", date(2026, 3, 3), "Rapat", op33]])
     answer = upload(client, body)
-    assert answer.status_code == 422
-    assert "3" in answer.get_data(as_text=True)        # the row with the bad address
+    assert answer.status_code == 302
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Nothing was saved: 1 row(s) have problems." in page
+    # the bad address is in row 3, column A (url) of the sheet named Unggahan
+    assert ("sheet &#39;Unggahan&#39;, cell A3: url must be an http or https address" in page)
     assert session.query(MonitorItem).count() == 0     # the good row is not saved either
     good = xlsx([["url", "published", "title", "channel"],
                  ["https://instagram.com/p/1", date(2026, 3, 2), "Sosialisasi", op33],
@@ -62,6 +66,22 @@ def test_the_upload_is_all_or_nothing_and_names_the_bad_row(client, session, op3
     assert titles["2"] == ""         # a real formula is read as its value (none saved), never run
     assert upload(client, good).status_code == 302                  # the same links again
     assert session.query(MonitorItem).count() == 3
+
+
+def test_every_bad_cell_is_named_by_sheet_and_cell_in_indonesian(client, session, op33):
+    """Row 2: a date that is no date (B2); row 4: an unknown channel (D4); row 5: a title
+    of 501 characters (C5, at most 500); row 3 is good but nothing is saved."""
+    client.post("/bahasa/id")
+    body = xlsx([["url", "published", "title", "channel"],
+                 ["https://instagram.com/p/1", "kemarin", "Sosialisasi", op33],
+                 ["https://instagram.com/p/2", date(2026, 3, 2), "Rapat", op33],
+                 ["https://instagram.com/p/3", date(2026, 3, 3), "Rapat", 999],
+                 ["https://instagram.com/p/4", date(2026, 3, 4), "x" * 501, op33]])
+    answer = upload(client, body)
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    named = re.findall(r"Lembar &#39;Unggahan&#39;, sel ([A-D]\d+):", page)
+    assert named == ["B2", "D4", "C5"]
+    assert session.query(MonitorItem).count() == 0
 
 
 def test_confirming_coverage(client, session, op33):

@@ -180,8 +180,13 @@ def log_post(session, unit: WorkUnit, url, published, title, channel_id=None,
     return item, True
 
 
+# the columns of the post log's workbook, in order (A: url, B: published, C: title, D: channel)
+POST_COLUMNS = ("url", "published", "title", "channel_id")
+
+
 def log_posts(session, unit: WorkUnit, rows: list[dict], user=None) -> int:
-    """Several posts at once, all or nothing: Invalid lists every row's problem."""
+    """Several posts at once, all or nothing: Invalid's details give every bad row's
+    problem, ``{"<row>": {"field": one of POST_COLUMNS, "message": ...}}``."""
     problems, created = {}, 0
     for n, row in enumerate(rows, start=1):
         try:
@@ -189,7 +194,8 @@ def log_posts(session, unit: WorkUnit, rows: list[dict], user=None) -> int:
                 created += log_post(session, unit, row.get("url"), row.get("published"),
                                     row.get("title"), row.get("channel_id"), user=user)[1]
         except Invalid as exc:
-            problems[str(row.get("row", n))] = exc.message
+            field = next((f for f in (exc.details or {}) if f in POST_COLUMNS), "url")
+            problems[str(row.get("row", n))] = {"field": field, "message": exc.message}
     if problems:
         raise Invalid(_("Nothing was saved: %(num)d row(s) have problems.", num=len(problems)),
                       details=problems)
@@ -572,8 +578,8 @@ def rows_from_sheet(rows: list[list]) -> list[dict]:
     a cell is read as text or a date, never as a formula (the workbook is opened values-only)."""
     out = []
     for n, row in enumerate(rows, start=1):
-        cells = list(row) + [None] * 4
-        url, published, title, channel = cells[:4]
+        cells = list(row) + [None] * len(POST_COLUMNS)
+        url, published, title, channel = cells[:len(POST_COLUMNS)]
         if n == 1 and isinstance(url, str) and not url.lower().startswith("http"):
             continue   # the header
         if all(c in (None, "") for c in cells[:4]):

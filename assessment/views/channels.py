@@ -19,11 +19,14 @@ from ..models import MonitorActivity, WorkUnit
 from ..navigation import nav
 from ..operations import monitor as ops
 from ..permissions import can_edit_channels, can_monitor, can_view_unit, is_admin, units_visible_to
-from ..spreadsheets import SpreadsheetError, read_xlsx_rows
+from ..operations import Invalid
+from ..spreadsheets import SpreadsheetError, cell_place, read_xlsx_sheet
+from ..transaction import attempt
 
 bp = Blueprint("channels", __name__, url_prefix="/kanal")
 nav("channels.index", _l("Channels"), roles=("admin", "operator", "monitor"), order=35)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOWN_PROBLEMS = 10      # bad rows of an upload named one by one (the rest counted)
 
 
 def unit_or_404(code: str, edit: bool = False) -> WorkUnit:
@@ -130,10 +133,22 @@ def upload_posts(code):
     if not form.validate_on_submit():
         return _back(unit, _("Choose a workbook."), "danger")
     try:
-        rows = ops.rows_from_sheet(read_xlsx_rows(form.file.data.read(), max_rows=5000))
+        sheet, table = read_xlsx_sheet(form.file.data.read(), max_rows=5000)
     except SpreadsheetError as exc:
         return _back(unit, str(exc), "danger")
-    created = ops.log_posts(db.session, unit, rows, user=current_user)
+    try:
+        with attempt():          # all or nothing: a bad row undoes the whole upload
+            created = ops.log_posts(db.session, unit, ops.rows_from_sheet(table),
+                                    user=current_user)
+    except Invalid as exc:
+        flash(exc.message, "danger")
+        problems = sorted((exc.details or {}).items(), key=lambda item: int(item[0]))
+        for row, problem in problems[:SHOWN_PROBLEMS]:
+            column = ops.POST_COLUMNS.index(problem["field"]) + 1
+            flash(f"{cell_place(sheet, int(row), column)}: {problem['message']}", "danger")
+        if len(problems) > SHOWN_PROBLEMS:
+            flash(_("... and %(num)d more.", num=len(problems) - SHOWN_PROBLEMS), "danger")
+        return _back(unit)
     return _back(unit, _("%(num)d new post(s) logged.", num=created))
 
 
