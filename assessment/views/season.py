@@ -11,16 +11,17 @@ from ..files import send_stored
 from ..extensions import db
 from ..transaction import attempt
 from ..forms.fields import choices
-from ..models import Evidence, Objection, Period, ScoringRun, User, WorkUnit
+from ..models import Evidence, Objection, Period, User, WorkUnit
 from ..navigation import SEASON, nav
 from ..operations import OperationError
 from ..operations import objections as objection_ops
+from ..operations import season_pages as pages
 from ..operations import stage as stage_ops
 from ..operations.judging import unwrap
 from ..operations.editability import takes_part
 from ..operations.runs import latest_run
 from ..permissions import can_judge, is_admin, operator_unit
-from ..progress import LEVEL_LABELS, periods_for_unit, recent_periods
+from ..progress import LEVEL_LABELS
 from ..rubric_store import rubric_for
 from ..text import ascii_int
 from ..forms.season import (AssignForm, DecisionForm, ObjectionForm, ProvisionalForm,
@@ -76,10 +77,7 @@ def _refusal_page(exc: OperationError):
 @login_required
 def index():
     _admin()
-    rows = [{"period": p, "run": latest_run(db.session, p, "provisional"),
-             "pending": db.session.query(Objection).filter_by(period_id=p.id, status="pending").count()}
-            for p in recent_periods(db.session)]
-    return render_template("season/index.html", rows=rows, role="admin")
+    return render_template("season/index.html", rows=pages.admin_rows(db.session), role="admin")
 
 
 @bp.route("/penilai")
@@ -87,10 +85,8 @@ def index():
 def judge_index():
     if not can_judge(current_user):
         abort(403)
-    rows = [{"period": p, "shortlist": len(stage_ops.judge_shortlist(db.session, current_user, p)),
-             "objections": len(objection_ops.period_objections(db.session, p, current_user))}
-            for p in recent_periods(db.session)]
-    return render_template("season/index.html", rows=rows, role="judge")
+    return render_template("season/index.html", rows=pages.judge_rows(db.session, current_user),
+                           role="judge")
 
 
 @bp.route("/satker")
@@ -99,9 +95,8 @@ def unit_index():
     unit = operator_unit(current_user)
     if unit is None:
         abort(403)
-    rows = [{"period": p, "state": objection_ops.window_state(p)}
-            for p in periods_for_unit(db.session, unit)]
-    return render_template("season/index.html", rows=rows, role="operator")
+    return render_template("season/index.html", rows=pages.unit_rows(db.session, unit),
+                           role="operator")
 
 
 # ---- provisional ranking (admin) -----------------------------------------------------------
@@ -129,7 +124,7 @@ def ranking(period_slug):
 def run(period_slug, number):
     period = period_or_404(period_slug)
     _admin()
-    found = db.session.query(ScoringRun).filter_by(period_id=period.id, number=number).first()
+    found = pages.run_by_number(db.session, period, number)
     return _ranking_page(period, found or abort(404), ProvisionalForm(formdata=None))
 
 
@@ -252,7 +247,7 @@ def objections(period_slug):
     return render_template("season/objections.html", period=period, rows=rows, forms=forms,
                            rubric=rubric_for(period),
                            load=objection_ops.reviewer_load(db.session, period),
-                           judges={u.id: u for u in db.session.query(User).filter_by(role="judge")})
+                           judges=pages.judges_by_id(db.session))
 
 
 def _assign_form(obj: Objection) -> AssignForm:
