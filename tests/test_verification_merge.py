@@ -6,6 +6,7 @@ the API answers 409 with the conflicts and the current version. Issue 19: an ind
 ``sample`` shows the judge its sampled dates and records the ones checked."""
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from html.parser import HTMLParser
@@ -366,3 +367,36 @@ def test_a_judges_page_posted_after_the_login_ended_is_kept(app, client, auth, s
     fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', kept)
     assert ("verified-jumlah-personel", "4") in fields and ("version", "1") in fields
     assert stored_values(session, judge) == {}
+
+
+# ---- two saves read at the same version at the same moment (PostgreSQL) ----------------------
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"),
+                    reason="a second connection needs PostgreSQL (TEST_DATABASE_URL)")
+def test_two_saves_read_at_the_same_moment_cannot_both_write_unseen(app, session, season):
+    """A save that read version 1 before another save of version 1 was committed cannot see
+    that save's changes in what it read; the version is taken with a conditional UPDATE, so
+    it is refused instead of overwriting the other value."""
+    from sqlalchemy.orm import Session
+
+    from assessment.extensions import db
+    from assessment.models import User
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the race is run on PostgreSQL")
+    judge = season["judges"]["penilai1"]
+    row_id = assignment(session, judge).id
+    with Session(db.engine) as other:
+        stale = other.get(JudgeAssignment, row_id)
+        stale_judge = other.get(User, judge.id)
+        assert stale.version == 1 and stale.verifications == [] and not stale.changed
+        ops.save_verifications(session, assignment(session, judge), {"jumlah-personel": 3}, {},
+                               {}, judge, version=1)
+        session.commit()
+        with pytest.raises(Conflict) as refused:
+            ops.save_verifications(other, stale, {"jumlah-personel": 4}, {}, {}, stale_judge,
+                                   version=1)
+        other.rollback()
+    assert refused.value.details is None   # not a merge conflict: the race itself
+    assert stored_values(session, judge) == {"jumlah-personel": {"v": 3}}
+    assert assignment(session, judge).version == 2
