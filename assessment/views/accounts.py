@@ -26,6 +26,7 @@ from ..operations import accounts as ops
 from ..permissions import is_admin
 from ..roster import RosterError, credentials_workbook, import_roster
 from ..transaction import attempt
+from .lookups import list_args, page_of
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin/akun")
 nav("accounts.index", _l("Accounts"), roles=("admin",), order=65, group=ADMINISTRATION)
@@ -53,9 +54,8 @@ def index():
     valid = form.validate()
     query = ops.search_users(form.q.data if valid else "", form.role.data if valid else "",
                              form.active.data if valid else "")
-    page = db.paginate(query, page=min(request.args.get("page", 1, type=int), 10**6),
-                       per_page=PAGE_SIZE, error_out=False)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    page = page_of(query, PAGE_SIZE)
+    args = list_args()
     return render_template("admin/accounts.html", form=form, page=page, args=args,
                            role_labels=ROLE_LABELS, new_form=_new_form(None),
                            roster_form=RosterForm(formdata=None), confirm=ConfirmForm(formdata=None))

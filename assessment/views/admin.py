@@ -30,7 +30,7 @@ from ..permissions import is_admin
 from ..progress import LEVEL_LABELS, participating_units
 from ..text import shown
 from ..forms.admin import AuditFilterForm, EditPeriodForm, ExtensionForm, PeriodForm, ReasonForm
-from .lookups import period_or_404
+from .lookups import list_args, page_of, period_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 nav("admin.periods", _l("Periods"), roles=("admin",), order=60, group=SEASON)
@@ -184,10 +184,8 @@ def audit():
                                                      for a in audit_actions(db.session)])
     form.period.choices = choices([("", _("All"))] + [(str(p.id), p.title) for p in all_periods])
     query = audit_entries(**_audit_filters(form)) if form.validate() else audit_entries()
-    # capped: a huge page number would overflow the database's integer OFFSET (a 500)
-    page = db.paginate(query, page=min(request.args.get("page", 1, type=int), 10**6),
-                       per_page=AUDIT_PAGE_SIZE, error_out=False)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    page = page_of(query, AUDIT_PAGE_SIZE)
+    args = list_args()
     periods = {p.id: p.title for p in all_periods}
     people, units = audit_names(db.session, page.items)
     return render_template("admin/audit.html", form=form, page=page, args=args, periods=periods,

@@ -1,13 +1,28 @@
-"""Loading the object a URL names, or 404: shared by the blueprints."""
+"""Loading what a URL names, shared by the blueprints: a period by its slug (or 404), the
+page of a list that ?page= names."""
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, request
 
 from ..extensions import db
 from ..models import Period
 from ..operations.periods import period_by_slug
 
+MAX_PAGE = 10**6   # a huge page number would overflow the database's integer OFFSET (a 500)
+
 
 def period_or_404(slug: str) -> Period:
     """The period with this slug; 404 when there is none."""
     return period_by_slug(db.session, slug) or abort(404)
+
+
+def page_of(query, per_page: int):
+    """The page of ``query`` (a select() from operations) that ?page= names; past the last
+    page, an empty one."""
+    return db.paginate(query, page=min(request.args.get("page", 1, type=int), MAX_PAGE),
+                       per_page=per_page, error_out=False)
+
+
+def list_args() -> dict:
+    """The request's filled-in query arguments but the page: what the page links keep."""
+    return {k: v for k, v in request.args.items() if k != "page" and v}

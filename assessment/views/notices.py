@@ -10,6 +10,7 @@ from ..extensions import db
 from ..forms.accounts import ConfirmForm
 from ..models import Notice
 from ..operations import notices as notice_ops
+from .lookups import page_of
 
 bp = Blueprint("notices", __name__, url_prefix="/pemberitahuan")
 PAGE_SIZE = 50
@@ -30,9 +31,7 @@ def _in_templates(state):
 @login_required
 def index():
     show_all = request.args.get("tampil") == "semua"
-    page = db.paginate(notice_ops.notice_list(current_user, show_all),
-                       page=min(request.args.get("page", 1, type=int), 10**6),
-                       per_page=PAGE_SIZE, error_out=False)
+    page = page_of(notice_ops.notice_list(current_user, show_all), PAGE_SIZE)
     return render_template("notices/index.html", page=page, show_all=show_all,
                            confirm=ConfirmForm(formdata=None))
 

@@ -26,6 +26,7 @@ from ..registry_changes import preview
 from ..rubric_store import store_rubric
 from ..transaction import attempt
 from ..forms.registry import ApplyForm, SearchForm, UploadForm
+from .lookups import page_of
 
 bp = Blueprint("registry", __name__, url_prefix="/admin")
 nav("registry.units", _l("Work units"), roles=("admin",), order=75, group=ADMINISTRATION)
@@ -58,8 +59,7 @@ def _upload(form: UploadForm) -> tuple[str, bytes] | None:
 def units():
     form = SearchForm(request.args)
     text = (form.q.data or "").strip() if form.validate() else ""
-    page = db.paginate(unit_search(text), page=min(request.args.get("page", 1, type=int), 10**6),
-                       per_page=PAGE_SIZE, error_out=False)
+    page = page_of(unit_search(text), PAGE_SIZE)
     return render_template("admin/units.html", form=form, page=page, q=text)
 
 
