@@ -129,6 +129,15 @@ def can_record_moderation(user: User, period, unit, flagged: bool) -> bool:
     return bool(flagged) and can_moderate(user, period, unit)
 
 
+def can_assign_judges(user: User) -> bool:
+    """Who assigns judges to units (automatically or by hand), ends assignments, records a
+    judge's drop-out, changes the judging settings (lead judges among them) and assigns
+    objection reviewers: the admin only, an active account. Lead judges moderate flagged
+    disagreements (``can_moderate``); they never assign. Checked by each operation when it
+    runs, whatever page, command or test called it."""
+    return is_admin(user)
+
+
 def can_judge(user: User) -> bool:
     return bool(_acting(user) and user.role == "judge")
 

@@ -152,12 +152,13 @@ def test_bad_settings_are_refused_and_change_nothing(client, session, admin, per
     assert "judging.settings" not in audit_actions(session)
 
 
-def test_cap_below_a_current_load_is_refused(session, period, judges):
+def test_cap_below_a_current_load_is_refused(session, period, judges, make_user):
+    admin = make_user("bureau", role="admin", unit_code=None)
     submit(session, period, OTHERS)
     for code in OTHERS[:3]:
-        ops.add_assignment(session, period, session.get(WorkUnit, code), judges["pusat1"], None)
+        ops.add_assignment(session, period, session.get(WorkUnit, code), judges["pusat1"], admin)
     with pytest.raises(Invalid) as refused:
-        ops.update_settings(session, period, None, **{**ops.judging_settings(period), "judge_cap": 2})
+        ops.update_settings(session, period, admin, **{**ops.judging_settings(period), "judge_cap": 2})
     assert " 3 " in refused.value.details["judge_cap"]      # "holds 3 units" in either language
     assert setting(period, "judge_cap") is None
 
@@ -408,7 +409,8 @@ def test_workbook_lists_every_assignment_with_text_kept_as_text(client, session,
 def test_assignment_pages_are_refused_to_others(client, session, auth, make_user, period, judges,
                                                 role, unit):
     submit(session, period, ["34"])
-    row = ops.add_assignment(session, period, session.get(WorkUnit, "34"), judges["pusat1"], None)
+    bureau = make_user("bureau", role="admin", unit_code=None)
+    row = ops.add_assignment(session, period, session.get(WorkUnit, "34"), judges["pusat1"], bureau)
     session.commit()
     make_user("someone", role=role, unit_code=unit)
     auth.login("someone")

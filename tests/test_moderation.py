@@ -288,7 +288,7 @@ def test_a_lead_judge_moderates_but_never_a_conflicted_unit(client, auth, sessio
     from assessment.permissions import can_moderate
     period = judged[0]
     lead = make_user(username="penilai-utama", role="judge", unit_code="33.74")   # Jawa Tengah
-    update_settings(session, period, None, **{**judging_settings(period), "lead_judges": [lead.id]})
+    update_settings(session, period, judged[1], **{**judging_settings(period), "lead_judges": [lead.id]})
     verify(session, period, "11", judged[3], {"sk-bakohumas": True, "struktur-tim": 0})  # a flag on 11
     session.commit()
     assert can_moderate(lead, period) and not can_moderate(judged[2], period)
@@ -308,4 +308,4 @@ def test_a_lead_judge_moderates_but_never_a_conflicted_unit(client, auth, sessio
     assert client.post(f"/admin/moderation/{SLUG}/perbedaan/11/sk-bakohumas", data=form).status_code == 302
     assert session.query(Moderation).filter_by(unit_code="11").one().created_by == lead.id
     with pytest.raises(Invalid):
-        update_settings(session, period, None, **{**judging_settings(period), "lead_judges": [999999]})
+        update_settings(session, period, judged[1], **{**judging_settings(period), "lead_judges": [999999]})

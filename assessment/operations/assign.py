@@ -21,6 +21,7 @@ from ..assignment import AssignmentError, Judge, UnitToJudge, assign, conflicts
 from ..models import JudgeAssignment, Period, Submission, User, Verification, WorkUnit
 from ..models.types import utcnow
 from ..models.units import LEVELS
+from ..permissions import can_assign_judges, require
 from ..progress import LEVEL_LABELS
 from ..rubric_store import rubric_for
 from ..text import ascii_int
@@ -38,6 +39,13 @@ SHOWN_NAMES = 10
 NO_VALUE = ("null", '{"v":null}')     # a Verification.value as JSON text, spaces removed
 
 
+def check_may_assign(user) -> None:
+    """NotAllowed (403) unless the acting user may assign judges now
+    (``permissions.can_assign_judges``: an active admin); checked first, so a refused call
+    writes nothing."""
+    require(can_assign_judges(user), _("Only the administrator assigns judges and reviewers."))
+
+
 # -- settings ------------------------------------------------------------------------------
 
 def judging_settings(period: Period) -> dict:
@@ -52,6 +60,7 @@ def judging_settings(period: Period) -> dict:
 def update_settings(session, period: Period, user, **values) -> dict:
     """Change the judging settings and season dates; Invalid (details per field) when a value
     is out of range, and then nothing changes. Returns {key: (old, new)} of what changed."""
+    check_may_assign(user)
     clean = _checked_settings(session, period, values)
     old = judging_settings(period)
     changes = {key: (old[key], clean[key]) for key in clean if clean[key] != old[key]}
@@ -220,6 +229,7 @@ def auto_assign(session, period: Period, user) -> AutoResult:
     """Give every submitted unit its K judges: existing active assignments stay, loads are
     as even as possible within the cap, never a conflict. Invalid naming the units that
     cannot be covered (and then nothing changes)."""
+    check_may_assign(user)
     check_not_archived(period)
     per_unit, cap = setting(period, "judges_per_unit"), setting(period, "judge_cap")
     same_province = bool(setting(period, "conflict_same_province"))
@@ -310,6 +320,7 @@ def _activate(session, period, unit_code: str, judge: User, user, row=None, *,
 def add_assignment(session, period: Period, unit: WorkUnit, judge: User, user) -> JudgeAssignment:
     """Assign one judge to one unit by hand, refusing a conflict, a non-judge, an inactive
     account, a unit without a submitted questionnaire, a duplicate and a full judge."""
+    check_may_assign(user)
     check_not_archived(period)
     if judge.role != "judge":
         raise Invalid(_("%(name)s is not a judge.", name=judge.name or judge.username))
@@ -343,6 +354,7 @@ def add_assignment(session, period: Period, unit: WorkUnit, judge: User, user) -
 def end_assignment(session, row: JudgeAssignment, reason: str, user, *, action="assignment.end",
                    **detail) -> JudgeAssignment:
     """End an active assignment with a reason; the judge's values stay stored."""
+    check_may_assign(user)
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_("Give a reason for ending the assignment."))
@@ -359,6 +371,7 @@ def drop_out(session, period: Period, judge: User, reason: str, user) -> tuple[l
     """A judge leaves the period: their assignments to units they have not completed end
     (values kept), completed ones stay, and automatic assignment no longer uses them.
     Returns (ended, kept) assignments."""
+    check_may_assign(user)
     if judge.role != "judge":
         raise Invalid(_("%(name)s is not a judge.", name=judge.name or judge.username))
     if not (reason or "").strip():

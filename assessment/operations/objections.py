@@ -23,6 +23,7 @@ from . import Closed, Conflict, Invalid, NotAllowed
 from .editability import check_not_archived
 from .evidence import check_url
 from .answers import parse_typed
+from .assign import check_may_assign
 from .judging import judge_comments, judge_conflict, judge_key, judge_numbers, unwrap, wrap
 from .notices import notify
 from .runs import latest_run, run_result, run_rubric
@@ -230,7 +231,9 @@ def reviewer_load(session, period: Period) -> dict[int, int]:
 
 
 def assign_reviewer(session, obj: Objection, judge: User | None, user, *, auto: bool = False) -> Objection:
-    """Give a pending objection to a judge who did not verify the unit and has no conflict."""
+    """Give a pending objection to a judge who did not verify the unit and has no conflict;
+    the acting user must be the admin (``assign.check_may_assign``)."""
+    check_may_assign(user)
     if obj.status != "pending":
         raise Conflict(_("This objection has already been decided."))
     if judge is None:
@@ -254,6 +257,7 @@ def assign_reviewer(session, obj: Objection, judge: User | None, user, *, auto: 
 
 def auto_assign(session, obj: Objection, user) -> Objection:
     """Assign the least loaded eligible judge (ties: the lowest account id)."""
+    check_may_assign(user)
     candidates = eligible_reviewers(session, obj)
     if not candidates:
         raise Conflict(_("No judge is eligible to review this objection (every judge verified "
@@ -265,6 +269,7 @@ def auto_assign(session, obj: Objection, user) -> Objection:
 
 def auto_assign_all(session, period: Period, user) -> tuple[int, int]:
     """Assign every pending objection without a reviewer; (assigned, left without one)."""
+    check_may_assign(user)
     done = left = 0
     pending = (session.query(Objection).filter_by(period_id=period.id, status="pending",
                                                   reviewer_id=None).order_by(Objection.id))
