@@ -1,8 +1,9 @@
-"""Loading what a URL names, shared by the blueprints: a period by its slug (or 404), the
-page of a list that ?page= names."""
+"""Loading what a URL names, shared by the blueprints: a period by its slug (or 404), a row
+of the user's own (or 404), the page of a list that ?page= names."""
 from __future__ import annotations
 
 from flask import abort, request
+from flask_login import current_user
 
 from ..extensions import db
 from ..models import Period
@@ -14,6 +15,15 @@ MAX_PAGE = 10**6   # a huge page number would overflow the database's integer OF
 def period_or_404(slug: str) -> Period:
     """The period with this slug; 404 when there is none."""
     return period_by_slug(db.session, slug) or abort(404)
+
+
+def own_or_404(model, ident: int):
+    """The ``model`` row with this id when it is the current user's (its ``user_id``); 404
+    otherwise, so that someone else's rows are not even confirmed to exist."""
+    row = db.session.get(model, ident)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    return row
 
 
 def page_of(query, per_page: int):

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..forms.accounts import ConfirmForm
 from ..models import Notice
 from ..operations import notices as notice_ops
-from .lookups import page_of
+from .lookups import own_or_404, page_of
 
 bp = Blueprint("notices", __name__, url_prefix="/pemberitahuan")
 PAGE_SIZE = 50
@@ -43,9 +43,7 @@ def _back():
 @bp.route("/<int:notice_id>/dibaca", methods=["POST"])
 @login_required
 def mark_read(notice_id):
-    notice = db.session.get(Notice, notice_id)
-    if notice is None or notice.user_id != current_user.id:
-        abort(404)
+    notice = own_or_404(Notice, notice_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     notice_ops.mark_read(db.session, notice, current_user)

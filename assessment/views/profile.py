@@ -16,6 +16,7 @@ from ..operations.accounts import change_password as set_new_password
 from ..operations.accounts import set_email
 from ..roster import MIN_PASSWORD
 from ..security import login_blocked, record_failure, throttle_keys
+from .lookups import own_or_404
 
 bp = Blueprint("profile", __name__, url_prefix="/akun/profil")
 # reached from the account name at the right of the menu bar (base.html)
@@ -114,9 +115,7 @@ def create_token():
 @bp.route("/token/<int:token_id>/cabut", methods=["POST"])
 @login_required
 def revoke_token(token_id):
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != current_user.id:
-        abort(404)
+    token = own_or_404(ApiToken, token_id)
     if not RevokeForm().validate_on_submit():
         abort(400)
     tokens.revoke_token(db.session, token, current_user)
