@@ -78,7 +78,7 @@ def new_period():
             form.slug.errors.append(exc.message)
         else:
             flash(_("Period %(title)s created.", title=period.title), "success")
-            return redirect(url_for("admin.period", period_slug=period.slug))
+            return _to_period(period)
     return render_template("admin/period_form.html", form=form)
 
 
@@ -96,7 +96,7 @@ def period(period_slug):
             (form.confirm if isinstance(exc, WouldClose) else form.closes_at).errors.append(exc.message)
         else:
             flash(_("The deadline was changed."), "success")
-            return redirect(url_for("admin.period", period_slug=period.slug) + "#history")
+            return _to_period(period, "#history")
     return render_template("admin/period.html", period=period, form=form,
                            reason_form=ReasonForm(formdata=None),
                            questionnaires=questionnaire_count(db.session, period),
@@ -123,7 +123,7 @@ def edit_period_page(period_slug):
             field.errors.append(exc.message)
         else:
             flash(_("The period was changed."), "success")
-            return redirect(url_for("admin.period", period_slug=period.slug))
+            return _to_period(period)
     return render_template("admin/period_edit.html", period=period, form=form), \
         422 if form.errors else 200
 
@@ -138,35 +138,47 @@ def _edit_values(period: Period):
 @bp.route("/periode/<period_slug>/arsip", methods=["POST"])
 def archive(period_slug):
     period = period_or_404(period_slug)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        flash(_("Give a reason."), "danger")
-        return redirect(url_for("admin.period", period_slug=period.slug) + "#archive")
+    reason = _reason_given()
+    if reason is None:
+        return _to_period(period, "#archive")
     if period.archived_at is None:
-        archive_period(db.session, period, form.reason.data, current_user)
+        archive_period(db.session, period, reason, current_user)
         flash(_("The period was archived: no reminders, and nothing in it can be changed."), "success")
     else:
-        unarchive_period(db.session, period, form.reason.data, current_user)
+        unarchive_period(db.session, period, reason, current_user)
         flash(_("The period was taken out of the archive."), "success")
-    return redirect(url_for("admin.period", period_slug=period.slug))
+    return _to_period(period)
 
 
 @bp.route("/periode/<period_slug>/hapus", methods=["POST"])
 def delete(period_slug):
     period = period_or_404(period_slug)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        flash(_("Give a reason."), "danger")
-        return redirect(url_for("admin.period", period_slug=period.slug) + "#delete")
+    reason = _reason_given()
+    if reason is None:
+        return _to_period(period, "#delete")
     title = period.title
     try:
         with attempt():
-            delete_period(db.session, period, form.reason.data, current_user)
+            delete_period(db.session, period, reason, current_user)
     except Conflict as exc:
         flash(exc.message, "danger")
-        return redirect(url_for("admin.period", period_slug=period.slug) + "#delete")
+        return _to_period(period, "#delete")
     flash(_("The period %(title)s was deleted.", title=title), "success")
     return redirect(url_for("admin.periods"))
+
+
+def _reason_given() -> str | None:
+    """The reason typed in one of the period page's reason forms; None, with a message,
+    when there is none."""
+    form = ReasonForm()
+    if form.validate_on_submit():
+        return form.reason.data
+    flash(_("Give a reason."), "danger")
+    return None
+
+
+def _to_period(period: Period, anchor: str = ""):
+    return redirect(url_for("admin.period", period_slug=period.slug) + anchor)
 
 
 def _extension_form(period: Period) -> ExtensionForm:

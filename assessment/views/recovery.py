@@ -103,15 +103,9 @@ def reset_password():
     link = ops.valid_link(db.session, "reset", form.token.data or "")
     if link is None:
         return render_template("auth/link_invalid.html"), 404
-    if form.validate_on_submit():
-        try:
-            with attempt():
-                ops.use_link(db.session, link, form.new_password.data)
-        except Invalid as exc:
-            _password_errors(form, exc)
-        else:
-            flash(_("Your password has been set. Log in with it now."), "success")
-            return redirect(url_for("auth.login"))
+    if form.validate_on_submit() and _use_link(form, link):
+        flash(_("Your password has been set. Log in with it now."), "success")
+        return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form, account=link.user,
                            min_password=MIN_PASSWORD), 422 if form.errors else 200
 
@@ -130,19 +124,25 @@ def activate():
             record_failure(keys)
             form.code.errors.append(_("This code does not match, was already used or has "
                                       "expired. Ask the bureau for a new letter."))
-        else:
-            try:
-                with attempt():
-                    ops.use_link(db.session, link, form.new_password.data)
-            except Invalid as exc:
-                _password_errors(form, exc)
-            else:
-                clear_failures(keys)
-                flash(_("Your account is active. Log in with your username and new password."),
-                      "success")
-                return redirect(url_for("auth.login"))
+        elif _use_link(form, link):
+            clear_failures(keys)
+            flash(_("Your account is active. Log in with your username and new password."),
+                  "success")
+            return redirect(url_for("auth.login"))
     return render_template("auth/activate.html", form=form, min_password=MIN_PASSWORD), \
         422 if form.errors else 200
+
+
+def _use_link(form, link) -> bool:
+    """Set the new password the form carries through the link (which it uses up); False,
+    with the refusal on the form's fields, when the password is refused."""
+    try:
+        with attempt():
+            ops.use_link(db.session, link, form.new_password.data)
+    except Invalid as exc:
+        _password_errors(form, exc)
+        return False
+    return True
 
 
 def _activation_link(form):
