@@ -3,6 +3,11 @@ adds 50 ms of latency to every request; prints the time against the latency-boun
 (1,659 x 50 ms / concurrency). Target: at most 2x.
 
     python bench/monitor.py [--concurrency 32] [--per-host 32] [--runs 3] [--profile FILE]
+                            [--close]
+
+The server keeps connections open between requests (HTTP/1.1 keep-alive, as web servers
+do by default), so the fetcher's reuse of a connection per host counts; ``--close``
+answers every request with ``Connection: close`` instead (a connection per feed).
 
 The feed server runs in a process of its own (multiprocessing), as a real site would: in
 the fetcher's process its threads would compete with the fetcher's for one interpreter
@@ -30,26 +35,31 @@ from tests.monitor_support import rss  # noqa: E402
 FEEDS, LATENCY = 553 * 3, 0.05
 
 
-def serve(ready, latency: float = LATENCY) -> None:
-    """The child process: every /feed/<n> answers the same 20-item RSS after ``latency``.
+def serve(ready, latency: float = LATENCY, close: bool = False) -> None:
+    """The child process: every /feed/<n> answers the same 20-item RSS after ``latency``,
+    on a connection kept open for the next request (``close``: closed after each answer).
 
     An asyncio server (one event loop, no thread per connection) keeps the server's own CPU
     small, so that the figure measures the fetcher: the threaded test server of
     tests/monitor_support.py spent tens of milliseconds accepting each connection here."""
     body = rss(20).encode("utf-8")
-    head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nConnection: close\r\n"
-            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")
-    missing = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    closing = b"Connection: close\r\n" if close else b""
+    head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n" + closing
+            + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+    missing = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n" + closing + b"\r\n"
 
     async def answer(reader, writer):
         try:
-            request = await reader.readuntil(b"\r\n\r\n")
-            path = request.split(b" ", 2)[1]
-            await asyncio.sleep(latency)
-            number = path.rpartition(b"/")[2]
-            known = path.startswith(b"/feed/") and number.isdigit() and int(number) < FEEDS
-            writer.write(head + body if known else missing)
-            await writer.drain()
+            while True:
+                request = await reader.readuntil(b"\r\n\r\n")
+                path = request.split(b" ", 2)[1]
+                await asyncio.sleep(latency)
+                number = path.rpartition(b"/")[2]
+                known = path.startswith(b"/feed/") and number.isdigit() and int(number) < FEEDS
+                writer.write(head + body if known else missing)
+                await writer.drain()
+                if close:
+                    break
         except (asyncio.IncompleteReadError, ConnectionError, IndexError):
             pass
         finally:
@@ -106,11 +116,14 @@ def main(argv=None) -> int:
                         help="default: the concurrency (all feeds are on one loopback host here)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", help="write a cProfile of one extra run to this file")
+    parser.add_argument("--close", action="store_true",
+                        help="the server closes every connection after one answer")
     args = parser.parse_args(argv)
     per_host = args.per_host or args.concurrency
     ideal = FEEDS * LATENCY / args.concurrency
     ready, child_end = multiprocessing.Pipe()
-    server = multiprocessing.Process(target=serve, args=(child_end,), daemon=True)
+    server = multiprocessing.Process(target=serve, args=(child_end, LATENCY, args.close),
+                                     daemon=True)
     server.start()
     times, failed = [], 0
     try:
@@ -129,7 +142,9 @@ def main(argv=None) -> int:
         server.terminate()
         server.join(5)
     median = statistics.median(times)
-    print(f"median of {args.runs}, concurrency {args.concurrency}: {median:.2f} s; latency-bound "
+    print(f"median of {args.runs}, concurrency {args.concurrency}"
+          f"{', a connection per request' if args.close else ', connections kept'}: "
+          f"{median:.2f} s; latency-bound "
           f"ideal {ideal:.2f} s; ratio {median / ideal:.2f}x (target <= 2x)")
     return 0 if failed == 0 else 1
 

@@ -36,6 +36,7 @@ class FeedServer:
         self.routes: dict = {}
         self.hits: dict[str, int] = {}
         self.requests: list[dict] = []
+        self.peers: list[tuple] = []      # the client's address of each request: its connection
         self.latency = latency
         server = self
 
@@ -47,6 +48,7 @@ class FeedServer:
                 with lock:
                     server.hits[path] = server.hits.get(path, 0) + 1
                     server.requests.append(dict(self.headers))
+                    server.peers.append(self.client_address)
                 if server.latency:
                     time.sleep(server.latency)
                 route = server.routes.get(path)

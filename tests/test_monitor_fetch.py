@@ -198,3 +198,63 @@ def test_rss_dates_read_directly_agree_with_the_email_parser(text):
     from assessment.monitor.fetch import rfc822_moment
     assert rfc822_moment(text) == parsedate_to_datetime(text)
     assert rfc822_moment(text).utcoffset() == parsedate_to_datetime(text).utcoffset()
+
+
+# -- less work per feed in a harvest: one lookup per host, connections kept and reused ------
+
+def test_a_harvest_reuses_a_connection_per_host(server):
+    """Ten feeds one after another (concurrency 1): one connection carries all ten; with two
+    at once to the host, at most two connections (a kept one is taken before a new one is
+    made, and requests to a host are bounded by per_host)."""
+    for i in range(10):
+        server.routes[f"/f{i}"] = (200, {}, rss(1))
+    f = fetcher(server, concurrency=1, per_host=1)
+    results = f.fetch_all([Target(i, server.url(f"/f{i}")) for i in range(10)])
+    assert [r.status for r in results] == ["ok"] * 10
+    assert len(server.peers) == 10 and len(set(server.peers)) == 1
+    assert f._idle == {}                  # closed when the harvest ended
+    server.peers.clear()
+    results = fetcher(server, concurrency=4, per_host=2).fetch_all(
+        [Target(i, server.url(f"/f{i}")) for i in range(10)])
+    assert all(r.status == "ok" for r in results) and len(server.peers) == 10
+    assert 1 <= len(set(server.peers)) <= 2
+
+
+def test_a_kept_connection_the_server_closed_is_replaced(server):
+    """The server closes the connection after /closing without saying so (no Connection:
+    close): the next feed finds it dead and goes on a new connection."""
+    def closing(handler):
+        handler.close_connection = True
+        return 200, {}, rss(1)
+    server.routes["/closing"] = closing
+    server.routes["/feed"] = (200, {}, rss(2))
+    results = fetcher(server, concurrency=1, per_host=1).fetch_all(
+        [Target(1, server.url("/closing")), Target(2, server.url("/feed"))])
+    assert [(r.status, len(r.entries)) for r in results] == [("ok", 1), ("ok", 2)]
+    assert server.hits == {"/closing": 1, "/feed": 1} and len(set(server.peers)) == 2
+
+
+def test_a_connection_is_not_kept_after_a_refused_answer(server):
+    """A feed refused for its size is not read to its end: its connection is closed, and
+    the next feed opens a new one."""
+    server.routes["/huge"] = (200, {}, "x" * 2048)
+    server.routes["/feed"] = (200, {}, rss(1))
+    results = fetcher(server, concurrency=1, per_host=1, max_bytes=1024).fetch_all(
+        [Target(1, server.url("/huge")), Target(2, server.url("/feed"))])
+    assert [r.status for r in results] == ["failed", "ok"] and len(set(server.peers)) == 2
+
+
+def test_a_host_is_resolved_once_per_harvest(server, monkeypatch):
+    server.routes["/feed"] = (200, {}, rss(1))
+    calls = []
+    real = socket.getaddrinfo
+
+    def counted(host, port, *a, **kw):
+        if host == "feeds.example":
+            calls.append(port)
+            return real("127.0.0.1", port, *a, **kw)
+        return real(host, port, *a, **kw)
+    monkeypatch.setattr(socket, "getaddrinfo", counted)
+    f = Fetcher(allow=parse_allow(f"feeds.example:{server.port}"), concurrency=1)
+    results = f.fetch_all([Target(i, f"http://feeds.example:{server.port}/feed") for i in range(5)])
+    assert [r.status for r in results] == ["ok"] * 5 and calls == [server.port]
