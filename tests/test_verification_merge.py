@@ -375,9 +375,10 @@ def test_a_judges_page_posted_after_the_login_ended_is_kept(app, client, auth, s
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"),
                     reason="a second connection needs PostgreSQL (TEST_DATABASE_URL)")
 def test_two_saves_read_at_the_same_moment_cannot_both_write_unseen(app, session, season):
-    """A save that read version 1 before another save of version 1 was committed cannot see
-    that save's changes in what it read; the version is taken with a conditional UPDATE, so
-    it is refused instead of overwriting the other value."""
+    """A save that read version 1 before another save of version 1 was committed does not
+    see that save's changes in what it read; the version is taken with a conditional
+    UPDATE, so it loses the race, reads again and merges: the same indicator is then a
+    conflict (nothing overwritten), another indicator is saved beside it."""
     from sqlalchemy.orm import Session
 
     from assessment.extensions import db
@@ -386,17 +387,28 @@ def test_two_saves_read_at_the_same_moment_cannot_both_write_unseen(app, session
         pytest.skip("the race is run on PostgreSQL")
     judge = season["judges"]["penilai1"]
     row_id = assignment(session, judge).id
-    with Session(db.engine) as other:
-        stale = other.get(JudgeAssignment, row_id)
-        stale_judge = other.get(User, judge.id)
-        assert stale.version == 1 and stale.verifications == [] and not stale.changed
-        ops.save_verifications(session, assignment(session, judge), {"jumlah-personel": 3}, {},
-                               {}, judge, version=1)
-        session.commit()
-        with pytest.raises(Conflict) as refused:
-            ops.save_verifications(other, stale, {"jumlah-personel": 4}, {}, {}, stale_judge,
-                                   version=1)
-        other.rollback()
-    assert refused.value.details is None   # not a merge conflict: the race itself
-    assert stored_values(session, judge) == {"jumlah-personel": {"v": 3}}
-    assert assignment(session, judge).version == 2
+    for key, theirs, expected in (("jumlah-personel", 9, Conflict),
+                                  ("pranata-humas", 2, None)):
+        with Session(db.engine) as other:
+            stale = other.get(JudgeAssignment, row_id)
+            stale_judge = other.get(User, judge.id)
+            read = stale.version
+            assert len(stale.verifications) == (0 if expected else 1)   # loaded now
+            mine = assignment(session, judge)
+            ops.save_verifications(session, mine, {"jumlah-personel": 3 + read}, {}, {}, judge,
+                                   version=mine.version)
+            session.commit()
+            if expected is Conflict:
+                with pytest.raises(Conflict) as refused:
+                    ops.save_verifications(other, stale, {key: theirs}, {}, {}, stale_judge,
+                                           version=read)
+                assert refused.value.details["conflicts"] == [
+                    {"indicator": key, "field": "value", "yours": theirs, "theirs": 3 + read}]
+                other.rollback()
+            else:
+                ops.save_verifications(other, stale, {key: theirs}, {}, {}, stale_judge,
+                                       version=read)
+                other.commit()
+    assert stored_values(session, judge) == {"jumlah-personel": {"v": 5},
+                                             "pranata-humas": {"v": 2}}
+    assert assignment(session, judge).version == 4

@@ -231,32 +231,46 @@ def save_verifications(session, assignment: JudgeAssignment, values: dict, raw_p
         raise Invalid(_("Some values are not valid; nothing was saved."),
                       details=unknown or (errors | note_errors | date_errors))
     base = assignment.version if version is None else base_version(assignment, version)
-    rows = rows_by_indicator(assignment)
-    mine = _intended(good, kept, notes, dates)
-    mine = {key: state for key, state in mine.items() if _part(rows, key) != state}
-    found = conflicting(assignment, mine, base, lambda key: _part(rows, key))
-    if found:
-        raise _conflict(rubric, assignment, rows, mine, found)
-    if not mine:
-        return {k: errors[k] for k in kept}
-    when = now or utcnow()
-    try:
-        # a savepoint: the same judge saving the same unit twice at once undoes only this
-        with session.begin_nested():
-            _next_version(session, assignment, user, mine)
-            claims = unit_answers(session, assignment.period, assignment.unit_code)
-            _apply(assignment, rows, mine, errors, when, claims)
-            if assignment.started_at is None:
-                assignment.started_at = when
-            session.flush()
-    except IntegrityError:
-        raise Conflict(_("These values were saved at the same moment from another window; "
-                         "reload the page and try again.")) from None
+    intended, when = _intended(good, kept, notes, dates), now or utcnow()
+    for last in (False, True):
+        rows = rows_by_indicator(assignment)
+        mine = {key: state for key, state in intended.items() if _part(rows, key) != state}
+        found = conflicting(assignment, mine, base, lambda key: _part(rows, key))
+        if found:
+            raise _conflict(rubric, assignment, rows, mine, found)
+        if not mine:
+            return {k: errors[k] for k in kept}
+        try:
+            # a savepoint: a save that loses the race for the version undoes only this
+            with session.begin_nested():
+                _next_version(session, assignment, user, mine)
+                claims = unit_answers(session, assignment.period, assignment.unit_code)
+                _apply(assignment, rows, mine, errors, when, claims)
+                if assignment.started_at is None:
+                    assignment.started_at = when
+                session.flush()
+            break
+        except (_Raced, IntegrityError):
+            if last:
+                raise Conflict(_("These values were saved at the same moment from another "
+                                 "window; reload the page and try again.")) from None
+            _read_again(session, assignment)   # and merge once more with what was saved
     audit.record("verification.save", assignment, user=user,
                  changed=sorted({key.split(":")[0] for key in mine}),
                  pending=sorted(k for k in kept if k in mine), source=source,
                  version=assignment.version, base=base)
     return {k: errors[k] for k in kept}
+
+
+class _Raced(Exception):
+    """Another save took the version this save read (between the read and the write)."""
+
+
+def _read_again(session, assignment: JudgeAssignment) -> None:
+    session.refresh(assignment)
+    session.expire(assignment, ["verifications"])
+    for row in assignment.verifications:
+        session.refresh(row)
 
 
 COMMENT, DATES = ":comment", ":dates"
@@ -315,19 +329,19 @@ def _shown(state):
 
 
 def _next_version(session, assignment: JudgeAssignment, user, keys) -> None:
-    """Record the parts this save changes at the next version, and take that version only if
-    no other save took it first (a conditional UPDATE: two saves of the same version cannot
-    both pass the merge check unseen)."""
+    """Take the next version, only if no other save took it since this one read it (a
+    conditional UPDATE, so two saves of the same version cannot both pass the merge check
+    unseen: the loser raises _Raced and merges again), and record the parts this save
+    changes at that version."""
     current = assignment.version
-    stamp(assignment, keys, user)
     taken = session.execute(update(JudgeAssignment)
                             .where(JudgeAssignment.id == assignment.id,
                                    JudgeAssignment.version == current)
                             .values(version=current + 1)
                             .execution_options(synchronize_session=False))
     if taken.rowcount != 1:
-        raise Conflict(_("These values were saved at the same moment from another window; "
-                         "reload the page and try again."))
+        raise _Raced()
+    stamp(assignment, keys, user)   # at current + 1
     set_committed_value(assignment, "version", current + 1)
 
 
