@@ -8,6 +8,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from scoring import AnswerError, check_answer
 
@@ -15,7 +16,7 @@ from .formatting import local_time
 from .models import Period, Submission, WorkUnit
 from .models.units import existing_on, opening_day
 from .models.types import utcnow
-from .operations.season import period_state
+from .operations.season import period_state, prefetch_states
 
 # "returned" is a questionnaire sent back by the judges: the unit works on it again
 STATUSES = ("not_started", "draft", "returned", "submitted")
@@ -122,13 +123,18 @@ def remaining(closes_at: datetime, now: datetime | None = None) -> dict | None:
 
 def periods_for_unit(session, unit: WorkUnit, now: datetime | None = None) -> list[Period]:
     """Periods the unit takes part in that have opened, newest first."""
-    periods = session.scalars(select(Period).order_by(Period.opens_at.desc())).all()
+    periods = session.scalars(select(Period).options(selectinload(Period.extensions),
+                                                     selectinload(Period.rubric_edition))
+                              .order_by(Period.opens_at.desc())).all()
+    prefetch_states(session, periods)
     return [p for p in periods if unit.level in (p.levels or []) and period_state(p, now).opened]
 
 
 def current_periods(session, now: datetime | None = None) -> list[Period]:
     """Periods that have opened and are still open for at least one unit, newest first."""
-    periods = session.scalars(select(Period).order_by(Period.opens_at.desc())).all()
+    periods = session.scalars(select(Period).options(selectinload(Period.extensions))
+                              .order_by(Period.opens_at.desc())).all()
+    prefetch_states(session, periods)
     return [p for p in periods if period_state(p, now).any_open]
 
 

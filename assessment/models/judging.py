@@ -179,10 +179,12 @@ class ScoringRun(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     rubric_id: Mapped[str] = mapped_column(String(80))
     rubric_sha256: Mapped[str] = mapped_column(String(64))
-    rubric_source: Mapped[str] = mapped_column(Text)
-    exchange: Mapped[str] = mapped_column(Text)             # JSON text
+    # the three texts are large (megabytes for a national season): loaded when first read,
+    # not with every run a page lists (what reads them keeps what it makes per process)
+    rubric_source: Mapped[str] = mapped_column(Text, deferred=True)
+    exchange: Mapped[str] = mapped_column(Text, deferred=True)             # JSON text
     exchange_sha256: Mapped[str] = mapped_column(String(64))
-    result: Mapped[str] = mapped_column(Text)               # JSON text, the score command's shape
+    result: Mapped[str] = mapped_column(Text, deferred=True)  # JSON text, the score command's shape
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -61,6 +61,7 @@ ALL = "all"    # noted instead of a period id: every period
 _NOTED = "period_version_noted"           # session.info: period ids (or ALL) to bump
 _ASSIGNMENTS = "period_version_assignments"    # judges' values whose assignment is not loaded
 _SUBMISSIONS = "period_version_submissions"    # returns whose submission is not loaded
+_READ = "period_version_read"             # versions read in this transaction
 
 _BY_PERIOD = (JudgeAssignment, Moderation, StageScore, Objection, ScoringRun, Publication,
               UnitExclusion, DisagreementAcceptance, DeadlineExtension, GoodPractice,
@@ -72,10 +73,15 @@ _TABLES = {model.__table__.name: model for model in WATCHED}
 
 def read(session, period_id: int) -> tuple | None:
     """``(token, version)`` of the period as committed (plus this transaction's own bumps),
-    or None while no write has made its row yet."""
-    row = session.execute(select(PeriodVersion.token, PeriodVersion.version)
-                          .where(PeriodVersion.period_id == period_id)).first()
-    return None if row is None else tuple(row)
+    or None while no write has made its row yet; read once per transaction."""
+    if isinstance(session, scoped_session):   # db.session: this thread's Session
+        session = session()
+    seen = session.info.setdefault(_READ, {})
+    if period_id not in seen:
+        row = session.execute(select(PeriodVersion.token, PeriodVersion.version)
+                              .where(PeriodVersion.period_id == period_id)).first()
+        seen[period_id] = None if row is None else tuple(row)
+    return seen[period_id]
 
 
 def unbumped(session) -> bool:
@@ -154,12 +160,13 @@ def _bump(session) -> None:
     noted.discard(None)
     if noted:
         bump(session, None if ALL in noted else sorted(noted))
+        session.info.pop(_READ, None)
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget(session, trans) -> None:
     if trans.parent is None:   # the outermost transaction ended (committed or rolled back)
-        for key in (_NOTED, _ASSIGNMENTS, _SUBMISSIONS):
+        for key in (_NOTED, _ASSIGNMENTS, _SUBMISSIONS, _READ):
             session.info.pop(key, None)
 
 

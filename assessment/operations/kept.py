@@ -19,7 +19,7 @@ from typing import Callable
 from ..models import period_version
 
 _KEPT: OrderedDict = OrderedDict()    # (period id, name) -> (version, value)
-_KEPT_MAX = 32
+_KEPT_MAX = 64
 
 
 def season_version(session, period) -> tuple | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from reports.scorecard import CATEGORY_LABELS
 from scoring import round2
 
-from ..models import GoodPractice, Period, Submission, WorkUnit
+from ..models import Evidence, GoodPractice, Period, Submission, WorkUnit
 from ..rubric_store import rubric_for
 from . import practice
 from .practice import RunDetail
@@ -71,12 +71,17 @@ def _groups(session, detail: RunDetail, entries, aspect_id: str, own) -> list[di
     by_ind: dict[str, list] = {}
     for e in entries:
         by_ind.setdefault(e.indicator_id, []).append(e)
+    shown = [e for e in entries if aspect_id == ALL or (
+        detail.rubric.has_indicator(e.indicator_id)
+        and detail.rubric.indicator(e.indicator_id).aspect_id == aspect_id)]
+    evidence = _evidence(session, detail.rubric, shown)
     groups = []
     for aspect in detail.rubric.aspects:
         if aspect_id not in (ALL, aspect.id):
             continue
         items = [{"ind": ind,
-                  "entries": sorted((_material(session, detail, e) for e in by_ind[ind.id]),
+                  "entries": sorted((_material(detail, e, evidence.get(e.id, []))
+                                     for e in by_ind[ind.id]),
                                     key=lambda m: -(m["verified_pct"] or 0)),
                   "own": _own_item(ind, own)}
                  for ind in aspect.scored_indicators if ind.id in by_ind]
@@ -94,7 +99,27 @@ def _own_item(ind, own) -> dict | None:
             "verified_pct": pct(info.verified) if info else None}
 
 
-def _material(session, detail: RunDetail, entry: GoodPractice) -> dict:
+def _evidence(session, rubric, entries) -> dict[int, list[Evidence]]:
+    """``practice.entry_evidence`` of every entry at once (two queries: the entries' units
+    and their evidence), by entry id."""
+    if not entries:
+        return {}
+    codes = {e.unit_code for e in entries}
+    session.query(WorkUnit).filter(WorkUnit.code.in_(codes)).all()   # entry.unit from the identity map
+    wanted = {e.id: practice.material_indicators(rubric, e.indicator_id) for e in entries}
+    rows = (session.query(Submission.unit_code, Evidence)
+            .join(Evidence, Evidence.submission_id == Submission.id)
+            .filter(Submission.period_id == entries[0].period_id, Submission.unit_code.in_(codes),
+                    Evidence.indicator_id.in_({i for ids in wanted.values() for i in ids}))
+            .order_by(Evidence.indicator_id, Evidence.id).all())
+    out = {}
+    for e in entries:
+        ids = set(wanted[e.id])
+        out[e.id] = [ev for code, ev in rows if code == e.unit_code and ev.indicator_id in ids]
+    return out
+
+
+def _material(detail: RunDetail, entry: GoodPractice, evidence: list[Evidence]) -> dict:
     rubric = detail.rubric
     answers = (detail.responses.get(entry.unit_code) or {}).get("self", {})
     row = detail.row(entry.unit_code)
@@ -107,7 +132,7 @@ def _material(session, detail: RunDetail, entry: GoodPractice) -> dict:
                                            answers.get(entry.indicator_id)),
             "verified_pct": pct(info.verified) if info else None,
             "narratives": narratives,
-            "evidence": practice.entry_evidence(session, entry, rubric)}
+            "evidence": evidence}
 
 
 # -- the admin's management page --------------------------------------------------------------

@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Iterable, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from scoring import assessment_from_dict, round2, score
@@ -230,16 +230,20 @@ class CopiedShare:
 
 
 def copied_shares(session, period) -> dict[int, CopiedShare]:
-    """Per judge id: values accepted unchanged out of the values with a recorded origin."""
-    rows = session.execute(select(JudgeAssignment.judge_id, Verification.origin)
-                           .join(Verification, Verification.assignment_id == JudgeAssignment.id)
-                           .where(JudgeAssignment.period_id == period.id,
-                                  Verification.origin.is_not(None)))
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for judge_id, origin in rows:
-        counts[judge_id][0] += origin == "copied"
-        counts[judge_id][1] += 1
-    return {judge: CopiedShare(*pair) for judge, pair in counts.items()}
+    """Per judge id: values accepted unchanged out of the values with a recorded origin
+    (one aggregate query, ``kept`` while the season's data is unchanged)."""
+    return kept(session, period, "copied_shares", lambda: _copied_shares(session, period))
+
+
+def _copied_shares(session, period) -> dict[int, CopiedShare]:
+    rows = session.execute(
+        select(JudgeAssignment.judge_id,
+               func.sum(case((Verification.origin == "copied", 1), else_=0)),
+               func.count(Verification.id))
+        .join(Verification, Verification.assignment_id == JudgeAssignment.id)
+        .where(JudgeAssignment.period_id == period.id, Verification.origin.is_not(None))
+        .group_by(JudgeAssignment.judge_id))
+    return {judge: CopiedShare(int(copied or 0), int(recorded)) for judge, copied, recorded in rows}
 
 
 def all_copied_completions(session, period) -> list[JudgeAssignment]:

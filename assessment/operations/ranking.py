@@ -3,14 +3,14 @@ publications and the frozen result (``runs.scored_run``): the views load, check 
 and render."""
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, OrderedDict
 
 from scoring import round2
 from scoring.order import order_rule, tie_breaks
 
 from ..models import Period, Publication, ScoringRun, User
 from .results import not_ready
-from .runs import published_run, scored_run
+from .runs import published_run, run_key, scored_run
 
 
 # -- loading ---------------------------------------------------------------------------------
@@ -63,10 +63,41 @@ def published_list(session) -> list[tuple[Period, Publication]]:
 
 
 def ranking_rows(run: ScoringRun, category: str | None = None) -> list[dict]:
-    """The run's ranking rows (one category or all), shared ranks marked."""
+    """The run's ranking rows (one category or all), shared ranks marked; worked out once
+    per run in this process (runs never change; callers only read the rows)."""
+    key = run_key(run)
+    if key not in _ROWS:
+        _ROWS[key] = _ranking_rows(run)
+        while len(_ROWS) > 8:
+            _ROWS.popitem(last=False)
+    _ROWS.move_to_end(key)
+    rows = _ROWS[key]
+    return rows if category is None else [r for r in rows if r["category"] == category]
+
+
+_ROWS: OrderedDict = OrderedDict()    # run key -> every ranking row of the run
+
+
+def run_ranking_page(run: ScoringRun, pages: dict[str, int], search: str = "",
+                     size: int = 50) -> list[dict]:
+    """Per category of the run: its rows matching ``search`` (code or name), one page of
+    ``size`` (``pages``: category -> page wanted, 1 when missing)."""
+    text = (search or "").strip().lower()
+    out = []
+    for category in categories(run):
+        rows = ranking_rows(run, category)
+        found = [r for r in rows if not text or text in r["code"].lower()
+                 or text in r["name"].lower()]
+        shown, page, count = page_of(found, pages.get(category, 1), size)
+        out.append({"category": category, "total": len(rows), "found": len(found),
+                    "rows": shown, "page": page, "pages": count})
+    return out
+
+
+def _ranking_rows(run: ScoringRun) -> list[dict]:
     rubric, result = scored_run(run)
     stages = {s.id: s.title for s in rubric.stages}
-    rows = [r for r in result.ranking if category is None or r.unit.category == category]
+    rows = result.ranking
     counts = Counter((r.unit.category, r.rank) for r in rows)
     first = rubric.stages[0].id
     aspects = {a.id: a.title for a in rubric.aspects}

@@ -19,8 +19,8 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import func, select
-from sqlalchemy.orm import object_session
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, object_session
 
 from scoring import assessment_from_dict, score
 
@@ -99,8 +99,7 @@ class PeriodState:
 
     def unit(self, unit: WorkUnit, sub: Submission | None = None) -> UnitWindow:
         """Whether the unit's questionnaire may be changed now, and its deadline."""
-        problem = refusal(self.period, unit, sub, self.now)
-        return UnitWindow(problem is None, deadline_for(self.period, unit.code, sub), problem)
+        return unit_window(self.period, unit, sub, self.now)
 
     def closes_for(self, unit_code: str | None) -> datetime:
         """The unit's closing time (the period's, or a later extension), before any return."""
@@ -129,23 +128,59 @@ class PeriodState:
         return verification_open(self.period, self.now)
 
 
+def unit_window(period: Period, unit: WorkUnit, sub: Submission | None = None,
+                now: datetime | None = None) -> UnitWindow:
+    """``period_state(period, now).unit(unit, sub)`` without reading the season's runs and
+    publication, which a unit's window does not depend on (the API answers it on every save)."""
+    now = now or utcnow()
+    problem = refusal(period, unit, sub, now)
+    return UnitWindow(problem is None, deadline_for(period, unit.code, sub), problem)
+
+
 def period_state(period: Period, now: datetime | None = None) -> PeriodState:
     """The stage of the season at ``now`` and the dates of every stage."""
     now = now or utcnow()
-    session = object_session(period)
-    runs = _runs(session, period)
-    published = session.scalars(select(Publication.published_at).where(
-        Publication.period_id == period.id).order_by(Publication.id)).first()
+    runs, published = _facts(object_session(period), [period])[period.id]
     state = PeriodState(period, now, _stage(period, now, runs, published))
     state.stages = _stages(state, runs, published)
     return state
 
 
-def _runs(session, period) -> dict[str, datetime]:
-    """The time of the first provisional and the first final run."""
-    rows = session.execute(select(ScoringRun.kind, func.min(ScoringRun.created_at)).where(
-        ScoringRun.period_id == period.id).group_by(ScoringRun.kind)).all()
-    return {kind: at for kind, at in rows}
+_FACTS = "period_state_facts"    # session.info: {period id: (runs, first publication)}
+
+
+def prefetch_states(session, periods) -> None:
+    """Read what ``period_state`` needs of several periods at once (two queries): a page
+    listing periods asks for each one's state."""
+    _facts(session, list(periods))
+
+
+def _facts(session, periods) -> dict[int, tuple[dict[str, datetime], datetime | None]]:
+    """Per period: the time of the first provisional and the first final run, and of the
+    first publication; read once between two flushes of the session (a run or publication
+    made in this transaction is seen at once)."""
+    memo = session.info.setdefault(_FACTS, {})
+    missing = [p.id for p in periods if p.id not in memo]
+    if missing:
+        runs: dict[int, dict] = {pid: {} for pid in missing}
+        for pid, kind, at in session.execute(
+                select(ScoringRun.period_id, ScoringRun.kind, func.min(ScoringRun.created_at))
+                .where(ScoringRun.period_id.in_(missing))
+                .group_by(ScoringRun.period_id, ScoringRun.kind)):
+            runs[pid][kind] = at
+        published: dict[int, datetime] = {}
+        for pid, at in session.execute(select(Publication.period_id, Publication.published_at)
+                                       .where(Publication.period_id.in_(missing))
+                                       .order_by(Publication.id)):
+            published.setdefault(pid, at)
+        memo.update({pid: (runs[pid], published.get(pid)) for pid in missing})
+    return memo
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_transaction_end")
+def _forget_facts(session, *_args) -> None:
+    session.info.pop(_FACTS, None)
 
 
 def _stage(period, now, runs, published) -> str:
@@ -255,7 +290,7 @@ def _final_gates(session, period, now) -> list[Gate]:
                     else _("Verification is open until %(when)s.",
                            when=datetime_in_zones(period.verification_closes_at)),
                     link=("assign.settings", {"period_slug": period.slug})))
-    left = unverified_units(session, period)
+    left = kept(session, period, "unverified_units", lambda: unverified_units(session, period))
     out.append(Gate("verification_complete", "final", not left, len(left),
                     _("Every submitted unit is verified by its judges or excluded.") if not left
                     else ngettext("%(num)d work unit is not completely verified yet.",
@@ -270,19 +305,21 @@ def _final_gates(session, period, now) -> list[Gate]:
                                   len(missing)),
                     link=("season.stage", {"period_slug": period.slug})))
     out.append(_objection_window_gate(period, now))
-    pending = session.scalar(select(func.count(Objection.id)).where(
-        Objection.period_id == period.id, Objection.status == "pending"))
+    pending = kept(session, period, "pending_objections", lambda: session.scalar(
+        select(func.count(Objection.id)).where(Objection.period_id == period.id,
+                                               Objection.status == "pending")))
     out.append(Gate("objections_decided", "final", not pending, pending,
                     _("Every objection is decided.") if not pending
                     else ngettext("%(num)d objection is not decided yet.",
                                   "%(num)d objections are not decided yet.", pending),
                     link=("season.objections", {"period_slug": period.slug})))
-    flags = open_flags(session, period, disagreements(session, period))
-    out.append(Gate("disagreements", "final", not flags, len(flags),
+    flags = kept(session, period, "open_flags",
+                 lambda: len(open_flags(session, period, disagreements(session, period))))
+    out.append(Gate("disagreements", "final", not flags, flags,
                     _("Every disagreement is moderated or accepted.") if not flags
                     else ngettext("%(num)d disagreement is neither moderated nor accepted.",
                                   "%(num)d disagreements are neither moderated nor accepted.",
-                                  len(flags)),
+                                  flags),
                     waivable=True, link=("moderation.flags", {"period_slug": period.slug})))
     return out
 
@@ -339,9 +376,17 @@ def acceptances(session, period: Period) -> dict[tuple[str, str], DisagreementAc
         select(DisagreementAcceptance).where(DisagreementAcceptance.period_id == period.id))}
 
 
+def accepted_keys(session, period: Period) -> set[tuple[str, str]]:
+    """(unit, indicator) of every disagreement accepted as it stands (keys only: a page
+    marking its flags needs no more)."""
+    return {(unit, indicator) for unit, indicator in session.execute(
+        select(DisagreementAcceptance.unit_code, DisagreementAcceptance.indicator_id)
+        .where(DisagreementAcceptance.period_id == period.id))}
+
+
 def open_flags(session, period: Period, flags) -> list:
     """Flags neither moderated nor accepted as they stand."""
-    accepted = acceptances(session, period)
+    accepted = accepted_keys(session, period)
     return [f for f in flags if not f.resolved and (f.unit_code, f.indicator_id) not in accepted]
 
 

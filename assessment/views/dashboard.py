@@ -13,13 +13,10 @@ from ..models import Notice
 from ..models.types import utcnow
 from ..navigation import nav
 from ..operations import notices as notice_ops
-from ..operations.questionnaire import get_submission, self_scores
+from ..operations.dashboard import operator_cards
 from ..operations.season import period_state
 from ..permissions import can_moderate, can_monitor
-from ..completeness import aspect_completeness
-from ..progress import (STATUS_LABELS, STATUSES, count_statuses, periods_for_unit,
-                        recent_periods, remaining, unit_rows)
-from ..rubric_store import rubric_for
+from ..progress import STATUS_LABELS, STATUSES, count_statuses, recent_periods, unit_rows
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dasbor")
 nav("dashboard.home", _l("Dashboard"), roles=("admin", "judge", "operator", "monitor"), order=10)
@@ -66,26 +63,8 @@ def mark_all_read():
 
 
 def _operator_cards(unit) -> list[dict]:
-    if unit is None:
-        return []
-    now = utcnow()
-    cards = []
-    for period in periods_for_unit(db.session, unit, now):
-        sub = get_submission(db.session, period, unit.code)
-        rubric = rubric_for(period)
-        state = period_state(period, now)
-        closes = state.unit(unit, sub).until   # a returned questionnaire: its revision deadline
-        cards.append({"period": period, "sub": sub, "status": sub.status if sub else "not_started",
-                      "state": state,
-                      "closes_at": closes, "remaining": remaining(closes, now),
-                      "aspects": aspect_completeness(rubric, sub),
-                      "scores": _self_scores(rubric, sub),
-                      "link": _link("questionnaire.overview", period_slug=period.slug)})
-    return cards
-
-
-def _self_scores(rubric, sub):
-    return None if sub is None else self_scores(rubric, sub)
+    return [dict(card, link=_link("questionnaire.overview", period_slug=card["period"].slug))
+            for card in operator_cards(db.session, unit)]
 
 
 def _summaries() -> list[dict]:

@@ -30,7 +30,7 @@ from ..operations.questionnaire import get_submission
 from ..operations.editability import is_returned, revision_for, verification_open
 from ..operations.revision import compare, return_for_revision, returned_units
 from ..operations.runs import latest_run
-from ..operations.season import acceptances
+from ..operations.season import accepted_keys
 from ..permissions import can_moderate, can_return, can_see_versions, is_admin
 from ..progress import remaining
 from ..rubric_store import rubric_for
@@ -172,7 +172,7 @@ def _flags_page(period, failed=None, status=200):
     if not is_admin(current_user):   # a lead judge: never the units they have a conflict with
         units = units_by_code(db.session, {f.unit_code for f in everything})
         everything = [f for f in everything if can_moderate(current_user, period, units[f.unit_code])]
-    accepted = set(acceptances(db.session, period))   # accepted as they stand, with a reason
+    accepted = accepted_keys(db.session, period)   # accepted as they stand, with a reason
     show_all = request.args.get("show") == "all"
     chosen = [f for f in everything if show_all
               or not (f.resolved or (f.unit_code, f.indicator_id) in accepted)

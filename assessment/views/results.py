@@ -19,7 +19,7 @@ from ..navigation import SEASON, nav
 from ..operations import OperationError
 from ..operations.ranking import (award_winners, categories, latest_publication, order_of,
                                   page_of, periods_with_run_counts, published_list,
-                                  ranking_rows, run_by_number, runs_page)
+                                  ranking_rows, run_by_number, run_ranking_page, runs_page)
 from ..operations.public_results import TOP, change_chart_name, kept_chart, public_page
 from ..operations.results import (cached, change_categories, change_chart, chart_names, finalise,
                                   previous_published, previous_ranking, publish_run, run_chart,
@@ -129,8 +129,17 @@ def runs(slug):
 def run(slug, number):
     period, run = _admin_run(slug, number)
     creator = db.session.get(User, run.created_by) if run.created_by else None
+    search = request.args.get("q", "").strip()[:100]
+    wanted = {c: request.args.get(f"hal_{c}", 1, type=int) for c in categories(run)}
+    ranking = run_ranking_page(run, wanted, search, PAGE_SIZE)
+    for part in ranking:   # each pager keeps the search and the other categories' pages
+        others = {f"hal_{c['category']}": c["page"] for c in ranking
+                  if c is not part and c["page"] > 1}
+        part["links"] = [url_for("results.run", slug=slug, number=number, q=search or None,
+                                 **others, **{f"hal_{part['category']}": n})
+                         + f"#rank-{part['category']}" for n in range(1, part["pages"] + 1)]
     return render_template("results/run.html", period=period, run=run, creator=creator,
-                           rows=ranking_rows(run), categories=categories(run),
+                           ranking=ranking, search=search,
                            awards=award_winners(run), publish_form=PublishForm(),
                            current=published_run(db.session, period), rule=order_of(run))
 
