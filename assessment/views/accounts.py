@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from reports.activation_letter import activation_letters_zip
 
@@ -23,23 +23,17 @@ from ..models.users import ROLES
 from ..navigation import ADMINISTRATION, nav
 from ..operations import Conflict, Invalid, NotAllowed, tokens
 from ..operations import accounts as ops
-from ..permissions import is_admin
 from ..roster import RosterError, credentials_workbook, import_roster
 from ..transaction import attempt
 from .lookups import list_args, page_of
+from .access import admins_only
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin/akun")
+admins_only(bp)
 nav("accounts.index", _l("Accounts"), roles=("admin",), order=65, group=ADMINISTRATION)
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@bp.before_request
-@login_required
-def admin_only():
-    if not is_admin(current_user):
-        abort(403)
 
 
 def _account_or_404(user_id: int) -> User:

@@ -6,10 +6,10 @@ import json
 from types import SimpleNamespace
 from datetime import datetime, timezone
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ..extensions import db
 from ..forms.fields import choices
@@ -26,13 +26,14 @@ from ..operations.periods import (WouldClose, archive_period, delete_period, edi
                                   extend_deadline, extension_authors, open_period,
                                   periods_newest_first, questionnaire_count, unarchive_period)
 from ..operations.registry import editions_by_id
-from ..permissions import is_admin
 from ..progress import LEVEL_LABELS, participating_units
 from ..text import shown
 from ..forms.admin import AuditFilterForm, EditPeriodForm, ExtensionForm, PeriodForm, ReasonForm
 from .lookups import list_args, page_of, period_or_404
+from .access import admins_only
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+admins_only(bp)
 nav("admin.periods", _l("Periods"), roles=("admin",), order=60, group=SEASON)
 nav("admin.audit", _l("Audit log"), roles=("admin",), order=70, group=ADMINISTRATION)
 
@@ -47,13 +48,6 @@ def wib_to_utc(value: datetime) -> datetime:
 def wib_naive(moment: datetime) -> datetime:
     """An aware datetime as the naive WIB value a datetime-local field shows."""
     return moment.astimezone(WIB).replace(tzinfo=None)
-
-
-@bp.before_request
-@login_required
-def admin_only():
-    if not is_admin(current_user):
-        abort(403)
 
 
 @bp.route("/periode/")

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from reports.workbook import Column, table_workbook
 
@@ -17,24 +17,18 @@ from ..models.units import LEVELS
 from ..navigation import SEASON, nav
 from ..operations import Invalid, OperationError
 from ..operations import assign as ops
-from ..permissions import is_admin
 from ..progress import LEVEL_LABELS
 from ..forms.assign import AddJudgeForm, ReasonForm, SettingsForm
 from ..forms.fields import choices
 from .admin import WIB, wib_to_utc
 from .lookups import period_or_404
+from .access import admins_only
 
 bp = Blueprint("assign", __name__, url_prefix="/admin/judging")
+admins_only(bp)
 nav("assign.index", _l("Judge assignment"), roles=("admin",), order=62, group=SEASON)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@bp.before_request
-@login_required
-def admin_only():
-    if not is_admin(current_user):
-        abort(403)
 
 
 def _refused(form, exc: OperationError, field: str):

@@ -11,7 +11,6 @@ import hashlib
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
 
 from rubrics import RubricError, parse_rubric
 
@@ -20,27 +19,21 @@ from ..extensions import db
 from ..models import RubricEdition
 from ..navigation import ADMINISTRATION, nav
 from ..operations.registry import rubric_editions, unit_search
-from ..permissions import is_admin
 from ..registry import RegistryError, import_units
 from ..registry_changes import preview
 from ..rubric_store import store_rubric
 from ..transaction import attempt
 from ..forms.registry import ApplyForm, SearchForm, UploadForm
 from .lookups import page_of
+from .access import admins_only
 
 bp = Blueprint("registry", __name__, url_prefix="/admin")
+admins_only(bp)
 nav("registry.units", _l("Work units"), roles=("admin",), order=75, group=ADMINISTRATION)
 nav("registry.rubrics", _l("Rubric editions"), roles=("admin",), order=76, group=ADMINISTRATION)
 
 PAGE_SIZE = 50
 MAX_FILE = 5 * 1024 * 1024
-
-
-@bp.before_request
-@login_required
-def admin_only():
-    if not is_admin(current_user):
-        abort(403)
 
 
 def _upload(form: UploadForm) -> tuple[str, bytes] | None:

@@ -26,6 +26,7 @@ from ..rubric_store import rubric_for
 from ..text import ascii_int
 from ..forms.season import (AssignForm, DecisionForm, ObjectionForm, ProvisionalForm,
                             criteria_typed, stage_score_form_class)
+from .access import require_admin
 from .lookups import period_or_404
 
 bp = Blueprint("season", __name__, url_prefix="/musim")
@@ -35,11 +36,6 @@ nav("season.unit_index", _l("Provisional results"), roles=("operator",), order=3
 
 
 # ---- loading with permission checks --------------------------------------------------------
-
-
-def _admin() -> None:
-    if not is_admin(current_user):
-        abort(403)
 
 
 def _own_unit(period: Period) -> WorkUnit:
@@ -76,7 +72,7 @@ def _refusal_page(exc: OperationError):
 @bp.route("/")
 @login_required
 def index():
-    _admin()
+    require_admin()
     return render_template("season/index.html", rows=pages.admin_rows(db.session), role="admin")
 
 
@@ -105,7 +101,7 @@ def unit_index():
 @login_required
 def ranking(period_slug):
     period = period_or_404(period_slug)
-    _admin()
+    require_admin()
     form = ProvisionalForm()
     if form.validate_on_submit():
         try:
@@ -123,7 +119,7 @@ def ranking(period_slug):
 @login_required
 def run(period_slug, number):
     period = period_or_404(period_slug)
-    _admin()
+    require_admin()
     found = pages.run_by_number(db.session, period, number)
     return _ranking_page(period, found or abort(404), ProvisionalForm(formdata=None))
 
@@ -262,7 +258,7 @@ def _assign_form(obj: Objection) -> AssignForm:
 @login_required
 def assign(objection_id):
     obj = _objection(objection_id)
-    _admin()
+    require_admin()
     choice = request.form.get(f"o{obj.id}-reviewer") or request.form.get("reviewer") or "auto"
     target = url_for(".objections", period_slug=_obj_period(obj).slug) + f"#obj-{obj.id}"
     try:
@@ -283,7 +279,7 @@ def assign(objection_id):
 @login_required
 def assign_all(period_slug):
     period = period_or_404(period_slug)
-    _admin()
+    require_admin()
     done, left = objection_ops.auto_assign_all(db.session, period, current_user)
     flash(_("%(done)d objections assigned; %(left)d without an eligible judge.", done=done, left=left),
           "success" if not left else "warning")
