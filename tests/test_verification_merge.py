@@ -20,7 +20,7 @@ from assessment.operations.monitor import season_window
 from rubrics import load_rubric
 from rubrics.loader import EDITIONS_DIR
 from scoring import sample_dates
-from tests.test_verification import (API, SLUG, UNIT, answers, assignment, headers,  # noqa: F401
+from tests.test_verification import (API, SLUG, UNIT, assignment, headers,  # noqa: F401
                                      html, login, season, stored_values)
 
 SDM = f"/penilai/{SLUG}/{UNIT}/sdm"
