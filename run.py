@@ -126,7 +126,8 @@ def rubric_summary(rubric) -> str:
         lines.append(f"  {aspect.id:<28} {float(aspect.weight / total) * 100:6.2f}%  {aspect.title}")
         for ind in aspect.indicators:
             pct = f"{float(shares[ind.id]) * 100:6.2f}%" if ind.scored else "     - "
-            lines.append(f"    {ind.id:<26} {pct}  {ind.type:<6} evidence:{ind.evidence}")
+            lines.append(f"    {ind.id:<26} {pct}  {ind.type:<6} evidence:{ind.evidence}"
+                         + ("  entry (condition of entry)" if ind.entry else ""))
     for award in rubric.awards:
         basis = (f"indicators {', '.join(award.indicators)}" if award.indicators
                  else ", ".join(award.aspects))

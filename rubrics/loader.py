@@ -216,7 +216,13 @@ class _Builder:
                       evidence_hint=self.text(node, "evidence_hint", place, required=False),
                       guidance=self.text(node, "guidance", place, required=False),
                       aspect_id=aspect_id)
-        if kind == "text":
+        entry = self.entry(node, place, kind, evidence)
+        if entry:
+            fields["entry"] = True
+            if "weight" in node:
+                self.fail(f"{place}.weight", "a condition of entry is not scored and takes no "
+                          "weight")
+        elif kind == "text":
             if "weight" in node:
                 self.fail(f"{place}.weight", "a text indicator is not scored and takes no weight")
         else:
@@ -225,6 +231,28 @@ class _Builder:
         fields.update(builder(node, place))
         fields.update(self._common_fields(node, place, kind))
         return Indicator(**fields)
+
+    def entry(self, node, place: str, kind, evidence) -> bool:
+        """``entry: true``: a condition of entry. It is a yes/no (the unit has the document
+        or not), not scored, never "tidak-berlaku" nor sampled, and its evidence is
+        required (the document the judges check)."""
+        entry = node.get("entry", False)
+        if not isinstance(entry, bool):
+            self.fail(f"{place}.entry", f"must be true or false (got {entry!r})")
+            return False
+        if not entry:
+            return False
+        if kind != "yesno":
+            self.fail(f"{place}.entry", f"a condition of entry is a yesno indicator (the unit "
+                      f"meets it or not); this one is {kind}")
+        if evidence != "required":
+            self.fail(f"{place}.evidence", "a condition of entry needs evidence: required (the "
+                      f"document the judges check; got {evidence!r})")
+        for key in ("allow_na", "sample"):
+            if node.get(key):
+                self.fail(f"{place}.{key}", f"a condition of entry takes no {key}: the unit meets "
+                          "it or is not ranked")
+        return kind == "yesno"
 
     def _common_fields(self, node, place, kind) -> dict:
         """allow_na and sample (any scored type); min, max and integer belong to numbers."""

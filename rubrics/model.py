@@ -45,7 +45,9 @@ class Indicator:
     """One question of the questionnaire.
 
     ``bands`` is the default band list of a number indicator; ``category_bands`` holds
-    (category id, bands) pairs that replace it for units of that category.
+    (category id, bands) pairs that replace it for units of that category. An ``entry``
+    indicator is a condition of entry (a yes/no, not scored): a unit whose verified answer
+    is not Ya is listed without a rank, award or shortlist place.
     """
 
     id: str
@@ -68,11 +70,13 @@ class Indicator:
     integer: bool = False
     sample: Sample | None = None
     measured_by: str = ""
+    entry: bool = False
 
     @property
     def scored(self) -> bool:
-        """True for every type that contributes to a score (all but text)."""
-        return self.type in SCORED_TYPES
+        """True for every type that contributes to a score (all but text), except a
+        condition of entry."""
+        return self.type in SCORED_TYPES and not self.entry
 
     def bands_for(self, category: str | None) -> Bands:
         """The band list that scores a unit of ``category`` (the default when none is set)."""
@@ -195,6 +199,11 @@ class Rubric:
     def indicators(self) -> tuple[Indicator, ...]:
         """Every indicator in rubric order."""
         return tuple(i for a in self.aspects for i in a.indicators)
+
+    @property
+    def entry_indicators(self) -> tuple[Indicator, ...]:
+        """The conditions of entry (``entry: true``), in rubric order."""
+        return tuple(i for i in self.indicators if i.entry)
 
     def indicator(self, indicator_id: str) -> Indicator:
         """The indicator with this id (KeyError when unknown)."""

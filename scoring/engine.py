@@ -16,7 +16,7 @@ from typing import Mapping
 
 from rubrics.model import NOT_APPLICABLE as NA, Award, Rubric, Stage
 
-from .answers import AnswerError, compile_rubric, has_bands_for
+from .answers import AnswerError, compile_indicator, compile_rubric, has_bands_for
 
 
 class ScoringInputError(ValueError):
@@ -74,7 +74,8 @@ class IndicatorDetail:
 
 @dataclass(frozen=True)
 class UnitResult:
-    """One unit of the ranking; ``rank`` is None in an unranked category, and an aspect is
+    """One unit of the ranking; ``rank`` is None in an unranked category and for a unit
+    that does not meet a condition of entry (``entry_unmet`` names them), and an aspect is
     None where every one of its indicators is "tidak-berlaku"."""
 
     unit: Unit
@@ -87,6 +88,7 @@ class UnitResult:
     aspects: Mapping[str, Fraction | None]
     self_aspects: Mapping[str, Fraction | None]
     indicators: Mapping[str, IndicatorDetail] | None = None
+    entry_unmet: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -299,6 +301,7 @@ class _Scored:
     values: dict | None = None   # indicator id -> verified fraction or NA (exact path only)
     reached: int = 0
     total: Fraction = Fraction(0)
+    entry_unmet: tuple = ()      # conditions of entry the unit does not meet
 
 
 def score(rubric: Rubric, assessment: Assessment, detail: bool = False) -> Result:
@@ -323,22 +326,52 @@ def score(rubric: Rubric, assessment: Assessment, detail: bool = False) -> Resul
                                     f"(the first is responses[{seen[response.unit]}])")
         seen[response.unit] = n
         scored.append(_score_response(plan, units[response.unit], response, place, detail))
+        scored[-1].entry_unmet = _entry_unmet(rubric, response)
     categories = tuple(dict.fromkeys(u.category for u in assessment.units))
     by_category = {c: [] for c in categories}
     for s in scored:
         by_category[s.unit.category].append(s)
     ranking = []
     for category in categories:
+        members = by_category[category]
         if category in rubric.unranked:
-            ranking.extend(_list_unranked(rubric, by_category[category]))
-        else:
-            ranking.extend(_rank_category(rubric, by_category[category], category))
+            ranking.extend(_list_unranked(rubric, members))
+        else:   # a unit that does not meet a condition of entry is listed after, unranked
+            ranking.extend(_rank_category(rubric, [s for s in members if not s.entry_unmet],
+                                          category))
+            ranking.extend(_list_unranked(rubric, [s for s in members if s.entry_unmet]))
     awards = {a.id: _award_rows(rubric, a, [s for c in a.category_ids if c not in rubric.unranked
-                                            for s in by_category.get(c, [])])
+                                            for s in by_category.get(c, [])
+                                            if not s.entry_unmet])
               for a in rubric.awards}
     not_submitted = tuple(u.code for u in assessment.units if u.code not in seen)
     return Result(rubric_id=rubric.id, ranking=tuple(ranking), awards=awards,
                   not_submitted=not_submitted, categories=categories)
+
+
+def _entry_unmet(rubric: Rubric, response: Response) -> tuple[str, ...]:
+    """The conditions of entry (yes/no, ``entry: true``) a unit does not meet. Each is
+    judged on its verified answer: the moderated value when given, else the judges' (all
+    must say Ya), else the unit's own; anything but Ya (Tidak, unanswered) is not met."""
+    unmet = []
+    for ind in rubric.entry_indicators:
+        moderated = response.moderated.get(ind.id)
+        if moderated is not None:
+            met = _is_yes(ind, moderated)
+        else:
+            judged = [j[ind.id] for j in response.judges.values() if j.get(ind.id) is not None]
+            met = (all(_is_yes(ind, v) for v in judged) if judged
+                   else _is_yes(ind, response.self_answers.get(ind.id)))
+        if not met:
+            unmet.append(ind.id)
+    return tuple(unmet)
+
+
+def _is_yes(ind, value) -> bool:
+    try:
+        return value is not None and compile_indicator(ind).convert(value) == 1
+    except AnswerError:
+        return False
 
 
 def _unit_index(units) -> dict[str, Unit]:
@@ -486,7 +519,8 @@ def _competition_ranks(keys: list[tuple]) -> list[int]:
 
 
 def _list_unranked(rubric: Rubric, members: list[_Scored]) -> list[UnitResult]:
-    """An unranked category's units: stage one only, in ranking order, without a rank."""
+    """Units without a rank (an unranked category's, or those that do not meet a condition
+    of entry): stage one only, in ranking order."""
     for s in members:
         s.reached, s.total = 0, s.stage1
     ordered = sorted(members, key=lambda s: _key(rubric, s, s.total, 0) + (s.unit.code,))
@@ -523,7 +557,8 @@ def _unit_result(rubric: Rubric, s: _Scored, rank: int | None) -> UnitResult:
     return UnitResult(unit=s.unit, rank=rank, total=s.total, self_total=s.self_total,
                       predicate=rubric.predicate_for(round2(s.total)),
                       stage_reached=rubric.stages[s.reached].id, stages=stages,
-                      aspects=s.aspects, self_aspects=s.self_aspects, indicators=s.detail)
+                      aspects=s.aspects, self_aspects=s.self_aspects, indicators=s.detail,
+                      entry_unmet=s.entry_unmet)
 
 
 def award_score(rubric: Rubric, award: Award, aspects: Mapping[str, Fraction | None],

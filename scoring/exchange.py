@@ -115,18 +115,24 @@ def _num(value) -> float | None:
 
 def result_to_dict(result: Result) -> dict:
     """The JSON result shape of the ``score`` command and the public ranking API."""
-    ranking = [{"category": row.unit.category, "rank": row.rank, "unit": row.unit.code,
-                "name": row.unit.name, "total": _num(row.total),
-                "self_total": _num(row.self_total), "predicate": row.predicate,
-                "stage_reached": row.stage_reached,
-                "stages": {k: _num(v) for k, v in row.stages.items()},
-                "aspects": {k: _num(v) for k, v in row.aspects.items()}}
-               for row in result.ranking]
+    ranking = [_ranking_row(row) for row in result.ranking]
     awards = {award_id: [{"rank": r.rank, "unit": r.unit.code, "name": r.unit.name,
                           "score": float(r.score), "winner": r.winner} for r in rows]
               for award_id, rows in result.awards.items()}
     return {"rubric": result.rubric_id, "ranking": ranking, "awards": awards,
             "not_submitted": list(result.not_submitted)}
+
+
+def _ranking_row(row) -> dict:
+    out = {"category": row.unit.category, "rank": row.rank, "unit": row.unit.code,
+           "name": row.unit.name, "total": _num(row.total),
+           "self_total": _num(row.self_total), "predicate": row.predicate,
+           "stage_reached": row.stage_reached,
+           "stages": {k: _num(v) for k, v in row.stages.items()},
+           "aspects": {k: _num(v) for k, v in row.aspects.items()}}
+    if row.entry_unmet:      # only then: results of editions without conditions stay as they were
+        out["entry_unmet"] = list(row.entry_unmet)
+    return out
 
 
 def _round(value):

@@ -27,7 +27,10 @@ def answer_for(ind: Indicator, level: float, rnd: random.Random, category: str |
     exchange format: numbers follow the category's bands and stay within the indicator's
     bounds, whole for counts of whole things (``scoring.answers.counts_whole``: ``integer``,
     or a unit such as orang in older editions); an ``allow_na`` indicator is now and then
-    "tidak-berlaku"."""
+    "tidak-berlaku"; a condition of entry (``entry``) is met (Ya): tests of a unit that
+    does not meet it say so themselves."""
+    if ind.entry:
+        return True
     if ind.allow_na and rnd.random() < 0.08:
         return NOT_APPLICABLE
     level = min(max(level + rnd.gauss(0, 0.12), 0.0), 1.0)

@@ -50,7 +50,7 @@ def test_judge_fractions_per_category_and_without_not_applicable():
 def test_answer_text_of_not_applicable(app):
     with app.test_request_context():
         assert answer_text(AD_HOC, NOT_APPLICABLE) == "Tidak berlaku"
-        assert answer_text(R.indicator("sk-bakohumas"), "12/HM.02/2026") == "12/HM.02/2026"
+        assert answer_text(R.indicator("sk-bakohumas-nomor"), "12/HM.02/2026") == "12/HM.02/2026"
 
 
 def test_scorecard_extremes_and_chart_means_leave_not_applicable_out():

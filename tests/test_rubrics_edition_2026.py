@@ -60,7 +60,8 @@ def test_every_category_scores_and_pusat_is_unranked(edition):
     units = (Unit("00", "KPU RI", "pusat"), Unit("33", "KPU Provinsi Jawa Tengah", "provinsi"),
              Unit("94", "KPU Provinsi Papua Pegunungan", "provinsi"),
              Unit("3302", "KPU Kabupaten Banyumas", "kabkota"))
-    answers = {"unggahan-mingguan": 7, "pelibatan-badan-adhoc": NA, "konten-tahapan": NA,
+    answers = {"sk-bakohumas": True,   # the condition of entry: without it, no rank
+               "unggahan-mingguan": 7, "pelibatan-badan-adhoc": NA, "konten-tahapan": NA,
                "ketepatan-layanan": NA, "laman-ppid": 4, "program-podcast": 3, "penonton-podcast": 120}
     responses = tuple(Response(unit=u.code, self_answers=answers) for u in units[:3]) + (
         Response(unit="3302", self_answers=dict(answers, **{"penonton-podcast": 250})),)

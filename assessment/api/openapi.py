@@ -209,8 +209,10 @@ SCHEMAS["RankingRow"] = {
                  "stage_reached", "stages", "aspects"],
     "properties": {
         "category": {"type": "string", "examples": ["provinsi", "kabkota"]},
-        "rank": {"type": "integer", "minimum": 1,
-                 "description": "Within the category; equal totals share a rank (2, 2, 4)"},
+        "rank": {"type": ["integer", "null"], "minimum": 1,
+                 "description": "Within the category; equal totals share a rank (2, 2, 4). "
+                                "null in an unranked category and for a unit that does not "
+                                "meet a condition of entry"},
         "unit": {"type": "string", "description": "Work-unit code"},
         "name": {"type": "string"},
         "total": SCORE_2, "self_total": SCORE_2,
@@ -218,6 +220,10 @@ SCHEMAS["RankingRow"] = {
         "stage_reached": {"type": "string", "description": "Id of the last stage reached"},
         "stages": {"type": "object", "additionalProperties": SCORE_2},
         "aspects": {"type": "object", "additionalProperties": SCORE_2},
+        "entry_unmet": {"type": "array", "items": {"type": "string"},
+                        "description": "Only for a unit without a rank because it does not "
+                                       "meet these conditions of entry (indicator ids, "
+                                       "rubric key entry)"},
     },
 }
 SCHEMAS["Ranking"] = {

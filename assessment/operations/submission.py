@@ -3,8 +3,9 @@
 
 Evidence rule: evidence marked ``required`` in the rubric must be attached whenever the
 answer earns something (a fraction above 0: "yes", a level above the first, a number in
-a paying band, at least one option; for unscored text, any text). A "no", the first level,
-0 or no option needs no evidence: there is nothing for a judge to verify.
+a paying band, at least one option; for unscored text, any text; for a condition of entry,
+"yes"). A "no", the first level, 0 or no option needs no evidence: there is nothing for a
+judge to verify. A condition of entry must be answered, though it is not scored.
 """
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ def earns_something(indicator: Indicator, value, category: str | None = None) ->
         return False
     if indicator.type == "text":
         return bool(str(value).strip())
+    if indicator.entry:     # a condition of entry met (Ya) needs its document, as if it paid
+        return value is True
     try:
         fraction = answer_fraction(indicator, value, category)
     except AnswerError:
@@ -60,7 +63,7 @@ def missing_items(rubric, sub: Submission | None) -> list[tuple[str, str]]:
         elif ind.id in links:
             out.append((ind.id, _("the evidence link typed is not valid: %(error)s",
                                   error=link_message(links[ind.id]))))
-        elif ind.scored and answers.get(ind.id) is None:
+        elif (ind.scored or ind.entry) and answers.get(ind.id) is None:   # entry: Ya or Tidak
             out.append((ind.id, _("not answered")))
         elif (ind.evidence == "required" and ind.id not in with_evidence
               and earns_something(ind, answers.get(ind.id), category)):
