@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from . import text
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"   # its media type
 MAX_UNCOMPRESSED = 50 * 1024 * 1024
 MAX_RATIO = 100
 MAX_MEMBERS = 1000     # a questionnaire workbook has a few dozen parts

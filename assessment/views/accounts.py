@@ -25,6 +25,7 @@ from ..operations import Conflict, Invalid, NotAllowed, tokens
 from ..operations import accounts as ops
 from ..roster import RosterError, credentials_workbook, import_roster
 from ..transaction import attempt
+from ..spreadsheets import XLSX
 from .lookups import list_args, page_of
 from .access import admins_only
 
@@ -33,7 +34,6 @@ admins_only(bp)
 nav("accounts.index", _l("Accounts"), roles=("admin",), order=65, group=ADMINISTRATION)
 
 PAGE_SIZE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _account_or_404(user_id: int) -> User:

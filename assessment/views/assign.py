@@ -20,6 +20,7 @@ from ..operations import assign as ops
 from ..progress import LEVEL_LABELS
 from ..forms.assign import AddJudgeForm, ReasonForm, SettingsForm
 from ..forms.fields import choices
+from ..spreadsheets import XLSX
 from .admin import WIB, wib_to_utc
 from .lookups import period_or_404
 from .access import admins_only
@@ -27,8 +28,6 @@ from .access import admins_only
 bp = Blueprint("assign", __name__, url_prefix="/admin/judging")
 admins_only(bp)
 nav("assign.index", _l("Judge assignment"), roles=("admin",), order=62, group=SEASON)
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _refused(form, exc: OperationError, field: str):

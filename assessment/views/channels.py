@@ -20,12 +20,11 @@ from ..navigation import nav
 from ..operations import monitor as ops
 from ..permissions import can_edit_channels, can_monitor, can_view_unit, is_admin, units_visible_to
 from ..operations import Invalid
-from ..spreadsheets import SpreadsheetError, cell_place, read_xlsx_sheet
+from ..spreadsheets import XLSX, SpreadsheetError, cell_place, read_xlsx_sheet
 from ..transaction import attempt
 
 bp = Blueprint("channels", __name__, url_prefix="/kanal")
 nav("channels.index", _l("Channels"), roles=("admin", "operator", "monitor"), order=35)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_PROBLEMS = 10      # bad rows of an upload named one by one (the rest counted)
 
 

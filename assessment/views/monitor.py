@@ -21,12 +21,11 @@ from ..permissions import can_monitor, can_view_unit, is_admin
 from ..progress_list import page_of, search_rows, with_completeness
 from ..progress import (LEVEL_LABELS, STATUSES, filter_rows, province_summary, recent_periods,
                         summary_table, unit_rows, unit_table)
+from ..spreadsheets import XLSX
 from .lookups import period_or_404
 
 bp = Blueprint("monitor", __name__, url_prefix="/pemantauan")
 nav("monitor.index", _l("Progress"), roles=("admin", "monitor"), order=30)
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def monitor_scope(user) -> str | None:
@@ -38,7 +37,6 @@ def monitor_scope(user) -> str | None:
     if not user.unit_code:
         abort(403)
     return user.unit_code
-
 
 
 def _filters() -> dict:

@@ -35,13 +35,11 @@ from ..operations.questionnaire import get_or_create_submission, get_submission
 from ..permissions import operator_unit
 from ..rubric_store import rubric_for
 from .questionnaire import question_numbers
-from ..spreadsheets import SpreadsheetError, check_zip
+from ..spreadsheets import XLSX, SpreadsheetError, check_zip
 from ..forms.offline import UploadForm
 from .lookups import period_or_404
 
 bp = Blueprint("offline", __name__, url_prefix="/kuesioner")
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _own(period_slug: str):
@@ -65,7 +63,7 @@ def download(period_slug):
         version=sub.version if sub else 1, deadline=deadline,
         pending={key: entry.get("raw", "") for key, entry in ((sub.pending if sub else None)
                                                                 or {}).items()})
-    return send_file(io.BytesIO(data), mimetype=XLSX_TYPE, as_attachment=True,
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                      download_name=f"kuesioner-{period.slug}-{unit.code}.xlsx", max_age=0)
 
 
