@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from reports import charts
 
 from .formatting import number
-from .operations.results import run_provinces
+from .operations.results import run_provinces, slope_data
 from .operations.runs import scored_run
 
 # the charts draw their top N; the tables list the same units
@@ -35,10 +35,9 @@ def run_chart_summary(run, name: str) -> dict:
 
 
 def change_chart_summary(earlier, later, category: str) -> dict:
-    """The summary of the rank-change chart of one category between two runs."""
-    _r1, before = scored_run(earlier)
-    _r2, after = scored_run(later)
-    return slope_summary(**charts.slope_data(before, after, category))
+    """The summary of the rank-change chart of one category between two runs (from their
+    stored results: neither is scored again)."""
+    return slope_summary(**slope_data(earlier, later, category))
 
 
 def ranking_summary(rows: list[dict]) -> dict:

@@ -105,3 +105,17 @@ def test_the_job_writes_the_workbook_and_every_units_files_in_a_pool(session, ap
     workbook = Path(folder) / f"{key}-{job.workbook[0]}"
     assert workbook.read_bytes()[:2] == b"PK"
     assert job.run_now() == 0        # kept: nothing built again
+
+
+def test_rank_change_charts_read_the_stored_results(session, published):
+    """The slope chart's data from the runs' stored results equals the data from scoring
+    both runs again."""
+    from reports import charts
+    from assessment.operations.results import previous_published, slope_data
+    period, run = published
+    earlier = previous_published(session, period)[1]
+    for category in ("provinsi", "kabkota"):
+        expected = charts.slope_data(runs.scored_run(earlier)[1], runs.scored_run(run)[1],
+                                     category)
+        assert slope_data(earlier, run, category) == expected
+        assert expected["before"] and expected["after"]

@@ -206,11 +206,19 @@ def change_chart(earlier: ScoringRun, earlier_title: str, later: ScoringRun, lat
                  category: str) -> bytes:
     """Rank changes of the units ranked in both runs (different rubrics are fine: ranks are
     compared, never scores)."""
-    _r1, before = scored_run(earlier)
-    _r2, after = scored_run(later)
-    return charts.slope_chart(**charts.slope_data(before, after, category),
+    return charts.slope_chart(**slope_data(earlier, later, category),
                               periods=(earlier_title, later_title),
                               title=f"Perubahan peringkat {CATEGORY_NAMES.get(category, category)}")
+
+
+def slope_data(earlier: ScoringRun, later: ScoringRun, category: str) -> dict:
+    """``reports.charts.slope_data`` of two runs from their stored results (ranks and names
+    of one category): neither run is scored again."""
+    before = [r for r in run_result(earlier)["ranking"] if r["category"] == category]
+    after = [r for r in run_result(later)["ranking"] if r["category"] == category]
+    return {"before": {r["unit"]: r["rank"] for r in before},
+            "after": {r["unit"]: r["rank"] for r in after},
+            "names": {r["unit"]: r["name"] for r in before + after}}
 
 
 def cached(cache_dir, run: ScoringRun, name: str, build) -> bytes:
