@@ -181,3 +181,23 @@ def test_an_edition_without_criteria_keeps_one_score(client, auth, session, make
                           read_only=True).sheetnames
     assert not any(name.startswith("Tahap") for name in names)
     assert rubric_for(period).id == "bakohumas-2025"
+
+
+def test_a_unit_without_its_decree_is_listed_unranked_on_the_run_page(client, auth, session,
+                                                                       season_2026):
+    """The condition of entry (sk-bakohumas, edition 2026): unit 14 led the provinces; with
+    Tidak it is listed after them without a rank, and 13 moves up to rank 1."""
+    from assessment.models import Submission
+    period = season_2026["period"]
+    sub = session.query(Submission).filter_by(period_id=period.id, unit_code="14").one()
+    sub.answers = dict(sub.answers, **{"sk-bakohumas": False})
+    session.commit()
+    client.post(f"/musim/{SLUG}/peringkat", data={"note": "Tanpa Keputusan"})
+    run = latest_run(session, period, "provisional")
+    rows = [r for r in run_result(run)["ranking"] if r["category"] == "provinsi"]
+    assert (rows[0]["unit"], rows[0]["rank"]) == ("13", 1)
+    assert (rows[-1]["unit"], rows[-1]["rank"], rows[-1]["entry_unmet"]) == (
+        "14", None, ["sk-bakohumas"])
+    page = client.get(f"/admin/periode/{SLUG}/penghitungan/{run.number}/").get_data(as_text=True)
+    assert page.count("Not ranked: the condition of entry is not met.") == 1
+    assert ">None<" not in page and "None=" not in page

@@ -102,7 +102,9 @@ def _ranking_rows(run: ScoringRun) -> list[dict]:
     first = rubric.stages[0].id
     aspects = {a.id: a.title for a in rubric.aspects}
     decided = {code: aspects.get(a, a) for code, a in tie_breaks(rubric, result).items()}
-    return [{"rank": r.rank, "shared": counts[(r.unit.category, r.rank)] > 1,
+    return [{"rank": r.rank,
+             "shared": r.rank is not None and counts[(r.unit.category, r.rank)] > 1,
+             "entry_unmet": bool(r.entry_unmet),     # listed without a rank: no decree
              "decided_by": decided.get(r.unit.code),
              "code": r.unit.code, "name": r.unit.name, "province": province_label(r.unit),
              "category": r.unit.category, "total": round2(r.total), "predicate": r.predicate,
