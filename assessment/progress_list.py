@@ -48,11 +48,3 @@ def search_rows(rows: list[dict], text: str) -> list[dict]:
     if not text:
         return rows
     return [r for r in rows if text in r["code"].lower() or text in r["name"].lower()]
-
-
-def page_of(rows: list[dict], page: int, per_page: int = PAGE_SIZE) -> dict:
-    """One page of rows with what the pager needs."""
-    pages = max(1, -(-len(rows) // per_page))
-    page = min(max(page, 1), pages)
-    return {"items": rows[(page - 1) * per_page:page * per_page], "page": page, "pages": pages,
-            "total": len(rows), "per_page": per_page}

@@ -26,7 +26,7 @@ from ..operations import accounts as ops
 from ..roster import RosterError, credentials_workbook, import_roster
 from ..transaction import attempt
 from ..spreadsheets import XLSX
-from .lookups import list_args, page_of
+from .lookups import list_args, query_page
 from .access import admins_only
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin/akun")
@@ -48,7 +48,7 @@ def index():
     valid = form.validate()
     query = ops.search_users(form.q.data if valid else "", form.role.data if valid else "",
                              form.active.data if valid else "")
-    page = page_of(query, PAGE_SIZE)
+    page = query_page(query, PAGE_SIZE)
     args = list_args()
     return render_template("admin/accounts.html", form=form, page=page, args=args,
                            role_labels=ROLE_LABELS, new_form=_new_form(None),

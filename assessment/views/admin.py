@@ -29,7 +29,7 @@ from ..operations.registry import editions_by_id
 from ..progress import LEVEL_LABELS, participating_units
 from ..text import shown
 from ..forms.admin import AuditFilterForm, EditPeriodForm, ExtensionForm, PeriodForm, ReasonForm
-from .lookups import list_args, page_of, period_or_404
+from .lookups import list_args, period_or_404, query_page
 from .access import admins_only
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -190,7 +190,7 @@ def audit():
                                                      for a in audit_actions(db.session)])
     form.period.choices = choices([("", _("All"))] + [(str(p.id), p.title) for p in all_periods])
     query = audit_entries(**_audit_filters(form)) if form.validate() else audit_entries()
-    page = page_of(query, AUDIT_PAGE_SIZE)
+    page = query_page(query, AUDIT_PAGE_SIZE)
     args = list_args()
     periods = {p.id: p.title for p in all_periods}
     people, units = audit_names(db.session, page.items)

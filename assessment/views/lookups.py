@@ -26,11 +26,20 @@ def own_or_404(model, ident: int):
     return row
 
 
-def page_of(query, per_page: int):
+def query_page(query, per_page: int):
     """The page of ``query`` (a select() from operations) that ?page= names; past the last
     page, an empty one."""
     return db.paginate(query, page=min(request.args.get("page", 1, type=int), MAX_PAGE),
                        per_page=per_page, error_out=False)
+
+
+def list_page(rows: list, per_page: int) -> dict:
+    """The page of ``rows`` (a list already built) that ?page= names, clamped to the pages
+    there are, with what the pager needs."""
+    pages = max(1, -(-len(rows) // per_page))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    return {"items": rows[(page - 1) * per_page:page * per_page], "page": page, "pages": pages,
+            "total": len(rows), "per_page": per_page}
 
 
 def list_args() -> dict:

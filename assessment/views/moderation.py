@@ -37,7 +37,9 @@ from ..rubric_store import rubric_for
 from ..forms.moderation import ModerationForm
 from ..forms.fields import DATETIME_FORMATS
 from .admin import wib_to_utc
-from .lookups import period_or_404
+from .access import require_admin
+from .lookups import list_page, period_or_404
+from .questionnaire import question_numbers
 
 bp = Blueprint("moderation", __name__, url_prefix="/admin/moderation")
 nav("moderation.index", _l("Moderation"), roles=("admin",), order=65, group=SEASON)
@@ -62,11 +64,6 @@ def revision_of(sub):
 @bp.app_template_global("time_left")
 def time_left(moment):
     return remaining(moment)
-
-
-def _admin() -> None:
-    if not is_admin(current_user):
-        abort(403)
 
 
 def _moderator(period: Period) -> None:
@@ -104,7 +101,7 @@ def index():
 
 @bp.route("/<period_slug>/")
 def period(period_slug):
-    _admin()
+    require_admin()
     period = period_or_404(period_slug)
     flags = disagreements(db.session, period)
     return render_template("moderation/period.html", period=period,
@@ -116,7 +113,7 @@ def period(period_slug):
 @bp.route("/<period_slug>/kembalikan")
 def return_lookup(period_slug):
     """The hub's "return a unit" box: on to that unit's return form."""
-    _admin()
+    require_admin()
     period = period_or_404(period_slug)
     code = (request.args.get("code") or "").strip()
     db.session.get(WorkUnit, code) or abort(404)
@@ -155,7 +152,7 @@ def versions(period_slug, code):
     if not can_see_versions(db.session, current_user, period, unit):
         abort(403)
     return render_template("moderation/versions.html", period=period, unit=unit, sub=sub,
-                           rubric=rubric_for(period), numbers=_numbers(rubric_for(period)),
+                           rubric=rubric_for(period), numbers=question_numbers(rubric_for(period)),
                            **compare(db.session, sub))
 
 
@@ -177,12 +174,11 @@ def _flags_page(period, failed=None, status=200):
     chosen = [f for f in everything if show_all
               or not (f.resolved or (f.unit_code, f.indicator_id) in accepted)
               or (failed and (f.unit_code, f.indicator_id) == failed[:2])]
-    pages = max(1, -(-len(chosen) // FLAGS_PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
-    flags = chosen[(page - 1) * FLAGS_PER_PAGE: page * FLAGS_PER_PAGE]
+    shown = list_page(chosen, FLAGS_PER_PAGE)
+    flags, page, pages = shown["items"], shown["page"], shown["pages"]
     rubric = rubric_for(period)
     return render_template("moderation/flags.html", period=period, flags=flags, rubric=rubric,
-                           numbers=_numbers(rubric), threshold=threshold(period),
+                           numbers=question_numbers(rubric), threshold=threshold(period),
                            final=latest_run(db.session, period, "final"), show_all=show_all,
                            open_count=sum(1 for f in everything if not f.resolved
                                           and (f.unit_code, f.indicator_id) not in accepted),
@@ -224,7 +220,7 @@ def _typed_value(indicator, form) -> str:
 
 @bp.route("/<period_slug>/selisih")
 def gaps(period_slug):
-    _admin()
+    require_admin()
     period = period_or_404(period_slug)
     view = request.args.get("by", "unit")
     if view not in GAP_VIEWS:
@@ -233,18 +229,17 @@ def gaps(period_slug):
     query = (request.args.get("q") or "").strip()
     rows = [g for g in tables[GAP_VIEWS[view]]
             if not query or query.casefold() in f"{g.key} {g.label}".casefold()]
-    pages = max(1, -(-len(rows) // GAP_ROWS_PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    shown = list_page(rows, GAP_ROWS_PER_PAGE)
     return render_template("moderation/gaps.html", period=period, view=view, query=query,
-                           rows=rows[(page - 1) * GAP_ROWS_PER_PAGE: page * GAP_ROWS_PER_PAGE],
-                           found=len(rows), page=page, pages=pages,
+                           rows=shown["items"], found=len(rows), page=shown["page"],
+                           pages=shown["pages"],
                            counts={k: len(tables[v]) for k, v in GAP_VIEWS.items()},
-                           numbers=_numbers(rubric_for(period)))
+                           numbers=question_numbers(rubric_for(period)))
 
 
 @bp.route("/<period_slug>/selisih.xlsx")
 def gaps_xlsx(period_slug):
-    _admin()
+    require_admin()
     period = period_or_404(period_slug)
     view = request.args.get("by", "unit")
     if view not in GAP_VIEWS:
@@ -278,19 +273,10 @@ def gap_table(view: str, rows) -> tuple[list[Column], list[list]]:
 
 @bp.route("/<period_slug>/penilai")
 def judges(period_slug):
-    _admin()
+    require_admin()
     period = period_or_404(period_slug)
     return render_template("moderation/judges.html", period=period, rows=judge_quality(db.session, period),
                            copied=copied_shares(db.session, period),
                            all_copied=all_copied_completions(db.session, period),
                            threshold=threshold(period), margin=LENIENCY_MARGIN,
                            min_shared=setting(period, "min_shared_indicators"))
-
-
-def _numbers(rubric) -> dict:
-    """Display numbers as the questionnaire shows them: aspect 3's second indicator is "3.2"."""
-    out = {}
-    for a, aspect in enumerate(rubric.aspects, 1):
-        for i, ind in enumerate(aspect.indicators, 1):
-            out[ind.id] = f"{a}.{i}"
-    return out

@@ -18,11 +18,11 @@ from ..navigation import nav
 from ..forms.accounts import ConfirmForm
 from ..operations.notices import send_manual_reminders
 from ..permissions import can_monitor, can_view_unit, is_admin
-from ..progress_list import page_of, search_rows, with_completeness
+from ..progress_list import PAGE_SIZE, search_rows, with_completeness
 from ..progress import (LEVEL_LABELS, STATUSES, filter_rows, province_summary, recent_periods,
                         summary_table, unit_rows, unit_table)
 from ..spreadsheets import XLSX
-from .lookups import period_or_404
+from .lookups import list_page, period_or_404
 
 bp = Blueprint("monitor", __name__, url_prefix="/pemantauan")
 nav("monitor.index", _l("Progress"), roles=("admin", "monitor"), order=30)
@@ -75,8 +75,7 @@ def _progress(period_slug: str):
 def progress(period_slug):
     period, scope, filters, rows, summary, totals = _progress(period_slug)
     search = request.args.get("q", "").strip()[:100]
-    page = page_of(search_rows(filter_rows(rows, **filters), search),
-                   request.args.get("page", 1, type=int))
+    page = list_page(search_rows(filter_rows(rows, **filters), search), PAGE_SIZE)
     page["items"] = with_completeness(db.session, period, page["items"])
     active = {k: v for k, v in dict(filters, q=search).items() if v}
     return render_template("monitor/progress.html", period=period, summary=summary, totals=totals,

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..forms.accounts import ConfirmForm
 from ..models import Notice
 from ..operations import notices as notice_ops
-from .lookups import own_or_404, page_of
+from .lookups import own_or_404, query_page
 
 bp = Blueprint("notices", __name__, url_prefix="/pemberitahuan")
 PAGE_SIZE = 50
@@ -31,7 +31,7 @@ def _in_templates(state):
 @login_required
 def index():
     show_all = request.args.get("tampil") == "semua"
-    page = page_of(notice_ops.notice_list(current_user, show_all), PAGE_SIZE)
+    page = query_page(notice_ops.notice_list(current_user, show_all), PAGE_SIZE)
     return render_template("notices/index.html", page=page, show_all=show_all,
                            confirm=ConfirmForm(formdata=None))
 

@@ -24,7 +24,7 @@ from ..registry_changes import preview
 from ..rubric_store import store_rubric
 from ..transaction import attempt
 from ..forms.registry import ApplyForm, SearchForm, UploadForm
-from .lookups import page_of
+from .lookups import query_page
 from .access import admins_only
 
 bp = Blueprint("registry", __name__, url_prefix="/admin")
@@ -52,7 +52,7 @@ def _upload(form: UploadForm) -> tuple[str, bytes] | None:
 def units():
     form = SearchForm(request.args)
     text = (form.q.data or "").strip() if form.validate() else ""
-    page = page_of(unit_search(text), PAGE_SIZE)
+    page = query_page(unit_search(text), PAGE_SIZE)
     return render_template("admin/units.html", form=form, page=page, q=text)
 
 
