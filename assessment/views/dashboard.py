@@ -2,7 +2,7 @@
 provincial monitors, what judges can expect; and the user's in-app notices."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -17,6 +17,7 @@ from ..operations.dashboard import operator_cards
 from ..operations.season import period_state
 from ..permissions import can_moderate, can_monitor
 from ..progress import STATUS_LABELS, STATUSES, count_statuses, recent_periods, unit_rows
+from .lookups import own_or_404
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dasbor")
 nav("dashboard.home", _l("Dashboard"), roles=("admin", "judge", "operator", "monitor"), order=10)
@@ -47,10 +48,7 @@ def home():
 @bp.route("/pemberitahuan/<int:notice_id>/dibaca", methods=["POST"])
 @login_required
 def mark_read(notice_id):
-    notice = db.session.get(Notice, notice_id)
-    if notice is None or notice.user_id != current_user.id:
-        abort(404)
-    notice_ops.mark_read(db.session, notice, current_user)
+    notice_ops.mark_read(db.session, own_or_404(Notice, notice_id), current_user)
     return redirect(url_for("dashboard.home") + "#notices")
 
 
