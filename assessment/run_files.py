@@ -140,8 +140,9 @@ class UnitFilesJob:
         return out + [("unit", self.key, self.folder, (card, self.footer)) for card in self.cards]
 
     def start(self, processes: int | None = None) -> threading.Thread:
-        """Hand the tasks to a pool of ``processes`` (every core by default) from a thread
-        that waits for them; returns the thread."""
+        """Hand the tasks to a pool of ``processes`` (every core but one by default: the
+        web workers keep a core for the first visitors) from a thread that waits for
+        them; returns the thread."""
         self.thread = threading.Thread(target=self._pool, args=(processes,),
                                        name=f"run-files-{self.key}", daemon=True)
         self.thread.start()
@@ -150,7 +151,7 @@ class UnitFilesJob:
     def _pool(self, processes: int | None) -> None:
         try:
             os.makedirs(self.folder, exist_ok=True)
-            processes = processes or len(os.sched_getaffinity(0))
+            processes = processes or max(1, len(os.sched_getaffinity(0)) - 1)
             # spawn, not fork: the children need no copy of a web worker's connections
             with multiprocessing.get_context("spawn").Pool(processes, initializer=_background) as pool:
                 self.written = sum(pool.imap_unordered(build_task, self.tasks(), chunksize=4))

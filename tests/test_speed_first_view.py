@@ -119,3 +119,20 @@ def test_rank_change_charts_read_the_stored_results(session, published):
                                      category)
         assert slope_data(earlier, run, category) == expected
         assert expected["before"] and expected["after"]
+
+
+def test_a_published_chart_is_found_in_one_query(app, client, published, counted):
+    from tests.test_page_queries import queries
+    period, run = published
+    base, number = f"/hasil/{period.slug}", run.number
+    client.get(f"{base}/")
+    with queries(app) as chart:
+        response = client.get(f"{base}/grafik/{number}/sebaran.png")
+    assert response.status_code == 200 and len(chart) == 1
+    with queries(app) as change:
+        response = client.get(f"{base}/perubahan/{number}/kabkota.png")
+    assert response.status_code == 200 and len(change) == 2
+    etag = client.get(f"{base}/grafik/{number}/sebaran.png").headers["ETag"]
+    assert client.get(f"{base}/grafik/{number}/sebaran.png",
+                      headers={"If-None-Match": etag}).status_code == 304
+    assert client.get(f"{base}/grafik/{number - 1}/sebaran.png").status_code == 404

@@ -17,11 +17,13 @@ from collections import Counter, OrderedDict
 from pathlib import Path
 
 from flask_babel import get_locale
+from sqlalchemy import select
 
 from reports.rank_changes import rank_changes
 
 from ..chart_text import change_chart_summary, run_chart_summary
-from ..models import Period, ScoringRun
+
+from ..models import Period, Publication, ScoringRun
 from .ranking import award_winners, categories, order_of, ranking_rows
 from .results import (cached, change_categories, change_chart, chart_names, png_size,
                       previous_published, run_chart, run_file_key)
@@ -106,6 +108,34 @@ def _build(period: Period, run: ScoringRun, previous, folder: str) -> dict:
         change_rows = rank_changes(run_result(earlier)["ranking"], run_result(run)["ranking"])
     return {"tops": tops, "sizes": dict(sizes), "awards": awards, "charts": charts,
             "changes": changes, "change_rows": change_rows, "rule": order_of(run)}
+
+
+def published_file(session, folder: str, slug: str, number: int, name: str,
+                   earlier: bool = False) -> tuple[bytes, str] | None:
+    """A kept chart of the period's published run and its file name (an ETag), found in
+    one query (two for a rank-change chart, whose name carries the previous published run:
+    ``name`` is then the category), or None when the run ``number`` is not the published
+    one or the file is not built: the caller then takes the long way (404, or build it)."""
+    run = session.execute(
+        select(ScoringRun.id, ScoringRun.number, ScoringRun.created_at,
+               ScoringRun.exchange_sha256, ScoringRun.rubric_sha256, Period.opens_at)
+        .join(Publication, Publication.run_id == ScoringRun.id)
+        .join(Period, Period.id == Publication.period_id)
+        .where(Period.slug == slug).order_by(Publication.id.desc()).limit(1)).first()
+    if run is None or run.number != number:
+        return None
+    if earlier:
+        before = session.execute(
+            select(ScoringRun.id, ScoringRun.number)
+            .join(Publication, Publication.run_id == ScoringRun.id)
+            .join(Period, Period.id == Publication.period_id)
+            .where(Period.opens_at < run.opens_at)
+            .order_by(Period.opens_at.desc(), Publication.id.desc()).limit(1)).first()
+        if before is None:
+            return None
+        name = change_chart_name(before, name)
+    data = kept_chart(folder, run, name)
+    return None if data is None else (data, f"{run_file_key(run)}-{name}")
 
 
 CHART_FILE = re.compile(r"(peringkat-[a-z]+|sebaran|peta-provinsi|perubahan-\d+-\d+-[a-z]+)\.png")

@@ -20,10 +20,11 @@ from ..operations import OperationError
 from ..operations.ranking import (award_winners, categories, latest_publication, order_of,
                                   page_of, periods_with_run_counts, published_list,
                                   ranking_rows, run_by_number, run_ranking_page, runs_page)
-from ..operations.public_results import TOP, change_chart_name, kept_chart, public_page
+from ..operations.public_results import (TOP, change_chart_name, kept_chart, public_page,
+                                        published_file)
 from ..operations.results import (cached, change_categories, change_chart, chart_names, finalise,
                                   previous_published, previous_ranking, publish_run, run_chart,
-                                  run_intervals, run_workbook)
+                                  run_file_key, run_intervals, run_workbook)
 from ..operations.runs import published_run
 from ..permissions import is_admin
 from ..progress import LEVEL_LABELS
@@ -248,6 +249,9 @@ def public_category(slug, category):
 
 @bp.route("/hasil/<slug>/grafik/<int:number>/<name>.png")
 def public_chart(slug, number, name):
+    found = published_file(db.session, cache_dir(), slug, number, f"{name}.png")
+    if found is not None:   # built at publication: one query
+        return _chart_response(*found)
     period, run, _pub = _published(slug)
     if number != run.number:
         abort(404)
@@ -256,13 +260,14 @@ def public_chart(slug, number, name):
         if name not in chart_names(run):
             abort(404)
         data = cached(cache_dir(), run, f"{name}.png", lambda: run_chart(run, name))
-    response = _bytes(data, "image/png", cache=FOREVER)
-    response.set_etag(f"{run.id}-{run.number}-{name}")
-    return response.make_conditional(request)
+    return _chart_response(data, f"{run_file_key(run)}-{name}.png")
 
 
 @bp.route("/hasil/<slug>/perubahan/<int:number>/<any(pusat, provinsi, kabkota):category>.png")
 def public_change_chart(slug, number, category):
+    found = published_file(db.session, cache_dir(), slug, number, category, earlier=True)
+    if found is not None:   # built at publication: two queries
+        return _chart_response(*found)
     period, run, _pub = _published(slug)
     previous = previous_published(db.session, period)
     if number != run.number or previous is None:
@@ -273,8 +278,12 @@ def public_change_chart(slug, number, category):
         if category not in change_categories(earlier, run):
             abort(404)
         data = _change_chart(period, run, earlier_period, earlier, category)
+    return _chart_response(data, f"{run_file_key(run)}-{change_chart_name(earlier, category)}")
+
+
+def _chart_response(data: bytes, etag: str):
     response = _bytes(data, "image/png", cache=FOREVER)
-    response.set_etag(f"{run.id}-{earlier.id}-{category}")
+    response.set_etag(etag)
     return response.make_conditional(request)
 
 
