@@ -90,17 +90,23 @@ def link_message(entry: dict | None) -> str:
     return (entry or {}).get("error") or _("This is not a valid link.")
 
 
+def store_upload(data: bytes, *, upload_dir: str, max_bytes: int) -> uploads.StoredFile:
+    """An uploaded file (evidence, an objection's attachment) checked by its size and
+    content and stored; Invalid, with the reason for people, when it is refused."""
+    if len(data) > max_bytes:
+        raise Invalid(uploads.too_big(max_bytes))
+    try:
+        return uploads.store(upload_dir, data)
+    except uploads.UploadError as exc:
+        raise Invalid(str(exc)) from None
+
+
 def add_file(session, sub: Submission, indicator_id: str, filename: str, data: bytes, user, *,
              upload_dir: str, max_bytes: int) -> Evidence:
     """Check an uploaded file by its content and size, store it and attach it."""
     check_editable(sub)
     _indicator(sub, indicator_id)
-    if len(data) > max_bytes:
-        raise Invalid(uploads.too_big(max_bytes))
-    try:
-        stored = uploads.store(upload_dir, data)
-    except uploads.UploadError as exc:
-        raise Invalid(str(exc)) from None
+    stored = store_upload(data, upload_dir=upload_dir, max_bytes=max_bytes)
     ev = Evidence(submission_id=sub.id, indicator_id=indicator_id, kind="file",
                   filename=uploads.display_name(filename, stored.kind),
                   stored_name=stored.stored_name, content_type=stored.content_type,

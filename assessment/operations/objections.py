@@ -21,7 +21,7 @@ from ..permissions import can_judge, can_review_objection, is_admin, is_operator
 from ..rubric_store import rubric_for
 from . import Closed, Conflict, Invalid, NotAllowed
 from .editability import check_not_archived
-from .evidence import check_url
+from .evidence import check_url, store_upload
 from .answers import parse_typed
 from .assign import check_may_assign
 from .judging import judge_comments, judge_conflict, judge_key, judge_numbers, unwrap, wrap
@@ -174,12 +174,7 @@ def file_objection(session, period: Period, unit: WorkUnit, indicator_id: str, r
 
 
 def _attach(obj: Objection, filename: str, data: bytes, *, upload_dir, max_bytes: int) -> None:
-    if len(data) > max_bytes:
-        raise Invalid(uploads.too_big(max_bytes))
-    try:
-        stored = uploads.store(upload_dir, data)
-    except uploads.UploadError as exc:
-        raise Invalid(str(exc)) from None
+    stored = store_upload(data, upload_dir=upload_dir, max_bytes=max_bytes)
     obj.filename = uploads.display_name(filename, stored.kind)
     obj.stored_name, obj.content_type = stored.stored_name, stored.content_type
     obj.size, obj.sha256 = stored.size, stored.sha256
