@@ -9,7 +9,7 @@ from typing import Sequence
 from matplotlib import colormaps
 from matplotlib.colors import to_hex
 
-from .charts import _figure, _save, literal_text, number_id, title_text
+from .charts import _figure, _save, count_axis, literal_text, number_id, title_text
 
 SERIES = colormaps["cividis"]
 
@@ -39,8 +39,7 @@ def weekly_trend_chart(weeks: Sequence[str], series: Sequence[tuple[str, Sequenc
                    label="Minggu tanpa konten", clip_on=False)
     ax.set_title(title_text(title, 80), fontsize=10, loc="left")
     ax.set_ylabel(item_label, fontsize=8)
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.yaxis.set_major_formatter(lambda v, _p: number_id(v, 0))
+    count_axis(ax)   # whole items only; a unit without content reads 0 and 1, not 0 0 0
     _week_ticks(ax, list(weeks), every=max(1, len(weeks) // 13))
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_xlim(-0.7, len(weeks) - 0.3)

@@ -112,6 +112,15 @@ def _id_axis(axis, decimals: int = 0):
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: number_id(v, decimals)))
 
 
+def count_axis(ax, headroom: float = 1.0) -> None:
+    """Make the y axis of ``ax`` (drawn already) a count axis: whole-number ticks only, from
+    0 to at least 1 (times ``headroom``), so a chart whose counts are all 0 reads "0" and "1"
+    instead of a column of repeated "0" labels on fractional ticks."""
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(0, max(1.0, ax.get_ylim()[1]) * headroom)
+    _id_axis(ax.yaxis)
+
+
 def _wrap(text: str, width: int, lines: int = 3) -> str:
     """``text`` wrapped to at most ``lines`` lines, the last cut with an ellipsis."""
     return title_text(text, width, lines)
@@ -242,12 +251,10 @@ def _histogram(ax, totals, bands, colours, *, bins: int):
     ax.hist([float(t) for t in totals], bins=edges, color="#4d4d4d", alpha=0.85,
             edgecolor="white", linewidth=0.5)
     ax.set_xlim(0, 100)
-    ax.set_ylim(0, ax.get_ylim()[1] * 1.25)
+    count_axis(ax, headroom=1.25)   # room for the band labels at the top
     ax.set_xlabel("Nilai total")
     ax.set_ylabel("Jumlah satuan kerja")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     _id_axis(ax.xaxis)
-    _id_axis(ax.yaxis)
     ax.spines[["top", "right"]].set_visible(False)
 
 
