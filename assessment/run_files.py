@@ -19,15 +19,16 @@ from flask import current_app
 from flask_babel import force_locale
 
 from reports.batch import write_atomically
+from reports.parallel import draw_files
 from reports.charts import aspect_chart, gap_chart
 from reports.scorecard import scorecard_pdf
 
 from .operations.feedback import all_scorecards, scorecard_footer
 from .operations.practice import run_detail
 from .operations.public_results import change_chart_name, page_file_name, public_page
-from .operations.results import (cached, change_categories, change_chart, chart_names,
-                                 previous_published, previous_ranking, run_chart, run_file_key,
-                                 run_workbook)
+from .operations.results import (change_categories, change_chart_order, chart_names,
+                                 previous_published, previous_ranking, run_chart_order,
+                                 run_file_key, run_workbook)
 
 log = logging.getLogger(__name__)
 
@@ -77,25 +78,29 @@ def scorecard_file_name(unit_code: str) -> str:
 # -- at publication -----------------------------------------------------------------------------
 
 def prepare_published(session, period, run, folder: str) -> list[str]:
-    """Build what the first view of a run being published shows: its charts, the
-    rank-change charts against the previous published period, and the public page's
-    document in each language of the interface (``operations.public_results``). Returns
-    their names.
-    The workbook and the per-unit files are left to ``unit_files_job``, started after the
-    commit. Called inside the publishing request, before its commit: a rolled-back
-    publication leaves only files of a frozen run, which are right whenever it is published."""
-    built = []
-    for name in chart_names(run):
-        cached(folder, run, f"{name}.png", lambda n=name: run_chart(run, n))
-        built.append(f"{name}.png")
+    """Build what the first view of a run being published shows: its charts and the
+    rank-change charts against the previous published period (drawn by a pool of
+    processes, ``reports.parallel``: every core by default, ``CHART_PROCESSES`` to choose),
+    and the public page's document in each language of the interface
+    (``operations.public_results``). Returns their names. The workbook and the per-unit
+    files are left to ``unit_files_job``, started after the commit. Called inside the
+    publishing request, before its commit: a rolled-back publication leaves only files of
+    a frozen run, which are right whenever it is published."""
+    key = run_file_key(run)
+    orders = {f"{name}.png": (lambda n=name: run_chart_order(run, n)) for name in chart_names(run)}
     previous = previous_published(session, period)
     if previous is not None:
         earlier_period, earlier = previous
         for category in change_categories(earlier, run):
-            name = change_chart_name(earlier, category)
-            cached(folder, run, name, lambda c=category: change_chart(
-                earlier, earlier_period.title, run, period.title, c))
-            built.append(name)
+            orders[change_chart_name(earlier, category)] = (
+                lambda c=category: change_chart_order(earlier, earlier_period.title, run,
+                                                      period.title, c))
+    os.makedirs(folder, exist_ok=True)
+    jobs = [(os.path.join(folder, f"{key}-{name}"), order()) for name, order in orders.items()
+            if not os.path.exists(os.path.join(folder, f"{key}-{name}"))]
+    default = 1 if current_app.testing else len(os.sched_getaffinity(0))
+    draw_files(jobs, current_app.config.get("CHART_PROCESSES", default))
+    built = list(orders)
     for language in current_app.config.get("LANGUAGES", ("id",)):
         with force_locale(language):
             public_page(session, period, run, folder)

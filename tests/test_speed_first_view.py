@@ -136,3 +136,21 @@ def test_a_published_chart_is_found_in_one_query(app, client, published, counted
     assert client.get(f"{base}/grafik/{number}/sebaran.png",
                       headers={"If-None-Match": etag}).status_code == 304
     assert client.get(f"{base}/grafik/{number - 1}/sebaran.png").status_code == 404
+
+
+def test_publication_draws_its_charts_in_a_pool(session, app, make_period, tmp_path):
+    """The publishing request's charts as drawing orders, drawn by two processes: the same
+    PNG as drawn here, each file written once."""
+    from reports.parallel import draw, draw_files
+    from assessment.operations.results import chart_names, run_chart_order
+    period = make_period(slug="bakohumas-2024", opens=-40, closes=-10,
+                         levels=["provinsi", "kabkota"])
+    build_season(session, period)
+    run = finalise(session, period, None)
+    session.commit()
+    orders = {name: run_chart_order(run, name) for name in chart_names(run)}
+    jobs = [(str(tmp_path / f"{name}.png"), order) for name, order in orders.items()]
+    assert sorted(draw_files(jobs, processes=2)) == sorted(path for path, _order in jobs)
+    for path, order in jobs[:2]:
+        assert Path(path).read_bytes() == draw(order)
+    assert draw_files(jobs, processes=2) == []              # kept: nothing drawn again

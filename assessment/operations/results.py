@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from reports import charts
 from reports.batch import software_version, write_atomically
+from reports.parallel import draw
 from reports.indonesian import CATEGORY_NAMES
 from reports.rank_changes import rank_changes
 from reports.workbook import ranking_workbook
@@ -167,21 +168,26 @@ def chart_names(run: ScoringRun) -> list[str]:
 
 def run_chart(run: ScoringRun, name: str) -> bytes:
     """One chart of a run as PNG bytes; KeyError for an unknown name."""
+    return draw(run_chart_order(run, name))
+
+
+def run_chart_order(run: ScoringRun, name: str) -> tuple[str, tuple, dict]:
+    """What drawing one chart of a run takes, as plain data (``reports.parallel``): the
+    ``reports.charts`` function's name and its arguments; KeyError for an unknown name."""
     rubric, result = scored_run(run)
     bands = charts.predicate_bands(rubric)
     if name == "sebaran":
-        return charts.distribution_chart(charts.distribution_data(result), bands,
-                                         title="Sebaran nilai total")
+        return ("distribution_chart", (charts.distribution_data(result), bands),
+                {"title": "Sebaran nilai total"})
     if name == "peta-provinsi":
-        return charts.heatmap_chart(**charts.heatmap_data(result, rubric,
-                                                          provinces=run_provinces(run)),
-                                    title="Rata-rata nilai aspek semua satuan kerja per provinsi")
+        return ("heatmap_chart", (), dict(
+            charts.heatmap_data(result, rubric, provinces=run_provinces(run)),
+            title="Rata-rata nilai aspek semua satuan kerja per provinsi"))
     category = name.removeprefix("peringkat-")
     if name.startswith("peringkat-") and name in chart_names(run):
-        return charts.ranking_chart(charts.ranking_data(result, category), bands,
-                                    title=f"Peringkat {CATEGORY_NAMES.get(category, category)}")
+        return ("ranking_chart", (charts.ranking_data(result, category), bands),
+                {"title": f"Peringkat {CATEGORY_NAMES.get(category, category)}"})
     raise KeyError(name)
-
 
 
 def previous_published(session, period: Period) -> tuple[Period, ScoringRun] | None:
@@ -206,9 +212,15 @@ def change_chart(earlier: ScoringRun, earlier_title: str, later: ScoringRun, lat
                  category: str) -> bytes:
     """Rank changes of the units ranked in both runs (different rubrics are fine: ranks are
     compared, never scores)."""
-    return charts.slope_chart(**slope_data(earlier, later, category),
-                              periods=(earlier_title, later_title),
-                              title=f"Perubahan peringkat {CATEGORY_NAMES.get(category, category)}")
+    return draw(change_chart_order(earlier, earlier_title, later, later_title, category))
+
+
+def change_chart_order(earlier: ScoringRun, earlier_title: str, later: ScoringRun,
+                       later_title: str, category: str) -> tuple[str, tuple, dict]:
+    """``change_chart`` as plain data (``run_chart_order``)."""
+    return ("slope_chart", (), dict(
+        slope_data(earlier, later, category), periods=(earlier_title, later_title),
+        title=f"Perubahan peringkat {CATEGORY_NAMES.get(category, category)}"))
 
 
 def slope_data(earlier: ScoringRun, later: ScoringRun, category: str) -> dict:
