@@ -147,38 +147,38 @@ def _read_upload(storage, period, unit):
 def _checked_text(answers: dict, period) -> tuple[dict, list[dict]]:
     """The workbook's answers through text.py's one check (no lone surrogates or control
     characters, NFC), each refusal naming its sheet and cell."""
-    cells, numbers = answer_cells(rubric_for(period)), question_numbers(rubric_for(period))
-    checked, problems = {}, []
+    checked, refused = {}, []
     for key, value in answers.items():
         try:
             checked[key] = text.clean_json(value, key)
         except text.TextInvalid as exc:
-            sheet, cell = cells.get(key, ("", ""))
-            problems.append({"sheet": sheet, "cell": cell, "indicator": numbers.get(key, key),
-                             "message": _("The text of this cell %(reason)s. Remove it and "
-                                          "upload the workbook again.", reason=exc.reason)})
-    return checked, problems
+            refused.append((key, _("The text of this cell %(reason)s. Remove it and upload "
+                                   "the workbook again.", reason=exc.reason)))
+    return checked, _cell_errors(period, refused)
+
+
+def _cell_errors(period, messages) -> list[dict]:
+    """Error rows for (indicator id, message) pairs, each naming the sheet and cell of the
+    indicator's answer and its question number."""
+    cells, numbers = answer_cells(rubric_for(period)), question_numbers(rubric_for(period))
+    return [{"sheet": cells.get(key, ("", ""))[0], "cell": cells.get(key, ("", ""))[1],
+             "indicator": numbers.get(key, key), "message": message}
+            for key, message in messages]
 
 
 def _refused(period, unit, form, exc: OperationError):
-    cells = answer_cells(rubric_for(period))
-    numbers = question_numbers(rubric_for(period))
     if isinstance(exc, Conflict) and isinstance(exc.details, dict) and "conflicts" in exc.details:
-        rows = [{"sheet": cells.get(row["indicator"], ("", ""))[0],
-                 "cell": cells.get(row["indicator"], ("", ""))[1],
-                 "indicator": numbers.get(row["indicator"], row["indicator"]),
-                 "message": _("Changed on the website since this file was downloaded. In this "
-                              "file: %(yours)s; on the website now: %(theirs)s. Nothing was "
-                              "imported: make the cell hold the answer to keep (or download "
-                              "the questionnaire again) and upload it again.",
-                              yours=_value(row["yours"]), theirs=_value(row["theirs"]))}
-                for row in exc.details["conflicts"]]
+        rows = _cell_errors(period, [
+            (row["indicator"],
+             _("Changed on the website since this file was downloaded. In this file: "
+               "%(yours)s; on the website now: %(theirs)s. Nothing was imported: make the cell "
+               "hold the answer to keep (or download the questionnaire again) and upload it "
+               "again.", yours=_value(row["yours"]), theirs=_value(row["theirs"])))
+            for row in exc.details["conflicts"]])
         return _page(period, unit, form, errors=[_whole(exc.message)] + rows, status=exc.status)
     if isinstance(exc, Invalid) and isinstance(exc.details, dict):
-        rows = [{"sheet": cells.get(key, ("", ""))[0], "cell": cells.get(key, ("", ""))[1],
-                 "indicator": numbers.get(key, key), "message": message}
-                for key, message in exc.details.items()]
-        return _page(period, unit, form, errors=rows, status=exc.status)
+        return _page(period, unit, form, errors=_cell_errors(period, exc.details.items()),
+                     status=exc.status)
     return _page(period, unit, form, refused=exc.message, status=exc.status)
 
 
