@@ -4,6 +4,7 @@ TEST_DATABASE_URL is set), a client, and small factories.
 Hypothesis: HYPOTHESIS_PROFILE=thorough for a deep run."""
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import uuid
@@ -22,6 +23,50 @@ settings.register_profile("thorough", max_examples=3000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 PASSWORD = "kata-sandi-uji-123"
+
+# ---- work the tests do not check, made cheap for the whole test process ------------------
+
+# Password hashes at a token cost: scrypt with N=128 instead of werkzeug's default N=32768
+# (about 0.09 s of CPU for each hash and each login check, the largest share of a typical
+# logged-in test's CPU). Every caller of generate_password_hash (User.set_password, accounts,
+# roster, demo, the dummy hash of a failed login) gets it in this process; the hashes are
+# still scrypt, made and checked by the same code, and a command run in a subprocess
+# (tests/test_operations_config.py) hashes at the production cost.
+generate_password_hash.__defaults__ = ("scrypt:128:8:1", 16)
+
+
+def _shared_url_builders() -> None:
+    """Each test's app compiles two URL builders for each of its ~170 URL rules (Python code
+    generated with ``ast`` and compiled: about half of ``create_app``'s CPU). A builder's code
+    depends only on the rule's parsed parts and defaults and takes the rule as its argument,
+    so the apps of the session share them."""
+    from werkzeug.routing.rules import Rule
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None:      # another werkzeug: compile as it does
+        return
+    builders = {}
+
+    def shared(self, append_unknown=True):
+        key = (self.rule, tuple(self._trace), append_unknown,
+               repr(sorted((self.defaults or {}).items())))
+        builder = builders.get(key)
+        if builder is None:
+            builder = builders[key] = compile_builder(self, append_unknown)
+        return builder
+    Rule._compile_builder = shared
+
+
+_shared_url_builders()
+
+
+def pytest_collection_finish(session):
+    """Garbage collection took about a quarter of the CPU of the app tests measured
+    (questionnaire pages, assignment): the objects of the imports and the collection (some
+    250,000, all kept to the end) are moved out of the collector's sight, and it runs after
+    50,000 new objects instead of 700, since each test makes and drops a whole app."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, *gc.get_threshold()[1:])
 
 
 def _database_urls():
@@ -132,6 +177,56 @@ def demo_templates(seeded_templates, tmp_path_factory):
         drop()
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "built_on(build): the test's database (and upload folder) starts as a copy "
+        "of the state build(app) leaves, built once per session (conftest.built_on)")
+
+
+def built_on(build):
+    """Mark a test (a decorator) or a module (``pytestmark = built_on(build)``) to start from
+    the state ``build(app)`` leaves on the seeded database, built once per session and
+    database kind and copied for each test, like the demo. ``build`` runs in an app context
+    of its own (``app.test_client()`` for requests) and returns plain values (ids, names: no
+    rows), which the ``built`` fixture gives the test."""
+    return pytest.mark.built_on.with_args(build)
+
+
+@pytest.fixture(scope="session")
+def built_states(seeded_templates, tmp_path_factory):
+    """The states of ``built_on`` builders, each built once per session and database kind
+    on a copy of the seeded template: {(build, kind): (template, uploads, value)}."""
+    states, drops = {}, []
+
+    def get(build, kind):
+        if (build, kind) not in states:
+            folder = tmp_path_factory.mktemp(f"built-{build.__name__}")
+            url, drop = _copy_database(kind, seeded_templates[kind], folder, "state.db")
+            drops.append(drop)
+            value = _build_state(build, url, folder / "uploads")
+            template = folder / "state.db" if kind == "sqlite" else url.rsplit("/", 1)[1]
+            states[(build, kind)] = (template, folder / "uploads", value)
+        return states[(build, kind)]
+    yield get
+    for drop in drops:
+        drop()
+
+
+def _build_state(build, url: str, upload_dir):
+    """Run a builder in an app context of its own on ``url``, as the tests' apps run."""
+    from assessment import create_app
+    from assessment.extensions import db
+    upload_dir.mkdir(exist_ok=True)
+    app = create_app(_app_config(url, upload_dir))
+    app.jinja_env.bytecode_cache = _TEMPLATES
+    request_started.connect(_fresh_request_state, app)
+    with app.app_context():
+        value = build(app)
+        db.session.remove()
+        db.engine.dispose()
+    return value
+
+
 class _SharedTemplates(BytecodeCache):
     """Compiled templates kept for the whole session: each test builds its own app, and so
     its own Jinja environment, which would compile every template it renders again (about
@@ -165,14 +260,22 @@ def _fresh_request_state(sender, **extra):
 @pytest.fixture(params=list(_database_urls()))
 def app(request, tmp_path, seeded_templates):
     """The application on a migrated database holding the registry and default rubric;
-    on a copy of the demo instead when the test also asks for ``demo``."""
+    on a copy of the demo instead when the test also asks for ``demo``, or of a built
+    state when it is marked ``built_on``."""
     from assessment import create_app
     from assessment.extensions import db
 
     templates = seeded_templates
+    built_on = request.node.get_closest_marker("built_on")
     if "demo" in request.fixturenames:
+        assert built_on is None, "the demo or a built state, not both"
         templates = request.getfixturevalue("demo_templates")
         shutil.copytree(templates["uploads"], tmp_path / "uploads", dirs_exist_ok=True)
+    elif built_on is not None:
+        template, uploads, _value = request.getfixturevalue("built_states")(
+            built_on.args[0], request.param)
+        templates = {request.param: template}
+        shutil.copytree(uploads, tmp_path / "uploads", dirs_exist_ok=True)
     url, drop = _fresh_database(request.param, templates, tmp_path)
     app = create_app(_app_config(url, tmp_path / "uploads"))
     app.jinja_env.bytecode_cache = _TEMPLATES
@@ -192,6 +295,14 @@ def demo(request, app, demo_templates):
 
 
 @pytest.fixture
+def built(request, app, built_states):
+    """What the test's ``built_on`` builder returned (its state is in the test's database)."""
+    built_on = request.node.get_closest_marker("built_on")
+    assert built_on is not None, f"{request.node.name} asks for `built`: mark it built_on(build)"
+    return built_states(built_on.args[0], request.node.callspec.params["app"])[2]
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 
@@ -204,41 +315,45 @@ def session(app):
 
 @cache
 def password_hash(password: str) -> str:
-    """The password's hash at the production cost (scrypt, about 0.12 s of CPU), made once
-    per distinct password of the session, as the demo hashes its one password once: test
-    users share a salt, and each login still checks the password at full cost."""
+    """The password's hash, made once per distinct password of the session, as the demo
+    hashes its one password once: test users share a salt."""
     return generate_password_hash(password)
+
+
+def add_user(session, username="op-33", role="operator", unit_code="33", password=PASSWORD, **kw):
+    """A committed account (``make_user``; for ``built_on`` builders too)."""
+    from assessment.models import User
+    user = User(username=username, role=role, unit_code=unit_code, name=kw.pop("name", username), **kw)
+    # what User.set_password does, with the hash made once per password
+    user.password_hash = password_hash(password)
+    user.session_epoch = (user.session_epoch or 0) + 1
+    session.add(user)
+    session.commit()
+    return user
+
+
+def add_period(session, slug="bakohumas-2025", opens=-1, closes=7, **kw):
+    """A committed period opening ``opens`` and closing ``closes`` days from now
+    (``make_period``; for ``built_on`` builders too)."""
+    from assessment.models import Period
+    now = datetime.now(timezone.utc)
+    period = Period(slug=slug, title=kw.pop("title", "Penilaian Tata Kelola Bakohumas 2025"),
+                    rubric_id=kw.pop("rubric_id", "bakohumas-2025"),
+                    opens_at=now + timedelta(days=opens), closes_at=now + timedelta(days=closes),
+                    **kw)
+    session.add(period)
+    session.commit()
+    return period
 
 
 @pytest.fixture
 def make_user(session):
-    from assessment.models import User
-
-    def make(username="op-33", role="operator", unit_code="33", password=PASSWORD, **kw):
-        user = User(username=username, role=role, unit_code=unit_code, name=kw.pop("name", username), **kw)
-        # what User.set_password does, with the hash made once per password
-        user.password_hash = password_hash(password)
-        user.session_epoch = (user.session_epoch or 0) + 1
-        session.add(user)
-        session.commit()
-        return user
-    return make
+    return lambda *args, **kw: add_user(session, *args, **kw)
 
 
 @pytest.fixture
 def make_period(session):
-    from assessment.models import Period
-
-    def make(slug="bakohumas-2025", opens=-1, closes=7, **kw):
-        now = datetime.now(timezone.utc)
-        period = Period(slug=slug, title=kw.pop("title", "Penilaian Tata Kelola Bakohumas 2025"),
-                        rubric_id=kw.pop("rubric_id", "bakohumas-2025"),
-                        opens_at=now + timedelta(days=opens), closes_at=now + timedelta(days=closes),
-                        **kw)
-        session.add(period)
-        session.commit()
-        return period
-    return make
+    return lambda *args, **kw: add_period(session, *args, **kw)
 
 
 class Auth:

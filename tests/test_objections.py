@@ -7,12 +7,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from assessment.models import AuditLog, JudgeAssignment, Moderation, Notice, Objection, User
+from assessment.extensions import db
+from assessment.models import (AuditLog, JudgeAssignment, Moderation, Notice, Objection, Period,
+                               User)
 from assessment.operations import Closed, NotAllowed
 from assessment.operations import objections as ops
 from assessment.operations.judging import unwrap
 from assessment.operations.runs import export_exchange, latest_run, run_result
-from tests.conftest import SLUG
+from assessment.rubric_store import rubric_for
+from tests.conftest import SLUG, Auth, add_period, add_user, built_on
 from tests.test_questionnaire_operations import PDF
 from tests.test_stage_two import JUDGE_NAMES, build_season, login
 
@@ -20,21 +23,35 @@ UNIT = "32"          # KPU Provinsi Jawa Barat objects; penilai3 is seconded fro
 NOW = datetime.now(timezone.utc)
 
 
-@pytest.fixture
-def season(app, client, auth, session, make_user, make_period):
-    period = make_period(slug=SLUG, opens=-30, closes=-10)
-    make_user(username="admin-uji", role="admin", unit_code=None)
-    make_user(username="op-32", unit_code=UNIT)
-    make_user(username="op-31", unit_code="31")
-    data = build_season(session, period)
-    login(client, auth, "admin-uji")
+def objection_season(app):
+    """The season every test starts from (built once per session, copied per test): verified
+    questionnaires, the provisional ranking computed by the admin over HTTP, and the masa
+    sanggah open since yesterday for two more days."""
+    session = db.session
+    period = add_period(session, slug=SLUG, opens=-30, closes=-10)
+    add_user(session, username="admin-uji", role="admin", unit_code=None)
+    add_user(session, username="op-32", unit_code=UNIT)
+    add_user(session, username="op-31", unit_code="31")
+    build_season(session, period)
+    client = app.test_client()
+    login(client, Auth(client), "admin-uji")
     assert client.post(f"/musim/{SLUG}/peringkat", data={"note": "Sementara"}).status_code == 302
     period.objection_opens_at = NOW - timedelta(days=1)
     period.objection_closes_at = NOW + timedelta(days=2)
     session.commit()
-    rubric = data["rubric"]
+
+
+pytestmark = built_on(objection_season)
+
+
+@pytest.fixture
+def season(session, built):
+    period = session.query(Period).filter_by(slug=SLUG).one()
+    judges = {user.username: user for user in
+              session.query(User).filter(User.username.in_(JUDGE_NAMES))}
+    rubric = rubric_for(period)
     scale = next(i for i in rubric.indicators if i.type == "scale")
-    return dict(data, period=period, scale=scale)
+    return {"judges": judges, "rubric": rubric, "period": period, "scale": scale}
 
 
 def file(client, indicator, reason="Bukti baru: SK sudah ditandatangani.", **extra):

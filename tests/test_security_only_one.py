@@ -18,8 +18,8 @@ from assessment.extensions import db
 from assessment.models import (GoodPractice, JudgeAssignment, Objection, Publication,
                                RevisionRequest, ScoringRun, StageScore, Submission, User)
 from assessment.models.types import utcnow
-from tests.conftest import PASSWORD, SLUG
-from tests.test_objections import UNIT, season  # noqa: F401  (the fixture)
+from tests.conftest import PASSWORD, SLUG, built_on
+from tests.test_objections import UNIT, objection_season, season  # noqa: F401  (the fixture)
 
 PARALLEL = 8
 on_postgres = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"),
@@ -46,6 +46,7 @@ def all_at_once(count, action):
 
 @pytest.mark.postgres
 @on_postgres
+@built_on(objection_season)
 def test_parallel_objection_posts_store_one_pending_objection(app, session, season):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the race is run on PostgreSQL")
@@ -104,6 +105,7 @@ RULES = ["pending objection", "return", "assignment", "stage-two score", "good p
 @pytest.mark.postgres
 @on_postgres
 @pytest.mark.parametrize("rule", RULES)
+@built_on(objection_season)
 def test_parallel_inserts_keep_every_only_one_rule(app, session, season, rule):
     """Separate connections insert the same row at the same moment: one wins, every other
     is refused by the database (IntegrityError), whatever checks ran before."""

@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from assessment.models import (AuditLog, JudgeAssignment, ScoringRun, StageScore, Submission,
-                               User, Verification, WorkUnit)
+from assessment.extensions import db
+from assessment.models import (AuditLog, JudgeAssignment, Period, ScoringRun, StageScore,
+                               Submission, User, Verification, WorkUnit)
 from assessment.operations import Invalid
 from assessment.operations.judging import wrap
 from assessment.operations.runs import (create_run, export_exchange, latest_run, run_result,
@@ -19,7 +20,7 @@ from assessment.rubric_store import rubric_for
 from scoring import Unit, assessment_from_dict, score
 from scoring.exchange import result_to_dict
 from scoring.synthetic import responses_for
-from tests.conftest import PASSWORD, SLUG, english
+from tests.conftest import PASSWORD, SLUG, add_period, add_user, built_on, english
 
 # 13 provinces (more than the shortlist of 10) and three regencies
 PROVINCES = ["11", "12", "13", "14", "15", "16", "17", "18", "19", "21", "31", "32", "33"]
@@ -60,12 +61,20 @@ def build_season(session, period) -> dict:
     return {"judges": judges, "rubric": rubric}
 
 
+def verified_season(app):
+    """The season the ``season`` tests start from (built once per session, copied per test)."""
+    period = add_period(db.session, slug=SLUG, opens=-30, closes=-10)
+    add_user(db.session, username="admin-uji", role="admin", unit_code=None)
+    build_season(db.session, period)
+
+
 @pytest.fixture
-def season(app, session, make_user, make_period):
-    period = make_period(slug=SLUG, opens=-30, closes=-10)
-    make_user(username="admin-uji", role="admin", unit_code=None)
-    data = build_season(session, period)
-    return dict(data, period=period)
+def season(session, built):
+    """The verified season; for tests marked ``built_on(verified_season)``."""
+    period = session.query(Period).filter_by(slug=SLUG).one()
+    judges = {user.username: user for user in
+              session.query(User).filter(User.username.in_(JUDGE_NAMES))}
+    return {"judges": judges, "rubric": rubric_for(period), "period": period}
 
 
 def engine_result(session, period) -> dict:
@@ -82,6 +91,7 @@ def login(client, auth, username):
 
 # ---- provisional ranking -------------------------------------------------------------------
 
+@built_on(verified_season)
 def test_provisional_ranking_is_the_scoring_modules_and_runs_stay_readable(client, auth, session, season):
     period = season["period"]
     login(client, auth, "admin-uji")
@@ -109,6 +119,7 @@ def test_provisional_ranking_is_the_scoring_modules_and_runs_stay_readable(clien
     assert client.get(f"/musim/{SLUG}/peringkat/9").status_code == 404
 
 
+@built_on(verified_season)
 @pytest.mark.parametrize("username", ["penilai1", "op-33"])
 def test_only_the_admin_computes_the_provisional_ranking(client, auth, session, season, make_user, username):
     if username.startswith("op-"):
@@ -140,6 +151,7 @@ def _shortlist(session, season, client, auth):
     return shortlisted_units(session, season["period"])
 
 
+@built_on(verified_season)
 def test_a_judge_scores_shortlisted_units_only(client, auth, session, season, make_user):
     period = season["period"]
     shortlist = _shortlist(session, season, client, auth)
@@ -170,6 +182,7 @@ def test_a_judge_scores_shortlisted_units_only(client, auth, session, season, ma
     assert session.query(StageScore).one().score == "90.00"
 
 
+@built_on(verified_season)
 def test_conflicts_operators_and_finalised_periods_are_refused(client, auth, session, season, make_user):
     period = season["period"]
     shortlist = _shortlist(session, season, client, auth)
@@ -198,6 +211,7 @@ def test_conflicts_operators_and_finalised_periods_are_refused(client, auth, ses
     assert session.query(StageScore).count() == 0
 
 
+@built_on(verified_season)
 def test_stage_scores_change_the_total_through_the_engine(client, auth, session, season):
     period = season["period"]
     shortlist = _shortlist(session, season, client, auth)
