@@ -78,7 +78,8 @@ def finished_period(session, users: dict[str, int], spec: dict = EARLIER) -> str
     create_run(session, period, "provisional", None, "Peringkat sementara setelah presentasi",
                at=day(336, 10))
     objections = object_and_review(session, period, rubric, subs, judges, assignments, users, rnd, day)
-    final = create_run(session, period, "final", None, at=day(325, 15))
+    # scored with detail once: good_practice reads it (runs.scored_run) without scoring again
+    final = create_run(session, period, "final", None, at=day(325, 15), keep_detail=True)
     publish(session, period, final, None, at=day(322, 10))
     practices = good_practice(session, period, rubric, final, day)
     _audit(session, period, day, len(assignments), moderated, len(shortlist), objections)
@@ -140,17 +141,18 @@ def verify(session, rubric, assignments, subs, rnd: random.Random, day) -> dict[
     per (unit, indicator) in the order they were written."""
     strictness = {}
     rows, verified = [], {}
+    scored = [ind for ind in rubric.indicators if ind.scored]
     for a in assignments:
         strict = strictness.setdefault(a.judge_id, rnd.uniform(0.12, 0.3))
         claims = subs[a.unit_code].answers
-        for ind in rubric.indicators:
-            if not ind.scored:
-                continue
-            value = judged(ind, claims.get(ind.id), rnd, strict)
-            comment = rnd.choice(COMMENTS) if value != claims.get(ind.id) or rnd.random() < 0.03 else ""
-            rows.append({"assignment_id": a.id, "indicator_id": ind.id, "value": wrap(value),
-                         "comment": comment, "updated_at": a.completed_at})
-            verified.setdefault((a.unit_code, ind.id), []).append(value)
+        assignment_id, unit_code, at = a.id, a.unit_code, a.completed_at
+        for ind in scored:
+            claim = claims.get(ind.id)
+            value = judged(ind, claim, rnd, strict)
+            comment = rnd.choice(COMMENTS) if value != claim or rnd.random() < 0.03 else ""
+            rows.append({"assignment_id": assignment_id, "indicator_id": ind.id,
+                         "value": wrap(value), "comment": comment, "updated_at": at})
+            verified.setdefault((unit_code, ind.id), []).append(value)
     insert_rows(session, Verification, rows)
     return verified
 

@@ -9,6 +9,7 @@ exactly as the published table shows them.
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -167,6 +168,7 @@ class _Plan:
         self.general = (any(i.allow_na for i in scored)
                         or any(a.indicators for a in rubric.awards))
         self._by_category: dict = {}
+        self._fractions: dict = {}
 
     def converters_for(self, category: str | None) -> dict:
         """{indicator id: convert function} for units of ``category``."""
@@ -245,7 +247,13 @@ class _Plan:
         return Fraction(sum(f * x for f, x in zip(self.total_factors, sums)), self.total_den)
 
     def fraction(self, ind_id: str, num) -> Fraction | None:
-        return None if num is NA else Fraction(num, self.converters[ind_id].den)
+        if num is NA:
+            return None
+        key = (ind_id, num)
+        value = self._fractions.get(key)
+        if value is None:   # a few numerators per indicator: each Fraction built once
+            value = self._fractions[key] = Fraction(num, self.converters[ind_id].den)
+        return value
 
     def verified(self, ind_id: str, own, judge_nums, mod):
         """The verified fraction of one indicator, or NA: the moderated value; else the
@@ -254,9 +262,18 @@ class _Plan:
         if mod is not None:
             return NA if mod is NA else self.fraction(ind_id, mod)
         values = [j[ind_id] for j in judge_nums if ind_id in j]
-        real = [self.fraction(ind_id, v) for v in values if v is not NA]
+        real = [v for v in values if v is not NA]
         if real:
-            return _aggregate(real, self.rubric.aggregate)
+            first = real[0]
+            if all(v == first for v in real):   # judges who agree (integer numerators)
+                return self.fraction(ind_id, first)
+            # _aggregate of the fractions num/den, done on the integer numerators
+            den, n = self.converters[ind_id].den, len(real)
+            if self.median:
+                real.sort()
+                return (Fraction(real[n // 2], den) if n % 2
+                        else Fraction(real[n // 2 - 1] + real[n // 2], 2 * den))
+            return Fraction(sum(real), den * n)
         if values:
             return NA
         if own is not None:
@@ -313,7 +330,7 @@ def score(rubric: Rubric, assessment: Assessment, detail: bool = False) -> Resul
     units = _unit_index(assessment.units)
     _check_category_bands(rubric, assessment.units)
     max_judges = max((len(r.judges) for r in assessment.responses), default=1)
-    plan = _Plan(rubric, max_judges)
+    plan = _plan_for(rubric, max_judges)
     seen: dict[str, int] = {}
     scored: list[_Scored] = []
     for n, response in enumerate(assessment.responses):
@@ -374,6 +391,24 @@ def _is_yes(ind, value) -> bool:
         return False
 
 
+# compiled plans by rubric object: a plan is a pure function of the rubric and the number
+# of judges, and a server scores one unit's self-assessment with the same rubric on every save
+_PLANS: dict[tuple[int, int], tuple] = {}
+_PLANS_MAX = 64
+
+
+def _plan_for(rubric: Rubric, max_judges: int) -> _Plan:
+    key = (id(rubric), max_judges)
+    kept = _PLANS.get(key)
+    if kept is not None and kept[0]() is rubric:   # not another rubric at a reused address
+        return kept[1]
+    plan = _Plan(rubric, max_judges)
+    if len(_PLANS) >= _PLANS_MAX:
+        _PLANS.clear()
+    _PLANS[key] = (weakref.ref(rubric), plan)
+    return plan
+
+
 def _unit_index(units) -> dict[str, Unit]:
     index = {}
     for n, unit in enumerate(units):
@@ -402,27 +437,33 @@ def _score_response(plan: _Plan, unit: Unit, response: Response, place: str,
     judge_nums = {name: plan.numerators(ans, f"{place}.judges.{name}", cat)
                   for name, ans in response.judges.items()}
     mod_nums = plan.numerators(response.moderated, f"{place}.moderated", cat)
-    info = _details(plan, self_nums, judge_nums, mod_nums) if detail else None
     later = _later_stages(plan.rubric, response.stages, f"{place}.stages")
     if plan.general:
         aspects, self_aspects, stage1, self_total, values = plan.general_scores(
             self_nums, list(judge_nums.values()), mod_nums)
+        info = _details(plan, self_nums, judge_nums, mod_nums, values) if detail else None
         return _Scored(unit=unit, aspects=aspects, self_aspects=self_aspects, stage1=stage1,
                        self_total=self_total, later=later, detail=info, values=values)
+    info = _details(plan, self_nums, judge_nums, mod_nums) if detail else None
     verified, claimed = plan.verified_sums(self_nums, list(judge_nums.values()), mod_nums)
     return _Scored(unit=unit, aspects=plan.aspect_scores(verified),
                    self_aspects=plan.aspect_scores(claimed), stage1=plan.total(verified),
                    self_total=plan.total(claimed), later=later, detail=info)
 
 
-def _details(plan: _Plan, self_nums, judge_nums, mod_nums) -> dict[str, IndicatorDetail]:
+def _details(plan: _Plan, self_nums, judge_nums, mod_nums,
+             values: dict | None = None) -> dict[str, IndicatorDetail]:
+    """Per-indicator detail; ``values`` are the verified values general_scores already
+    worked out (plan.verified of each indicator), or None to work them out here."""
     out = {}
+    all_judges = list(judge_nums.values())
     for _, entries, _ in plan.aspects:
         for ind_id, _ in entries:
             own, mod = self_nums.get(ind_id), mod_nums.get(ind_id)
             judges = {name: plan.fraction(ind_id, nums[ind_id])
                       for name, nums in judge_nums.items() if ind_id in nums}
-            verified = plan.verified(ind_id, own, list(judge_nums.values()), mod)
+            verified = (values[ind_id] if values is not None
+                        else plan.verified(ind_id, own, all_judges, mod))
             out[ind_id] = IndicatorDetail(
                 self_fraction=plan.fraction(ind_id, own) if own is not None else None,
                 judge_fractions={k: v for k, v in judges.items() if v is not None},

@@ -10,6 +10,8 @@ import json
 from collections import OrderedDict
 from decimal import Decimal
 
+from sqlalchemy import Text, select, type_coerce
+
 from scoring import assessment_from_dict, score
 from scoring.exchange import result_to_dict
 
@@ -80,15 +82,22 @@ def excluded_codes(session, period: Period, at=None) -> set[str]:
 
 def _judging_data(session, period: Period) -> tuple[dict, dict, dict]:
     judges: dict[str, dict] = {}
-    rows = (session.query(JudgeAssignment.unit_code, JudgeAssignment.judge_id,
-                          Verification.indicator_id, Verification.value)
-            .join(Verification, Verification.assignment_id == JudgeAssignment.id)
-            .filter(JudgeAssignment.period_id == period.id, JudgeAssignment.active.is_(True))
-            .order_by(JudgeAssignment.unit_code, JudgeAssignment.judge_id, Verification.id))
-    for unit_code, judge_id, indicator_id, stored in rows:
+    rows = session.execute(
+        select(JudgeAssignment.unit_code, JudgeAssignment.judge_id, Verification.indicator_id,
+               type_coerce(Verification.value, Text))
+        .join(Verification, Verification.assignment_id == JudgeAssignment.id)
+        .where(JudgeAssignment.period_id == period.id, JudgeAssignment.active.is_(True))
+        .order_by(JudgeAssignment.unit_code, JudgeAssignment.judge_id, Verification.id)).all()
+    stored_values = _json_values([row[3] for row in rows])
+    last, values = None, {}
+    for (unit_code, judge_id, indicator_id, _), stored in zip(rows, stored_values, strict=True):
         value = unwrap(stored)
-        if value is not None:
-            judges.setdefault(unit_code, {}).setdefault(judge_key(judge_id), {})[indicator_id] = value
+        if value is None:
+            continue
+        if (unit_code, judge_id) != last:   # rows come ordered by unit and judge
+            last = (unit_code, judge_id)
+            values = judges.setdefault(unit_code, {}).setdefault(judge_key(judge_id), {})
+        values[indicator_id] = value
     moderated: dict[str, dict] = {}
     for mod in session.query(Moderation).filter_by(period_id=period.id).order_by(Moderation.id):
         moderated.setdefault(mod.unit_code, {})[mod.indicator_id] = unwrap(mod.value)
@@ -107,6 +116,18 @@ def stage_mark(row: StageScore) -> float | dict[str, float]:
     return float(Decimal(row.score))
 
 
+def _json_values(stored: list) -> list:
+    """The JSON column's values of many rows, read as text: decoded in one ``json.loads``
+    of them all (tens of thousands of verified values per season; decoding them one by one
+    was most of the export's time). A driver that decodes JSON itself (psycopg) hands
+    back the values already decoded; NULL stays None."""
+    texts = [value for value in stored if isinstance(value, str)]
+    if not texts:
+        return stored
+    decoded = iter(json.loads("[" + ",".join(texts) + "]"))
+    return [next(decoded) if isinstance(value, str) else value for value in stored]
+
+
 def dumps(doc) -> str:
     """JSON text as the score command writes it (UTF-8, no ASCII escapes)."""
     return json.dumps(doc, ensure_ascii=False)
@@ -116,9 +137,11 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def create_run(session, period: Period, kind: str, user, reason: str = "", at=None) -> ScoringRun:
+def create_run(session, period: Period, kind: str, user, reason: str = "", at=None,
+               keep_detail: bool = False) -> ScoringRun:
     """Score the period as it stands and freeze the run. A final run after an earlier final
-    run is a correction and needs a reason."""
+    run is a correction and needs a reason. With ``keep_detail`` the run is scored with
+    per-indicator detail once, and kept for ``scored_run`` (which would score it again)."""
     if kind not in ("provisional", "final"):
         raise Invalid(f"unknown run kind {kind!r}")
     reason = (reason or "").strip()
@@ -127,7 +150,7 @@ def create_run(session, period: Period, kind: str, user, reason: str = "", at=No
     edition = period.rubric_edition
     exchange = dumps(export_exchange(session, period))
     rubric = rubric_for(period)
-    result = score(rubric, assessment_from_dict(json.loads(exchange)))
+    result = score(rubric, assessment_from_dict(json.loads(exchange)), detail=keep_detail)
     number = (session.query(ScoringRun.number).filter_by(period_id=period.id)
               .order_by(ScoringRun.number.desc()).limit(1).scalar() or 0) + 1
     run = ScoringRun(period_id=period.id, number=number, kind=kind, reason=reason,
@@ -139,6 +162,8 @@ def create_run(session, period: Period, kind: str, user, reason: str = "", at=No
         run.created_at = at
     session.add(run)
     session.flush()
+    if keep_detail:   # the same rubric (parsed once per hash) and input as scored_run's
+        _keep_scored(run_key(run), rubric, result)
     return run
 
 
@@ -169,12 +194,16 @@ def scored_run(run: ScoringRun):
     key = run_key(run)
     if key not in _SCORED:
         rubric = run_rubric(run)
-        _SCORED[key] = (rubric, score(rubric, assessment_from_dict(json.loads(run.exchange)),
-                                      detail=True))
-        while len(_SCORED) > _SCORED_MAX:
-            _SCORED.popitem(last=False)
+        _keep_scored(key, rubric, score(rubric, assessment_from_dict(json.loads(run.exchange)),
+                                        detail=True))
     _SCORED.move_to_end(key)
     return _SCORED[key]
+
+
+def _keep_scored(key: tuple, rubric, result) -> None:
+    _SCORED[key] = (rubric, result)
+    while len(_SCORED) > _SCORED_MAX:
+        _SCORED.popitem(last=False)
 
 
 def shortlisted_units(session, period: Period) -> set[str]:
