@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 
 from flask import request
 from flask_login import current_user
+from sqlalchemy import inspect as orm_state
 
 ACCESS = logging.getLogger("bakohumas.access")
 AUDIT = logging.getLogger("bakohumas.audit")
@@ -82,7 +83,7 @@ def _log(response):
     request_id = environ.get("bakohumas.request_id", "-")
     response.headers["X-Request-ID"] = request_id
     started = environ.get("bakohumas.started", time.perf_counter())
-    user_id = getattr(current_user, "id", None) if current_user else None
+    user_id = _user_id(current_user._get_current_object()) if current_user else None
     fields = {"client": request.remote_addr or "-", "request_id": request_id,
               "user_id": user_id, "method": request.method, "path": _path(request.path),
               "status": response.status_code,
@@ -95,6 +96,15 @@ def _log(response):
     elif request.path.startswith("/api/") and response.status_code == 401:
         _failed_login(fields, "api token refused")
     return response
+
+
+def _user_id(user) -> int | None:
+    """The user's id, read from the row's identity when there is one: the request's commit
+    expired the row, and reading ``user.id`` would load it again in a new transaction."""
+    state = orm_state(user, raiseerr=False)
+    if state is not None and state.identity is not None:
+        return state.identity[0]
+    return getattr(user, "id", None)
 
 
 def _failed_login(fields: dict, reason: str) -> None:

@@ -32,10 +32,19 @@ def parsed(sha256: str, source: str, rubric_id: str) -> Rubric:
     return parse_rubric(source.encode("utf-8"), source=f"rubric {rubric_id}")
 
 
+# (sha256, id) -> Rubric: found without the edition's source, so a request that loaded the
+# edition without it (api.core.find_period) does not read it again
+_BY_HASH: dict[tuple[str, str], Rubric] = {}
+
+
 def rubric_for(period: Period) -> Rubric:
     """The rubric a period scores with (parsed once per content hash)."""
     edition = period.rubric_edition
-    return parsed(edition.sha256, edition.source, edition.id)
+    key = (edition.sha256, edition.id)
+    rubric = _BY_HASH.get(key)
+    if rubric is None:
+        rubric = _BY_HASH[key] = parsed(edition.sha256, edition.source, edition.id)
+    return rubric
 
 
 def rubric_by_id(rubric_id: str) -> Rubric:

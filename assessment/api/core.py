@@ -11,11 +11,12 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..api_auth import Unauthorized, authenticate_request
 from ..extensions import csrf, db
-from ..models import Period, WorkUnit
+from ..models import Period, RubricEdition, WorkUnit
 from ..models.units import opening_day
 from ..operations import OperationError
 from ..operations.editability import existed_when_opened, takes_part
@@ -126,7 +127,12 @@ def _crash(exc: Exception):
 
 def find_period(slug: str) -> Period:
     """The period, or 404 (also when the caller may not see it)."""
-    period = db.session.query(Period).filter_by(slug=slug).one_or_none()
+    # with its extensions and its edition's hash (rubric_for needs no more when the edition
+    # is parsed already) in the same query: every request of a questionnaire needs them
+    period = (db.session.query(Period).filter_by(slug=slug)
+              .options(joinedload(Period.extensions),
+                       joinedload(Period.rubric_edition).defer(RubricEdition.source))
+              .one_or_none())
     if period is None or not can_view_period(g.api_user, period):
         raise ApiError(404, "not_found", f"There is no period {slug!r}.")
     return period

@@ -12,7 +12,7 @@ from ..models import Period, Submission, WorkUnit
 from ..operations import Invalid
 from ..operations.answers import save_answers
 from ..operations.questionnaire import get_or_create_submission, get_submission, self_scores
-from ..operations.season import period_state
+from ..operations.season import unit_window
 from ..operations.submission import missing_items, submit
 from ..permissions import can_edit_unit, can_view_unit
 from ..rubric_store import rubric_for
@@ -75,7 +75,7 @@ def submission_json(period: Period, unit: WorkUnit, sub: Submission | None) -> d
     draft-to-be: status not_started at version 1, the version its first save sends."""
     rubric = rubric_for(period)
     scores = self_scores(rubric, sub)
-    window = period_state(period).unit(unit, sub)
+    window = unit_window(period, unit, sub)
     return {
         "period": period.slug,
         "unit": {"code": unit.code, "name": unit.name, "level": unit.level,

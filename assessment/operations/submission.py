@@ -56,6 +56,8 @@ def missing_items(rubric, sub: Submission | None) -> list[tuple[str, str]]:
     with_evidence = {ev.indicator_id for ev in sub.evidence} if sub else set()
     category = sub.unit.level if sub and sub.unit else None   # the unit's bands apply
     out = []
+    # translated once per call, not once per indicator (a new questionnaire lists them all)
+    not_answered, evidence_missing = _("not answered"), _("required evidence is missing")
     for ind in rubric.indicators:
         if ind.id in pending:
             out.append((ind.id, _("the value typed is not valid: %(error)s",
@@ -64,10 +66,10 @@ def missing_items(rubric, sub: Submission | None) -> list[tuple[str, str]]:
             out.append((ind.id, _("the evidence link typed is not valid: %(error)s",
                                   error=link_message(links[ind.id]))))
         elif (ind.scored or ind.entry) and answers.get(ind.id) is None:   # entry: Ya or Tidak
-            out.append((ind.id, _("not answered")))
+            out.append((ind.id, not_answered))
         elif (ind.evidence == "required" and ind.id not in with_evidence
               and earns_something(ind, answers.get(ind.id), category)):
-            out.append((ind.id, _("required evidence is missing")))
+            out.append((ind.id, evidence_missing))
     return out
 
 

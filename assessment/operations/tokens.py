@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..models import ApiToken, User
@@ -54,7 +55,10 @@ def authenticate(session, secret: str | None, now: datetime | None = None) -> Us
     """The active user holding this secret, or None when it is unknown, revoked or expired."""
     if not secret or len(secret) > MAX_SECRET or not secret.startswith(TOKEN_PREFIX):
         return None
-    token = session.query(ApiToken).filter_by(token_hash=hash_token(secret)).one_or_none()
+    # the token, its account and the account's unit in one query: every API request
+    # authenticates, and most then check the unit
+    token = (session.query(ApiToken).options(joinedload(ApiToken.user).joinedload(User.unit))
+             .filter_by(token_hash=hash_token(secret)).one_or_none())
     now = now or utcnow()
     if token is None or token.revoked_at is not None:
         return None
