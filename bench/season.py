@@ -189,14 +189,18 @@ def seed(app, slugs: list[str], hours: float = 3.0, units: int | None = None) ->
     from assessment.first_start import prepare
     from assessment.models import ApiToken, Evidence, Period, Submission, User, WorkUnit
     from assessment.models.types import utcnow
+    from assessment.models.units import existing_today
     from assessment.models.users import hash_token
     from assessment.operations.periods import open_period
     from assessment.rubric_store import rubric_by_id
     prepare(app)
     with app.app_context():
         session = db.session
+        # the units that take part: active and in the registry today (the registry also
+        # holds units that ended, e.g. a regency split or merged, which a period refuses)
         codes = session.scalars(select(WorkUnit.code).where(
-            WorkUnit.level.in_(["provinsi", "kabkota"])).order_by(WorkUnit.code)).all()
+            WorkUnit.level.in_(["provinsi", "kabkota"]), WorkUnit.active.is_(True),
+            existing_today()).order_by(WorkUnit.code)).all()
         codes = codes[:units] if units else codes
         now = utcnow()
         password_hash = generate_password_hash(PASSWORD)
