@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import re
 
+from openapi_schema_validator import OAS31Validator
+
+from assessment.api.openapi import document
 from assessment.completeness import indicator_marks
 from assessment.operations.submission import missing_items
+from assessment.operations.tokens import create_token
 from assessment.rubric_store import rubric_for
 from tests.conftest import SLUG, sub_of
 from tests.test_questionnaire_views import ASPECT, html, opened, post, save
@@ -71,3 +75,33 @@ def test_an_autosave_leaves_the_kept_link_alone(client, session, operator):
     assert result["saved"] is True
     assert sub_of(session).pending_links["sk-bakohumas"]["raw"] == "ftp://kpu.go.id/sk"
     assert 'data-mark="invalid"' in result["fragments"]["mark-sk-bakohumas"]
+
+
+def test_the_api_returns_the_kept_links_with_their_reasons(client, session, operator):
+    """GET .../submission lists the kept invalid links (``pending_links``) in the shape of
+    ``pending``: indicator id -> {"raw", "error"}, the reason the page shows beside the link;
+    the served OpenAPI document requires and describes the field."""
+    _, secret = create_token(session, operator[0], "test")
+    session.commit()
+    api = {"Authorization": f"Bearer {secret}"}
+    url = f"/api/v1/periods/{SLUG}/units/33/submission"
+    assert client.get(url, headers=api).get_json()["pending_links"] == {}   # not started
+    save(client, 1, answer_sk_bakohumas="ya", link_sk_bakohumas="ftp://kpu.go.id/sk")
+    body = client.get(url, headers=api).get_json()
+    page = html(client.get(ASPECT))
+    shown = re.search(r'id="le-sk-bakohumas">ftp://kpu.go.id/sk: ([^<]+)<', page).group(1)
+    assert shown.startswith("Only links")
+    assert body["pending_links"] == {"sk-bakohumas": {"raw": "ftp://kpu.go.id/sk",
+                                                      "error": shown}}
+    assert body["pending"] == {} and body["answers"] == {"sk-bakohumas": True}
+    assert "sk-bakohumas" in {item["indicator"] for item in body["missing"]}
+    served = client.get("/api/v1/openapi.json").get_json()
+    schema = served["components"]["schemas"]["Submission"]
+    assert "pending_links" in schema["required"]
+    assert schema["properties"]["pending_links"]["$ref"] == "#/components/schemas/Pending"
+    OAS31Validator({"$ref": "#/components/schemas/Submission",
+                    "components": served["components"]}).validate(body)
+    assert served["components"] == document()["components"]
+    # fixed on the page: gone from the API too
+    post(client, opened(client), **{"link-sk-bakohumas": "https://kpu.go.id/sk"})
+    assert client.get(url, headers=api).get_json()["pending_links"] == {}

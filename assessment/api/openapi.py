@@ -144,8 +144,8 @@ SCHEMAS = {
     },
     "Submission": {
         "type": "object",
-        "required": ["period", "unit", "status", "version", "answers", "pending", "self_score",
-                     "deadline", "open", "missing"],
+        "required": ["period", "unit", "status", "version", "answers", "pending",
+                     "pending_links", "self_score", "deadline", "open", "missing"],
         "properties": {
             "period": {"type": "string", "description": "The period's slug"},
             "unit": {
@@ -161,6 +161,12 @@ SCHEMAS = {
                                        "questionnaire not started yet is at version 1"},
             "answers": _ref("Answers"),
             "pending": _ref("Pending"),
+            "pending_links": {**_ref("Pending"),
+                              "description": "Evidence links typed in the web form that are "
+                                             "not valid links (raw: the link as typed, error: "
+                                             "why), by indicator id; kept until a valid link "
+                                             "replaces one or its field is emptied, and each "
+                                             "blocks submitting like a missing item"},
             "self_score": _ref("SelfScore"),
             "missing": {"type": "array", "items": _ref("MissingItem"),
                         "description": "What still blocks submitting"},

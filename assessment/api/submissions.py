@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import Period, Submission, WorkUnit
 from ..operations import Invalid
 from ..operations.answers import save_answers
+from ..operations.evidence import link_message
 from ..operations.questionnaire import get_or_create_submission, get_submission, self_scores
 from ..operations.season import unit_window
 from ..operations.submission import missing_items, submit
@@ -70,6 +71,14 @@ def score(value: Decimal) -> float:
     return float(value)
 
 
+def kept_links(sub: Submission | None) -> dict:
+    """The evidence links refused as not valid and kept until fixed (``pending_links``), in
+    the shape of ``pending``: indicator id -> {"raw": the link as typed, "error": why, in the
+    current language}."""
+    return {key: {"raw": entry.get("raw") or "", "error": link_message(entry)}
+            for key, entry in ((sub.pending_links if sub else None) or {}).items()}
+
+
 def submission_json(period: Period, unit: WorkUnit, sub: Submission | None) -> dict:
     """The questionnaire as the API shows it; one nobody has saved yet reads as an empty
     draft-to-be: status not_started at version 1, the version its first save sends."""
@@ -84,6 +93,7 @@ def submission_json(period: Period, unit: WorkUnit, sub: Submission | None) -> d
         "version": sub.version if sub else 1,
         "answers": dict(sub.answers or {}) if sub else {},
         "pending": dict(sub.pending or {}) if sub else {},
+        "pending_links": kept_links(sub),
         "self_score": {"total": score(scores["total"]),
                        "aspects": {k: score(v) for k, v in scores["aspects"].items()}},
         "missing": [{"indicator": ind_id, "reason": str(reason)}
