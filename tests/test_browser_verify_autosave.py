@@ -52,6 +52,21 @@ def test_judge_autosave_merges_and_refreshes_the_marks(live_server, page, shot):
         "data-mark", "invalid")
     expect(page.locator("[data-fragment=progress] [data-count=verified]")).to_have_text("1")
     expect(page.locator("[data-fragment=progress] [data-count=pending]")).to_be_visible()
+    # the reason is written under the field, not only in the mark's tooltip, and the field
+    # and its section are marked as a reload marks them
+    typed = page.locator("input[name='verified-pranata-humas']")
+    reason = page.locator("#ind-pranata-humas [data-fragment='error-pranata-humas'] #err-pranata-humas")
+    expect(reason).to_be_visible()
+    expect(reason).to_contain_text("\u201cdua\u201d")
+    # the same reason as the mark's tooltip ("isian tidak valid: <reason>")
+    tooltip = page.locator("[data-fragment='mark-pranata-humas'] [data-mark]").get_attribute("title")
+    why = tooltip.split(": ", 1)[1]
+    assert why and reason.text_content().strip().endswith("\u2014 " + why)
+    expect(typed).to_have_attribute("aria-invalid", "true")
+    expect(typed).to_have_class(re.compile(r"\bis-invalid\b"))
+    expect(typed).to_have_attribute("aria-describedby", re.compile(r"^err-pranata-humas\b"))
+    expect(page.locator("#ind-pranata-humas")).to_have_class(re.compile(r"\bborder-danger\b"))
+    expect(page.locator("#err-jumlah-personel")).to_have_count(0)
     expect(page.locator("[data-fragment=nav] a[aria-current=page] + .aspect-meta")).to_contain_text("1/")
     expect(page.locator("form#verify [data-version]")).to_have_text("2")
     shot(page, "autosaved-1366")
@@ -70,6 +85,12 @@ def test_judge_autosave_merges_and_refreshes_the_marks(live_server, page, shot):
     expect(page.locator("[data-fragment='mark-pranata-humas'] [data-mark]")).to_have_attribute(
         "data-mark", "verified")
     expect(page.locator("[data-fragment=progress] [data-count=verified]")).to_have_text("2")
+    # valid now: the reason and the field's marks go without a reload
+    expect(reason).to_have_count(0)
+    expect(typed).not_to_have_attribute("aria-invalid", "true")
+    expect(typed).not_to_have_class(re.compile(r"\bis-invalid\b"))
+    expect(typed).not_to_have_attribute("aria-describedby", re.compile(r"err-pranata-humas"))
+    expect(page.locator("#ind-pranata-humas")).not_to_have_class(re.compile(r"\bborder-danger\b"))
     _, values, comments, _ = stored(live)
     assert values["pranata-humas"] == {"v": 2} and values["jumlah-personel"] == {"v": 3}
     assert comments["pelatihan-kehumasan"] == "Sertifikat dicek."

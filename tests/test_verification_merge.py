@@ -222,6 +222,39 @@ def test_autosave_saves_through_the_merge_and_returns_fresh_marks_and_counts(cli
     assert f'<span data-count="verified">1</span>/{len(SDM_SCORED)}' in reloaded
 
 
+def test_autosave_sends_the_reason_under_the_field_as_a_reload_shows_it(client, auth, session,
+                                                                         season):
+    """The reason a kept value is not valid comes back with the marks ("error-<id>"), as the
+    text under the field that a reload shows, not only as the mark's tooltip; once the value
+    is valid the text is gone."""
+    login(client, auth, "penilai1")
+    body = client.post(SDM_AUTOSAVE, data=opened(client) | {"verified-pranata-humas": "dua",
+                                                            "verified-jumlah-personel": "3"}
+                       ).get_json()
+    fragments = body["fragments"]
+    reason = fragments["error-pranata-humas"].strip()
+    assert reason.startswith('<div class="invalid-feedback d-block" id="err-pranata-humas">')
+    assert "Not valid yet, kept as typed:" in reason and "&ldquo;dua&rdquo;" in reason
+    # the mark's tooltip gives the same reason ("the value typed is not valid: <reason>")
+    tooltip = re.search(r'data-mark="invalid" title="([^"]*)"', fragments["mark-pranata-humas"])
+    why = tooltip.group(1).split(": ", 1)[1]
+    assert why and reason.endswith(f"&mdash; {why}</div>")
+    # every other scored field of the aspect has no reason under it
+    assert {key for key, html_ in fragments.items()
+            if key.startswith("error-") and html_.strip()} == {"error-pranata-humas"}
+    assert {f"error-{i.id}" for i in SDM_SCORED} <= set(fragments)
+    # a reload shows exactly this under the field
+    reloaded = html(client.get(SDM))
+    holder = re.search(r'<div data-fragment="error-pranata-humas"[^>]*>(.*?)</div>\s*</div>',
+                       reloaded, re.S)
+    assert holder.group(1).strip() + "</div>" == reason
+    # fixed: no reason any more, after the autosave and after a reload
+    body = client.post(SDM_AUTOSAVE, data=opened(client) | {"verified-pranata-humas": "2"}
+                       ).get_json()
+    assert body["fragments"]["error-pranata-humas"].strip() == ""
+    assert ' id="err-pranata-humas"' not in html(client.get(SDM))
+
+
 def test_autosave_conflict_and_expired_login_answer_json(client, auth, session, season):
     login(client, auth, "penilai1")
     first, second = opened(client), opened(client)

@@ -8,6 +8,10 @@
 //                         are never sent either;
 //   data-autosave-marked  the classes an incomplete item's section takes (default
 //                         "incomplete border-warning").
+// A fragment under a field may carry data-error-for (the field's name) and data-error-id (the
+// id of the reason it holds when the kept value is not valid): after the fragment is
+// refreshed, the field, its group and its section are marked not valid (or no longer) as the
+// server marks them.
 // The changed fields are saved a few seconds after typing stops, through the same per-field
 // merge as the Save button; the answer carries the new version and signed base, the current
 // value of fields others saved meanwhile (taken unless typed in since), and fresh copies of
@@ -62,12 +66,41 @@
       });
     }
 
+    function describedBy(element, id, on) {
+      var ids = words(element.getAttribute("aria-describedby")).filter(function (x) { return x !== id; });
+      if (on) { ids.unshift(id); }
+      if (ids.length) { element.setAttribute("aria-describedby", ids.join(" ")); }
+      else { element.removeAttribute("aria-describedby"); }
+    }
+
+    // a field's reason refreshed: the field (aria-invalid, is-invalid, aria-describedby of the
+    // text field or of its radio/checkbox group) and its section follow
+    function markInvalid(holder) {
+      var id = holder.getAttribute("data-error-id");
+      var invalid = !!holder.querySelector("[id='" + id + "']");
+      var section = holder.closest("section.indicator");
+      var name = holder.getAttribute("data-error-for").replace(/'/g, "\\'");
+      if (section) { section.classList.toggle("border-danger", invalid); }
+      form.querySelectorAll("[name='" + name + "']").forEach(function (field) {
+        if (field.classList.contains("number-na")) { return; }   // "not applicable" box
+        if (invalid) { field.setAttribute("aria-invalid", "true"); }
+        else { field.removeAttribute("aria-invalid"); }
+        var text = field.classList.contains("form-control");
+        if (text) { field.classList.toggle("is-invalid", invalid); }
+        var described = text ? field : field.closest("[role=radiogroup], [role=group]");
+        if (described && (!section || section.contains(described))) {
+          describedBy(described, id, invalid);
+        }
+      });
+    }
+
     function refreshMarks(result) {
       var fragments = result.fragments || {};
       document.querySelectorAll("[data-fragment]").forEach(function (element) {
         var name = element.getAttribute("data-fragment");
         if (Object.prototype.hasOwnProperty.call(fragments, name)) {
           element.innerHTML = fragments[name];
+          if (element.hasAttribute("data-error-for")) { markInvalid(element); }
         }
       });
       if (!result.marked) { return; }

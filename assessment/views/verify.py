@@ -275,8 +275,7 @@ def _aspect_page(period, assignment, aspect, form, errors=None, refused=None, co
     rubric = rubric_for(period)
     rows = ops.rows_by_indicator(assignment)
     if errors is None:   # shown from what is kept: the same after a reload
-        errors = {i.id: pending_message(i, rows[i.id].value) for i in aspect.indicators
-                  if i.id in rows and ops.is_pending(rows[i.id].value)}
+        errors = _kept_errors(aspect, rows)
     context = _context(period, assignment, rubric)
     index = [a.id for a in rubric.aspects].index(aspect.id)
     evidence = {}
@@ -354,7 +353,7 @@ def autosave(period_slug, code, aspect_id):
             return jsonify(error=exc.code, message=exc.message,
                            details=exc.details if isinstance(exc, Conflict) else None), exc.status
     rows = ops.rows_by_indicator(assignment)
-    fragments, marked = _fragments(period, assignment, aspect)
+    fragments, marked = _fragments(period, assignment, aspect, rows)
     now = local_time(utcnow(), "WIB")
     return jsonify(saved=changed, version=assignment.version, base=sign_base(aspect, rows),
                    fields=_moved_fields(form, aspect, rows, sampled), invalid=len(errors),
@@ -388,10 +387,12 @@ def _same(ind, key: str, a: str, b: str) -> bool:
     return same_text(ind, a, b) if ":" not in key else (a or "") == (b or "")
 
 
-def _fragments(period, assignment, aspect) -> tuple[dict, list]:
+def _fragments(period, assignment, aspect, rows) -> tuple[dict, list]:
     """The page's marks and counts, rendered by the page's own macros from
     ``verification_marks`` (what blocks completing, which the unit page counts): {data-fragment
-    name: HTML}, and the ids of the aspect's indicators marked."""
+    name: HTML}, and the ids of the aspect's indicators marked. With each mark goes the text
+    under its field ("error-<id>"): why the value kept there is not valid, as a reload shows
+    it (``_kept_errors``), or nothing."""
     rubric = rubric_for(period)
     context = _context(period, assignment, rubric)
     marks = context["marks"]
@@ -408,7 +409,18 @@ def _fragments(period, assignment, aspect) -> tuple[dict, list]:
                                                         ["indicators"].get(ind.id, {}))
         out[f"score-{ind.id}"] = macro("verified_score")(ind, context["scores"]["indicators"]
                                                          .get(ind.id, {}))
+    errors, shown = _kept_errors(aspect, rows), initial_data(aspect, rows)
+    feedback = get_template_attribute("questionnaire/_parts.html", "invalid_feedback")
+    for ind in aspect.scored_indicators:
+        out[f"error-{ind.id}"] = feedback(ind, shown[value_name(ind)], errors.get(ind.id))
     return out, [ind.id for ind in aspect.scored_indicators if ind.id in marks]
+
+
+def _kept_errors(aspect, rows) -> dict:
+    """Indicator id -> why the value kept for it is not valid (typed, stored as typed), for
+    the aspect's indicators that have one: the page shows it under the field."""
+    return {i.id: pending_message(i, rows[i.id].value) for i in aspect.indicators
+            if i.id in rows and ops.is_pending(rows[i.id].value)}
 
 
 class PageExpired(OperationError):
