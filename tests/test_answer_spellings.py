@@ -3,6 +3,8 @@ judges' form, the Excel workbook and the library accept the same spellings and r
 to the same values; the API takes exactly those values in the exchange format."""
 from __future__ import annotations
 
+from functools import cache
+
 import pytest
 
 from assessment.models import JudgeAssignment
@@ -28,6 +30,12 @@ REFUSED = [("sk-bakohumas", "mungkin"), ("struktur-tim", "5"), ("struktur-tim", 
            ("jumlah-personel", "1" * 20), ("jumlah-personel", "2,5")]   # 2,5 orang
 
 
+@cache
+def blank() -> bytes:
+    """The questionnaire workbook each case edits a copy of, built once (0.08 s of CPU)."""
+    return build()
+
+
 def _id(case) -> str:
     return f"{case[0]}={case[1]!r}"
 
@@ -43,14 +51,14 @@ def test_the_same_texts_are_refused_everywhere(indicator, typed):
         parse_answer(RUBRIC.indicator(indicator), typed)
     assert caught.value.msgid   # a message id the application translates
     sheet, cell = CELLS[indicator]
-    got, errors = parse(edit(build(), {(sheet, cell): typed}))
+    got, errors = parse(edit(blank(), {(sheet, cell): typed}))
     assert got == {} and [(e.indicator_id, e.msgid) for e in errors] == [
         (indicator, caught.value.msgid)]
 
 
 def test_excel_reads_each_spelling():
     for indicator, typed, value in SPELLINGS:
-        got, errors = parse(edit(build(), {CELLS[indicator]: typed}))
+        got, errors = parse(edit(blank(), {CELLS[indicator]: typed}))
         assert errors == [] and got[indicator] == value, (indicator, typed, errors)
 
 

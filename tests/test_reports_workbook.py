@@ -643,6 +643,7 @@ def test_summary_row_lines_by_hand():
     assert _wrapped_lines("x" * 100, 40, char=1.0) == 3                          # 40 + 40 + 20
 
 
+@pytest.mark.slow
 def test_libreoffice_prints_long_award_names_whole(long_award, tmp_path):
     soffice = shutil.which("soffice")
     if soffice is None or shutil.which("pdftotext") is None:
