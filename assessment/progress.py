@@ -30,13 +30,21 @@ def participating_units(session, period: Period, province_code: str | None = Non
     """Active units of the period's levels that existed when it opened, optionally one
     province and its regencies, in registry order (province by province, the province
     office first)."""
-    query = select(WorkUnit).where(WorkUnit.active.is_(True), WorkUnit.level.in_(period.levels),
-                                   existing_on(opening_day(period.opens_at)))
+    units = session.scalars(select(WorkUnit).where(*_taking_part(period, province_code))).all()
+    return sorted(units, key=_registry_order)
+
+
+def _taking_part(period: Period, province_code: str | None) -> list:
+    """``participating_units``' conditions."""
+    where = [WorkUnit.active.is_(True), WorkUnit.level.in_(period.levels),
+             existing_on(opening_day(period.opens_at))]
     if province_code:
-        query = query.where(or_(WorkUnit.code == province_code,
-                                WorkUnit.province_code == province_code))
-    units = session.scalars(query).all()
-    return sorted(units, key=lambda u: (group_code(u), u.level != "provinsi", u.code))
+        where.append(or_(WorkUnit.code == province_code, WorkUnit.province_code == province_code))
+    return where
+
+
+def _registry_order(unit) -> tuple:
+    return (group_code(unit), unit.level != "provinsi", unit.code)
 
 
 def group_code(unit: WorkUnit) -> str:
@@ -45,13 +53,17 @@ def group_code(unit: WorkUnit) -> str:
 
 
 def unit_rows(session, period: Period, province_code: str | None = None) -> list[dict]:
-    """One plain row per participating unit with its questionnaire status."""
-    units = participating_units(session, period, province_code)
+    """One plain row per participating unit with its questionnaire status (the units'
+    columns read as rows, not as objects: a national list has 550)."""
+    units = sorted(session.execute(
+        select(WorkUnit.code, WorkUnit.name, WorkUnit.level, WorkUnit.province_code,
+               WorkUnit.time_zone).where(*_taking_part(period, province_code))).all(),
+        key=_registry_order)
     subs = {row.unit_code: row for row in session.execute(
         select(Submission.unit_code, Submission.status, Submission.updated_at,
                Submission.submitted_at).where(Submission.period_id == period.id))}
-    names = {u.code: u.name for u in session.scalars(
-        select(WorkUnit).where(WorkUnit.level.in_(("pusat", "provinsi"))))}
+    names = {code: name for code, name in session.execute(
+        select(WorkUnit.code, WorkUnit.name).where(WorkUnit.level.in_(("pusat", "provinsi"))))}
     state = period_state(period)
     rows = []
     for unit in units:

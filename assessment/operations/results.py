@@ -12,6 +12,7 @@ from pathlib import Path
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from reports import charts
 from reports.batch import software_version, write_atomically
@@ -23,7 +24,7 @@ from scoring import assessment_from_dict, score
 from scoring.robustness import rank_intervals
 
 from .. import audit
-from ..models import Period, ScoringRun
+from ..models import Period, Publication, ScoringRun
 from ..rubric_store import rubric_for
 from ..transaction import after_commit
 from . import Conflict, Invalid
@@ -191,14 +192,15 @@ def run_chart_order(run: ScoringRun, name: str) -> tuple[str, tuple, dict]:
 
 
 def previous_published(session, period: Period) -> tuple[Period, ScoringRun] | None:
-    """The latest published period that opened before this one, with its published run."""
-    earlier = (session.query(Period).filter(Period.opens_at < period.opens_at)
-               .order_by(Period.opens_at.desc()).all())
-    for other in earlier:
-        run = published_run(session, other)
-        if run is not None:
-            return other, run
-    return None
+    """The latest published period that opened before this one, with its published run
+    (its latest publication's): one query."""
+    found = session.execute(
+        select(Period, ScoringRun).join(Publication, Publication.period_id == Period.id)
+        .join(ScoringRun, ScoringRun.id == Publication.run_id)
+        .where(Period.opens_at < period.opens_at)
+        .order_by(Period.opens_at.desc(), Period.id.desc(), Publication.id.desc())
+        .limit(1)).first()
+    return None if found is None else (found[0], found[1])
 
 
 def change_categories(earlier: ScoringRun, later: ScoringRun) -> list[str]:
