@@ -170,7 +170,11 @@ class ScoringRun(db.Model):
     input exactly as exported, and the result ``scoring.score`` gave. Never changed
     (the ORM refuses, database triggers refuse); a correction is a new run with a reason."""
     __tablename__ = "scoring_run"
-    __table_args__ = (UniqueConstraint("period_id", "number", name="uq_scoring_run_number"),)
+    __table_args__ = (UniqueConstraint("period_id", "number", name="uq_scoring_run_number"),
+                      # where a period stands reads its runs' kinds and times from the index
+                      # alone (on SQLite they sit after the run's megabytes of text)
+                      Index("ix_scoring_run_period_kind_created", "period_id", "kind",
+                            "created_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     period_id: Mapped[int] = mapped_column(ForeignKey("period.id"), index=True)
