@@ -78,6 +78,12 @@ class Indicator:
         condition of entry."""
         return self.type in SCORED_TYPES and not self.entry
 
+    @property
+    def judged(self) -> bool:
+        """True for every indicator a judge gives a verified value for: the scored ones and
+        the conditions of entry (a judge may find the document missing or not valid)."""
+        return self.scored or self.entry
+
     def bands_for(self, category: str | None) -> Bands:
         """The band list that scores a unit of ``category`` (the default when none is set)."""
         for cat, bands in self.category_bands:
@@ -105,6 +111,11 @@ class Aspect:
     def scored_indicators(self) -> tuple[Indicator, ...]:
         """The indicators that count towards this aspect's score."""
         return tuple(i for i in self.indicators if i.scored)
+
+    @property
+    def judged_indicators(self) -> tuple[Indicator, ...]:
+        """The indicators a judge verifies (``Indicator.judged``), in order."""
+        return tuple(i for i in self.indicators if i.judged)
 
 
 @dataclass(frozen=True)

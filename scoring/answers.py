@@ -285,8 +285,9 @@ def check_answer(indicator: Indicator, value) -> None:
 def answer_fraction(indicator: Indicator, value, category: str | None = None) -> Fraction | None:
     """The fraction (0..1) an answer earns for a unit of ``category`` (which decides the
     bands where they differ per category); unanswered scores 0, and "tidak-berlaku" earns
-    no fraction at all (None)."""
-    if value is None or not indicator.scored:
+    no fraction at all (None). A condition of entry earns nothing in a score, but its
+    yes/no gives 1 or 0 here, so judges' values of it compare like any yes/no's."""
+    if value is None or not indicator.judged:
         return Fraction(0)
     conv = compile_indicator(indicator)
     num = conv.convert_for(category)(value)
@@ -466,18 +467,18 @@ def _refusal(ind: Indicator, raw) -> AnswerError:
 UNKNOWN_INDICATOR = N_("Unknown indicator.")
 
 
-def sort_answers(rubric, values: dict, typed: dict, *, scored_only: bool = False
+def sort_answers(rubric, values: dict, typed: dict, *, judged_only: bool = False
                  ) -> tuple[dict, dict, dict]:
     """Split a save's input into (answers, kept, errors) by indicator id: ``values`` in the
     exchange format, ``typed`` as people typed them (read by ``parse_answer``; a typed text
     wins over a value for the same indicator). ``kept`` holds the text of each invalid
     value (to keep it as typed), ``errors`` an AnswerError for it and for each unknown
-    indicator (and, with ``scored_only``, each unscored one)."""
+    indicator (and, with ``judged_only``, each one a judge gives no value for: text)."""
     good, kept, errors = {}, {}, {}
     for key, value in values.items():
         if key in typed:
             continue
-        ind = _known(rubric, key, errors, scored_only)
+        ind = _known(rubric, key, errors, judged_only)
         if ind is None:
             continue
         try:
@@ -487,7 +488,7 @@ def sort_answers(rubric, values: dict, typed: dict, *, scored_only: bool = False
         except AnswerError as exc:
             kept[key], errors[key] = answer_text(value)[:MAX_TEXT], exc
     for key, raw in typed.items():
-        ind = _known(rubric, key, errors, scored_only)
+        ind = _known(rubric, key, errors, judged_only)
         if ind is None:
             continue
         try:
@@ -497,12 +498,12 @@ def sort_answers(rubric, values: dict, typed: dict, *, scored_only: bool = False
     return good, kept, errors
 
 
-def _known(rubric, key: str, errors: dict, scored_only: bool):
+def _known(rubric, key: str, errors: dict, judged_only: bool):
     if not rubric.has_indicator(key):
         errors[key] = AnswerError(UNKNOWN_INDICATOR)
         return None
     ind = rubric.indicator(key)
-    if scored_only and not ind.scored:
+    if judged_only and not ind.judged:
         errors[key] = AnswerError(N_("This indicator is not scored: give a comment only."))
         return None
     return ind

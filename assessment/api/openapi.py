@@ -378,10 +378,17 @@ SCORE_100 = {"type": ["number", "null"], "minimum": 0, "maximum": 100,
              "description": "The indicator's fraction on a 0-100 scale, from the scoring rules"}
 SCHEMAS["VerificationIndicator"] = {
     "type": "object",
-    "required": ["scored", "answer", "self_score", "value", "verified_score", "pending",
-                 "comment"],
+    "required": ["scored", "entry", "answer", "self_score", "value", "verified_score",
+                 "pending", "comment"],
     "properties": {
-        "scored": {"type": "boolean", "description": "Only scored indicators take a value"},
+        "scored": {"type": "boolean", "description": "Whether the indicator counts in the "
+                                                     "score"},
+        "entry": {"type": "boolean",
+                  "description": "A condition of entry (a yes/no, not scored: a unit whose "
+                                 "verified answer is not true is listed without a rank). It "
+                                 "takes a value like a scored indicator; false needs a "
+                                 "comment saying why. Only scored indicators and conditions "
+                                 "of entry take a value"},
         "answer": {**_ref("AnswerValue"), "description": "The unit's own answer"},
         "self_score": SCORE_100,
         "value": {**_ref("AnswerValue"), "description": "The judge's verified value (null: none yet)"},
@@ -417,9 +424,13 @@ SCHEMAS["Verification"] = {
         "completed_at": NULLABLE_DATETIME,
         "progress": {"type": "object", "required": ["verified", "scored", "pending"],
                      "properties": {k: {"type": "integer", "minimum": 0}
-                                    for k in ("verified", "scored", "pending")}},
+                                    for k in ("verified", "scored", "pending")},
+                     "description": "scored counts the indicators to verify: the scored ones "
+                                    "and the conditions of entry"},
         "missing": {"type": "array", "items": _ref("MissingItem"),
-                    "description": "Scored indicators still without a valid verified value"},
+                    "description": "Indicators to verify (scored ones and conditions of "
+                                   "entry) still without a valid verified value, or a "
+                                   "condition of entry at false without a comment"},
         "indicators": {"type": "object", "additionalProperties": _ref("VerificationIndicator"),
                        "description": "By indicator id, in rubric order"},
     },
@@ -429,8 +440,11 @@ SCHEMAS["VerificationSaveRequest"] = {
     "additionalProperties": False,
     "minProperties": 1,
     "properties": {
-        "values": {**_ref("Answers"), "description": "Verified values of scored indicators, "
-                                                     "exchange format; null clears one"},
+        "values": {**_ref("Answers"), "description": "Verified values of scored indicators "
+                                                     "and conditions of entry, exchange "
+                                                     "format; null clears one. A condition "
+                                                     "of entry at false needs a comment "
+                                                     "(given here or stored): 422 otherwise"},
         "comments": {"type": "object", "additionalProperties": {"type": "string"},
                      "description": "Comments by indicator id (at most 5000 characters)"},
         "checked": {"type": "object",
@@ -495,7 +509,8 @@ def _verification_step(operation_id: str, summary: str, done: str, refusals: dic
 
 
 PATHS["/periods/{period}/verifications/{code}/complete"] = _verification_step(
-    "completeVerification", "Complete the unit: every scored indicator has a verified value",
+    "completeVerification", "Complete the unit: every scored indicator and condition of entry "
+    "has a verified value",
     "Completed",
     {"409": "conflict: already completed; closed: the verification has closed",
      "422": "invalid: details.missing lists the indicators still without a value"})

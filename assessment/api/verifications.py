@@ -92,7 +92,7 @@ def verification_json(period, assignment) -> dict:
         pending = row.value if row is not None and ops.is_pending(row.value) else None
         detail = scores["indicators"].get(ind.id, {})
         indicators[ind.id] = {
-            "scored": ind.scored, "answer": answers.get(ind.id),
+            "scored": ind.scored, "entry": ind.entry, "answer": answers.get(ind.id),
             "self_score": _num(detail.get("self")), "value": ops.verified_value(row),
             "verified_score": _num(detail.get("judge")),
             "pending": {"raw": pending.get("raw", ""), "error": pending_message(ind, pending)}

@@ -1,5 +1,6 @@
 """The judge's verification form of one aspect: per indicator the verified value (the same
-control as the questionnaire, from its field-builder registry) and a comment."""
+control as the questionnaire, from its field-builder registry; scored indicators and
+conditions of entry) and a comment."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -37,7 +38,7 @@ def verify_form_class(aspect: Aspect, sampled: dict | None = None) -> type:
              "base": HiddenField(),
              "save": SubmitField(_l("Save")), "save_next": SubmitField(_l("Save and continue"))}
     for ind in aspect.indicators:
-        if ind.scored:
+        if ind.judged:
             attrs[value_name(ind)] = FIELD_KINDS[ind.type].field(ind)
         if (sampled or {}).get(ind.id):
             attrs[dates_name(ind)] = MultiCheckboxField(
@@ -59,7 +60,7 @@ def initial_data(aspect: Aspect, rows: dict, sampled: dict | None = None) -> dic
     for ind in aspect.indicators:
         row = rows.get(ind.id)
         kind = FIELD_KINDS[ind.type]
-        if ind.scored:
+        if ind.judged:
             if row is not None and is_pending(row.value):
                 data[value_name(ind)] = kind.pending_data(ind, row.value.get("raw") or "")
             else:
@@ -77,7 +78,7 @@ def base_texts(aspect: Aspect, rows: dict) -> dict:
     out = {}
     for ind in aspect.indicators:
         row = rows.get(ind.id)
-        if ind.scored:
+        if ind.judged:
             kind = FIELD_KINDS[ind.type]
             if row is not None and is_pending(row.value):
                 out[ind.id] = row.value.get("raw") or ""
@@ -108,7 +109,8 @@ def collect(form, aspect: Aspect, unit_answers: dict, choices: dict | None = Non
     a field equal to its base (the signed texts the page was loaded with) is left out, and
     so is every field of a conflict settled with "theirs" (``choices``: indicator id ->
     "mine" | "theirs"). "Copy" takes the unit's answer for one indicator, or (COPY_ALL) for
-    every scored one left empty on the page."""
+    every scored one left empty on the page (not a condition of entry: the judge checks its
+    document and answers it on purpose)."""
     values, raw_pending, comments, checked, errors = {}, {}, {}, {}, {}
     copy, cleared = form.copy.data or "", form.clear.data or ""
     base = read_base(form, SALT) or {}
@@ -122,12 +124,12 @@ def collect(form, aspect: Aspect, unit_answers: dict, choices: dict | None = Non
             dates = sorted(set(form[dates_name(ind)].data or []))
             if base.get(ind.id + ":dates") != "\n".join(dates):
                 checked[ind.id] = dates
-        if not ind.scored:
+        if not ind.judged:
             continue
         raw = FIELD_KINDS[ind.type].raw(ind, form[value_name(ind)].data)
         if ind.id == cleared:
             values[ind.id] = None
-        elif ind.id == copy or (copy == COPY_ALL and not raw.strip()):
+        elif ind.id == copy or (copy == COPY_ALL and not ind.entry and not raw.strip()):
             values[ind.id] = _copied(ind, unit_answers.get(ind.id))
         elif ind.id in base and same_text(ind, raw, base[ind.id]):
             continue

@@ -31,10 +31,10 @@ def parse_typed(indicator: Indicator, raw) -> object:
         raise AnswerError(message(exc)) from None
 
 
-def sorted_input(rubric, values: dict, typed: dict, *, scored_only: bool = False
+def sorted_input(rubric, values: dict, typed: dict, *, judged_only: bool = False
                  ) -> tuple[dict, dict, dict]:
     """``scoring.answers.sort_answers`` with its messages translated."""
-    good, kept, errors = sort_answers(rubric, values or {}, typed or {}, scored_only=scored_only)
+    good, kept, errors = sort_answers(rubric, values or {}, typed or {}, judged_only=judged_only)
     return good, kept, {key: message(exc) for key, exc in errors.items()}
 
 

@@ -394,11 +394,12 @@ def drop_out(session, period: Period, judge: User, reason: str, user) -> tuple[l
 # -- overview ------------------------------------------------------------------------------
 
 def progress_counts(session, period: Period, rows: list[JudgeAssignment]) -> dict[int, int]:
-    """Verified scored indicators per assignment id.
+    """Verified indicators (scored ones and conditions of entry, as the judge's page counts)
+    per assignment id.
 
     The stored values are read as JSON text, not decoded: a season holds tens of thousands
     of them and only "is there a value" matters here."""
-    scored = [i.id for i in rubric_for(period).indicators if i.scored]
+    scored = [i.id for i in rubric_for(period).indicators if i.judged]
     ids = [a.id for a in rows]
     counts: Counter = Counter()
     for start in range(0, len(ids), 500):
@@ -412,7 +413,7 @@ def progress_counts(session, period: Period, rows: list[JudgeAssignment]) -> dic
 
 
 def scored_count(period: Period) -> int:
-    return sum(1 for i in rubric_for(period).indicators if i.scored)
+    return sum(1 for i in rubric_for(period).indicators if i.judged)
 
 
 def overview(session, period: Period) -> tuple[list[dict], list[dict]]:

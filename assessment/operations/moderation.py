@@ -2,7 +2,8 @@
 
 A flag is an indicator of a submitted unit where the active judges' fractions (each judge's
 verified value through ``scoring.answer_fraction``, the rubric's own rule) are further apart
-than the period's ``disagreement_threshold``. The admin resolves it by recording a moderated
+than the period's ``disagreement_threshold``; a condition of entry is compared like any
+yes/no (one judge's Ya against another's Tidak is a flag), and its moderated value decides. The admin resolves it by recording a moderated
 value with a reason; the latest moderation of an indicator is what ``export_exchange``
 exports as ``moderated`` and so what the score counts.
 
@@ -104,7 +105,7 @@ def _find_flags(rubric, exchange: dict, limit: Fraction, latest: dict) -> list[F
         if len(judges) < 2:
             continue
         for ind in rubric.indicators:
-            if not ind.scored:
+            if not ind.judged:   # scored, or a condition of entry (Ya 1, Tidak 0)
                 continue
             values = {key: answers.get(ind.id) for key, answers in judges.items()}
             fractions = judge_fractions(ind, values, memo, categories.get(response["unit"]))
@@ -148,7 +149,7 @@ def moderate(session, period, unit_code: str, indicator_id: str, raw, reason: st
             _("Only the admin can record a moderated value outside a flagged disagreement; a "
               "lead judge moderates the flagged disagreements of units without a conflict."))
     rubric = rubric_for(period)
-    if not rubric.has_indicator(indicator_id) or not rubric.indicator(indicator_id).scored:
+    if not rubric.has_indicator(indicator_id) or not rubric.indicator(indicator_id).judged:
         raise Invalid(_("Unknown indicator."))
     sub = session.scalars(select(Submission).where(Submission.period_id == period.id,
                                                    Submission.unit_code == unit_code)).first()

@@ -8,8 +8,11 @@ Verification.value holds one of:
     (kept so nothing typed is lost, like the questionnaire's ``pending``). It has no "v",
     so ``judging.unwrap`` reads it as "no value" and it never reaches scoring.
 
-Only scored indicators take a verified value; every indicator takes a comment. An indicator
-with ``sample`` also records the sampled dates the judge checked (``Verification.checked``).
+Scored indicators and conditions of entry (``Indicator.judged``) take a verified value; every
+indicator takes a comment. A condition of entry verified Tidak (the document missing, expired,
+unsigned...) needs a comment saying why: a save that would leave a Tidak without one is
+refused, and such a state (stored another way) blocks completing. An indicator with
+``sample`` also records the sampled dates the judge checked (``Verification.checked``).
 
 Saves merge per indicator like the questionnaire's (``operations.merge``): a save is based
 on the version of the judge's verification it was read at (``JudgeAssignment.version``); the
@@ -88,22 +91,25 @@ def judge_periods(session, judge) -> list[Period]:
 
 
 def progress(rubric, assignment: JudgeAssignment, indicators=None, marks=None) -> dict:
-    """{"verified": n, "scored": m, "pending": k} over the given indicators' scored ones
-    (the whole rubric by default), counted from ``verification_marks``: the page's marks and
-    every count come from the same list of what blocks completing."""
+    """{"verified": n, "scored": m, "pending": k} over the given indicators a judge verifies
+    (``judged``: the scored ones and the conditions of entry; the whole rubric by default),
+    counted from ``verification_marks``: the page's marks and every count come from the same
+    list of what blocks completing."""
     marks = verification_marks(rubric, assignment) if marks is None else marks
-    scored = [i for i in (indicators if indicators is not None else rubric.indicators) if i.scored]
+    scored = [i for i in (indicators if indicators is not None else rubric.indicators) if i.judged]
     pending = sum(1 for i in scored if marks.get(i.id, {}).get("kind") == "invalid")
     verified = sum(1 for i in scored if i.id not in marks)
     return {"verified": verified, "scored": len(scored), "pending": pending}
 
 
 def verification_marks(rubric, assignment: JudgeAssignment) -> dict[str, dict]:
-    """Every scored indicator that blocks completing (``missing_verifications``): id ->
-    {"kind": "invalid" | "unverified", "reason": words for people}."""
+    """Every verified indicator that blocks completing (``missing_verifications``): id ->
+    {"kind": "invalid" | "unverified", "reason": words for people}; "invalid" is a value
+    that cannot stand as it is (typed and not valid, or an entry Tidak without a comment)."""
     rows = rows_by_indicator(assignment)
-    return {key: {"kind": "invalid" if key in rows and is_pending(rows[key].value)
-                  else "unverified", "reason": reason}
+    return {key: {"kind": "unverified" if verified_value(rows.get(key)) is None
+                  and not (key in rows and is_pending(rows[key].value)) else "invalid",
+                  "reason": reason}
             for key, reason in missing_verifications(rubric, assignment)}
 
 
@@ -118,7 +124,7 @@ def missing_verifications(rubric, assignment: JudgeAssignment) -> list[tuple[str
     rows = rows_by_indicator(assignment)
     out = []
     for ind in rubric.indicators:
-        if not ind.scored:
+        if not ind.judged:
             continue
         row = rows.get(ind.id)
         if row is not None and is_pending(row.value):
@@ -126,7 +132,20 @@ def missing_verifications(rubric, assignment: JudgeAssignment) -> list[tuple[str
                                   error=pending_message(ind, row.value))))
         elif verified_value(row) is None:
             out.append((ind.id, _("not verified yet")))
+        elif entry_unexplained(ind, verified_value(row), row.comment):
+            out.append((ind.id, entry_comment_reason()))
     return out
+
+
+def entry_comment_reason() -> str:
+    """Why an entry Tidak without a comment blocks (in the current language)."""
+    return _("a No needs a comment: say why the document does not meet the condition "
+             "(missing, expired, unsigned, not for this period...)")
+
+
+def entry_unexplained(ind, value, comment) -> bool:
+    """A condition of entry verified Tidak without a comment saying why."""
+    return ind.entry and value is False and not (comment or "").strip()
 
 
 def unit_answers(session, period: Period, unit_code: str) -> dict:
@@ -223,7 +242,7 @@ def save_verifications(session, assignment: JudgeAssignment, values: dict, raw_p
     if problem is not None:
         raise problem
     rubric = rubric_for(assignment.period)
-    good, kept, errors = sorted_input(rubric, values, raw_pending, scored_only=True)
+    good, kept, errors = sorted_input(rubric, values, raw_pending, judged_only=True)
     notes, note_errors = _comments(rubric, comments or {})
     dates, date_errors = _checked_dates(rubric, assignment, checked or {})
     unknown = {k: m for k, m in (errors | note_errors).items() if not rubric.has_indicator(k)}
@@ -238,6 +257,7 @@ def save_verifications(session, assignment: JudgeAssignment, values: dict, raw_p
         found = conflicting(assignment, mine, base, lambda key: _part(rows, key))
         if found:
             raise _conflict(rubric, assignment, rows, mine, found)
+        _check_entry_comments(rubric, rows, mine)
         if not mine:
             return {k: errors[k] for k in kept}
         try:
@@ -260,6 +280,23 @@ def save_verifications(session, assignment: JudgeAssignment, values: dict, raw_p
                  pending=sorted(k for k in kept if k in mine), source=source,
                  version=assignment.version, base=base)
     return {k: errors[k] for k in kept}
+
+
+def _check_entry_comments(rubric, rows: dict, mine: dict) -> None:
+    """Refuse a save that would leave a condition of entry at Tidak without a comment
+    (its value or its comment changed by this save, the other part as stored)."""
+    missing = {}
+    for ind_id in {key.partition(":")[0] for key in mine}:
+        ind = rubric.indicator(ind_id)
+        if not ind.entry:
+            continue
+        value = mine[ind_id] if ind_id in mine else _part(rows, ind_id)
+        comment = mine.get(ind_id + COMMENT, _part(rows, ind_id + COMMENT))
+        if entry_unexplained(ind, unwrap(value), comment):
+            missing[ind_id] = entry_comment_reason()
+    if missing:
+        raise Invalid(_("Not saved: a condition of entry verified No needs a comment saying why "
+                        "the document does not meet it."), details=missing)
 
 
 class _Raced(Exception):

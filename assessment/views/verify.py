@@ -29,7 +29,7 @@ from ..forms.verify import (COPY_ALL, base_texts, collect, comment_name, copy_da
 from ..models import Period, WorkUnit
 from ..models.types import utcnow
 from ..navigation import nav
-from ..operations import Conflict, OperationError
+from ..operations import Conflict, Invalid, OperationError
 from ..operations import verification as ops
 from ..operations.answers import pending_message
 from ..operations.judging import active_assignment
@@ -158,7 +158,18 @@ def unit(period_slug, code):
         if items:
             groups.append((a, items))
     return render_template("verify/unit.html", form=Form(), missing=missing,
-                           missing_groups=groups, **_context(period, assignment, rubric))
+                           missing_groups=groups, entry=_entry_rows(rubric, assignment),
+                           **_context(period, assignment, rubric))
+
+
+def _entry_rows(rubric, assignment) -> list[dict]:
+    """The conditions of entry for the unit overview: each with its aspect, the judge's
+    verified value (None: not yet) and comment."""
+    rows = ops.rows_by_indicator(assignment)
+    return [{"indicator": ind, "aspect": rubric.aspect(ind.aspect_id),
+             "value": ops.verified_value(rows.get(ind.id)),
+             "comment": rows[ind.id].comment if ind.id in rows else ""}
+            for ind in rubric.entry_indicators]
 
 
 @bp.route("/<period_slug>/<code>/selesai", methods=["POST"])
@@ -217,6 +228,9 @@ def aspect(period_slug, code, aspect_id):
                                           checked=checked)
     except OperationError as exc:
         conflicts = []
+        if isinstance(exc, Invalid) and isinstance(exc.details, dict):   # shown at the field
+            errors = errors | {ind.id: str(exc.details[ind.id]) for ind in aspect.indicators
+                               if ind.id in exc.details}
         if isinstance(exc, Conflict):
             _rebase(form, aspect, assignment, set(values) | set(raw_pending) | set(comments)
                     | set(checked), sampled)
@@ -281,7 +295,7 @@ def _aspect_page(period, assignment, aspect, form, errors=None, refused=None, co
     evidence = {}
     for ev in (context["sub"].evidence if context["sub"] else []):
         evidence.setdefault(ev.indicator_id, []).append(ev)
-    copies = {i.id: copy_data(i, context["answers"].get(i.id)) for i in aspect.scored_indicators}
+    copies = {i.id: copy_data(i, context["answers"].get(i.id)) for i in aspect.judged_indicators}
     return render_template(
         "verify/aspect.html", form=form, aspect=aspect, errors=errors, refused=refused,
         evidence=evidence, copies=copies, rows=rows, copy_all=COPY_ALL, position=index + 1,
@@ -368,7 +382,7 @@ def _moved_fields(form, aspect, rows, sampled) -> dict:
     now, out = initial_data(aspect, rows, sampled), {}
     for ind in aspect.indicators:
         shown = {ind.id + ":comment": (form[comment_name(ind)].data or "").strip()}
-        if ind.scored:
+        if ind.judged:
             shown[ind.id] = FIELD_KINDS[ind.type].raw(ind, form[value_name(ind)].data)
         if dates_name(ind) in form:
             shown[ind.id + ":dates"] = "\n".join(sorted(set(form[dates_name(ind)].data or [])))
@@ -404,16 +418,17 @@ def _fragments(period, assignment, aspect, rows) -> tuple[dict, list]:
            "scores": macro("score_pair")(context["scores"], aspect),
            "nav": macro("aspect_nav")(rubric, context["aspect_progress"], context["numbers"],
                                       aspect.id, period, assignment.unit)}
-    for ind in aspect.scored_indicators:
+    for ind in aspect.judged_indicators:
         out[f"mark-{ind.id}"] = macro("indicator_mark")(marks.get(ind.id), context["scores"]
                                                         ["indicators"].get(ind.id, {}))
+    for ind in aspect.scored_indicators:   # a condition of entry has no score
         out[f"score-{ind.id}"] = macro("verified_score")(ind, context["scores"]["indicators"]
                                                          .get(ind.id, {}))
     errors, shown = _kept_errors(aspect, rows), initial_data(aspect, rows)
     feedback = get_template_attribute("questionnaire/_parts.html", "invalid_feedback")
-    for ind in aspect.scored_indicators:
+    for ind in aspect.judged_indicators:
         out[f"error-{ind.id}"] = feedback(ind, shown[value_name(ind)], errors.get(ind.id))
-    return out, [ind.id for ind in aspect.scored_indicators if ind.id in marks]
+    return out, [ind.id for ind in aspect.judged_indicators if ind.id in marks]
 
 
 def _kept_errors(aspect, rows) -> dict:
