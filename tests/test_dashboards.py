@@ -102,7 +102,8 @@ def test_completeness_counts_only_valid_scored_answers(session, make_period):
     first = aspect.scored_indicators[0]
     second = aspect.scored_indicators[1]
     sub = SimpleNamespace(answers={first.id: valid_answer(first), "unknown": 1}, evidence=[],
-                          pending={second.id: {"raw": "?", "error": "x"}}, unit=None)
+                          pending={second.id: {"raw": "?", "error": "x"}}, pending_links={},
+                          unit=None)
     result = aspect_completeness(rubric, sub)
     assert [r["answered"] for r in result] == [0, 1] + [0] * (len(rubric.aspects) - 2)
     assert result[1]["total"] == len(aspect.scored_indicators)
