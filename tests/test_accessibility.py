@@ -372,15 +372,16 @@ def test_keyboard_verifies_and_saves_one_aspect(demo, browser, shot):
         done = tab_through_and_save(page, "verified-")
         expect(page.locator("main [aria-live=polite] .alert-success")).to_be_visible()
         shot(page, "verification-saved-by-keyboard")
-    scored = {f"verified-{i.id}" for i in _rubric(app).aspects[0].indicators if i.scored}
-    assert set(done) == scored, (done, scored)
+    # every indicator a judge verifies: the scored ones and the entry condition (sk-bakohumas)
+    judged = {f"verified-{i.id}" for i in _rubric(app).aspects[0].judged_indicators}
+    assert set(done) == judged, (done, judged)
     with app.app_context():
         from assessment.extensions import db
         period = db.session.query(Period).filter_by(slug=CURRENT).one()
         row = (db.session.query(JudgeAssignment)
                .filter_by(period_id=period.id, unit_code=code).one())
         assert {f"verified-{v.indicator_id}" for v in row.verifications
-                if v.value is not None} == scored
+                if v.value is not None} == judged
         db.session.remove()
 
 
