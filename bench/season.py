@@ -12,8 +12,10 @@ Phases, each on its own period of a fresh database:
   race       pairs of clients save the same submission at the same moment (no lost update)
   faults     the api load while a worker is killed and PostgreSQL restarts
   deadline   saves across the closing time: refused after it, kept before it
-It prints a table per phase and a verdict line per check; the exit status is 1 when a check
-fails. The functions are importable (tests/test_season_rehearsal.py runs small versions).
+It prints a table per phase and a verdict line per check; the load phases also print the
+server's CPU per request (gunicorn and the database's backends, from /proc) and both
+ratios to the yardstick. The exit status is 1 when a check fails. The functions are
+importable (tests/test_season_rehearsal.py runs small versions).
 """
 from __future__ import annotations
 
@@ -304,6 +306,45 @@ class Server:
             self.proc.wait(20)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used (Linux /proc), 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class ServerCpu:
+    """CPU seconds used by the server side of a phase: gunicorn (master and workers) and
+    the PostgreSQL backends connected to the season's database. Unlike requests per
+    second, CPU per request does not depend on what else the machine is running."""
+
+    def __init__(self, server: "Server", database_url: str):
+        self.server, self.url = server, database_url
+
+    def pids(self) -> list[int]:
+        pids = [self.server.proc.pid, *self.server.workers()]
+        if self.url.startswith("postgresql"):
+            from sqlalchemy import create_engine, text
+            from sqlalchemy.pool import NullPool
+            engine = create_engine(self.url, poolclass=NullPool)
+            with engine.connect() as conn:
+                pids += [pid for (pid,) in conn.execute(text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"))]
+            engine.dispose()
+        return pids
+
+    def measure(self, phase):
+        """(phase(), CPU seconds the server side used during it)."""
+        before = {pid: _cpu_seconds(pid) for pid in self.pids()}
+        result = phase()
+        after = {pid: _cpu_seconds(pid) for pid in self.pids()}
+        return result, sum(after.get(pid, before.get(pid, 0.0)) - before.get(pid, 0.0)
+                           for pid in set(before) | set(after))
 
 
 # -- phases -------------------------------------------------------------------------------------
@@ -621,10 +662,20 @@ def main(argv=None) -> int:
     server = Server(url, upload_dir, args.workers, args.threads)
     failures = []
     try:
+        cpu = ServerCpu(server, url)
         for n in args.clients if "load" in args.phases else []:
-            show(f"yardstick /healthz c={n}", yardstick(server, n))
-            summary, failed = api_load(server, f"api-{n}", seeded, n, args.saves)
-            show(f"api save+submit c={n}", dict(summary, failed_units=failed))
+            health, health_cpu = cpu.measure(lambda: yardstick(server, n))
+            health_ms = 1000 * health_cpu / max(health["requests"], 1)
+            show(f"yardstick /healthz c={n}", dict(health, server_cpu_ms=health_ms))
+            (summary, failed), api_cpu = cpu.measure(
+                lambda: api_load(server, f"api-{n}", seeded, n, args.saves))
+            api_ms = 1000 * api_cpu / max(summary["requests"], 1)
+            show(f"api save+submit c={n}", dict(summary, failed_units=failed, server_cpu_ms=api_ms))
+            # as % of the yardstick: throughput (depends on the machine's other load) and
+            # server CPU per request (does not)
+            show(f"api vs yardstick c={n}",
+                 {"throughput_pct": 100 * summary["per_second"] / max(health["per_second"], 1e-9),
+                  "cpu_pct": 100 * health_ms / max(api_ms, 1e-9)})
             if failed or summary["errors"]:
                 failures.append(f"api c={n}: {failed} units failed, {summary['errors']} errors")
         if "html" in args.phases:
