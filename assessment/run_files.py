@@ -67,6 +67,15 @@ def gaps_png(card: dict) -> bytes:
 FEEDBACK_FILES = {"radar.png": radar_png, "selisih.png": gaps_png}
 
 
+def kept_file(folder: str, run, name: str) -> bytes | None:
+    """A file of the run already built, or None."""
+    try:
+        with open(os.path.join(folder, f"{run_file_key(run)}-{name}"), "rb") as found:
+            return found.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
 def feedback_file_name(unit_code: str, name: str) -> str:
     return f"umpan-balik-{unit_code}-{name}"
 

@@ -82,3 +82,19 @@ def test_the_admins_full_ranking_comes_in_pages_with_a_search(client, auth, make
     found = client.get(f"{base}?q=semarang").get_data(as_text=True)
     assert found.count('class="unit-name"') == 1 and "KPU Kota Semarang" in found
     assert "Nothing matches the search." in found             # no province matches
+
+
+def test_a_kept_feedback_chart_is_served_without_working_out_the_feedback(
+        client, auth, make_user, session, monkeypatch):
+    from assessment.views import feedback as views
+    from tests.test_feedback import SEMARANG, build_season, url
+    build_season(session)
+    make_user(username="op-33.74", unit_code=SEMARANG)
+    auth.login("op-33.74")
+    assert client.get(url(tail="/radar.png")).status_code == 200     # drawn and kept
+    calls = []
+    real = views.unit_feedback
+    monkeypatch.setattr(views, "unit_feedback", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    again = client.get(url(tail="/radar.png"))
+    assert again.status_code == 200 and again.data.startswith(b"\x89PNG") and calls == []
+    assert client.get(url(code="33.01", tail="/radar.png")).status_code == 403   # another unit's

@@ -43,9 +43,9 @@ nav("feedback.library_index", _l("Good practice"), roles=("admin", "operator", "
 # ---------------------------------------------------------------- loading
 
 
-def _unit_feedback(period_slug: str, unit_code: str) -> UnitFeedback:
-    """The unit's feedback: 404 for unknown ones, 403 for another unit's, 404 before
-    publication (the admin previews the latest final run)."""
+def _feedback_unit(period_slug: str, unit_code: str) -> tuple[Period, WorkUnit]:
+    """The period and unit of a feedback address: 404 for unknown ones, 403 for another
+    unit's."""
     period = period_or_404(period_slug)
     unit = db.session.get(WorkUnit, unit_code) or abort(404)
     if not can_view_unit(current_user, unit):
@@ -53,6 +53,13 @@ def _unit_feedback(period_slug: str, unit_code: str) -> UnitFeedback:
     if not existed_when_opened(period, unit):
         abort(404, description=_("%(unit)s did not exist when %(period)s opened.",
                                  unit=unit.name, period=period.title))
+    return period, unit
+
+
+def _unit_feedback(period_slug: str, unit_code: str) -> UnitFeedback:
+    """The unit's feedback: 404 for unknown ones, 403 for another unit's, 404 before
+    publication (the admin previews the latest final run)."""
+    period, unit = _feedback_unit(period_slug, unit_code)
     found = unit_feedback(db.session, period, unit, preview=is_admin(current_user))
     if found is None:
         abort(404)
@@ -127,12 +134,18 @@ def gaps(period_slug, unit_code):
 
 def _chart(period_slug: str, unit_code: str, name: str) -> Response:
     """A feedback chart, drawn once per run and unit and kept as a file (run_files); the
-    page's address names the run (``?run=``), so that address may be cached for good."""
-    fb = _ranked_feedback(period_slug, unit_code)
-    data = cached(run_files.cache_dir(), fb.run, run_files.feedback_file_name(fb.unit.code, name),
-                  lambda: run_files.FEEDBACK_FILES[name](fb.card))
+    page's address names the run (``?run=``), so that address may be cached for good. A
+    file already kept is served without working out the unit's feedback again."""
+    period, unit = _feedback_unit(period_slug, unit_code)
+    run = practice.feedback_run(db.session, period, preview=is_admin(current_user)) or abort(404)
+    data = run_files.kept_file(run_files.cache_dir(), run,
+                               run_files.feedback_file_name(unit.code, name))
+    if data is None:   # drawn only for a ranked unit
+        fb = _ranked_feedback(period_slug, unit_code)
+        data = cached(run_files.cache_dir(), fb.run, run_files.feedback_file_name(fb.unit.code, name),
+                      lambda: run_files.FEEDBACK_FILES[name](fb.card))
     response = Response(data, mimetype="image/png")
-    current = request.args.get("run") == run_file_key(fb.run)
+    current = request.args.get("run") == run_file_key(run)
     response.headers["Cache-Control"] = ("private, max-age=31536000, immutable" if current
                                          else "private, no-cache")
     return response
