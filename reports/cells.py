@@ -8,8 +8,12 @@ from fractions import Fraction
 from openpyxl.cell import WriteOnlyCell
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# characters XML 1.0 cannot hold (and CR, which XML readers turn into LF)
-_UNWRITABLE = re.compile("[\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# characters XML 1.0 cannot hold: C0 controls but tab, LF and CR, lone surrogates, and the
+# noncharacters U+FFFE and U+FFFF (text that passes assessment.text's checks may hold these)
+NOT_XML = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
+_NOT_XML = re.compile(f"[{NOT_XML}]")
+# and CR, which XML readers turn into LF
+_UNWRITABLE = re.compile(f"[\r{NOT_XML}]")
 _ESCAPE_LIKE = re.compile("_(?=x[0-9A-Fa-f]{4}_)")
 
 
@@ -21,6 +25,14 @@ def ooxml_text(value: str) -> str:
     if "_x" in value:
         value = _ESCAPE_LIKE.sub("_x005F_", value)
     return _UNWRITABLE.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+
+
+def xml_text(value: str) -> str:
+    """``value`` without the characters XML 1.0 cannot hold, for a workbook this application
+    reads back itself (its reader does not decode ``_xHHHH_`` escapes, so the round trip
+    keeps every other character, a literal ``_x0041_`` included). A workbook written with
+    such a character is not well-formed: Excel, LibreOffice and openpyxl refuse to open it."""
+    return _NOT_XML.sub("", value)
 
 
 def text_cell(sheet, value: str, **style) -> WriteOnlyCell:

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 
 from defusedxml.common import DefusedXmlException
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
@@ -41,6 +40,8 @@ from rubrics.model import NOT_APPLICABLE, Aspect, Indicator, Rubric
 from scoring import AnswerError, check_answer
 from scoring.answers import (NO, NOT_APPLICABLE_TEXT, YES, N_, answer_text, parse_answer,
                              parse_yes_no)
+
+from .cells import xml_text
 
 
 FORMAT = "bakohumas-kuesioner"
@@ -199,7 +200,7 @@ def build_questionnaire_workbook(rubric: Rubric, answers: dict, *, unit_code: st
 def _put_text(ws, row: int, col: int, value: str, **style):
     """Write ``value`` as literal text (a leading '=' or '@' never makes a formula)."""
     cell = ws.cell(row=row, column=col)
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell.value = xml_text(value)
     cell.data_type = "s"
     for key, val in style.items():
         setattr(cell, key, val)
