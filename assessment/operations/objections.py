@@ -112,21 +112,28 @@ def provisional_results(session, period: Period, unit: WorkUnit) -> dict | None:
     for obj in unit_objections(session, period, unit):
         objections.setdefault(obj.indicator_id, []).append(obj)
     comments = judge_comments(session, period, unit.code)
+    unmet = tuple(row.get("entry_unmet") or ())
     indicators = {}
     for ind in rubric.indicators:
-        if not ind.scored:
+        if not ind.judged:
             continue
-        detail = details[ind.id]
+        detail = details.get(ind.id)      # None for a condition of entry (not scored)
         indicators[ind.id] = {
             "indicator": ind, "self_value": (response.get("self") or {}).get(ind.id),
-            "self_points": _points(detail.self_fraction), "verified_points": _points(detail.verified),
+            "self_points": _points(detail.self_fraction) if detail else None,
+            "verified_points": _points(detail.verified) if detail else None,
+            "entry": ind.entry, "entry_met": ind.id not in unmet,
             "moderated": (response.get("moderated") or {}).get(ind.id),
             "is_moderated": ind.id in (response.get("moderated") or {}),
             "judges": judge_values.get(ind.id, []), "comments": comments.get(ind.id, []),
             "objections": objections.get(ind.id, []),
             "pending": any(o.status == "pending" for o in objections.get(ind.id, []))}
     return {"run": run, "row": row, "rubric": rubric, "indicators": indicators,
-            "in_category": sum(1 for r in ranking if r["category"] == row["category"]),
+            # the ranked units of its category (a unit listed without rank is not counted)
+            "in_category": sum(1 for r in ranking
+                               if r["category"] == row["category"] and r["rank"] is not None),
+            # conditions of entry the unit does not meet in this run: it is listed without rank
+            "entry_unmet": [rubric.indicator(i) for i in unmet if rubric.has_indicator(i)],
             "first_stage": rubric.stages[0].id,
             # later stages no judge had scored when the run was made (the rules count them 0)
             "unscored": {st.id for st in rubric.stages[1:] if not (response.get("stages") or {}).get(st.id)}}
@@ -143,15 +150,22 @@ def unit_objections(session, period: Period, unit: WorkUnit) -> list[Objection]:
 def file_objection(session, period: Period, unit: WorkUnit, indicator_id: str, reason: str,
                    user, *, url: str = "", upload=None, upload_dir=None, max_bytes: int = 0,
                    now: datetime | None = None) -> Objection:
-    """A unit objects to one indicator's provisional verified value, within the window.
-    ``upload`` is (filename, bytes) or None; the file is typed from its content."""
+    """A unit objects to one indicator's provisional verified value, within the window:
+    a scored indicator, or a condition of entry the run found not met (the judges' Tidak
+    that left the unit without rank). ``upload`` is (filename, bytes) or None; the file is
+    typed from its content."""
     check_window_open(period, now)
     run = latest_run(session, period, "provisional")
-    if run is None or not any(r["unit"] == unit.code for r in run_result(run)["ranking"]):
+    row = (None if run is None else
+           next((r for r in run_result(run)["ranking"] if r["unit"] == unit.code), None))
+    if row is None:
         raise NotAllowed(_("Your unit has no provisional result to object to."))
     rubric = rubric_for(period)
-    if not rubric.has_indicator(indicator_id) or not rubric.indicator(indicator_id).scored:
+    if not rubric.has_indicator(indicator_id) or not rubric.indicator(indicator_id).judged:
         raise Invalid(_("Unknown indicator."), details={"indicator": indicator_id})
+    if rubric.indicator(indicator_id).entry and indicator_id not in (row.get("entry_unmet") or ()):
+        raise Invalid(_("Your unit meets this condition of entry in the provisional results; "
+                        "there is nothing to object to."), details={"indicator": indicator_id})
     if session.query(Objection.id).filter_by(period_id=period.id, unit_code=unit.code,
                                              indicator_id=indicator_id, status="pending").first():
         raise Conflict(_("An objection to this indicator is already waiting for review."))
@@ -314,12 +328,18 @@ def decide(session, obj: Objection, reviewer: User, accept: bool, raw_value=None
 
 
 def _new_value(indicator, raw_value):
+    if indicator.entry and (raw_value is None or str(raw_value).strip() == ""):
+        raw_value = "ya"     # accepting an objection to a condition of entry: the unit meets it
     try:
         value = parse_typed(indicator, raw_value)
     except AnswerError as exc:
         raise Invalid(str(exc), details={"field": "value"}) from None
     if value is None:
         raise Invalid(_("Enter the new value."), details={"field": "value"})
+    if indicator.entry and value is not True:
+        raise Invalid(_("Accepting an objection to the condition of entry records Yes (the "
+                        "unit meets it); to keep No, reject the objection with a reason."),
+                      details={"field": "value"})
     return value
 
 
