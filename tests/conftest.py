@@ -186,7 +186,8 @@ def pytest_configure(config):
 def built_on(build):
     """Mark a test (a decorator) or a module (``pytestmark = built_on(build)``) to start from
     the state ``build(app)`` leaves on the seeded database, built once per session and
-    database kind and copied for each test, like the demo. ``build`` runs in an app context
+    database kind and copied for each test (database, uploads and the files its runs kept),
+    like the demo. ``build`` runs in an app context
     of its own (``app.test_client()`` for requests) and returns plain values (ids, names: no
     rows), which the ``built`` fixture gives the test."""
     return pytest.mark.built_on.with_args(build)
@@ -195,7 +196,8 @@ def built_on(build):
 @pytest.fixture(scope="session")
 def built_states(seeded_templates, tmp_path_factory):
     """The states of ``built_on`` builders, each built once per session and database kind
-    on a copy of the seeded template: {(build, kind): (template, uploads, value)}."""
+    on a copy of the seeded template: {(build, kind): (template, folder, value)}, the folder
+    holding its uploads and its results cache."""
     states, drops = {}, []
 
     def get(build, kind):
@@ -203,21 +205,24 @@ def built_states(seeded_templates, tmp_path_factory):
             folder = tmp_path_factory.mktemp(f"built-{build.__name__}")
             url, drop = _copy_database(kind, seeded_templates[kind], folder, "state.db")
             drops.append(drop)
-            value = _build_state(build, url, folder / "uploads")
+            value = _build_state(build, url, folder)
             template = folder / "state.db" if kind == "sqlite" else url.rsplit("/", 1)[1]
-            states[(build, kind)] = (template, folder / "uploads", value)
+            states[(build, kind)] = (template, folder, value)
         return states[(build, kind)]
     yield get
     for drop in drops:
         drop()
 
 
-def _build_state(build, url: str, upload_dir):
-    """Run a builder in an app context of its own on ``url``, as the tests' apps run."""
+def _build_state(build, url: str, folder):
+    """Run a builder in an app context of its own on ``url``, as the tests' apps run, with
+    its uploads and results cache (files kept from runs) in ``folder``."""
     from assessment import create_app
     from assessment.extensions import db
-    upload_dir.mkdir(exist_ok=True)
-    app = create_app(_app_config(url, upload_dir))
+    for name in ("uploads", "results-cache"):
+        (folder / name).mkdir(exist_ok=True)
+    app = create_app(dict(_app_config(url, folder / "uploads"),
+                          RESULTS_CACHE_DIR=str(folder / "results-cache")))
     app.jinja_env.bytecode_cache = _TEMPLATES
     request_started.connect(_fresh_request_state, app)
     with app.app_context():
@@ -271,13 +276,17 @@ def app(request, tmp_path, seeded_templates):
         assert built_on is None, "the demo or a built state, not both"
         templates = request.getfixturevalue("demo_templates")
         shutil.copytree(templates["uploads"], tmp_path / "uploads", dirs_exist_ok=True)
-    elif built_on is not None:
-        template, uploads, _value = request.getfixturevalue("built_states")(
+    config = {}
+    if built_on is not None:
+        template, folder, _value = request.getfixturevalue("built_states")(
             built_on.args[0], request.param)
         templates = {request.param: template}
-        shutil.copytree(uploads, tmp_path / "uploads", dirs_exist_ok=True)
+        shutil.copytree(folder / "uploads", tmp_path / "uploads", dirs_exist_ok=True)
+        # the files its runs kept: the test's own copy
+        shutil.copytree(folder / "results-cache", tmp_path / "results-cache")
+        config["RESULTS_CACHE_DIR"] = str(tmp_path / "results-cache")
     url, drop = _fresh_database(request.param, templates, tmp_path)
-    app = create_app(_app_config(url, tmp_path / "uploads"))
+    app = create_app(dict(_app_config(url, tmp_path / "uploads"), **config))
     app.jinja_env.bytecode_cache = _TEMPLATES
     request_started.connect(_fresh_request_state, app)
     with app.app_context():

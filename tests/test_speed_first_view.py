@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from assessment import run_files
+from assessment.extensions import db
+from assessment.models import Period, ScoringRun
 from assessment.operations import public_results, runs
 from assessment.operations.results import finalise, publish_run
-from tests.conftest import english
+from tests.conftest import add_period, built_on, english
 from tests.results_support import build_season
 
 
@@ -26,14 +28,15 @@ class Counter:
         return self.fn(*args, **kwargs)
 
 
-@pytest.fixture
-def published(app, session, make_period):
+def two_published_seasons(app):
     """2021 published; 2024 finalised and published through the admin's operations (the
-    publishing request's work), with rank changes against 2021."""
-    earlier = make_period(slug="bakohumas-2021", title="Apresiasi Bakohumas 2021", opens=-400,
-                          closes=-370, levels=["provinsi", "kabkota"])
-    later = make_period(slug="bakohumas-2024", title="Apresiasi Bakohumas 2024", opens=-40,
-                        closes=-10, levels=["provinsi", "kabkota"])
+    publishing request's work), with rank changes against 2021. Built once per session;
+    each test has its own copy of the database and of the files the publications kept."""
+    session = db.session
+    earlier = add_period(session, slug="bakohumas-2021", title="Apresiasi Bakohumas 2021",
+                         opens=-400, closes=-370, levels=["provinsi", "kabkota"])
+    later = add_period(session, slug="bakohumas-2024", title="Apresiasi Bakohumas 2024",
+                       opens=-40, closes=-10, levels=["provinsi", "kabkota"])
     build_season(session, earlier, judges=("penilai1", "penilai2"))
     build_season(session, later, judges=("penilai3", "penilai4"))
     publish_run(session, earlier, finalise(session, earlier, None), None)
@@ -41,7 +44,15 @@ def published(app, session, make_period):
     run = finalise(session, later, None)
     publish_run(session, later, run, None)
     session.commit()
-    return later, run
+    return run.id
+
+
+@pytest.fixture
+def published(session, built):
+    """The 2024 period and its published run; for tests marked
+    ``built_on(two_published_seasons)``."""
+    period = session.query(Period).filter_by(slug="bakohumas-2024").one()
+    return period, session.get(ScoringRun, built)
 
 
 @pytest.fixture
@@ -70,6 +81,7 @@ def _view_with_images(client, slug) -> int:
     return len(images)
 
 
+@built_on(two_published_seasons)
 def test_the_first_view_after_publication_draws_and_scores_nothing(client, published, counted):
     period, run = published
     images = _view_with_images(client, period.slug)
@@ -80,6 +92,7 @@ def test_the_first_view_after_publication_draws_and_scores_nothing(client, publi
     assert {name: c.calls for name, c in counted.items()} == {"score": 0, "draw": 0, "page": 0}
 
 
+@built_on(two_published_seasons)
 def test_the_page_document_is_the_page_worked_out_afresh(client, published, counted, app):
     """The kept document gives the same page as working it out now (files removed)."""
     period, run = published
@@ -95,6 +108,7 @@ def test_the_page_document_is_the_page_worked_out_afresh(client, published, coun
     assert strip.sub("", fresh) == strip.sub("", kept_page)
 
 
+@built_on(two_published_seasons)
 def test_the_job_writes_the_workbook_and_every_units_files_in_a_pool(session, app, published):
     period, run = published
     folder = run_files.cache_dir(app)
@@ -107,6 +121,7 @@ def test_the_job_writes_the_workbook_and_every_units_files_in_a_pool(session, ap
     assert job.run_now() == 0        # kept: nothing built again
 
 
+@built_on(two_published_seasons)
 def test_rank_change_charts_read_the_stored_results(session, published):
     """The slope chart's data from the runs' stored results equals the data from scoring
     both runs again."""
@@ -121,6 +136,7 @@ def test_rank_change_charts_read_the_stored_results(session, published):
         assert expected["before"] and expected["after"]
 
 
+@built_on(two_published_seasons)
 def test_a_published_chart_is_found_in_one_query(app, client, published, counted):
     from tests.test_page_queries import queries
     period, run = published
