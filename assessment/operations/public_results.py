@@ -73,7 +73,8 @@ def _dumps(doc: dict) -> bytes:
 
 
 def _build(period: Period, run: ScoringRun, previous, folder: str) -> dict:
-    """``{"tops": {category: [ranking row]}, "sizes": {category: n}, "awards": [...],
+    """``{"tops": {category: [ranking row]}, "sizes": {category: ranked n}, "unranked":
+    {category: n listed without rank (entry_unmet)}, "awards": [...],
     "charts": [{"name", "width", "height", "summary"}], "changes": None or {"period":
     {"title", "slug"}, "categories", "charts"}, "change_rows": {category: [row]},
     "rule": ...}``; figures as exact decimal text (the template formats them)."""
@@ -81,7 +82,10 @@ def _build(period: Period, run: ScoringRun, previous, folder: str) -> dict:
     rows = ranking_rows(run)
     names = categories(run)
     tops = {c: [r for r in rows if r["category"] == c][:TOP] for c in names}
-    sizes = Counter(r["category"] for r in rows)
+    # ranked units per category; units listed without rank because a condition of entry is
+    # not met are counted apart (shown after the ranked ones, on the full ranking)
+    sizes = Counter(r["category"] for r in rows if not r["entry_unmet"])
+    unranked = Counter(r["category"] for r in rows if r["entry_unmet"])
     awards = [{"title": a["title"], "category": a["category"],
                "winners": [{"rank": w.rank, "unit": {"code": w.unit.code, "name": w.unit.name},
                             "score": w.score} for w in a["winners"]]}
@@ -106,7 +110,7 @@ def _build(period: Period, run: ScoringRun, previous, folder: str) -> dict:
         changes = {"period": {"title": earlier_period.title, "slug": earlier_period.slug},
                    "categories": [c["category"] for c in out], "charts": out}
         change_rows = rank_changes(run_result(earlier)["ranking"], run_result(run)["ranking"])
-    return {"tops": tops, "sizes": dict(sizes), "awards": awards, "charts": charts,
+    return {"tops": tops, "sizes": dict(sizes), "unranked": dict(unranked), "awards": awards, "charts": charts,
             "changes": changes, "change_rows": change_rows, "rule": order_of(run)}
 
 
@@ -118,22 +122,17 @@ def published_file(session, folder: str, slug: str, number: int, name: str,
     one or the file is not built: the caller then takes the long way (404, or build it)."""
     run = session.execute(
         select(ScoringRun.id, ScoringRun.number, ScoringRun.created_at,
-               ScoringRun.exchange_sha256, ScoringRun.rubric_sha256, Period.opens_at)
+               ScoringRun.exchange_sha256, ScoringRun.rubric_sha256, Period)
         .join(Publication, Publication.run_id == ScoringRun.id)
         .join(Period, Period.id == Publication.period_id)
         .where(Period.slug == slug).order_by(Publication.id.desc()).limit(1)).first()
     if run is None or run.number != number:
         return None
     if earlier:
-        before = session.execute(
-            select(ScoringRun.id, ScoringRun.number)
-            .join(Publication, Publication.run_id == ScoringRun.id)
-            .join(Period, Period.id == Publication.period_id)
-            .where(Period.opens_at < run.opens_at)
-            .order_by(Period.opens_at.desc(), Publication.id.desc()).limit(1)).first()
-        if before is None:
+        previous = previous_published(session, run.Period)
+        if previous is None:
             return None
-        name = change_chart_name(before, name)
+        name = change_chart_name(previous[1], name)
     data = kept_chart(folder, run, name)
     return None if data is None else (data, f"{run_file_key(run)}-{name}")
 
