@@ -3,19 +3,23 @@ questionnaires, two judges' verified values with comments, a moderated value and
 scores, built directly as rows (other helpers' pages build them in real use), and the
 season's steps taken as a bureau takes them: the questionnaire and verification closed, a
 masa sanggah held, every disagreement moderated or accepted with a reason (so the final
-ranking's gates hold, operations/season.py)."""
+ranking's gates hold, operations/season.py). Also two published seasons, a ``built_on``
+state (tests/conftest.py)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from assessment.extensions import db
 from assessment.models import (DisagreementAcceptance, JudgeAssignment, Moderation, StageScore,
                                Submission, User, Verification, WorkUnit)
 from assessment.operations.judging import wrap
 from assessment.operations.moderation import disagreements
+from assessment.operations.results import finalise, publish_run
 from assessment.operations.season import open_flags
 from assessment.rubric_store import rubric_for
 from scoring import Unit
 from scoring.synthetic import responses_for
+from tests.conftest import add_period
 
 PROVINCES = ["11", "31", "32", "33", "35", "51"]
 REGENCIES = ["11.71", "31.71", "32.73", "33.01", "33.74", "35.78", "51.71"]
@@ -87,3 +91,22 @@ def _top(ind):
 def bottom(ind):
     """The lowest answer to a scored indicator."""
     return {"yesno": False, "scale": 0, "number": 0, "choice": []}[ind.type]
+
+
+def two_published_seasons(app):
+    """2021 published; 2024 finalised and published through the admin's operations (the
+    publishing request's work), with rank changes against 2021. Built once per session;
+    each test has its own copy of the database and of the files the publications kept."""
+    session = db.session
+    earlier = add_period(session, slug="bakohumas-2021", title="Apresiasi Bakohumas 2021",
+                         opens=-400, closes=-370, levels=["provinsi", "kabkota"])
+    later = add_period(session, slug="bakohumas-2024", title="Apresiasi Bakohumas 2024",
+                       opens=-40, closes=-10, levels=["provinsi", "kabkota"])
+    build_season(session, earlier, judges=("penilai1", "penilai2"))
+    build_season(session, later, judges=("penilai3", "penilai4"))
+    publish_run(session, earlier, finalise(session, earlier, None), None)
+    session.commit()
+    run = finalise(session, later, None)
+    publish_run(session, later, run, None)
+    session.commit()
+    return run.id

@@ -6,25 +6,22 @@ from pathlib import Path
 
 import pytest
 
-from assessment.operations.results import change_categories, finalise, previous_published, publish_run
-from tests.conftest import english
-from tests.results_support import build_season
+from assessment.models import Period
+from assessment.operations.results import change_categories, previous_published
+from tests.conftest import built_on, english
+from tests.results_support import two_published_seasons
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
+pytestmark = built_on(two_published_seasons)
+
+
 @pytest.fixture
-def two_seasons(app, session, make_period):
-    earlier = make_period(slug="bakohumas-2021", title="Apresiasi Bakohumas 2021", opens=-400,
-                          closes=-370, levels=["provinsi", "kabkota"])
-    later = make_period(slug="bakohumas-2024", title="Apresiasi Bakohumas 2024", opens=-40,
-                        closes=-10, levels=["provinsi", "kabkota"])
-    build_season(session, earlier, judges=("penilai1", "penilai2"))
-    build_season(session, later, judges=("penilai3", "penilai4"))
-    for period in (earlier, later):
-        publish_run(session, period, finalise(session, period, None), None)
-    session.commit()
-    return earlier, later
+def two_seasons(session, built):
+    """2021 and 2024 published (built once per session with the first-view tests)."""
+    periods = {period.slug: period for period in session.query(Period)}
+    return periods["bakohumas-2021"], periods["bakohumas-2024"]
 
 
 def test_the_later_page_shows_rank_changes_per_category(client, session, two_seasons):

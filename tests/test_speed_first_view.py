@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 
 from assessment import run_files
-from assessment.extensions import db
 from assessment.models import Period, ScoringRun
 from assessment.operations import public_results, runs
-from assessment.operations.results import finalise, publish_run
-from tests.conftest import add_period, built_on, english
-from tests.results_support import build_season
+from assessment.operations.results import finalise
+from tests.conftest import built_on, english
+from tests.results_support import build_season, two_published_seasons
 
 
 class Counter:
@@ -26,25 +25,6 @@ class Counter:
     def __call__(self, *args, **kwargs):
         self.calls += 1
         return self.fn(*args, **kwargs)
-
-
-def two_published_seasons(app):
-    """2021 published; 2024 finalised and published through the admin's operations (the
-    publishing request's work), with rank changes against 2021. Built once per session;
-    each test has its own copy of the database and of the files the publications kept."""
-    session = db.session
-    earlier = add_period(session, slug="bakohumas-2021", title="Apresiasi Bakohumas 2021",
-                         opens=-400, closes=-370, levels=["provinsi", "kabkota"])
-    later = add_period(session, slug="bakohumas-2024", title="Apresiasi Bakohumas 2024",
-                       opens=-40, closes=-10, levels=["provinsi", "kabkota"])
-    build_season(session, earlier, judges=("penilai1", "penilai2"))
-    build_season(session, later, judges=("penilai3", "penilai4"))
-    publish_run(session, earlier, finalise(session, earlier, None), None)
-    session.commit()
-    run = finalise(session, later, None)
-    publish_run(session, later, run, None)
-    session.commit()
-    return run.id
 
 
 @pytest.fixture
