@@ -17,10 +17,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from assessment.extensions import db
-from assessment.models import AuditLog, Moderation, Publication, ScoringRun
+from assessment.models import AuditLog, Moderation, Period, Publication, ScoringRun
 from assessment.operations.judging import wrap
 from assessment.operations.runs import create_run, published_run, run_rubric
-from tests.conftest import english
+from assessment.rubric_store import rubric_for
+from tests.conftest import add_period, add_user, built_on, english
 from tests.results_support import PROVINCES, TWIN, bottom, build_season
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,15 +30,24 @@ RUNS = f"/admin/periode/{SLUG}/penghitungan/"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def judged_season(app):
+    """The judged season and the bureau's admin, an operator and a monitor (built once per
+    session, copied per test)."""
+    period = add_period(db.session, slug=SLUG)
+    build_season(db.session, period)
+    add_user(db.session, "admin-biro", role="admin", unit_code=None)
+    add_user(db.session, "op-33", unit_code="33")
+    add_user(db.session, "monitor-33", role="monitor", unit_code="33")
+
+
+pytestmark = built_on(judged_season)
+
+
 @pytest.fixture
-def season(app, session, make_user, make_period, tmp_path):
+def season(app, session, built, tmp_path):
     app.config["RESULTS_CACHE_DIR"] = str(tmp_path / "cache")
-    period = make_period(slug=SLUG)
-    data = build_season(session, period)
-    make_user("admin-biro", role="admin", unit_code=None)
-    make_user("op-33", unit_code="33")
-    make_user("monitor-33", role="monitor", unit_code="33")
-    return period, data
+    period = session.query(Period).filter_by(slug=SLUG).one()
+    return period, {"rubric": rubric_for(period)}
 
 
 def login(client, auth, username):
