@@ -105,3 +105,21 @@ def test_the_api_returns_the_kept_links_with_their_reasons(client, session, oper
     # fixed on the page: gone from the API too
     post(client, opened(client), **{"link-sk-bakohumas": "https://kpu.go.id/sk"})
     assert client.get(url, headers=api).get_json()["pending_links"] == {}
+
+
+def test_a_save_that_only_keeps_a_refused_link_is_a_new_version_in_the_audit_log(
+        client, session, operator):
+    """A refused link is something the person typed: keeping it (with no answer changed) is a
+    change like an invalid answer's, with its own version and audit entry, not a silent write."""
+    from assessment.models.audit import AuditLog
+    save(client, 1, answer_sk_bakohumas="ya")
+    before = sub_of(session).version
+    state = opened(client)
+    assert post(client, state, **{"link-sk-bakohumas": "ftp://kpu.go.id/sk"}).status_code == 422
+    session.expire_all()
+    sub = sub_of(session)
+    assert sub.pending_links["sk-bakohumas"]["raw"] == "ftp://kpu.go.id/sk"
+    assert sub.version == before + 1
+    entry = (session.query(AuditLog).filter_by(action="submission.save")
+             .order_by(AuditLog.id.desc()).first())
+    assert entry.detail["pending_links"] == ["sk-bakohumas"] and entry.detail["changed"] == {}

@@ -71,7 +71,8 @@ def save_answers(session, sub: Submission, answers: dict, raw_pending: dict, ver
         {key: {"raw": raw} for key, raw in kept.items()}
     mine = {key: state for key, state in mine.items() if state_of(sub, key) != state}
     check_conflicts(session, sub, mine, version, evidence)
-    if not mine:
+    links_change = pending_links is not None and pending_links != (sub.pending_links or {})
+    if not mine and not links_change:
         return sub
     user_id = getattr(user, "id", None)   # read before any change: one UPDATE per save
     old = dict(sub.answers or {})
@@ -92,7 +93,7 @@ def save_answers(session, sub: Submission, answers: dict, raw_pending: dict, ver
     changed = {k: _brief(new_answers.get(k)) for k in mine if old.get(k) != new_answers.get(k)}
     audit.record("submission.save", sub, user=user, version=sub.version, changed=changed,
                  pending=sorted(k for k in kept if k in mine), strict=strict, source=source,
-                 base=version)
+                 base=version, **({"pending_links": sorted(pending_links)} if links_change else {}))
     return sub
 
 

@@ -89,9 +89,7 @@ def save_page(session, sub: Submission, answers: dict, raw_pending: dict, versio
     for indicator_id in emptied_links:
         kept.pop(indicator_id, None)
     save_answers(session, sub, answers, raw_pending, version, user, evidence=touched,
-                 pending_links=kept)
-    if kept != (sub.pending_links or {}):
-        sub.pending_links = kept
+                 pending_links=kept)   # a change of the kept links alone is a new version too
     for evidence_id in delete:
         evidence_ops.delete_evidence(session, own[evidence_id], user)
     for indicator_id, filename, data in files:
