@@ -46,13 +46,15 @@ def ranking_summary(rows: list[dict]) -> dict:
         return _empty()
     first = shown[0]
     alt = _("%(name)s ranks %(rank)d with %(total)s, of %(count)d ranked units.",
-            name=first["name"], rank=first["rank"], total=number(first["total"]), count=len(rows))
+            name=first["name"], rank=first["rank"], total=number(first["total"]),
+            count=sum(1 for r in rows if r["rank"] is not None))   # ranked units only
     if len(rows) > len(shown):
         alt += " " + _("Bars show the top %(top)d; the lowest total is %(low)s.",
                        top=len(shown), low=number(rows[-1]["total"]))
     return {"alt": alt, "caption": _("The units the bars show"),
             "headers": [_("Rank"), _("Unit"), _("Total"), _("Predicate")],
-            "rows": [[str(r["rank"]), r["name"], number(r["total"]), r["predicate"]] for r in shown]}
+            "rows": [[str(r["rank"]) if r["rank"] is not None else "–", r["name"],
+                      number(r["total"]), r["predicate"]] for r in shown]}
 
 
 def distribution_summary(totals: list[float], bands: list[tuple[str, float]]) -> dict:

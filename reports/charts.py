@@ -177,7 +177,8 @@ def _ranking_bars(ax, rows, colours):
     totals = [float(r["total"]) for r in rows]
     ax.barh(y, totals, color=[colours.get(r["predicate"], "#999999") for r in rows],
             edgecolor="#444444", linewidth=0.4, height=0.75)
-    ax.set_yticks(y, [f"{r['rank']}. {_short(r['name'], 44)}" for r in rows], fontsize=9)
+    ax.set_yticks(y, [f"{'–' if r['rank'] is None else r['rank']}. {_short(r['name'], 44)}"
+                      for r in rows], fontsize=9)
     ax.set_ylim(len(rows) - 0.4, -0.6)
     ax.set_xlim(0, 108)
     ax.set_xlabel("Nilai total")
@@ -575,8 +576,9 @@ def gap_data(result: Result, rubric: Rubric, category: str | None = None) -> dic
 
 
 def rank_map(result: Result, category: str) -> dict[str, int]:
-    """``{unit code: rank}`` of one category, for ``slope_chart``."""
-    return {r.unit.code: r.rank for r in _rows(result, category)}
+    """``{unit code: rank}`` of one category's ranked units, for ``slope_chart`` (a unit
+    listed without rank, e.g. one not meeting the condition of entry, is no rank to compare)."""
+    return {r.unit.code: r.rank for r in _rows(result, category) if r.rank is not None}
 
 
 def slope_data(earlier: Result, later: Result, category: str) -> dict:

@@ -7,9 +7,16 @@ their n (per aspect: an aspect that is "tidak-berlaku" for a unit leaves it out 
 aspect's mean). Scores and means are rounded half up to two decimals from the exact
 values. ``feedback_data`` returns the shape the API serves::
 
-    {"unit": code, "category": id, "total": x, "rank": r, "decided_by": aspect id or None,
+    {"unit": code, "category": id, "total": x, "rank": r or None, "ranked": m,
+     "entry_unmet": [condition ids], "decided_by": aspect id or None,
      "aspects": [{"id": aspect id, "score": x, "national": {"mean": m, "n": k},
-                  "province": {"mean": m, "n": k} or None}]}
+                  "province": {"mean": m, "n": k} or None}],
+     "unranked_in_means": {"national": k, "province": k}}
+
+``rank`` is None for a unit listed without rank (``entry_unmet`` names the conditions of entry
+it does not meet); ``ranked`` counts the category's ranked units only (the m of 'n dari m').
+The means take every scored unit of the category, units listed without rank too, and
+``unranked_in_means`` says how many of those they hold (the labels say so).
 
 ``decided_by`` is the tie-break aspect that placed the unit below a unit with the same
 stage and rounded total (``scoring.order.tie_breaks``), None when no aspect decided its rank.
@@ -38,13 +45,24 @@ class Baselines:
 
     national: Mapping[str, Mapping[str, tuple[Fraction, int]]]
     provincial: Mapping[tuple[str, str], Mapping[str, tuple[Fraction, int]]]
+    # units listed without rank (rank None: a condition of entry not met, an unranked
+    # category) that the means include: per category, per (category, province)
+    unranked: Mapping = None
+    ranked: Mapping = None   # ranked units per category (the m of 'n dari m')
 
 
 def baselines(result: Result) -> Baselines:
     """The sums and counts behind every unit's means, computed once for a whole result."""
     national: dict = defaultdict(lambda: defaultdict(lambda: [Fraction(0), 0]))
     provincial: dict = defaultdict(lambda: defaultdict(lambda: [Fraction(0), 0]))
+    unranked: dict = defaultdict(int)
+    ranked: dict = defaultdict(int)
     for row in result.ranking:
+        if row.rank is None:
+            unranked[row.unit.category] += 1
+            unranked[(row.unit.category, row.unit.province)] += 1
+        else:
+            ranked[row.unit.category] += 1
         groups = [national[row.unit.category]]
         if row.unit.province:
             groups.append(provincial[(row.unit.category, row.unit.province)])
@@ -55,7 +73,8 @@ def baselines(result: Result) -> Baselines:
                 group[aspect_id][0] += value
                 group[aspect_id][1] += 1
     freeze = lambda g: {k: {a: (s, n) for a, (s, n) in v.items()} for k, v in g.items()}  # noqa: E731
-    return Baselines(national=freeze(national), provincial=freeze(provincial))
+    return Baselines(national=freeze(national), provincial=freeze(provincial),
+                     unranked=dict(unranked), ranked=dict(ranked))
 
 
 def _mean(pair: tuple[Fraction, int] | None) -> dict | None:
@@ -91,8 +110,14 @@ def feedback_data(result: Result, unit_code: str, base: Baselines | None = None,
                 "national": _mean(national.get(aspect_id)),
                 "province": None if provincial is None else _mean(provincial.get(aspect_id))}
                for aspect_id, value in row.aspects.items()]
+    unranked = base.unranked or {}
     return {"unit": row.unit.code, "category": row.unit.category, "total": round2(row.total),
-            "rank": row.rank, "decided_by": ties.get(row.unit.code), "aspects": aspects}
+            "rank": row.rank, "ranked": (base.ranked or {}).get(row.unit.category, 0),
+            "entry_unmet": list(row.entry_unmet), "decided_by": ties.get(row.unit.code),
+            "aspects": aspects,
+            "unranked_in_means": {
+                "national": unranked.get(row.unit.category, 0),
+                "province": unranked.get((row.unit.category, row.unit.province), 0)}}
 
 
 def province_short(province: str) -> str:
@@ -116,8 +141,17 @@ def comparison_labels(data: dict, province: str) -> tuple[str, str | None]:
     None when the provincial mean covers the unit alone (a KPU Provinsi: the data still
     carries that mean with n=1, pages and scorecards leave it out)."""
     plural = CATEGORY_PLURALS.get(data["category"], data["category"])
-    national = f"Rata-rata {plural} nasional (n={group_n(data, 'national') or 0})"
+    unranked = data.get("unranked_in_means") or {}
+    national = (f"Rata-rata {plural} nasional (n={group_n(data, 'national') or 0}"
+                f"{_unranked_note(unranked.get('national', 0))})")
     n_province = group_n(data, "province")
     if n_province is None or n_province < 2 or not province:
         return national, None       # a mean of the unit alone compares it with nothing
-    return national, f"Rata-rata {plural} se-{province_short(province)} (n={n_province})"
+    return national, (f"Rata-rata {plural} se-{province_short(province)} (n={n_province}"
+                      f"{_unranked_note(unranked.get('province', 0))})")
+
+
+def _unranked_note(count: int) -> str:
+    """What a mean includes besides ranked units: every scored unit of the category counts
+    in the means (a score is a score), units listed without rank included, and says so."""
+    return f", termasuk {count} tidak diperingkat" if count else ""

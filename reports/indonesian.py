@@ -16,6 +16,15 @@ LOCALE = "id"
 # the same three names (assessment.progress.LEVEL_LABELS: KPU RI, KPU Provinsi, KPU Kabupaten/Kota
 # in Indonesian). In Aceh the commissions are called KIP, hence KPU/KIP.
 CATEGORY_NAMES = {"pusat": "KPU RI", "provinsi": "KPU Provinsi", "kabkota": "KPU/KIP Kabupaten/Kota"}
+# where a rank would be, for a unit listed without rank: one that does not meet a condition of
+# entry (a result row's entry_unmet), or one of a category that is not ranked (KPU RI)
+NOT_RANKED = "Tidak diperingkat"
+ENTRY_UNMET = "Tidak diperingkat: syarat keikutsertaan tidak terpenuhi"
+
+
+def unranked_text(entry_unmet) -> str:
+    """What the reports write instead of a rank for a unit listed without one."""
+    return ENTRY_UNMET if entry_unmet else NOT_RANKED
 
 
 def in_wib(moment: datetime) -> datetime:

@@ -5,6 +5,8 @@ A ranking is a list of rows ``{"unit": code, "name": str, "category": str, "rank
 lists per category and returns, for each category, rows
 
     {"unit": code, "name": str, "previous_rank": r0 or None, "rank": r or None,
+     "entry_unmet": True (only present then) when the unit is listed now without rank for a
+     condition of entry,
      "change": r0 - r or None}
 
 A positive change means the unit moved up (89 -> 6 is +83). Units new to the ranking have
@@ -19,9 +21,12 @@ from scoring.engine import Result
 
 
 def ranking_rows(result: Result) -> list[dict]:
-    """A Result's ranking as plain rows (unit, name, category, rank), in ranking order."""
+    """A Result's ranking as plain rows (unit, name, category, rank), in ranking order; a
+    row carries ``entry_unmet`` (the conditions) only for a unit that does not meet one, as
+    a stored result does (scoring.exchange)."""
     return [{"unit": r.unit.code, "name": r.unit.name, "category": r.unit.category,
-             "rank": r.rank} for r in result.ranking]
+             "rank": r.rank, **({"entry_unmet": list(r.entry_unmet)} if r.entry_unmet else {})}
+            for r in result.ranking]
 
 
 def rank_changes(previous: Iterable[Mapping], current: Iterable[Mapping]) -> dict[str, list[dict]]:
@@ -45,5 +50,8 @@ def _change(before: Mapping | None, now: Mapping | None) -> dict:
     previous_rank = before["rank"] if before else None
     rank = now["rank"] if now else None
     change = previous_rank - rank if previous_rank is not None and rank is not None else None
-    return {"unit": row["unit"], "name": row["name"], "previous_rank": previous_rank,
-            "rank": rank, "change": change}
+    out = {"unit": row["unit"], "name": row["name"], "previous_rank": previous_rank,
+           "rank": rank, "change": change}
+    if now and now.get("entry_unmet"):   # only then: rankings without conditions stay as they were
+        out["entry_unmet"] = True
+    return out

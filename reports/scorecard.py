@@ -2,7 +2,7 @@
 
 ``scorecard_data`` turns a scoring result into plain data for one unit; ``scorecard_pdf``
 lays that data out with reportlab - the one renderer, so the web and the command line give
-the same text for the same data; ``write_scorecards`` writes one file per ranked unit.
+the same text for the same data; ``write_scorecards`` writes one file per unit of the result.
 The aspect chart is drawn with reportlab's own graphics (no matplotlib figure per unit).
 Every font is DejaVu Sans, registered once and embedded (subset); the PDF carries its
 title and language (``id``). reportlab does not write a structure tree (tagged PDF), so the
@@ -40,7 +40,7 @@ from scoring.engine import Result, UnitResult, round2
 from scoring.order import order_sentence, tie_breaks
 
 from .feedback import Baselines, baselines, comparison_labels, feedback_data
-from .indonesian import CATEGORY_NAMES, wib_text
+from .indonesian import CATEGORY_NAMES, unranked_text, wib_text
 
 
 CATEGORY_LABELS = CATEGORY_NAMES
@@ -84,8 +84,11 @@ def province_text(province: str) -> str:
     return f"Provinsi {name}" if name else ""
 
 
-def rank_text(rank: int, ranked: int, category: str) -> str:
-    """'Peringkat 3 dari 38 KPU Provinsi'."""
+def rank_text(rank: int | None, ranked: int, category: str, *, entry_unmet=()) -> str:
+    """'Peringkat 3 dari 38 KPU Provinsi' (``ranked`` counts ranked units only), or why
+    there is no rank: 'Tidak diperingkat: syarat keikutsertaan tidak terpenuhi'."""
+    if rank is None:
+        return unranked_text(entry_unmet)
     return f"Peringkat {rank} dari {ranked} {CATEGORY_LABELS.get(category, category)}"
 
 
@@ -124,8 +127,9 @@ def scorecard_data(result: Result, rubric: Rubric, unit_code: str, *, comments=N
     data = {
         "code": row.unit.code, "name": row.unit.name, "category": row.unit.category,
         "category_label": CATEGORY_LABELS.get(row.unit.category, row.unit.category),
-        "province": row.unit.province, "rank": row.rank,
-        "ranked": sum(1 for r in result.ranking if r.unit.category == row.unit.category),
+        "province": row.unit.province, "rank": row.rank, "entry_unmet": list(row.entry_unmet),
+        "ranked": sum(1 for r in result.ranking
+                      if r.unit.category == row.unit.category and r.rank is not None),
         "total": round2(row.total), "self_total": round2(row.self_total),
         "verified_stage1": verified_stage1, "predicate": row.predicate,
         "predicate_band": _band_text(rubric, row.predicate), "stage_reached": row.stage_reached,
@@ -133,9 +137,11 @@ def scorecard_data(result: Result, rubric: Rubric, unit_code: str, *, comments=N
         "stage_scores": [(_stage_title(rubric, sid), round2(v)) for sid, v in row.stages.items()],
         "rubric_id": rubric.id, "rubric_title": rubric.title, "aspects": aspects,
         "national_label": national_label, "provincial_label": provincial_label,
+        "unranked_in_means": feedback.get("unranked_in_means") or {},
         "comments": _comments(comments), "comment_groups": comment_groups(rubric, comments),
     }
-    data["rank_text"] = rank_text(data["rank"], data["ranked"], data["category"])
+    data["rank_text"] = rank_text(data["rank"], data["ranked"], data["category"],
+                                  entry_unmet=data["entry_unmet"])
     data["decided_by"] = _aspect_title(rubric, feedback.get("decided_by"))
     data["order_text"] = order_sentence(rubric)
     data.update(_strong_weak(rubric, row))
@@ -147,7 +153,7 @@ def _find(result: Result, unit_code: str) -> UnitResult:
     for row in result.ranking:
         if row.unit.code == unit_code:
             return row
-    raise KeyError(f"unit {unit_code!r} is not ranked in this result")
+    raise KeyError(f"unit {unit_code!r} is not in this result")
 
 
 def _aspect_title(rubric: Rubric, aspect_id: str | None) -> str | None:
@@ -535,7 +541,8 @@ def _summary(data, st, width) -> list:
         [_p("NILAI AKHIR", st["kpi_label"]), _p("PERINGKAT", st["kpi_label"]),
          _p("PREDIKAT", st["kpi_label"]), _p("TAHAP TERAKHIR", st["kpi_label"])],
         [_p(id_number(data["total"]), st["kpi_value"]),
-         _p(f"{data['rank']} / {data['ranked']}", st["kpi_value"]),
+         _p("–" if data["rank"] is None else f"{data['rank']} / {data['ranked']}",
+            st["kpi_value"]),
          _p(data["predicate"], st["kpi_small"]), _p(data["stage_title"], st["kpi_small"])],
         [_p("skala 0–100", st["kpi_note"]), _rank_note(data, st),
          _p(data["predicate_band"], st["kpi_note"]),
@@ -746,7 +753,8 @@ def write_scorecards(result: Result, rubric: Rubric, out_dir, *, period_title: s
                      comments: Mapping[str, object] | None = None,
                      generated_at: datetime | None = None, run_number: int | None = None,
                      input_sha256: str = "") -> list[Path]:
-    """Write one scorecard PDF per ranked unit into ``out_dir``; return the paths."""
+    """Write one scorecard PDF per unit of the result into ``out_dir`` (a unit listed
+    without rank says why where the rank would be); return the paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     means, ties = baselines(result), tie_breaks(rubric, result)

@@ -41,7 +41,7 @@ from scoring.engine import Assessment, Result, Unit, UnitResult, round2, stage_s
 from scoring.order import order_sentence
 
 from .cells import text_cell
-from .indonesian import CATEGORY_NAMES, in_wib, number_text
+from .indonesian import CATEGORY_NAMES, in_wib, number_text, unranked_text
 from .rank_changes import rank_changes, ranking_rows
 from .charts import (distribution_chart, distribution_data, heatmap_data, interval_data,
                      predicate_bands)
@@ -260,6 +260,7 @@ def _metadata(result, rubric, period_title, input_sha256, generated_at, software
             ["SHA-256 data masukan", input_sha256],
             ["Urutan peringkat", order_sentence(rubric)],
             ["Satuan kerja dinilai", len(result.ranking)],
+            ["Satuan kerja diperingkat", sum(1 for r in result.ranking if r.rank is not None)],
             ["Satuan kerja tidak mengirim", len(result.not_submitted)]]
     if intervals is not None:
         meta.append(["Ketahanan peringkat", robustness_note(intervals)])
@@ -296,10 +297,13 @@ def ranking_columns(rubric: Rubric) -> list[Column]:
 
 
 def ranking_row(row: UnitResult, rubric: Rubric, stage_titles: dict) -> list:
-    """One ranking row; the gap is the self-assessment minus the verified questionnaire score."""
+    """One ranking row; the gap is the self-assessment minus the verified questionnaire score.
+    A unit listed without rank says why in the rank's cell ('Tidak diperingkat: syarat
+    keikutsertaan tidak terpenuhi')."""
     first = rubric.stages[0].id
     verified = round2(row.stages[first])
-    return ([row.rank, row.unit.code, row.unit.name, row.unit.province, _num(row.total),
+    rank = row.rank if row.rank is not None else unranked_text(row.entry_unmet)
+    return ([rank, row.unit.code, row.unit.name, row.unit.province, _num(row.total),
              row.predicate, stage_titles.get(row.stage_reached, row.stage_reached)]
             + [_num(row.stages.get(s.id)) for s in rubric.stages]
             + [_num(row.aspects[a.id]) for a in rubric.aspects]
@@ -434,7 +438,8 @@ def rank_change_table(result: Result, previous: Mapping):
                Column(f"Peringkat {title}", "int"), Column("Peringkat", "int"),
                Column("Perubahan (naik +, turun \u2212)", "change")]
     rows = [[CATEGORY_TITLES.get(category, category), r["unit"], r["name"],
-             r["previous_rank"], r["rank"], r["change"]]
+             r["previous_rank"], unranked_text(True) if r.get("entry_unmet") else r["rank"],
+             r["change"]]
             for category, items in changes.items() for r in items]
     return columns, rows
 

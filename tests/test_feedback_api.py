@@ -56,9 +56,12 @@ def test_feedback_means_by_hand(session, client, people):
     response = client.get(feedback_url(), headers=bearer(session, people["op"]))
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"unit", "category", "total", "rank", "decided_by", "aspects"}
+    assert set(body) == {"unit", "category", "total", "rank", "ranked", "entry_unmet",
+                         "not_ranked", "decided_by", "aspects"}
     matches_schema("Feedback", body)
     assert body["decided_by"] is None
+    # the 2025 edition has no condition of entry: all three regencies ranked
+    assert (body["ranked"], body["entry_unmet"], body["not_ranked"]) == (3, [], None)
     assert (body["unit"], body["category"]) == (SEMARANG, "kabkota")
     # kelembagaan: sk-bakohumas, struktur-tim (levels 0-4), sarana-kehumasan, weight 2 each.
     # Verified: Semarang yes, 0/4, none -> 2/6; Cilacap yes, 4/4, none -> 4/6; Jakarta 0.

@@ -80,6 +80,9 @@ def filed_and_assigned(client, auth, session, season) -> Objection:
                        ).status_code == 302
     listed = html(client.get(f"/musim/{SLUG}/sanggahan"))
     assert f"/musim/sanggahan/{obj.id}" in listed
+    # the admin's list marks an objection to the condition of entry
+    item = listed[listed.index(f'id="obj-{obj.id}"'):]
+    assert "data-entry-objection>Condition of entry<" in item[:item.index("</li>")]
     session.expire_all()
     return session.get(Objection, obj.id)
 

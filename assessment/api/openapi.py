@@ -577,12 +577,24 @@ SCHEMAS["Feedback"] = {
     "type": "object",
     "description": "A unit's aspect scores against units of its own category: the national "
                    "mean of the category and the mean of the category in the unit's province "
-                   "(null for KPU RI), both including the unit, from the published run",
-    "required": ["unit", "category", "total", "rank", "decided_by", "aspects"],
+                   "(null for KPU RI), both including the unit and every other scored unit of "
+                   "the category, units listed without rank too, from the published run",
+    "required": ["unit", "category", "total", "rank", "ranked", "entry_unmet", "not_ranked",
+                 "decided_by", "aspects"],
     "additionalProperties": False,
     "properties": {
         "unit": {"type": "string"}, "category": {"type": "string"}, "total": SCORE_2,
-        "rank": {"type": ["integer", "null"]},
+        "rank": {"type": ["integer", "null"],
+                 "description": "null when the unit is listed without rank (not_ranked says why)"},
+        "ranked": {"type": "integer", "minimum": 0,
+                   "description": "Ranked units of the category (the m of 'rank n of m'); "
+                                  "units listed without rank are not counted"},
+        "entry_unmet": {"type": "array", "items": {"type": "string"},
+                        "description": "Conditions of entry (indicator ids) the unit does not "
+                                       "meet; such a unit has no rank"},
+        "not_ranked": {"type": ["string", "null"],
+                       "description": "Why there is no rank ('Not ranked: entry condition not "
+                                      "met'), null for a ranked unit"},
         "decided_by": {"type": ["string", "null"],
                        "description": "The tie-break aspect (an id in aspects) that placed "
                                       "the unit below a unit of its category with the same "
@@ -612,7 +624,11 @@ SCHEMAS["RankChanges"] = {
                 "previous_rank": {**_RANK, "description": "null: new to the ranking"},
                 "rank": {**_RANK, "description": "null: ranked before but not now"},
                 "change": {"type": ["integer", "null"],
-                           "description": "previous_rank - rank; positive: moved up"}}}}},
+                           "description": "previous_rank - rank; positive: moved up"},
+                "entry_unmet": {"const": True,
+                                "description": "Present (true) only when the unit is listed now "
+                                               "without rank, a condition of entry not met (Not "
+                                               "ranked: entry condition not met)"}}}}},
     },
 }
 PATHS["/periods/{period}/units/{code}/feedback"] = {

@@ -31,7 +31,7 @@ class UnitFeedback:
     unit: WorkUnit
     run: ScoringRun
     detail: RunDetail
-    data: dict | None        # the API's shape; None when the unit is not ranked in the run
+    data: dict | None        # the API's shape; None when the unit is not in the run
     card: dict | None        # reports.scorecard data made from ``data``
     comments: dict           # indicator id -> [(judge number, comment)]
     published: bool
@@ -76,15 +76,20 @@ def api_json(data: dict) -> dict:
 
     def mean(item):
         return None if item is None else {"mean": num(item["mean"]), "n": item["n"]}
+    not_ranked = None
+    if data["rank"] is None:
+        not_ranked = "Not ranked: entry condition not met" if data["entry_unmet"] else "Not ranked"
     return {"unit": data["unit"], "category": data["category"], "total": num(data["total"]),
-            "rank": data["rank"], "decided_by": data["decided_by"],
+            "rank": data["rank"], "ranked": data["ranked"], "entry_unmet": data["entry_unmet"],
+            "not_ranked": not_ranked, "decided_by": data["decided_by"],
             "aspects": [{"id": a["id"], "score": num(a["score"]), "national": mean(a["national"]),
                          "province": mean(a["province"])} for a in data["aspects"]]}
 
 
 def all_scorecards(session, period: Period, result, rubric) -> list[dict]:
-    """Scorecard data of every ranked unit of ``result``, made as ``unit_feedback`` makes
-    one (the same means, the same comments per indicator), for the command line."""
+    """Scorecard data of every unit of ``result`` (ranked or listed without rank), made as
+    ``unit_feedback`` makes one (the same means, the same comments per indicator), for the
+    command line."""
     base, comments = baselines(result), comments_by_unit(session, period)
     ties = tie_breaks(rubric, result)
     return [scorecard_data(result, rubric, row.unit.code, means=base, ties=ties,

@@ -205,9 +205,10 @@ def previous_published(session, period: Period) -> tuple[Period, ScoringRun] | N
 
 def change_categories(earlier: ScoringRun, later: ScoringRun) -> list[str]:
     """Categories in which units ranked in both runs: those get a slope chart."""
-    before = {(r["category"], r["unit"]) for r in run_result(earlier)["ranking"]}
+    before = {(r["category"], r["unit"]) for r in run_result(earlier)["ranking"]
+              if r["rank"] is not None}
     return sorted({r["category"] for r in run_result(later)["ranking"]
-                   if (r["category"], r["unit"]) in before})
+                   if r["rank"] is not None and (r["category"], r["unit"]) in before})
 
 
 def change_chart(earlier: ScoringRun, earlier_title: str, later: ScoringRun, later_title: str,
@@ -230,8 +231,10 @@ def slope_data(earlier: ScoringRun, later: ScoringRun, category: str) -> dict:
     of one category): neither run is scored again."""
     before = [r for r in run_result(earlier)["ranking"] if r["category"] == category]
     after = [r for r in run_result(later)["ranking"] if r["category"] == category]
-    return {"before": {r["unit"]: r["rank"] for r in before},
-            "after": {r["unit"]: r["rank"] for r in after},
+    # only ranks are compared: a unit listed without rank (a condition of entry not met,
+    # an unranked category) has none to draw
+    return {"before": {r["unit"]: r["rank"] for r in before if r["rank"] is not None},
+            "after": {r["unit"]: r["rank"] for r in after if r["rank"] is not None},
             "names": {r["unit"]: r["name"] for r in before + after}}
 
 

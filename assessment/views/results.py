@@ -206,6 +206,7 @@ def public_period(slug):
     doc = public_page(db.session, period, run, cache_dir())
     return render_template("results/public_period.html", period=period, run=run, pub=pub,
                            tops=doc["tops"], sizes=doc["sizes"], awards=doc["awards"],
+                           unranked=doc.get("unranked", {}),
                            charts=doc["charts"], top=TOP, changes=doc["changes"],
                            change_table=_change_table(doc["change_rows"]), rule=doc["rule"])
 
