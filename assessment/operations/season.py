@@ -27,7 +27,7 @@ from scoring import assessment_from_dict, score
 from .. import audit
 from ..formatting import datetime_in_zones
 from ..models import (DisagreementAcceptance, JudgeAssignment, Objection, Period, Publication,
-                      RevisionRequest, ScoringRun, Submission, UnitExclusion, WorkUnit)
+                      RevisionRequest, ScoringRun, Submission, UnitExclusion, User, WorkUnit)
 from ..models.types import utcnow
 from ..models.units import existing_on, opening_day
 from ..rubric_store import rubric_for
@@ -37,7 +37,7 @@ from .editability import (check_not_archived, closes_at_for, deadline_for, is_op
 from ..permissions import is_admin, require
 from .judging import setting
 from .kept import kept
-from .moderation import disagreements
+from .moderation import disagreements, units_by_code
 from .runs import excluded_codes, export_exchange
 
 STAGES = (("persiapan", _l("Preparation")),
@@ -339,6 +339,20 @@ def _objection_window_gate(period, now) -> Gate:
 
 
 # ---- what the final gates count --------------------------------------------------------------
+
+def admins_by_id(session) -> dict[int, User]:
+    """The administrators by id: who made an exclusion or an acceptance, on the waiver pages."""
+    return {u.id: u for u in session.scalars(select(User).filter_by(role="admin"))}
+
+
+def not_assessed(session, run) -> list[dict]:
+    """Units excluded from the run's period by the time it was computed, with the reason: the
+    results show them as not assessed (they are in neither the ranking nor "not submitted")."""
+    rows = [e for e in exclusions(session, run.period) if e.created_at <= run.created_at]
+    units = units_by_code(session, [e.unit_code for e in rows])
+    return [{"code": e.unit_code, "name": units[e.unit_code].name if e.unit_code in units else e.unit_code,
+             "reason": e.reason} for e in rows]
+
 
 def exclusions(session, period: Period) -> list[UnitExclusion]:
     return session.scalars(select(UnitExclusion).where(UnitExclusion.period_id == period.id)

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..models import ScoringRun, User
+from ..models import ScoringRun
 from ..navigation import SEASON, nav
 from ..operations import OperationError
 from ..operations import season as ops
@@ -88,7 +88,7 @@ def exclusions(period_slug):
     return render_template("stages/exclusions.html", period=period, left=left[:WAIVER_ROWS],
                            total=len(left), units=units,
                            excluded=ops.exclusions(db.session, period),
-                           users=_users(), form=form), 422 if form.errors else 200
+                           users=ops.admins_by_id(db.session), form=form), 422 if form.errors else 200
 
 
 @bp.route("/<period_slug>/tahapan/perbedaan", methods=["GET", "POST"])
@@ -116,11 +116,7 @@ def acceptances(period_slug):
                            units=units_by_code(db.session, {f.unit_code for f in shown}),
                            accepted=sorted(ops.acceptances(db.session, period).values(),
                                            key=lambda a: (a.unit_code, a.indicator_id)),
-                           users=_users(), form=form), 422 if form.errors else 200
-
-
-def _users() -> dict[int, User]:
-    return {u.id: u for u in db.session.query(User).filter_by(role="admin")}
+                           users=ops.admins_by_id(db.session), form=form), 422 if form.errors else 200
 
 
 # ---- JSON API (administrators) ----------------------------------------------------------------
@@ -138,9 +134,5 @@ bp.add_app_template_global(gate_link, "gate_link")
 
 @bp.app_template_global("not_assessed")
 def not_assessed(run: ScoringRun) -> list[dict]:
-    """Units excluded from the run's period by the time it was computed, with the reason: the
-    results show them as not assessed (they are in neither the ranking nor "not submitted")."""
-    rows = [e for e in ops.exclusions(db.session, run.period) if e.created_at <= run.created_at]
-    units = units_by_code(db.session, [e.unit_code for e in rows])
-    return [{"code": e.unit_code, "name": units[e.unit_code].name if e.unit_code in units else e.unit_code,
-             "reason": e.reason} for e in rows]
+    """Units excluded from the run's period by the time it was computed (ops.not_assessed)."""
+    return ops.not_assessed(db.session, run)
