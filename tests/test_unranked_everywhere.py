@@ -114,8 +114,12 @@ def test_every_page_and_download_of_an_unranked_unit_says_why(client, auth, sess
         assert body["ranked"] == 12
     # the admin's run page and workbook
     runs = f"/admin/periode/{SLUG}/penghitungan/{season['run'].number}/"
-    assert client.get(runs).status_code == 200
+    assert "data-entry-unmet>" + NOT_RANKED_EN in html(client.get(runs))
     check_workbook(client.get(f"{runs}peringkat.xlsx"))
+    robust = client.get(f"{runs}peringkat-ketahanan.xlsx")
+    check_workbook(robust)      # rank intervals are drawn for ranked units only
+    intervals = sheet(robust.data, "Ketahanan Peringkat")
+    assert any("31" in row for row in intervals) and all(UNIT not in row for row in intervals)
     # the admin's provisional ranking page
     page = html(client.get(f"/musim/{SLUG}/peringkat"))
     row = page[page.rindex("<tr", 0, page.index(f'<span class="text-muted small">{UNIT}</span>')):]
