@@ -44,10 +44,15 @@ def ranking_summary(rows: list[dict]) -> dict:
     shown = rows[:RANKING_TOP]
     if not shown:
         return _empty()
-    first = shown[0]
-    alt = _("%(name)s ranks %(rank)d with %(total)s, of %(count)d ranked units.",
-            name=first["name"], rank=first["rank"], total=number(first["total"]),
-            count=sum(1 for r in rows if r["rank"] is not None))   # ranked units only
+    ranked = [r for r in rows if r["rank"] is not None]   # "n" counts ranked units only
+    if ranked:
+        first = ranked[0]
+        alt = _("%(name)s ranks %(rank)d with %(total)s, of %(count)d ranked units.",
+                name=first["name"], rank=first["rank"], total=number(first["total"]),
+                count=len(ranked))
+    else:   # every unit shown is unranked (entry condition not met)
+        alt = _("No unit here is ranked: %(count)d units did not meet the entry condition.",
+                count=len(rows))
     if len(rows) > len(shown):
         alt += " " + _("Bars show the top %(top)d; the lowest total is %(low)s.",
                        top=len(shown), low=number(rows[-1]["total"]))
