@@ -1,6 +1,7 @@
 """Alembic, configured from code: the schema is only ever created by migrations."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -26,6 +27,7 @@ def scripts() -> ScriptDirectory:
     return ScriptDirectory.from_config(alembic_config("sqlite://"))
 
 
+@functools.cache   # the migration files are code: read once per process (every create_app asks)
 def head_revision() -> str:
     """The schema revision this version of the code expects."""
     return scripts().get_current_head()
@@ -33,7 +35,12 @@ def head_revision() -> str:
 
 def known_revisions() -> list[str]:
     """Every revision this code knows, oldest first."""
-    return [s.revision for s in reversed(list(scripts().walk_revisions()))]
+    return list(_known_revisions())
+
+
+@functools.cache
+def _known_revisions() -> tuple[str, ...]:
+    return tuple(s.revision for s in reversed(list(scripts().walk_revisions())))
 
 
 def database_revision(url: str) -> str | None:
