@@ -245,10 +245,10 @@ def good_practice(session, period, rubric, final, day) -> int:
     """The three best-ranked units with full marks on an indicator, for every indicator
     whose evidence the bureau showcases (evidence required)."""
     _rubric, result = scored_run(final)
-    evidenced = set(session.execute(
+    evidenced = set(map(tuple, session.execute(
         select(Submission.unit_code, Evidence.indicator_id)
         .join(Evidence, Evidence.submission_id == Submission.id)
-        .where(Submission.period_id == period.id)).tuples())
+        .where(Submission.period_id == period.id))))
     rows = []
     for ind in rubric.indicators:
         if not ind.scored or ind.evidence != "required":

@@ -25,10 +25,10 @@ def with_completeness(session, period: Period, rows: list[dict]) -> list[dict]:
     answers = {code: (sub_id, data or {}) for sub_id, code, data in session.execute(
         select(Submission.id, Submission.unit_code, Submission.answers)
         .where(Submission.period_id == period.id, Submission.unit_code.in_(codes)))}
-    with_evidence = set(session.execute(
+    with_evidence = set(map(tuple, session.execute(
         select(Evidence.submission_id, Evidence.indicator_id).distinct()
         .join(Submission, Submission.id == Evidence.submission_id)
-        .where(Submission.period_id == period.id, Submission.unit_code.in_(codes))).tuples())
+        .where(Submission.period_id == period.id, Submission.unit_code.in_(codes)))))
     general = period_state(period).closes_for(None)      # everyone's closing time
     for row in rows:
         sub_id, given = answers.get(row["code"], (None, {}))
