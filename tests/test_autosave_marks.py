@@ -42,3 +42,27 @@ def test_autosave_answers_the_marks_and_counts_of_the_page(client, operator):
     assert "2 items incomplete on this page" in again
     overview = html(client.get(f"/kuesioner/{SLUG}"))
     assert "2/3" in overview
+
+
+def test_autosave_answers_the_reason_under_a_field_as_a_reload_shows_it(client, operator):
+    """A typed answer that is not valid is kept as typed; the autosave's answer carries the
+    text under its field ("error-<id>"), the same as the page after a reload, and nothing once
+    the answer is valid (the judge's page does the same: tests/test_verification_merge.py)."""
+    url = f"/kuesioner/{SLUG}/sdm"
+    state = {k: v for k, v in opened(client, url).items() if v is not None}
+    result = client.post(f"{url}/simpan-otomatis",
+                         data=state | {"answer-jumlah-personel": "dua"}).get_json()
+    fragment = result["fragments"]["error-jumlah-personel"]
+    assert 'id="err-jumlah-personel"' in fragment and "&ldquo;dua&rdquo;" in fragment
+    assert "Not valid yet, kept as typed:" in fragment
+    page = html(client.get(url))
+    shown = re.search(r'data-fragment="error-jumlah-personel"[^>]*>(.*?</div>)\s*</div>',
+                      page, re.S)[1]
+    assert shown.strip() == fragment.strip()
+    # every other field of the page has an empty reason
+    assert all(not text.strip() for name, text in result["fragments"].items()
+               if name.startswith("error-") and name != "error-jumlah-personel")
+    state = {k: v for k, v in opened(client, url).items() if v is not None}
+    fixed = client.post(f"{url}/simpan-otomatis",
+                        data=state | {"answer-jumlah-personel": "2"}).get_json()
+    assert fixed["fragments"]["error-jumlah-personel"].strip() == ""

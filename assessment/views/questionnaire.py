@@ -128,9 +128,7 @@ def _fill_page(period, unit, sub, aspect, form, errors=None, problems=None, refu
     context = _page(period, unit, sub, readonly)
     rubric = context["rubric"]
     if errors is None:   # shown from what is kept: the same after a reload
-        pending = (sub.pending if sub else None) or {}
-        errors = {ind.id: pending_message(ind, pending[ind.id])
-                  for ind in aspect.indicators if ind.id in pending}
+        errors = _kept_errors(aspect, sub)
     refused_evidence = bool(problems)   # this save's files or links were not all added
     problems = dict(problems or {})
     for key, entry in ((sub.pending_links if sub else None) or {}).items():
@@ -346,7 +344,21 @@ def _fragments(period, unit, sub, aspect) -> tuple[dict, list]:
                                        context["scores"], aspect.id, link)}
     for ind in aspect.indicators:
         out[f"mark-{ind.id}"] = macro("incomplete_mark")(marks[ind.id]) if ind.id in marks else ""
+    # with each mark, the text under its field: why the answer kept there is not valid, as a
+    # reload shows it, or nothing
+    errors, shown = _kept_errors(aspect, sub), initial_data(aspect, sub)
+    for ind in aspect.indicators:
+        out[f"error-{ind.id}"] = macro("invalid_feedback")(ind, shown.get(answer_name(ind)),
+                                                           errors.get(ind.id))
     return out, [ind.id for ind in aspect.indicators if ind.id in marks]
+
+
+def _kept_errors(aspect, sub) -> dict:
+    """Indicator id -> why the answer kept for it is not valid (typed, stored as typed in
+    ``sub.pending``): the page shows it under the field."""
+    pending = (sub.pending if sub else None) or {}
+    return {ind.id: pending_message(ind, pending[ind.id])
+            for ind in aspect.indicators if ind.id in pending}
 
 
 AUTOSAVE_EXPIRED = _l("Not saved automatically: your session has ended. Log in again in another "
