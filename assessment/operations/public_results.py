@@ -11,6 +11,7 @@ request writes it for the default language (``operations.results.publish_run``),
 first view of a published period, in any worker, reads a file and draws nothing."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter, OrderedDict
@@ -19,11 +20,12 @@ from pathlib import Path
 from flask_babel import get_locale
 from sqlalchemy import select
 
+from reports.batch import write_atomically
 from reports.rank_changes import rank_changes
 
 from ..chart_text import change_chart_summary, run_chart_summary
 
-from ..models import Period, Publication, ScoringRun
+from ..models import Period, PeriodVersion, Publication, ScoringRun, period_version
 from .ranking import award_winners, categories, order_of, ranking_rows
 from .results import (cached, change_categories, change_chart, chart_names, png_size,
                       previous_published, run_chart, run_file_key)
@@ -33,6 +35,10 @@ TOP = 10
 _MEMO: OrderedDict = OrderedDict()    # file path -> the page's document
 _MEMO_MAX = 16
 _built = [0]    # documents worked out in this process (tests count them)
+_HTML: OrderedDict = OrderedDict()    # file path -> the rendered page for anonymous visitors
+_HTML_MAX = 32
+_rendered = [0]    # pages rendered to be kept in this process (tests count them)
+CSRF_MARK = "\x00csrf-token\x00"    # stands for the visitor's CSRF token in a kept page
 
 
 def change_chart_name(earlier: ScoringRun, category: str) -> str:
@@ -112,6 +118,57 @@ def _build(period: Period, run: ScoringRun, previous, folder: str) -> dict:
         change_rows = rank_changes(run_result(earlier)["ranking"], run_result(run)["ranking"])
     return {"tops": tops, "sizes": dict(sizes), "unranked": dict(unranked), "awards": awards, "charts": charts,
             "changes": changes, "change_rows": change_rows, "rule": order_of(run)}
+
+
+def published_by_slug(session, slug: str):
+    """``(period, publication, run, version)`` of the period with this slug and its latest
+    publication, in one query (``version``: the period's ``(token, version)`` row, None
+    while it has none); None when there is no such period or nothing is published."""
+    found = session.execute(
+        select(Period, Publication, ScoringRun, PeriodVersion.token, PeriodVersion.version)
+        .join(Publication, Publication.period_id == Period.id)
+        .join(ScoringRun, ScoringRun.id == Publication.run_id)
+        .outerjoin(PeriodVersion, PeriodVersion.period_id == Period.id)
+        .where(Period.slug == slug).order_by(Publication.id.desc()).limit(1)).first()
+    if found is None:
+        return None
+    period, pub, run, token, version = found
+    return period, pub, run, (None if token is None else (token, version))
+
+
+def page_html_name(session, period: Period, pub: Publication, run: ScoringRun,
+                   version: tuple | None) -> str | None:
+    """The file name of the public page as rendered for anonymous visitors: it changes
+    with the publication (a correction is a new run and publication), the period's version
+    (``models.period_version``: bumped by every change to the period, its exclusions, its
+    runs and publications), the previous published run (the rank changes) and the
+    language; None when it cannot be told (no version row yet, or changes of this session
+    not bumped yet): the page is then rendered afresh."""
+    if version is None or period_version.unbumped(session):
+        return None
+    previous = previous_published(session, period)
+    text = repr((pub.id, version, previous[1].id if previous else 0, language()))
+    return f"halaman-publik-{hashlib.sha256(text.encode()).hexdigest()[:16]}.html"
+
+
+def kept_page_html(folder: str, run: ScoringRun, name: str, render) -> str:
+    """The page rendered once (``render()``, with ``CSRF_MARK`` in place of the CSRF token)
+    and kept in memory and as a file beside the run's other files."""
+    path = Path(folder) / f"{run_file_key(run)}-{name}"
+    html = _HTML.get(str(path))
+    if html is None:
+        try:
+            html = path.read_text(encoding="utf-8")
+        except (FileNotFoundError, NotADirectoryError):
+            _rendered[0] += 1
+            html = render()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(path, html.encode("utf-8"))
+        _HTML[str(path)] = html
+        while len(_HTML) > _HTML_MAX:
+            _HTML.popitem(last=False)
+    _HTML.move_to_end(str(path))
+    return html
 
 
 def published_file(session, folder: str, slug: str, number: int, name: str,

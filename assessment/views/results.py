@@ -5,23 +5,30 @@ they finalise (a correction is a new final run with a reason) and publish. Every
 logging in, sees the published run of a period: nothing of an unpublished run is public."""
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, flash, redirect,
-                   render_template, request, url_for)
+import hashlib
+import logging
+import time
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect,
+                   render_template, request, session, url_for)
 from flask_babel import gettext as _
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 
 from .. import run_files
 from ..extensions import db
-from ..transaction import attempt
+from ..transaction import after_commit, attempt
 from ..models import Period, Publication, ScoringRun, User
 from ..navigation import SEASON, nav
 from ..operations import OperationError
 from ..operations.ranking import (award_winners, categories, latest_publication, order_of,
                                   page_of, periods_with_run_counts, published_list,
                                   ranking_rows, run_by_number, run_ranking_page, runs_page)
-from ..operations.public_results import (TOP, change_chart_name, kept_chart, public_page,
-                                        published_file)
+from ..operations.public_results import (CSRF_MARK, TOP, change_chart_name, kept_chart,
+                                        kept_page_html, page_html_name, public_page,
+                                        published_by_slug, published_file)
 from ..operations.results import (cached, change_categories, change_chart, chart_names, finalise,
                                   previous_published, previous_ranking, publish_run, run_chart,
                                   run_file_key, run_intervals, run_workbook)
@@ -32,6 +39,7 @@ from ..forms.results import FinaliseForm, PublishForm
 from .lookups import period_or_404
 
 bp = Blueprint("results", __name__)
+log = logging.getLogger(__name__)
 nav("results.admin_index", _l("Scoring runs"), roles=("admin",), order=65, group=SEASON)
 
 PAGE_SIZE = 50
@@ -159,8 +167,26 @@ def publish(slug, number):
     except OperationError as exc:
         flash(exc.message, "danger")
     else:
+        after_commit(lambda: _keep_public_page(slug))
         flash(_("Run %(number)d is published.", number=run.number), "success")
     return redirect(url_for("results.runs", slug=slug))
+
+
+def _keep_public_page(slug: str) -> None:
+    """Once a publication is committed: the public page as anonymous visitors see it,
+    rendered and kept in each language of the interface (``public_period``), so that the
+    first view of the period just published renders nothing. Each in a context of its own
+    (a fresh application context: no logged-in user, a database session of its own that
+    sees the commit and the period's new version). A failure leaves the page to its first
+    view."""
+    address = url_for("results.public_period", slug=slug)
+    for language in current_app.config.get("LANGUAGES", ("id",)):
+        try:
+            with current_app.app_context(), current_app.test_request_context(address), \
+                    force_locale(language):
+                public_period(slug)
+        except Exception:   # a cache: the first view renders what is missing
+            log.exception("keeping the public page of %s failed", slug)
 
 
 @bp.route("/admin/periode/<slug>/penghitungan/<int:number>/"
@@ -202,13 +228,38 @@ def public_index():
 
 @bp.route("/hasil/<slug>/")
 def public_period(slug):
-    period, run, pub = _published(slug)
+    """The published run's page, found with one query. Anonymous visitors without query
+    arguments or flashed messages get the page rendered once per publication, period
+    version, previous published run and language (``kept_page_html``), with their own CSRF
+    token put in (the language form's): ``private, no-cache`` and an ETag of the kept page,
+    so a browser asks again and gets a 304 while nothing changed. Logged-in users (their
+    navigation differs) get a fresh render."""
+    found = published_by_slug(db.session, slug) or abort(404)
+    period, pub, run, version = found
+    name = None
+    if not current_user.is_authenticated and not request.args and "_flashes" not in session:
+        name = page_html_name(db.session, period, pub, run, version)
+    if name is None:
+        return _render_public_period(period, run, pub)
+    html = kept_page_html(cache_dir(), run, name,
+                          lambda: _render_public_period(period, run, pub, csrf_token=lambda: CSRF_MARK))
+    response = Response(html.replace(CSRF_MARK, generate_csrf()), mimetype="text/html")
+    response.headers["Cache-Control"] = "private, no-cache"
+    # a browser's copy holds the CSRF token it was sent with (valid WTF_CSRF_TIME_LIMIT):
+    # the ETag changes every hour so that no copy is kept past it
+    hour = int(time.time() // 3600)
+    response.set_etag(f"{hashlib.sha256(html.encode()).hexdigest()[:16]}-{hour}")
+    return response.make_conditional(request)
+
+
+def _render_public_period(period, run, pub, **extra) -> str:
     doc = public_page(db.session, period, run, cache_dir())
     return render_template("results/public_period.html", period=period, run=run, pub=pub,
                            tops=doc["tops"], sizes=doc["sizes"], awards=doc["awards"],
                            unranked=doc.get("unranked", {}),
                            charts=doc["charts"], top=TOP, changes=doc["changes"],
-                           change_table=_change_table(doc["change_rows"]), rule=doc["rule"])
+                           change_table=_change_table(doc["change_rows"]), rule=doc["rule"],
+                           **extra)
 
 
 def _change_table(data: dict) -> dict | None:
