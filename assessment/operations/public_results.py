@@ -148,7 +148,7 @@ def page_html_name(session, period: Period, pub: Publication, run: ScoringRun,
         return None
     previous = previous_published(session, period)
     text = repr((pub.id, version, previous[1].id if previous else 0, language()))
-    return f"halaman-publik-{hashlib.sha256(text.encode()).hexdigest()[:16]}.html"
+    return f"halaman-publik-{language()}-{hashlib.sha256(text.encode()).hexdigest()[:16]}.html"
 
 
 def kept_page_html(folder: str, run: ScoringRun, name: str, render) -> str:
@@ -164,11 +164,22 @@ def kept_page_html(folder: str, run: ScoringRun, name: str, render) -> str:
             html = render()
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(path, html.encode("utf-8"))
+            _forget_older(path)
         _HTML[str(path)] = html
         while len(_HTML) > _HTML_MAX:
             _HTML.popitem(last=False)
     _HTML.move_to_end(str(path))
     return html
+
+
+def _forget_older(path: Path) -> None:
+    """Remove the run's earlier renderings of the page in the same language (an older period
+    version): one file per run and language stays."""
+    stem = path.name.rsplit("-", 1)[0]          # <run>-halaman-publik-<language>
+    for old in path.parent.glob(f"{stem}-*.html"):
+        if old != path:
+            old.unlink(missing_ok=True)
+            _HTML.pop(str(old), None)
 
 
 def published_file(session, folder: str, slug: str, number: int, name: str,
