@@ -522,6 +522,8 @@ def refused(client, response) -> bool:
     if response.status_code in (301, 302, 303, 307, 308):
         page = client.get(response.headers["Location"])
         return 'class="alert alert-danger" role="alert"' in page.get_data(as_text=True)
+    if response.is_json:   # JSON refuses with a 4xx; a 2xx saved (an autosave keeps a value
+        return False       # that is not valid as typed and sends the reason in its fragments)
     body = response.get_data(as_text=True)
     return any(mark in body for mark in ERROR_MARKS)
 
