@@ -387,19 +387,22 @@ def _load_table(conn, tar, table) -> None:
 
 
 def _parents_first(table, rows: list[dict]) -> list[dict]:
-    """Rows of a table that refers to itself (work units to their province), parents first."""
+    """Rows of a table that refers to itself, every row after the rows it refers to (work
+    units after their province and their successor)."""
     links = [(fk.parent.name, fk.column.name) for fk in table.foreign_keys
              if fk.column.table is table]
     if not links:
         return rows
-    child, parent = links[0]
-    placed, ordered, waiting = set(), [], rows
+    placed = {parent: set() for _child, parent in links}
+    ordered, waiting = [], rows
     while waiting:
-        ready = [r for r in waiting if r[child] is None or r[child] in placed]
+        ready = [r for r in waiting
+                 if all(r[child] is None or r[child] in placed[parent] for child, parent in links)]
         if not ready:   # a cycle or a missing parent: left for the database to refuse
             return ordered + waiting
         ordered += ready
-        placed.update(r[parent] for r in ready)
+        for _child, parent in links:
+            placed[parent].update(r[parent] for r in ready)
         taken = {id(r) for r in ready}
         waiting = [r for r in waiting if id(r) not in taken]
     return ordered

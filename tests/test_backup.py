@@ -223,3 +223,22 @@ def test_backup_and_restore_commands(app, season, tmp_path, monkeypatch, capsys)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM evidence")).scalar() == 2
     engine.dispose()
+
+
+def test_work_units_are_restored_after_their_province_and_their_successor():
+    """work_unit refers to itself twice (province_code, successor_code): a restore inserts
+    every row after the rows it names, whatever the archive's order (on PostgreSQL a
+    successor inserted later was refused by its foreign key)."""
+    from assessment.backup import _parents_first
+    from assessment.models import WorkUnit
+    rows = [{"code": "91.01", "province_code": "91", "successor_code": "93.01"},
+            {"code": "93.01", "province_code": "93", "successor_code": None},
+            {"code": "93", "province_code": None, "successor_code": None},
+            {"code": "91", "province_code": None, "successor_code": None}]
+    ordered = [r["code"] for r in _parents_first(WorkUnit.__table__, rows)]
+    assert sorted(ordered) == sorted(r["code"] for r in rows)
+    position = {code: i for i, code in enumerate(ordered)}
+    for row in rows:
+        for link in ("province_code", "successor_code"):
+            if row[link] is not None:
+                assert position[row[link]] < position[row["code"]], (row, ordered)
