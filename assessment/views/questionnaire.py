@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import scores, uploads
 from ..extensions import db, login_manager
@@ -34,8 +34,8 @@ from ..permissions import can_view_unit, operator_unit
 from ..completeness import aspect_completeness, indicator_marks
 from ..progress import periods_for_unit, remaining
 from ..rubric_store import rubric_for
+from .expired import PageExpired, autosave_logged_out, expiry_handler, kept_fields_page
 from .lookups import period_or_404
-from .main import error_page
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/kuesioner")
 nav("questionnaire.overview", _l("Questionnaire"), roles=("operator",), order=20)
@@ -175,7 +175,7 @@ def _choose_period():
 @bp.route("/<period_slug>/<aspect_id>", methods=["GET", "POST"])
 def fill(period_slug, aspect_id):
     if not current_user.is_authenticated:   # a page posted after its session ended is kept
-        return _expired() if request.method == "POST" else login_manager.unauthorized()
+        return kept_fields_page() if request.method == "POST" else login_manager.unauthorized()
     period = period_or_404(period_slug)
     unit = _own_unit(period)
     aspect = _aspect(rubric_for(period), aspect_id)
@@ -300,7 +300,7 @@ def autosave(period_slug, aspect_id):
     the current value of every field someone else changed since the page's base, so the
     page stays in step. Evidence is added by the save button only."""
     if not current_user.is_authenticated:
-        return jsonify(error="expired", message=str(AUTOSAVE_EXPIRED)), 401
+        return autosave_logged_out()
     period = period_or_404(period_slug)
     unit = _own_unit(period)
     aspect = _aspect(rubric_for(period), aspect_id)
@@ -359,10 +359,6 @@ def _kept_errors(aspect, sub) -> dict:
     pending = (sub.pending if sub else None) or {}
     return {ind.id: pending_message(ind, pending[ind.id])
             for ind in aspect.indicators if ind.id in pending}
-
-
-AUTOSAVE_EXPIRED = _l("Not saved automatically: your session has ended. Log in again in another "
-                      "tab; what you typed stays on this page.")
 
 
 def _moved_fields(form, aspect, sub) -> dict:
@@ -455,43 +451,24 @@ def unit_aspect(period_slug, code, aspect_id):
 
 # ---- a page that outlived its session or CSRF token -------------------------------------
 
-class PageExpired(OperationError):
-    code = "expired"
+def _shown_again():
+    period = period_or_404(request.view_args["period_slug"])
+    unit = _own_unit(period)
+    aspect = _aspect(rubric_for(period), request.view_args["aspect_id"])
+
+    def render():
+        sub = get_submission(db.session, period, unit.code)
+        form = aspect_form(aspect, sub, posted=True)
+        _answers, _pending, errors = collect(form, aspect)
+        refused = PageExpired(_("The page had been open too long to be saved, so nothing was "
+                                "saved. Everything you typed is still below (files must be "
+                                "chosen again): press Save again."))
+        return _fill_page(period, unit, sub, aspect, form, errors=errors, refused=refused), 400
+    return render
 
 
-@bp.errorhandler(CSRFError)
-def form_expired(exc):
-    """A questionnaire page posted with an expired or missing CSRF token is shown again with
-    everything typed (and a fresh token): its version and signed base values make the
-    same save safe to send again, merged with what others saved meanwhile."""
-    if request.endpoint == "questionnaire.autosave":
-        return jsonify(error="expired", message=str(AUTOSAVE_EXPIRED)), 400
-    if request.endpoint != "questionnaire.fill" or request.method != "POST":
-        return error_page(exc)
-    if not current_user.is_authenticated:
-        return _expired()
-    try:   # who may not fill the page gets the plain refusal
-        period = period_or_404(request.view_args["period_slug"])
-        unit = _own_unit(period)
-        aspect = _aspect(rubric_for(period), request.view_args["aspect_id"])
-    except HTTPException:
-        return error_page(exc)
-    sub = get_submission(db.session, period, unit.code)
-    form = aspect_form(aspect, sub, posted=True)
-    _answers, _pending, errors = collect(form, aspect)
-    refused = PageExpired(_("The page had been open too long to be saved, so nothing was saved. "
-                            "Everything you typed is still below (files must be chosen again): "
-                            "press Save again."))
-    return _fill_page(period, unit, sub, aspect, form, errors=errors, refused=refused), 400
-
-
-def _expired():
-    """The posted fields kept on a page of their own when the login has ended: log in again
-    (in another tab) and send them again; nothing is shown but what the person typed."""
-    fields = [(name, value) for name, value in request.form.items(multi=True)
-              if name != "csrf_token"]
-    return render_template("questionnaire/expired.html", fields=fields,
-                           login_url=url_for("auth.login"))   # a page, not an error: 200
+bp.register_error_handler(CSRFError, expiry_handler("questionnaire.autosave",
+                                                    "questionnaire.fill", _shown_again))
 
 
 @bp.errorhandler(RequestEntityTooLarge)

@@ -15,7 +15,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
 
 from .. import formatting
 from ..extensions import db, login_manager
@@ -37,8 +36,8 @@ from ..operations.monitor import measured_answers
 from ..operations.questionnaire import get_submission
 from ..permissions import can_judge, can_verify
 from ..rubric_store import rubric_for
+from .expired import PageExpired, autosave_logged_out, expiry_handler, kept_fields_page
 from .lookups import period_or_404
-from .main import error_page
 from .questionnaire import _numbers, shown_value
 
 bp = Blueprint("verify", __name__, url_prefix="/penilai")
@@ -208,7 +207,7 @@ def _done(period, code, action, message):
 @bp.route("/<period_slug>/<code>/<aspect_id>", methods=["GET", "POST"])
 def aspect(period_slug, code, aspect_id):
     if not current_user.is_authenticated:   # a page posted after its session ended is kept
-        return _expired() if request.method == "POST" else login_manager.unauthorized()
+        return kept_fields_page() if request.method == "POST" else login_manager.unauthorized()
     period = _period(period_slug)
     assignment = _assignment(period, code)
     aspect = _aspect(rubric_for(period), aspect_id)
@@ -338,10 +337,6 @@ def _after_save(period, assignment, aspect, form) -> str:
 
 # ---- autosave ------------------------------------------------------------------------------
 
-AUTOSAVE_EXPIRED = _l("Not saved automatically: your session has ended. Log in again in another "
-                      "tab; what you typed stays on this page.")
-
-
 @bp.route("/<period_slug>/<code>/<aspect_id>/simpan-otomatis", methods=["POST"])
 def autosave(period_slug, code, aspect_id):
     """The page's changed fields saved a few seconds after typing stops (static/autosave.js),
@@ -349,7 +344,7 @@ def autosave(period_slug, code, aspect_id):
     current value of every field another window saved since the page's base, and the page's
     marks and counts again (the same functions as the page)."""
     if not current_user.is_authenticated:
-        return jsonify(error="expired", message=str(AUTOSAVE_EXPIRED)), 401
+        return autosave_logged_out()
     period = _period(period_slug)
     assignment = _assignment(period, code)
     aspect = _aspect(rubric_for(period), aspect_id)
@@ -438,41 +433,21 @@ def _kept_errors(aspect, rows) -> dict:
             if i.id in rows and ops.is_pending(rows[i.id].value)}
 
 
-class PageExpired(OperationError):
-    code = "expired"
+def _shown_again():
+    period = _period(request.view_args["period_slug"])
+    assignment = _assignment(period, request.view_args["code"])
+    aspect = _aspect(rubric_for(period), request.view_args["aspect_id"])
+
+    def render():
+        form = verify_form(aspect, ops.rows_by_indicator(assignment), posted=True,
+                           sampled=ops.sampled_for(assignment, aspect))
+        answers = ops.unit_answers(db.session, period, assignment.unit_code)
+        *_changes, errors = collect(form, aspect, answers)
+        refused = PageExpired(_("The page had been open too long to be saved, so nothing was "
+                                "saved. Everything you typed is still below: press Save again."))
+        return _aspect_page(period, assignment, aspect, form, errors, refused=refused), 400
+    return render
 
 
-@bp.errorhandler(CSRFError)
-def form_expired(exc):
-    """An autosave with an expired CSRF token answers JSON (the page keeps what is typed and
-    says so); an aspect page posted with one is shown again with everything typed (its
-    version and signed base make the same save safe to send again, merged with what was
-    saved meanwhile); every other form gets the usual page."""
-    if request.endpoint == "verify.autosave":
-        return jsonify(error="expired", message=str(AUTOSAVE_EXPIRED)), 400
-    if request.endpoint != "verify.aspect" or request.method != "POST":
-        return error_page(exc)
-    if not current_user.is_authenticated:
-        return _expired()
-    try:   # who may not verify the unit gets the plain refusal
-        period = _period(request.view_args["period_slug"])
-        assignment = _assignment(period, request.view_args["code"])
-        aspect = _aspect(rubric_for(period), request.view_args["aspect_id"])
-    except HTTPException:
-        return error_page(exc)
-    form = verify_form(aspect, ops.rows_by_indicator(assignment), posted=True,
-                       sampled=ops.sampled_for(assignment, aspect))
-    answers = ops.unit_answers(db.session, period, assignment.unit_code)
-    *_changes, errors = collect(form, aspect, answers)
-    refused = PageExpired(_("The page had been open too long to be saved, so nothing was saved. "
-                            "Everything you typed is still below: press Save again."))
-    return _aspect_page(period, assignment, aspect, form, errors, refused=refused), 400
-
-
-def _expired():
-    """The posted fields kept on a page of their own when the login has ended (the
-    questionnaire's page): log in again in another tab and send them again."""
-    fields = [(name, value) for name, value in request.form.items(multi=True)
-              if name != "csrf_token"]
-    return render_template("questionnaire/expired.html", fields=fields,
-                           login_url=url_for("auth.login"))   # a page, not an error: 200
+bp.register_error_handler(CSRFError, expiry_handler("verify.autosave", "verify.aspect",
+                                                    _shown_again))
