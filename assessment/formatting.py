@@ -1,6 +1,7 @@
 """Indonesian number and date formatting (87,50; 21 Agustus 2025; 23.59 WIB)."""
 from __future__ import annotations
 
+from datetime import date as _date
 from datetime import datetime, time
 from decimal import Decimal
 from functools import lru_cache
@@ -58,12 +59,14 @@ def local_time(value: datetime, zone: str = "WIB") -> datetime:
     return value.astimezone(TIME_ZONES[zone])
 
 
-def date(value: datetime | None, zone: str = "WIB") -> str:
-    """21 Agustus 2025 (in the given zone), by Babel in the interface language."""
+def date(value: datetime | _date | None, zone: str = "WIB") -> str:
+    """21 Agustus 2025 (a moment in the given zone, or a calendar day as it is), by Babel in
+    the interface language."""
     if value is None:
         return "-"
-    local = local_time(value, zone) if value.tzinfo else value
-    return _date_text(local.date() if isinstance(local, datetime) else local, _lang())
+    if isinstance(value, datetime):
+        value = (local_time(value, zone) if value.tzinfo else value).date()
+    return _date_text(value, _lang())
 
 
 def clock(value: datetime, zone: str = "WIB") -> str:

@@ -3,6 +3,7 @@ moderated value counts in the export and in the score, admin only, audited."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -309,3 +310,46 @@ def test_a_lead_judge_moderates_but_never_a_conflicted_unit(client, auth, sessio
     assert session.query(Moderation).filter_by(unit_code="11").one().created_by == lead.id
     with pytest.raises(Invalid):
         update_settings(session, period, judged[1], **{**judging_settings(period), "lead_judges": [999999]})
+
+
+def test_the_flags_page_shows_each_judges_comment_and_checked_sample_dates(
+        client, auth, session, make_user, make_period):
+    """A moderator reads why the judges differ: each judge's comment and, for an indicator
+    with sampled dates, which of the drawn dates they checked (in the interface's format)."""
+    period = make_period(slug="bakohumas-2026-moderasi", rubric_id="bakohumas-2026",
+                         levels=["provinsi", "kabkota"])
+    make_user(username="kepala-biro", role="admin", unit_code=None)
+    a = make_user(username="penilai1", role="judge", unit_code=None, name="Rina Penilai")
+    b = make_user(username="penilai2", role="judge", unit_code=None, name="Budi Penilai")
+    add_submission(session, period, "33", {"publikasi-tepat-waktu": 9})
+    first = verify(session, period, "33", a, {"publikasi-tepat-waktu": 9})
+    second = verify(session, period, "33", b, {"publikasi-tepat-waktu": 2})
+    rows = {row.assignment_id: row for row in session.query(Verification)}
+    rows[first.id].comment = "Sembilan berita terbit di hari yang sama."
+    rows[first.id].checked = {"dates": ["2025-03-14", "2025-02-03"]}
+    rows[second.id].checked = {"dates": ["2025-02-03"]}
+    session.commit()
+    assert [f.indicator_id for f in disagreements(session, period)] == ["publikasi-tepat-waktu"]
+
+    auth.login("kepala-biro")
+    page = client.get("/admin/moderation/bakohumas-2026-moderasi/perbedaan").get_data(as_text=True)
+    notes = re.findall(r'data-testid="judge-note">(.*?)</tr>', page, re.S)
+    assert len(notes) == 2    # one per judge, below the judge's value
+    assert "Sembilan berita terbit di hari yang sama." in notes[0]
+    assert "Tanggal sampel yang diperiksa: 2 dari 10" in notes[0]
+    assert notes[0].index("3 Februari 2025") < notes[0].index("14 Maret 2025")   # in date order
+    assert "Catatan" not in notes[1] and "Tanggal sampel yang diperiksa: 1 dari 10" in notes[1]
+    english(client)
+    page = client.get("/admin/moderation/bakohumas-2026-moderasi/perbedaan").get_data(as_text=True)
+    assert "Sampled dates checked: 2 of 10" in page and "3 February 2025" in page
+
+
+def test_a_calendar_day_is_formatted_as_it_is(app):
+    """The ``date`` filter takes a day (a sampled date) as well as a moment."""
+    from datetime import date as day, datetime, timezone
+
+    from assessment.formatting import date
+    with app.test_request_context():
+        assert date(day(2025, 8, 21)) == "21 Agustus 2025"
+        # 23.30 UTC is the next day in WIB
+        assert date(datetime(2025, 8, 20, 23, 30, tzinfo=timezone.utc)) == "21 Agustus 2025"

@@ -13,6 +13,7 @@ correction, with its reason)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from fractions import Fraction
 
 from flask_babel import gettext as _
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from scoring import AnswerError, answer_fraction
 
 from .. import audit
-from ..models import Moderation, Submission, User, WorkUnit
+from ..models import JudgeAssignment, Moderation, Submission, User, Verification, WorkUnit
 from ..permissions import can_record_moderation, is_admin, require
 from ..rubric_store import rubric_for
 from . import Conflict, Invalid
@@ -184,6 +185,30 @@ def judge_names(session, flags) -> dict[str, User]:
     if not ids:
         return {}
     return {f"J{u.id}": u for u in session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def judges_notes(session, period, flags) -> dict[tuple[str, str, str], dict]:
+    """(unit code, indicator id, judge key "J<id>") -> what the judge wrote beside the value
+    of a flagged indicator: ``comment`` and ``checked`` (the sampled dates they checked, as
+    dates, for an indicator with ``sample``), for the flags shown; one query. A moderator
+    reads these beside the values."""
+    pairs = {(f.unit_code, f.indicator_id) for f in flags}
+    if not pairs:
+        return {}
+    rows = session.execute(
+        select(JudgeAssignment.unit_code, JudgeAssignment.judge_id, Verification.indicator_id,
+               Verification.comment, Verification.checked)
+        .join(Verification, Verification.assignment_id == JudgeAssignment.id)
+        .where(JudgeAssignment.period_id == period.id, JudgeAssignment.active.is_(True),
+               JudgeAssignment.unit_code.in_({code for code, _i in pairs}),
+               Verification.indicator_id.in_({ind for _c, ind in pairs})))
+    notes = {}
+    for code, judge_id, indicator_id, comment, checked in rows:
+        dates = sorted(date.fromisoformat(d) for d in (checked or {}).get("dates") or [])
+        if (code, indicator_id) in pairs and (comment or dates):
+            notes[(code, indicator_id, f"J{judge_id}")] = {"comment": comment or "",
+                                                           "checked": dates}
+    return notes
 
 
 def units_by_code(session, codes) -> dict[str, WorkUnit]:

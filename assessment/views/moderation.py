@@ -22,8 +22,8 @@ from ..navigation import SEASON, nav
 from ..operations import OperationError
 from ..operations.judging import setting
 from ..operations.periods import periods_newest_first
-from ..operations.moderation import (disagreements, judge_names, moderate, threshold,
-                                     units_by_code)
+from ..operations.moderation import (disagreements, judge_names, judges_notes, moderate,
+                                     threshold, units_by_code)
 from ..operations.quality import (LENIENCY_MARGIN, all_copied_completions, claim_gaps,
                                   copied_shares, judge_quality)
 from ..operations.questionnaire import get_submission
@@ -187,6 +187,7 @@ def _flags_page(period, failed=None, status=200):
                                               and (f.unit_code, f.indicator_id) in accepted),
                            total=len(everything), page=page, pages=pages,
                            judges=judge_names(db.session, flags), failed=failed,
+                           notes=judges_notes(db.session, period, flags),
                            units=units_by_code(db.session, {f.unit_code for f in flags})), status
 
 
