@@ -231,6 +231,8 @@ def _seed_season(session, slug):
             verify(session, period, unit.code, judge, values, started_at=start,
                    completed_at=start + timedelta(hours=rnd.randint(2, 40)))
     session.flush()
+    for row in session.query(Verification).order_by(Verification.id).limit(60):   # notes to show
+        row.comment = "Lampiran tidak memuat tanggal terbit; dihitung dari arsip situs satuan kerja."
     flag = disagreements(session, period)[0]
     moderate(session, period, flag.unit_code, flag.indicator_id,
              {"yesno": "ya", "scale": "2", "number": "10", "choice": "-"}[rubric.indicator(flag.indicator_id).type],
