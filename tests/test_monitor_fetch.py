@@ -172,11 +172,15 @@ def test_per_host_and_overall_concurrency_are_bounded():
     import threading
     import time
     live, peak, lock = [0], [0], threading.Lock()
+    overlapped = threading.Event()   # the first request waits for a second (no timing luck)
 
     def counted(handler):
         with lock:
             live[0] += 1
             peak[0] = max(peak[0], live[0])
+            if live[0] > 1:
+                overlapped.set()
+        overlapped.wait(10)
         time.sleep(0.05)
         with lock:
             live[0] -= 1
