@@ -6,12 +6,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from matplotlib import colormaps
-from matplotlib.colors import to_hex
-
-from .charts import _figure, _save, count_axis, literal_text, number_id, title_text
-
-SERIES = colormaps["cividis"]
+from .charts import _figure, _save, count_axis, literal_text, mpl, number_id, title_text
 
 
 def _week_ticks(ax, labels: Sequence[str], every: int) -> None:
@@ -29,7 +24,8 @@ def weekly_trend_chart(weeks: Sequence[str], series: Sequence[tuple[str, Sequenc
     n = len(series)
     bottom = [0] * len(weeks)
     for k, (name, counts) in enumerate(series):
-        colour = to_hex(SERIES(0.1 + 0.8 * k / max(1, n - 1)) if n > 1 else SERIES(0.15))
+        colour = mpl().to_hex(mpl().ramp(0.1 + 0.8 * k / max(1, n - 1)) if n > 1
+                                 else mpl().ramp(0.15))
         ax.bar(range(len(weeks)), counts, bottom=bottom, color=colour, width=0.85,
                label=title_text(name, 40, 1), edgecolor="white", linewidth=0.3)
         bottom = [b + c for b, c in zip(bottom, counts)]

@@ -20,26 +20,20 @@ import io
 import textwrap
 from collections import defaultdict
 from fractions import Fraction
-from typing import Iterable, Mapping, Sequence
-
-import matplotlib
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib import colormaps
-from matplotlib.colors import to_hex, to_rgb
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from rubrics.model import Rubric
 from scoring.engine import Result, round2
 
 from .feedback import province_short
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 FORMATS = ("png", "svg")
 _SWAP_SEPARATORS = str.maketrans({",": ".", ".": ","})
 DPI = 110
-_RAMP = colormaps["cividis"]
 HEAT_MAP = "viridis"
 NATIONAL_COLOUR, PROVINCIAL_COLOUR, UNIT_COLOUR = "#666666", "#e08214", "#2166ac"
 CLAIMED_COLOUR, VERIFIED_COLOUR = "#e08214", "#2166ac"
@@ -48,11 +42,32 @@ TITLE_CHARS = 90
 LITERAL_TEXT = {"text.parse_math": False, "text.usetex": False}
 
 
+@functools.cache
+def mpl() -> SimpleNamespace:
+    """The pieces of matplotlib the charts use, imported when the first chart is drawn:
+    importing matplotlib (and numpy) costs about a third of a second of CPU, which every
+    process importing this module for its data functions (the web app, the demo's start)
+    would otherwise pay without drawing anything."""
+    import matplotlib
+    from matplotlib import colormaps
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import to_hex, to_rgb
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    return SimpleNamespace(rc_context=matplotlib.rc_context, colormaps=colormaps,
+                           FigureCanvasAgg=FigureCanvasAgg, to_hex=to_hex, to_rgb=to_rgb,
+                           Figure=Figure, Line2D=Line2D, Patch=Patch,
+                           FuncFormatter=FuncFormatter, MaxNLocator=MaxNLocator,
+                           ramp=colormaps["cividis"])
+
+
 def literal_text(chart):
     """Draw ``chart`` with mathtext and TeX off: every string is shown as typed."""
     @functools.wraps(chart)
     def draw(*args, **kwargs):
-        with matplotlib.rc_context(LITERAL_TEXT):
+        with mpl().rc_context(LITERAL_TEXT):
             return chart(*args, **kwargs)
     return draw
 
@@ -72,13 +87,13 @@ def predicate_colours(labels: Sequence[str]) -> dict[str, str]:
     """Colour per predicate label on the cividis ramp: best (first) dark blue through
     worst (last) yellow, told apart by lightness alone (colour-blind and grey-scale safe)."""
     n = len(labels)
-    return {label: to_hex(_RAMP(0.05 + 0.9 * k / (n - 1) if n > 1 else 0.05))
+    return {label: mpl().to_hex(mpl().ramp(0.05 + 0.9 * k / (n - 1) if n > 1 else 0.05))
             for k, label in enumerate(labels)}
 
 
 def ink_on(colour) -> str:
     """Black or white, whichever reads better on ``colour``."""
-    r, g, b = to_rgb(colour)
+    r, g, b = mpl().to_rgb(colour)
     return "#111111" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45 else "#ffffff"
 
 
@@ -93,8 +108,8 @@ def title_text(text: str, width: int = TITLE_CHARS, lines: int = 2) -> str:
 
 
 def _figure(width: float, height: float, dpi: int = DPI) -> Figure:
-    fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = mpl().Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+    mpl().FigureCanvasAgg(fig)
     return fig
 
 
@@ -103,20 +118,20 @@ def _save(fig: Figure, fmt: str) -> bytes:
         raise ValueError(f"unknown chart format {fmt!r}; use one of {', '.join(FORMATS)}")
     buf = io.BytesIO()
     # SVG keeps text as text (searchable, accessible); no dates, so output is reproducible
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "bakohumas"}):
+    with mpl().rc_context({"svg.fonttype": "none", "svg.hashsalt": "bakohumas"}):
         fig.savefig(buf, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
     return buf.getvalue()
 
 
 def _id_axis(axis, decimals: int = 0):
-    axis.set_major_formatter(FuncFormatter(lambda v, _pos: number_id(v, decimals)))
+    axis.set_major_formatter(mpl().FuncFormatter(lambda v, _pos: number_id(v, decimals)))
 
 
 def count_axis(ax, headroom: float = 1.0) -> None:
     """Make the y axis of ``ax`` (drawn already) a count axis: whole-number ticks only, from
     0 to at least 1 (times ``headroom``), so a chart whose counts are all 0 reads "0" and "1"
     instead of a column of repeated "0" labels on fractional ticks."""
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(mpl().MaxNLocator(integer=True))
     ax.set_ylim(0, max(1.0, ax.get_ylim()[1]) * headroom)
     _id_axis(ax.yaxis)
 
@@ -212,7 +227,7 @@ def _short(text: str, width: int) -> str:
 
 
 def _predicate_legend(fig, bands, colours):
-    handles = [Patch(facecolor=colours[label], edgecolor="#444444",
+    handles = [mpl().Patch(facecolor=colours[label], edgecolor="#444444",
                      label=f"{label} (\u2265 {number_id(float(low), 0)})")
                for label, low in bands]
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5),
@@ -348,7 +363,7 @@ def heatmap_chart(provinces: Sequence[str], aspects: Sequence[str],
     fig = _figure(6.2 + 1.05 * cols, 2.2 + 0.27 * rows)
     ax = fig.subplots()
     grid = [[float("nan") if v is None else float(v) for v in row] for row in values]
-    cmap = colormaps[HEAT_MAP]
+    cmap = mpl().colormaps[HEAT_MAP]
     image = ax.imshow(grid, cmap=cmap, vmin=0, vmax=100, aspect="auto")
     for r, row in enumerate(grid):
         for c, v in enumerate(row):
@@ -434,19 +449,19 @@ def slope_chart(before: Mapping[str, int], after: Mapping[str, int], names: Mapp
     high = max([before[c] for c in shown] + [after[c] for c in shown] + [top])
     ax.set_xlim(0, high * 1.04 + 1)
     ax.set_ylim(max(len(shown), 1) - 0.5, -0.7)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
+    ax.xaxis.set_major_locator(mpl().MaxNLocator(integer=True, nbins=12))
     _id_axis(ax.xaxis)
     ax.set_xlabel("Peringkat (1 = terbaik; skala peringkat sebenarnya)")
     ax.grid(axis="x", color="#eeeeee")
     ax.spines[["top", "right"]].set_visible(False)
     earlier, later = distinct_titles(*periods)
-    handles = [Line2D([], [], marker="o", ls="", markerfacecolor="white",
+    handles = [mpl().Line2D([], [], marker="o", ls="", markerfacecolor="white",
                       markeredgecolor="#333333", label=f"Peringkat {_short(earlier, 30)}"),
-               Line2D([], [], marker="o", ls="", color="#333333",
+               mpl().Line2D([], [], marker="o", ls="", color="#333333",
                       label=f"Peringkat {_short(later, 30)}"),
-               Line2D([], [], color=UP_COLOUR, lw=2.2, label="naik"),
-               Line2D([], [], color=DOWN_COLOUR, lw=2.2, label="turun"),
-               Line2D([], [], color=SAME_COLOUR, lw=2.2, label="tetap")]
+               mpl().Line2D([], [], color=UP_COLOUR, lw=2.2, label="naik"),
+               mpl().Line2D([], [], color=DOWN_COLOUR, lw=2.2, label="turun"),
+               mpl().Line2D([], [], color=SAME_COLOUR, lw=2.2, label="tetap")]
     fig.legend(handles=handles, loc="outside lower center", ncols=5, fontsize=8.5, frameon=False)
     ax.set_title(title_text(f"{title}: {len(shown)} teratas {periods[1]} dari "
                             f"{number_id(len(shared), 0)} satuan kerja yang dinilai pada "
@@ -493,16 +508,16 @@ def interval_chart(rows: Sequence[Mapping], *, title: str, top: int = 30,
                   fontsize=8.5)
     ax.invert_yaxis()
     ax.set_xlabel("Peringkat (rentang persentil ke-5 sampai ke-95)")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(mpl().MaxNLocator(integer=True))
     _id_axis(ax.xaxis)
     high = max((r["high"] for r in shown), default=1)
     ax.set_xlim(0.5, high * 1.12 + 2)
     ax.grid(axis="x", color="#eeeeee")
     ax.spines[["top", "right"]].set_visible(False)
-    handles = [Line2D([], [], color="#2166ac", lw=4, alpha=0.6, label="Rentang peringkat"),
-               Line2D([], [], color="#d7191c", lw=4, alpha=0.6,
+    handles = [mpl().Line2D([], [], color="#2166ac", lw=4, alpha=0.6, label="Rentang peringkat"),
+               mpl().Line2D([], [], color="#d7191c", lw=4, alpha=0.6,
                       label="Terlalu ketat untuk dipastikan"),
-               Line2D([], [], color="#333333", marker="o", ls="", label="Peringkat resmi")]
+               mpl().Line2D([], [], color="#333333", marker="o", ls="", label="Peringkat resmi")]
     fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=9, frameon=False)
     ax.set_title(title, fontsize=12, fontweight="bold")
     return _save(fig, fmt)

@@ -415,8 +415,15 @@ def _matplotlib_font_dir() -> str | None:
 
 
 _FONTS: tuple[str, str] | None = None
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),          # fonts-dejavu-core
-             Path(matplotlib_fonts) if (matplotlib_fonts := _matplotlib_font_dir()) else None)
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)         # fonts-dejavu-core
+
+
+def _font_dirs():
+    """FONT_DIRS, then matplotlib's fonts: matplotlib is imported only when the system has
+    no DejaVu (importing it at module level cost every process's start a third of a second)."""
+    yield from FONT_DIRS
+    if (matplotlib_fonts := _matplotlib_font_dir()) is not None:
+        yield Path(matplotlib_fonts)
 
 
 def fonts() -> tuple[str, str]:
@@ -428,7 +435,7 @@ def fonts() -> tuple[str, str]:
 
 
 def _register_fonts() -> tuple[str, str]:
-    folder = next((d for d in FONT_DIRS if d and (d / "DejaVuSans.ttf").is_file()
+    folder = next((d for d in _font_dirs() if (d / "DejaVuSans.ttf").is_file()
                    and (d / "DejaVuSans-Bold.ttf").is_file()), None)
     if folder is None:
         raise RuntimeError("DejaVu Sans not found: install fonts-dejavu-core or matplotlib")
