@@ -12,7 +12,7 @@ from ..models import Period, Submission, WorkUnit
 from ..operations import Invalid
 from ..operations.answers import save_answers
 from ..operations.evidence import link_message
-from ..operations.questionnaire import get_or_create_submission, get_submission, self_scores
+from ..operations.questionnaire import get_or_create_submission, self_scores, submission_for_api
 from ..operations.season import unit_window
 from ..operations.submission import missing_items, submit
 from ..permissions import can_edit_unit, can_view_unit
@@ -27,7 +27,8 @@ SUBMISSION = "/periods/<slug>/units/<code>/submission"
 def show_submission(slug, code):
     period = find_period(slug)
     unit = find_taking_part(period, code, can_view_unit)
-    return jsonify(submission_json(period, unit, get_submission(db.session, period, unit.code)))
+    sub, with_evidence = submission_for_api(db.session, period, unit.code)
+    return jsonify(submission_json(period, unit, sub, with_evidence))
 
 
 @bp.put(SUBMISSION)
@@ -37,10 +38,13 @@ def save_submission(slug, code):
     body = json_body({"answers": dict, "version": int})
     if len(body["answers"]) > MAX_ANSWERS:
         raise ApiError(400, "bad_request", f"At most {MAX_ANSWERS} answers at a time.")
-    sub = get_or_create_submission(db.session, period, unit.code, g.api_user)
+    # locked until the commit: a concurrent save of this questionnaire waits, then merges
+    found, with_evidence = submission_for_api(db.session, period, unit.code, for_update=True)
+    sub = get_or_create_submission(db.session, period, unit.code, g.api_user, found=found)
     save_answers(db.session, sub, body["answers"], {}, body["version"], g.api_user, strict=True,
                  source="api")
-    return jsonify(submission_json(period, unit, sub))
+    # a save through the API changes answers only, never evidence
+    return jsonify(submission_json(period, unit, sub, with_evidence))
 
 
 @bp.post(SUBMISSION + "/submit")
@@ -49,7 +53,8 @@ def submit_submission(slug, code):
     unit = find_taking_part(period, code, can_edit_unit)
     body = json_body({"version": int, "head_name": str, "head_position": str, "head_nip": str,
                       "agreed": bool})
-    sub = get_or_create_submission(db.session, period, unit.code, g.api_user)
+    found, _evidence = submission_for_api(db.session, period, unit.code, for_update=True)
+    sub = get_or_create_submission(db.session, period, unit.code, g.api_user, found=found)
     try:
         submit(db.session, sub, body["version"], body["head_name"], body["head_position"],
                body["head_nip"], body["agreed"], g.api_user)
@@ -79,9 +84,11 @@ def kept_links(sub: Submission | None) -> dict:
             for key, entry in ((sub.pending_links if sub else None) or {}).items()}
 
 
-def submission_json(period: Period, unit: WorkUnit, sub: Submission | None) -> dict:
+def submission_json(period: Period, unit: WorkUnit, sub: Submission | None,
+                    with_evidence=None) -> dict:
     """The questionnaire as the API shows it; one nobody has saved yet reads as an empty
-    draft-to-be: status not_started at version 1, the version its first save sends."""
+    draft-to-be: status not_started at version 1, the version its first save sends.
+    ``with_evidence``: the indicator ids with evidence, when read with the submission."""
     rubric = rubric_for(period)
     scores = self_scores(rubric, sub)
     window = unit_window(period, unit, sub)
@@ -97,7 +104,7 @@ def submission_json(period: Period, unit: WorkUnit, sub: Submission | None) -> d
         "self_score": {"total": score(scores["total"]),
                        "aspects": {k: score(v) for k, v in scores["aspects"].items()}},
         "missing": [{"indicator": ind_id, "reason": str(reason)}
-                    for ind_id, reason in missing_items(rubric, sub)],
+                    for ind_id, reason in missing_items(rubric, sub, with_evidence)],
         "deadline": iso(window.until),
         "open": window.editable,
         "updated_at": iso(sub.updated_at) if sub else None,

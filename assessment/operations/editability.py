@@ -15,7 +15,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import object_session, scoped_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..formatting import datetime_in_zones
@@ -178,11 +178,60 @@ def version_conflict(session, sub: Submission, version: int) -> Conflict:
                     details={"current_version": sub.version, "your_version": version})
 
 
+# ---- the row lock ------------------------------------------------------------------------------
+
+_ROW_LOCKS = "submission_row_locks"
+
+
+def lock_taken(session, sub: Submission) -> None:
+    """Note that ``sub`` was read with ``SELECT ... FOR UPDATE`` in the current transaction
+    (or savepoint): until it ends no other transaction can change the row, so its versioned
+    UPDATE cannot lose a race (``versioned_change`` needs no savepoint then). Only where the
+    database has row locks (PostgreSQL); SQLite ignores FOR UPDATE."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.info.setdefault(_ROW_LOCKS, {})[sub.id] = _innermost(session)
+
+
+def holds_lock(session, sub: Submission) -> bool:
+    """Whether the row lock ``lock_taken`` noted for ``sub`` is still held: the transaction
+    or savepoint that took it is active and still one of the current ones (a savepoint
+    rolled back releases the locks taken after it)."""
+    taken = session.info.get(_ROW_LOCKS, {}).get(sub.id)
+    current = _innermost(session) if taken is not None else None
+    while current is not None:
+        if current is taken:
+            return taken.is_active
+        current = current.parent
+    return False
+
+
+def _innermost(session):
+    if isinstance(session, scoped_session):   # db.session: this thread's Session
+        session = session()
+    return session.get_nested_transaction() or session.get_transaction()
+
+
 @contextmanager
 def versioned_change(session, sub: Submission, version: int):
-    """Change ``sub`` inside the block; it is flushed in a savepoint, so when a concurrent
-    save of the same version fails the versioned UPDATE only this change is undone (the
+    """Change ``sub`` inside the block and flush it as one versioned UPDATE (``WHERE version
+    = the version read``).
+
+    When this transaction holds the row's lock (``lock_taken``: the API reads the
+    questionnaire it saves with ``SELECT ... FOR UPDATE``) nobody can have changed the row
+    since it was read: a concurrent save waited for the lock, then read the new version and
+    was merged or refused by ``check_conflicts`` / ``check_version``; the UPDATE is sent
+    as it is (two round trips fewer). Otherwise it is flushed in a savepoint, so when a
+    concurrent save of the same version wins the race only this change is undone (the
     request's transaction stays usable) and Conflict names who saved."""
+    if holds_lock(session, sub):
+        try:
+            with session.no_autoflush:
+                yield
+            session.flush()
+        except StaleDataError:   # not expected under the lock; the transaction is lost
+            raise Conflict(_("Someone else changed this at the same moment: reload the page "
+                             "(or read it again) and retry.")) from None
+        return
     try:
         with session.begin_nested():
             with session.no_autoflush:

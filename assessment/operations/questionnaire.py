@@ -7,15 +7,15 @@ blocks submission, the integrity statement, submit)."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, scores
-from ..models import Submission, WorkUnit
+from ..models import Evidence, Submission, WorkUnit
 from . import Invalid, NotAllowed, OperationError
 from . import evidence as evidence_ops
 from .answers import save_answers
-from .editability import takes_part
+from .editability import lock_taken, takes_part
 
 
 def get_submission(session, period, unit_code: str) -> Submission | None:
@@ -24,9 +24,36 @@ def get_submission(session, period, unit_code: str) -> Submission | None:
                                                     Submission.unit_code == unit_code)).first()
 
 
-def get_or_create_submission(session, period, unit_code: str, user) -> Submission:
-    """The unit's submission, created as an empty draft (version 1) when missing."""
-    sub = get_submission(session, period, unit_code)
+# the indicator ids of a questionnaire's evidence, one per line (no indicator id holds one)
+_EVIDENCE_IDS = (select(func.aggregate_strings(Evidence.indicator_id, "\n"))
+                 .where(Evidence.submission_id == Submission.id)
+                 .correlate(Submission).scalar_subquery())
+
+
+def submission_for_api(session, period, unit_code: str, *, for_update: bool = False
+                       ) -> tuple[Submission | None, frozenset]:
+    """(the unit's submission or None, the indicator ids that have evidence) in one query:
+    what ``missing_items`` needs without loading the evidence rows. With ``for_update`` the
+    row is locked until the transaction ends (``editability.lock_taken``): a save or submit
+    of it cannot then lose a race, and a concurrent one waits and sees this one's version."""
+    query = select(Submission, _EVIDENCE_IDS).where(Submission.period_id == period.id,
+                                                     Submission.unit_code == unit_code)
+    if for_update:
+        query = query.with_for_update(of=Submission).execution_options(populate_existing=True)
+    row = session.execute(query).first()
+    if row is None:
+        return None, frozenset()
+    sub, ids = row
+    if for_update:
+        lock_taken(session, sub)
+    return sub, frozenset(ids.split("\n")) if ids else frozenset()
+
+
+def get_or_create_submission(session, period, unit_code: str, user, *,
+                             found: Submission | None = None) -> Submission:
+    """The unit's submission (``found``, when the caller has read it already), created as
+    an empty draft (version 1) when missing."""
+    sub = found or get_submission(session, period, unit_code)
     if sub is not None:
         return sub
     unit = session.get(WorkUnit, unit_code)

@@ -48,12 +48,15 @@ def earns_something(indicator: Indicator, value, category: str | None = None) ->
     return fraction is not None and fraction > 0
 
 
-def missing_items(rubric, sub: Submission | None) -> list[tuple[str, str]]:
-    """What blocks submission, in rubric order: (indicator id, reason for people)."""
+def missing_items(rubric, sub: Submission | None, with_evidence=None) -> list[tuple[str, str]]:
+    """What blocks submission, in rubric order: (indicator id, reason for people).
+    ``with_evidence``: the indicator ids that have evidence, when the caller has them
+    (``questionnaire.submission_for_api``); otherwise read from ``sub.evidence``."""
     answers = (sub.answers if sub else None) or {}
     pending = (sub.pending if sub else None) or {}
     links = (sub.pending_links if sub else None) or {}
-    with_evidence = {ev.indicator_id for ev in sub.evidence} if sub else set()
+    if with_evidence is None:
+        with_evidence = {ev.indicator_id for ev in sub.evidence} if sub else set()
     category = sub.unit.level if sub and sub.unit else None   # the unit's bands apply
     out = []
     # translated once per call, not once per indicator (a new questionnaire lists them all)
