@@ -68,9 +68,11 @@ FEEDBACK_FILES = {"radar.png": radar_png, "selisih.png": gaps_png}
 
 
 def kept_file(folder: str, run, name: str) -> bytes | None:
-    """A file of the run already built, or None."""
+    """A file of the run already built, or None; ``run`` is a run or its file key
+    (``run_file_key``)."""
+    key = run if isinstance(run, str) else run_file_key(run)
     try:
-        with open(os.path.join(folder, f"{run_file_key(run)}-{name}"), "rb") as found:
+        with open(os.path.join(folder, f"{key}-{name}"), "rb") as found:
             return found.read()
     except (FileNotFoundError, NotADirectoryError):
         return None

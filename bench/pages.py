@@ -3,7 +3,8 @@ by the same server in the same run.
 
     python bench/pages.py                          # builds the demo in a temporary folder
     python bench/pages.py --demo-db /tmp/demo.db   # builds it there once, reuses it later
-    python bench/pages.py --repeat 9 --workers 2
+    python bench/pages.py --repeat 9 --workers 2 --first-views 3
+    python bench/pages.py --demo-db /tmp/demo.db --only feedback --no-first-view
 
 The demo (``run.py --demo``'s data: 2021 and 2024 finished and published, 2025 open) is
 served by gunicorn on a loopback port (gthread workers, CACHE_DIR in a temporary folder).
@@ -12,11 +13,20 @@ view of the login page; the table gives the page's median time, its ratio to the
 those login views (target <= 10x: the same moments, since a shared machine's load changes
 within a run; the first row is the login page alone), and the first load's weight:
 the HTML and every stylesheet and script it links, as sent with ``Accept-Encoding: br,
-gzip`` (target <= 100 kB). "with images" rows add every image of the page, asked for one
-after the other as a browser on one connection would. The last part publishes a correction
-of the 2024 ranking through the admin's pages and times the first view of the published
-period with its charts, each against the login page viewed just before. Machines are
-noisy: only the ratios of one run compare."""
+gzip`` (target <= 100 kB). "with images" rows time the page and every image it shows, as
+a browser fetches them: the HTML on one connection, then the images at the same time over
+up to ``--connections`` keep-alive connections (Chromium opens up to 6 per host), from the
+start of the page's request to the end of the last image; every image is asked for on
+every view (a browser would keep them: their addresses are immutable), so the figure is
+the server's work for a visitor whose browser holds nothing.
+
+The last part publishes corrections of the 2024 ranking through the admin's pages
+(``--first-views`` of them, each a new run) and times, right after each publication (while
+the job it starts draws every unit's files at nice 10), the first view of the period by a
+new visitor (new connections, no cookie) in each interface language (Indonesian first,
+then English after the language switch), page and charts fetched as above, each against
+the median of the login views just before it. Machines are noisy: only the ratios of one
+run compare."""
 from __future__ import annotations
 
 import argparse
@@ -29,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode, urljoin
 
@@ -136,29 +147,59 @@ class PageError(Exception):
     """A page that did not answer 200: reported in its row, the others still measured."""
 
 
-def timed(browser: Browser, path: str, images: bool, repeat: int,
-          yardstick: Browser | None = None) -> tuple[list[float], list[float]]:
-    """Seconds of each of ``repeat`` warm views (page, and its images one after the other),
-    and, with ``yardstick``, of a view of the login page just before each: on a shared
-    machine the load changes within a run, and a page is compared with the login page of
-    the same moments."""
-    def once():
-        response, data, seconds = browser.request("GET", path)
+class Visitor:
+    """A browser's connections to the server: the page on the first, its images at the same
+    time over up to ``connections`` keep-alive connections sharing one cookie jar."""
+
+    def __init__(self, port: int, connections: int, browser: Browser | None = None):
+        self.main = browser or Browser(port)
+        self.others = [Browser(port) for _ in range(max(0, connections - 1))]
+        self.pool = ThreadPoolExecutor(max(1, connections)) if connections > 1 else None
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def view(self, path: str, images: bool) -> tuple[float, int]:
+        """Seconds from the page's request to the end of its last image, and how many
+        images it showed."""
+        start = time.perf_counter()
+        response, data, _s = self.main.request("GET", path)
         if response.status != 200:
             raise PageError(f"{path}: {response.status}")
-        if images:
-            for url in assets(decode(response, data), IMAGES):
-                r, _b, s = browser.request("GET", url)
-                if r.status != 200:
-                    raise PageError(f"{url}: {r.status}")
-                seconds += s
-        return seconds
-    once()   # warm: process caches, files of the run
+        urls = assets(decode(response, data), IMAGES) if images else []
+        if urls:
+            browsers = [self.main] + self.others
+            for browser in self.others:
+                browser.cookies = self.main.cookies    # one cookie jar, as in a browser
+            slots = [urls[i::len(browsers)] for i in range(len(browsers))]
+
+            def fetch(browser, mine):
+                for url in mine:
+                    r, _b, _s = browser.request("GET", url)
+                    if r.status != 200:
+                        raise PageError(f"{url}: {r.status}")
+            if self.pool is None:
+                fetch(self.main, urls)
+            else:
+                jobs = [self.pool.submit(fetch, b, mine) for b, mine in zip(browsers, slots) if mine]
+                for job in jobs:
+                    job.result()
+        return time.perf_counter() - start, len(urls)
+
+
+def timed(visitor: Visitor, path: str, images: bool, repeat: int,
+          yardstick: Browser | None = None) -> tuple[list[float], list[float]]:
+    """Seconds of each of ``repeat`` warm views (page, and its images as a browser fetches
+    them), and, with ``yardstick``, of a view of the login page just before each: on a
+    shared machine the load changes within a run, and a page is compared with the login
+    page of the same moments."""
+    visitor.view(path, images)   # warm: process caches, files of the run
     pages, logins = [], []
     for _ in range(repeat):
         if yardstick is not None:
             logins.append(yardstick.request("GET", LOGIN)[2])
-        pages.append(once())
+        pages.append(visitor.view(path, images)[0])
     return pages, logins
 
 
@@ -269,39 +310,47 @@ def pages(f: dict, ranked: str) -> list[tuple[str, str, str, bool]]:
     ]
 
 
-def first_view(port: int, yardstick: Browser, repeat: int) -> list[tuple[str, float, float]]:
-    """Publish a correction of the 2024 ranking through the admin's pages, then view the
-    published period for the first time with its charts; each against the median of
-    ``repeat`` views of the login page just before it."""
+def first_views(port: int, yardstick: Browser, repeat: int, count: int,
+                connections: int) -> list[tuple[str, float, float]]:
+    """Publish ``count`` corrections of the 2024 ranking through the admin's pages; after
+    each, a new visitor's first view of the published period with its charts, in each
+    language; each against the median of ``repeat`` views of the login page just before
+    it."""
     def login_now() -> float:
         return statistics.median(yardstick.request("GET", LOGIN)[2] for _ in range(repeat))
     admin = Browser(port)
     admin.login("admin")
     path = f"/admin/periode/{DONE}/penghitungan/"
-    page = admin.text(path)
-    before_finalise = login_now()
-    response, finalise_s = admin.post_form(path, page, {
-        "reason": "Koreksi untuk bench/pages.py", "confirm": "y"})
-    location = response.getheader("Location") or ""
-    number = re.search(r"/penghitungan/(\d+)/", location)
-    if response.status not in (302, 303) or not number:
-        raise SystemExit(f"finalising failed ({response.status}); gates not met?")
-    number = number.group(1)
-    page = admin.text(f"{path}{number}/")
-    before_publish = login_now()
-    response, publish_s = admin.post_form(f"{path}{number}/terbitkan", page, {"confirm": "y"})
-    if response.status not in (302, 303):
-        raise SystemExit(f"publishing failed ({response.status})")
-    before_view = login_now()
-    visitor = Browser(port)
-    response, data, seconds = visitor.request("GET", f"/hasil/{DONE}/")
-    images = assets(decode(response, data), IMAGES)
-    for url in images:
-        r, _b, s = visitor.request("GET", url)
-        seconds += s
-    return [("finalise (admin POST)", finalise_s, before_finalise),
-            ("publish (admin POST, files built)", publish_s, before_publish),
-            (f"first view of the published period, {len(images)} images", seconds, before_view)]
+    out = []
+    for round_ in range(1, count + 1):
+        page = admin.text(path)
+        before_finalise = login_now()
+        response, finalise_s = admin.post_form(path, page, {
+            "reason": f"Koreksi {round_} untuk bench/pages.py", "confirm": "y"})
+        location = response.getheader("Location") or ""
+        number = re.search(r"/penghitungan/(\d+)/", location)
+        if response.status not in (302, 303) or not number:
+            raise SystemExit(f"finalising failed ({response.status}); gates not met?")
+        number = number.group(1)
+        page = admin.text(f"{path}{number}/")
+        before_publish = login_now()
+        response, publish_s = admin.post_form(f"{path}{number}/terbitkan", page, {"confirm": "y"})
+        if response.status not in (302, 303):
+            raise SystemExit(f"publishing failed ({response.status})")
+        out += [(f"finalise run {number} (admin POST)", finalise_s, before_finalise),
+                (f"publish run {number} (admin POST, files built)", publish_s, before_publish)]
+        visitor = Visitor(port, connections)
+        for language in ("id", "en"):
+            if language == "en":   # the visitor switches language first (a POST, untimed)
+                home = visitor.main.text(f"/hasil/{DONE}/")
+                form = re.search(r'action="(/bahasa/en)"', home)
+                visitor.main.post_form(form.group(1), home, {"next": f"/hasil/{DONE}/"})
+            before_view = login_now()
+            seconds, images = visitor.view(f"/hasil/{DONE}/", True)
+            out.append((f"run {number}: first view ({language}), page and {images} images",
+                        seconds, before_view))
+        visitor.close()
+    return out
 
 
 def main(argv=None) -> int:
@@ -310,6 +359,12 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=6,
+                        help="connections a browser opens for a page's images (Chromium: 6)")
+    parser.add_argument("--first-views", type=int, default=2,
+                        help="corrections published, each followed by first views")
+    parser.add_argument("--only", action="append", default=[],
+                        help="only the pages whose label contains this text (repeatable)")
     parser.add_argument("--no-first-view", action="store_true",
                         help="leave the demo's database unchanged (no correction published)")
     args = parser.parse_args(argv)
@@ -329,34 +384,40 @@ def main(argv=None) -> int:
     try:
         results = []
         login_browser = Browser(server.port)
-        login, _none = timed(login_browser, LOGIN, False, args.repeat)
+        login, _none = timed(Visitor(server.port, 1, login_browser), LOGIN, False, args.repeat)
         login_weight = weight(Browser(server.port), LOGIN)
         base = statistics.median(login)
         results.append(("login page (yardstick)", base, base, login_weight))
         browsers = {}
         for label, account, path, images in pages(f, ranked):
+            if args.only and not any(word in label for word in args.only):
+                continue
             browser = browsers.get(account)
             if browser is None:
                 browser = browsers[account] = Browser(server.port)
                 if account:
                     browser.login(account)
+            visitor = Visitor(server.port, args.connections, browser)
             try:
-                times, logins = timed(browser, path, images, args.repeat, login_browser)
+                times, logins = timed(visitor, path, images, args.repeat, login_browser)
             except PageError as exc:
                 print(f"{label}: {exc}", file=sys.stderr)
                 results.append((label, None, None, (0, 0)))
                 continue
+            finally:
+                visitor.close()
             fresh = Browser(server.port)
             fresh.cookies = dict(browser.cookies)
             results.append((label, statistics.median(times), statistics.median(logins),
                             weight(fresh, path)))
-        firsts = [] if args.no_first_view else first_view(server.port, login_browser,
-                                                          args.repeat)
+        firsts = [] if args.no_first_view else first_views(
+            server.port, login_browser, args.repeat, args.first_views, args.connections)
     finally:
         server.stop()
     print(f"\n{args.workers} gunicorn workers x {args.threads} threads, SQLite demo; warm medians "
-          f"of {args.repeat} views; weight = HTML + CSS + JS of a first load as sent "
-          f"(Accept-Encoding: {ACCEPT})\n")
+          f"of {args.repeat} views; images over {args.connections} connections at once; "
+          f"weight = HTML + CSS + JS of a first load as sent (Accept-Encoding: {ACCEPT}); "
+          f"load average {os.getloadavg()[0]:.1f} at the end\n")
     print("| page | median | login meanwhile | x login | first load | HTML uncompressed |")
     print("| --- | --- | --- | --- | --- | --- |")
     for label, median, yard, (sent, html) in results:
@@ -371,6 +432,10 @@ def main(argv=None) -> int:
         for label, seconds, yard in firsts:
             print(f"| {label} | {seconds * 1000:,.0f} ms | {yard * 1000:,.1f} ms | "
                   f"{seconds / yard:.1f}x |")
+        views = [seconds / yard for label, seconds, yard in firsts if "first view" in label]
+        if views:
+            print(f"\nfirst views: median {statistics.median(views):.1f}x login, "
+                  f"{min(views):.1f}x-{max(views):.1f}x ({len(views)} views)")
     shutil.rmtree(work / "cache", ignore_errors=True)
     return 0
 

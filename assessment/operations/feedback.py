@@ -8,18 +8,24 @@ its province, both with n) and the scorecard data drawn from that same data, wit
 judges' comments per indicator ("Penilai n")."""
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
+from reports.batch import write_atomically
 from reports.feedback import baselines, feedback_data
 from reports.scorecard import scorecard_data, scorecard_pdf
 from scoring.order import tie_breaks
 
 from ..models import (JudgeAssignment, Period, Publication, ScoringRun, Submission, User,
                       Verification, WorkUnit)
+from ..models import period_version
 from ..permissions import can_monitor, units_visible_to
 from .judging import judge_comments, number_judges
 from .library import pct
 from .practice import RunDetail, answer_text, feedback_run, run_detail
+from .public_results import language
 from .runs import published_run
 
 
@@ -187,3 +193,64 @@ def awards(feedback: UnitFeedback) -> list[str]:
     titles = {a.id: a.title for a in detail.rubric.awards}
     return [titles.get(aid, aid) for aid, rows in detail.result.awards.items()
             for r in rows if r.winner and r.unit.code == feedback.unit.code]
+
+
+# -- the page's content kept ---------------------------------------------------------------------
+
+_BODIES: OrderedDict = OrderedDict()   # file path -> the kept content of a unit's page
+_BODIES_MAX = 64
+_bodies_rendered = [0]                 # contents rendered to be kept here (tests count them)
+
+
+def page_body_name(session, found, unit_code: str) -> str | None:
+    """``body_name`` for the period's published run (``public_results.published``), or
+    None when the content cannot be kept: nothing published (an admin's preview), no
+    version row yet, or changes of this session not bumped yet."""
+    if found is None or found.version is None or period_version.unbumped(session):
+        return None
+    return body_name(unit_code, found.version, language())
+
+
+def body_name(unit_code: str, version: tuple, locale: str) -> str:
+    """The file name (after the run's key) of a unit's page content as rendered for a
+    period version (its judges' comments, the unit's name, the publication) and language."""
+    text = repr((unit_code, version, locale))
+    return (f"umpan-balik-{unit_code}-{locale}-"
+            f"{hashlib.sha256(text.encode()).hexdigest()[:16]}.html")
+
+
+def kept_body(folder: str, key: str, name: str) -> str | None:
+    """The unit's page content kept for the run with file key ``key``, from memory or its
+    file; None when it was never rendered."""
+    path = str(Path(folder) / f"{key}-{name}")
+    html = _BODIES.get(path)
+    if html is None:
+        try:
+            html = Path(path).read_text(encoding="utf-8")
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        _remember(path, html)
+    _BODIES.move_to_end(path)
+    return html
+
+
+def keep_body(folder: str, key: str, name: str, html: str) -> None:
+    """Keep a unit's page content (``render``ed by the view) in memory and as a file beside
+    the run's other files; the run's earlier renderings for the same unit and language (an
+    older period version) are removed."""
+    _bodies_rendered[0] += 1
+    path = Path(folder) / f"{key}-{name}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, html.encode("utf-8"))
+    stem = path.name.rsplit("-", 1)[0]     # <run>-umpan-balik-<unit>-<language>
+    for old in path.parent.glob(f"{stem}-*.html"):
+        if old != path:
+            old.unlink(missing_ok=True)
+            _BODIES.pop(str(old), None)
+    _remember(str(path), html)
+
+
+def _remember(path: str, html: str) -> None:
+    _BODIES[path] = html
+    while len(_BODIES) > _BODIES_MAX:
+        _BODIES.popitem(last=False)

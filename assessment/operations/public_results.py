@@ -15,10 +15,11 @@ import hashlib
 import json
 import re
 from collections import Counter, OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import get_locale
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from reports.batch import write_atomically
 from reports.rank_changes import rank_changes
@@ -38,6 +39,9 @@ _built = [0]    # documents worked out in this process (tests count them)
 _HTML: OrderedDict = OrderedDict()    # file path -> the rendered page for anonymous visitors
 _HTML_MAX = 32
 _rendered = [0]    # pages rendered to be kept in this process (tests count them)
+_KEYS: dict = {}   # (period token, publication id and time, run id) -> the run's file key
+_KEYS_MAX = 256
+_QUERIES: dict = {}   # "slug" or "id" -> the statement of ``published``
 CSRF_MARK = "\x00csrf-token\x00"    # stands for the visitor's CSRF token in a kept page
 
 
@@ -147,14 +151,116 @@ def page_html_name(session, period: Period, pub: Publication, run: ScoringRun,
     if version is None or period_version.unbumped(session):
         return None
     previous = previous_published(session, period)
-    text = repr((pub.id, version, previous[1].id if previous else 0, language()))
+    return _page_name(pub.id, version, previous[1].id if previous else 0)
+
+
+def _page_name(publication_id: int, version: tuple, earlier_id: int) -> str:
+    text = repr((publication_id, version, earlier_id, language()))
     return f"halaman-publik-{language()}-{hashlib.sha256(text.encode()).hexdigest()[:16]}.html"
 
 
-def kept_page_html(folder: str, run: ScoringRun, name: str, render) -> str:
+@dataclass(frozen=True)
+class Published:
+    """What serving a published period's kept files takes, found in one query that reads
+    none of the run's long columns (on SQLite, a run's creation time and input SHA-256 sit
+    after megabytes of exchange document, and reading them walks its overflow pages: a few
+    milliseconds a row)."""
+
+    period_id: int
+    publication_id: int
+    run_id: int
+    number: int
+    key: str                        # ``run_file_key`` of the run
+    earlier: tuple[int, int] | None  # (run id, number) of the previous published period's run
+    version: tuple | None           # the period's (token, version), None while it has none
+
+    def page_name(self, session) -> str | None:
+        """``page_html_name`` of this publication, without loading the period or a run."""
+        if self.version is None or period_version.unbumped(session):
+            return None
+        return _page_name(self.publication_id, self.version,
+                          self.earlier[0] if self.earlier else 0)
+
+    def change_chart_name(self, category: str) -> str | None:
+        if self.earlier is None:
+            return None
+        return f"perubahan-{self.earlier[0]}-{self.earlier[1]}-{category}.png"
+
+
+def _earlier(column: str):
+    """A scalar subquery correlated with the ``period`` table: the ``column`` of the previous
+    published period's run (the latest published period that opened before it; its latest
+    publication), as ``results.previous_published`` finds it."""
+    period, pub, run = (Period.__table__.alias(), Publication.__table__.alias(),
+                        ScoringRun.__table__.alias())
+    return (select(run.c[column])
+            .select_from(pub.join(period, period.c.id == pub.c.period_id)
+                         .join(run, run.c.id == pub.c.run_id))
+            .where(period.c.opens_at < Period.__table__.c.opens_at)
+            .order_by(period.c.opens_at.desc(), period.c.id.desc(), pub.c.id.desc())
+            .limit(1).scalar_subquery())
+
+
+def published(session, slug: str | None = None, period_id: int | None = None) -> Published | None:
+    """The published run of the period with this slug (or id), for serving its kept files:
+    one query, reading only short columns. The run's file key is worked out from its
+    creation time and hashes once per process and publication (``_KEYS``: publications and
+    runs never change; the period's random version token keeps apart another database's
+    publication with the same id); None when nothing is published."""
+    by = "slug" if period_id is None else "id"
+    query = _QUERIES.get(by)
+    if query is None:   # built once: a statement with aliases costs milliseconds to build
+        period, pub, run, version = (Period.__table__, Publication.__table__,
+                                     ScoringRun.__table__, PeriodVersion.__table__)
+        query = _QUERIES[by] = (   # Core tables: no ORM annotations to make a cache key of
+            select(period.c.id, pub.c.id, pub.c.published_at, pub.c.run_id, run.c.number,
+                   version.c.token, version.c.version, _earlier("id"), _earlier("number"))
+            .select_from(period.join(pub, pub.c.period_id == period.c.id)
+                         .join(run, run.c.id == pub.c.run_id)
+                         .outerjoin(version, version.c.period_id == period.c.id))
+            .where((period.c.slug if by == "slug" else period.c.id) == bindparam("wanted"))
+            .order_by(pub.c.id.desc()).limit(1))
+    found = session.execute(query, {"wanted": slug if period_id is None else period_id}).first()
+    if found is None:
+        return None
+    pid, pub_id, published_at, run_id, number, token, version, earlier_id, earlier_number = found
+    memo = None if token is None else (token, pub_id, str(published_at), run_id)
+    key = _KEYS.get(memo) if memo else None
+    if key is None:
+        key = run_file_key(session.execute(
+            select(ScoringRun.id, ScoringRun.created_at, ScoringRun.exchange_sha256,
+                   ScoringRun.rubric_sha256).where(ScoringRun.id == run_id)).one())
+        if memo:
+            _KEYS[memo] = key
+            while len(_KEYS) > _KEYS_MAX:
+                _KEYS.pop(next(iter(_KEYS)))
+    return Published(pid, pub_id, run_id, number, key,
+                     None if earlier_id is None else (earlier_id, earlier_number),
+                     None if token is None else (token, version))
+
+
+def kept_page(folder: str, key: str, name: str) -> str | None:
+    """The page kept for the run with file key ``key`` under ``name``, from memory or its
+    file; None when it was never rendered."""
+    path = Path(folder) / f"{key}-{name}"
+    html = _HTML.get(str(path))
+    if html is None:
+        try:
+            html = path.read_text(encoding="utf-8")
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        _HTML[str(path)] = html
+        while len(_HTML) > _HTML_MAX:
+            _HTML.popitem(last=False)
+    _HTML.move_to_end(str(path))
+    return html
+
+
+def kept_page_html(folder: str, key: str, name: str, render) -> str:
     """The page rendered once (``render()``, with ``CSRF_MARK`` in place of the CSRF token)
-    and kept in memory and as a file beside the run's other files."""
-    path = Path(folder) / f"{run_file_key(run)}-{name}"
+    and kept in memory and as a file beside the run's other files (``key``: the run's
+    ``run_file_key``)."""
+    path = Path(folder) / f"{key}-{name}"
     html = _HTML.get(str(path))
     if html is None:
         try:
@@ -184,25 +290,20 @@ def _forget_older(path: Path) -> None:
 
 def published_file(session, folder: str, slug: str, number: int, name: str,
                    earlier: bool = False) -> tuple[bytes, str] | None:
-    """A kept chart of the period's published run and its file name (an ETag), found in
-    one query (two for a rank-change chart, whose name carries the previous published run:
-    ``name`` is then the category), or None when the run ``number`` is not the published
-    one or the file is not built: the caller then takes the long way (404, or build it)."""
-    run = session.execute(
-        select(ScoringRun.id, ScoringRun.number, ScoringRun.created_at,
-               ScoringRun.exchange_sha256, ScoringRun.rubric_sha256, Period)
-        .join(Publication, Publication.run_id == ScoringRun.id)
-        .join(Period, Period.id == Publication.period_id)
-        .where(Period.slug == slug).order_by(Publication.id.desc()).limit(1)).first()
-    if run is None or run.number != number:
+    """A kept chart of the period's published run and its file name (an ETag), found with
+    one query (``published``; for a rank-change chart, whose name carries the previous
+    published run, ``name`` is the category), or None when the run ``number`` is not the
+    published one or the file is not built: the caller then takes the long way (404, or
+    build it)."""
+    found = published(session, slug)
+    if found is None or found.number != number:
         return None
     if earlier:
-        previous = previous_published(session, run.Period)
-        if previous is None:
+        name = found.change_chart_name(name)
+        if name is None:
             return None
-        name = change_chart_name(previous[1], name)
-    data = kept_chart(folder, run, name)
-    return None if data is None else (data, f"{run_file_key(run)}-{name}")
+    data = kept_chart_file(folder, found.key, name)
+    return None if data is None else (data, f"{found.key}-{name}")
 
 
 CHART_FILE = re.compile(r"(peringkat-[a-z]+|sebaran|peta-provinsi|perubahan-\d+-\d+-[a-z]+)\.png")
@@ -211,9 +312,14 @@ CHART_FILE = re.compile(r"(peringkat-[a-z]+|sebaran|peta-provinsi|perubahan-\d+-
 def kept_chart(folder: str, run: ScoringRun, name: str) -> bytes | None:
     """A chart file of the run already built (at publication or by an earlier view), or
     None: read without scoring the run."""
+    return kept_chart_file(folder, run_file_key(run), name)
+
+
+def kept_chart_file(folder: str, key: str, name: str) -> bytes | None:
+    """``kept_chart`` by the run's file key."""
     if not CHART_FILE.fullmatch(name):
         return None
     try:
-        return (Path(folder) / f"{run_file_key(run)}-{name}").read_bytes()
+        return (Path(folder) / f"{key}-{name}").read_bytes()
     except (FileNotFoundError, NotADirectoryError):
         return None

@@ -9,6 +9,7 @@ from flask import (Blueprint, Response, abort, flash, g, redirect, render_templa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from reports.scorecard import scorecard_filename
 
@@ -21,10 +22,12 @@ from ..navigation import nav
 from ..operations import OperationError
 from ..operations import practice
 from ..operations.feedback import (UnitFeedback, awards, feedback_periods, indicator_rows,
-                                   published_periods, scorecard_file,
-                                   submitted_published_periods, unit_feedback, units_in_scope)
+                                   keep_body, kept_body, page_body_name, published_periods,
+                                   scorecard_file, submitted_published_periods, unit_feedback,
+                                   units_in_scope)
 from ..operations.editability import existed_when_opened
 from ..operations.library import ALL, library_page, manage_page, practice_places
+from ..operations.public_results import published
 from ..operations.ranking import order_of
 from ..operations.results import cached, run_file_key
 from ..operations.runs import published_run
@@ -104,17 +107,33 @@ def choose(period_slug):
 @bp.route("/umpan-balik/<period_slug>/<unit_code>")
 @login_required
 def unit_page(period_slug, unit_code):
-    fb = _unit_feedback(period_slug, unit_code)
-    period, unit = fb.period, fb.unit
-    if fb.card is None:
-        return render_template("feedback/not_ranked.html", period=period, unit=unit,
-                               preview=not fb.published)
+    """The unit's feedback page. Its content besides the good-practice section (which
+    depends on the viewer and the unit's choice) is rendered once per published run, unit,
+    period version and language and kept (``operations.feedback.kept_body``): a later view
+    works out nothing from the run and sends no query for it but the published run's
+    lookup."""
+    period, unit = _feedback_unit(period_slug, unit_code)
+    found = published(db.session, period_id=period.id)
+    name = page_body_name(db.session, found, unit.code)
+    folder = run_files.cache_dir()
+    body = kept_body(folder, found.key, name) if name else None
+    if body is None:
+        fb = unit_feedback(db.session, period, unit, preview=is_admin(current_user))
+        if fb is None:
+            abort(404)
+        if fb.card is None:
+            return render_template("feedback/not_ranked.html", period=period, unit=unit,
+                                   preview=not fb.published)
+        body = render_template(
+            "feedback/_unit_body.html", period=period, unit=unit, card=fb.card,
+            preview=not fb.published, run_key=run_file_key(fb.run), rule=order_of(fb.run),
+            decided_by=fb.card["decided_by"], groups=indicator_rows(fb), awards=awards(fb))
+        if name and fb.run.id == found.run_id:
+            keep_body(folder, found.key, name, body)
     return render_template(
-        "feedback/unit.html", period=period, unit=unit, card=fb.card, preview=not fb.published,
-        run_key=run_file_key(fb.run), rule=order_of(fb.run),
-        decided_by=fb.card["decided_by"], groups=indicator_rows(fb), awards=awards(fb),
+        "feedback/unit.html", period=period, unit=unit, body=Markup(body),
         withheld=practice.opted_out(db.session, period, unit.code),
-        may_withhold=fb.published and can_withhold_practice(current_user, unit),
+        may_withhold=found is not None and can_withhold_practice(current_user, unit),
         withhold_form=WithholdForm(formdata=None))
 
 
@@ -135,17 +154,24 @@ def gaps(period_slug, unit_code):
 def _chart(period_slug: str, unit_code: str, name: str) -> Response:
     """A feedback chart, drawn once per run and unit and kept as a file (run_files); the
     page's address names the run (``?run=``), so that address may be cached for good. A
-    file already kept is served without working out the unit's feedback again."""
+    file already kept is served after the unit's permission check and one query for the
+    published run's file key (``public_results.published``), without loading the run or
+    working out the unit's feedback again."""
     period, unit = _feedback_unit(period_slug, unit_code)
-    run = practice.feedback_run(db.session, period, preview=is_admin(current_user)) or abort(404)
-    data = run_files.kept_file(run_files.cache_dir(), run,
+    ref = published(db.session, period_id=period.id)
+    if ref is not None:
+        key = ref.key
+    else:   # nothing published: the admin's preview of the latest final run, or 404
+        run = practice.feedback_run(db.session, period, preview=is_admin(current_user)) or abort(404)
+        key = run_file_key(run)
+    data = run_files.kept_file(run_files.cache_dir(), key,
                                run_files.feedback_file_name(unit.code, name))
     if data is None:   # drawn only for a ranked unit
         fb = _ranked_feedback(period_slug, unit_code)
         data = cached(run_files.cache_dir(), fb.run, run_files.feedback_file_name(fb.unit.code, name),
                       lambda: run_files.FEEDBACK_FILES[name](fb.card))
     response = Response(data, mimetype="image/png")
-    current = request.args.get("run") == run_file_key(run)
+    current = request.args.get("run") == key
     response.headers["Cache-Control"] = ("private, max-age=31536000, immutable" if current
                                          else "private, no-cache")
     return response

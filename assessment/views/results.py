@@ -26,8 +26,9 @@ from ..operations.ranking import (award_winners, categories, latest_publication,
                                   page_of, periods_with_run_counts, published_list,
                                   ranking_rows, run_by_number, run_ranking_page, runs_page)
 from ..operations.public_results import (CSRF_MARK, TOP, change_chart_name, kept_chart,
-                                        kept_page_html, page_html_name, public_page,
-                                        published_by_slug, published_file)
+                                        kept_page, kept_page_html, page_html_name,
+                                        public_page, published, published_by_slug,
+                                        published_file)
 from ..operations.results import (cached, change_categories, change_chart, chart_names, finalise,
                                   previous_published, previous_ranking, publish_run, run_chart,
                                   run_file_key, run_intervals, run_workbook)
@@ -227,21 +228,32 @@ def public_index():
 
 @bp.route("/hasil/<slug>/")
 def public_period(slug):
-    """The published run's page, found with one query. Anonymous visitors without query
-    arguments or flashed messages get the page rendered once per publication, period
-    version, previous published run and language (``kept_page_html``), with their own CSRF
-    token put in (the language form's): ``private, no-cache`` and an ETag of the kept page,
-    so a browser asks again and gets a 304 while nothing changed. Logged-in users (their
-    navigation differs) get a fresh render."""
+    """The published run's page. Anonymous visitors without query arguments or flashed
+    messages get the page rendered once per publication, period version, previous
+    published run and language (``kept_page_html``), found with one query that loads no
+    period or run (``published``), with their own CSRF token put in (the language form's):
+    ``private, no-cache`` and an ETag of the kept page, so a browser asks again and gets a
+    304 while nothing changed. Logged-in users (their navigation differs) get a fresh
+    render."""
+    anonymous = (not current_user.is_authenticated and not request.args
+                 and "_flashes" not in session)
+    if anonymous:
+        ref = published(db.session, slug) or abort(404)
+        name = ref.page_name(db.session)
+        html = kept_page(cache_dir(), ref.key, name) if name else None
+        if html is not None:
+            return _kept_page_response(html, name)
     found = published_by_slug(db.session, slug) or abort(404)
     period, pub, run, version = found
-    name = None
-    if not current_user.is_authenticated and not request.args and "_flashes" not in session:
-        name = page_html_name(db.session, period, pub, run, version)
+    name = page_html_name(db.session, period, pub, run, version) if anonymous else None
     if name is None:
         return _render_public_period(period, run, pub)
-    html = kept_page_html(cache_dir(), run, name,
+    html = kept_page_html(cache_dir(), run_file_key(run), name,
                           lambda: _render_public_period(period, run, pub, csrf_token=lambda: CSRF_MARK))
+    return _kept_page_response(html, name)
+
+
+def _kept_page_response(html: str, name: str):
     response = Response(html.replace(CSRF_MARK, generate_csrf()), mimetype="text/html")
     response.headers["Cache-Control"] = "private, no-cache"
     # a browser's copy holds the CSRF token it was sent with (valid WTF_CSRF_TIME_LIMIT):
