@@ -54,15 +54,15 @@ def export_exchange(session, period: Period) -> dict:
     rubric = rubric_for(period)
     excluded = excluded_codes(session, period)   # not assessed: neither ranked nor "not submitted"
     units = [u for u in _units(session, period) if u.code not in excluded]
-    subs = {s.unit_code: s for s in session.query(Submission).filter_by(
-        period_id=period.id, status="submitted")}
+    # the answers alone: a submission's other JSON columns are not decoded for nothing
+    answers = dict(session.execute(select(Submission.unit_code, Submission.answers).where(
+        Submission.period_id == period.id, Submission.status == "submitted")).all())
     judges, moderated, stages = _judging_data(session, period)
     responses = []
     for unit in units:
-        sub = subs.get(unit.code)
-        if sub is None:
+        if unit.code not in answers:
             continue
-        response = {"unit": unit.code, "self": valid_answers(rubric, sub.answers)}
+        response = {"unit": unit.code, "self": valid_answers(rubric, answers[unit.code])}
         for key, part in (("judges", judges), ("moderated", moderated), ("stages", stages)):
             if part.get(unit.code):
                 response[key] = part[unit.code]
