@@ -269,17 +269,27 @@ def chunks(answers: dict, parts: int) -> list[dict]:
 
 
 class Server:
-    """gunicorn serving assessment:create_app() on a loopback port."""
+    """gunicorn serving assessment:create_app() on a loopback port, with the production
+    configuration (gunicorn.conf.py: workers, threads, worker class, timeouts, keep-alive);
+    ``workers`` and ``threads`` override its defaults through the environment variables it
+    reads (WEB_CONCURRENCY, GUNICORN_THREADS; one thread means sync workers). The schema is
+    already migrated by ``seed`` (MIGRATE_ON_START=0, as when a deployment step migrates)."""
 
-    def __init__(self, url: str, upload_dir: str, workers: int = 4, threads: int = 4):
+    def __init__(self, url: str, upload_dir: str, workers: int | None = None,
+                 threads: int | None = None):
         self.port = free_port()
         env = dict(os.environ, DATABASE_URL=url, UPLOAD_DIR=upload_dir, SECRET_KEY="season-rehearsal",
-                   PYTHONPATH=str(ROOT))
+                   PYTHONPATH=str(ROOT), BIND=f"127.0.0.1:{self.port}", MIGRATE_ON_START="0",
+                   GUNICORN_GRACEFUL_TIMEOUT="5")   # a quick stop; no request outlives a phase
+        env.pop("BAKOHUMAS_ENV", None)
+        for name, value in (("WEB_CONCURRENCY", workers), ("GUNICORN_THREADS", threads)):
+            if value:
+                env[name] = str(value)
+        self.config = production_config(env)
         self.log = tempfile.NamedTemporaryFile("w+", prefix="gunicorn-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers",
-             str(workers), "--threads", str(threads), "--worker-class", "gthread", "--timeout", "60",
-             "--graceful-timeout", "5", "--keep-alive", "30", "assessment:create_app()"],
+            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+             "assessment:create_app()"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self.wait_healthy(60)
 
@@ -306,6 +316,15 @@ class Server:
             self.proc.wait(20)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+def production_config(env: dict) -> dict:
+    """workers, threads and worker class as gunicorn.conf.py works them out from ``env``."""
+    code = ("import json, runpy; c = runpy.run_path('gunicorn.conf.py'); print(json.dumps("
+            "{k: c[k] for k in ('workers', 'threads', 'worker_class', 'keepalive', 'timeout')}))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                         text=True, check=True)
+    return json.loads(out.stdout)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -641,8 +660,10 @@ def main(argv=None) -> int:
     parser.add_argument("--database-url", default=BASE_URL)
     parser.add_argument("--clients", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--saves", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers (default: gunicorn.conf.py's, WEB_CONCURRENCY)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads per worker, 1 for sync workers (default: gunicorn.conf.py's)")
     parser.add_argument("--html-units", type=int, default=100)
     parser.add_argument("--race-pairs", type=int, default=100)
     parser.add_argument("--units", type=int, default=None, help="fewer units (default: all 552)")
@@ -656,10 +677,12 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     seeded = seed(app_for(url, upload_dir), slugs, units=args.units)
     app = app_for(url, upload_dir)
-    print(f"seeded {len(seeded['units'])} units x {len(slugs)} periods in "
-          f"{time.perf_counter() - started:.1f} s; gunicorn {args.workers} workers x "
-          f"{args.threads} threads; {os.cpu_count()} CPUs", flush=True)
     server = Server(url, upload_dir, args.workers, args.threads)
+    config = server.config
+    print(f"seeded {len(seeded['units'])} units x {len(slugs)} periods in "
+          f"{time.perf_counter() - started:.1f} s; gunicorn.conf.py: {config['workers']} "
+          f"{config['worker_class']} workers x {config['threads']} threads, keep-alive "
+          f"{config['keepalive']} s; {os.cpu_count()} CPUs", flush=True)
     failures = []
     try:
         cpu = ServerCpu(server, url)
