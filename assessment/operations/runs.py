@@ -81,8 +81,12 @@ def excluded_codes(session, period: Period, at=None) -> set[str]:
 
 
 def _judging_data(session, period: Period) -> tuple[dict, dict, dict]:
+    """The judges' values, moderated values and stage scores, per unit. The judges' values
+    (tens of thousands a season) are read on the session's connection as plain rows, not
+    through the ORM's result handling (half the query's time); export_exchange's queries
+    before it have flushed the session."""
     judges: dict[str, dict] = {}
-    rows = session.execute(
+    rows = session.connection().execute(
         select(JudgeAssignment.unit_code, JudgeAssignment.judge_id, Verification.indicator_id,
                type_coerce(Verification.value, Text))
         .join(Verification, Verification.assignment_id == JudgeAssignment.id)
