@@ -196,7 +196,8 @@ def _earlier(column: str):
     return (select(run.c[column])
             .select_from(pub.join(period, period.c.id == pub.c.period_id)
                          .join(run, run.c.id == pub.c.run_id))
-            .where(period.c.opens_at < Period.__table__.c.opens_at)
+            .where(period.c.opens_at < Period.__table__.c.opens_at,
+                   period.c.deleted_at.is_(None))
             .order_by(period.c.opens_at.desc(), period.c.id.desc(), pub.c.id.desc())
             .limit(1).scalar_subquery())
 
@@ -218,7 +219,8 @@ def published(session, slug: str | None = None, period_id: int | None = None) ->
             .select_from(period.join(pub, pub.c.period_id == period.c.id)
                          .join(run, run.c.id == pub.c.run_id)
                          .outerjoin(version, version.c.period_id == period.c.id))
-            .where((period.c.slug if by == "slug" else period.c.id) == bindparam("wanted"))
+            .where((period.c.slug if by == "slug" else period.c.id) == bindparam("wanted"),
+                   period.c.deleted_at.is_(None))   # as the ORM's lookups (models/periods.py)
             .order_by(pub.c.id.desc()).limit(1))
     found = session.execute(query, {"wanted": slug if period_id is None else period_id}).first()
     if found is None:

@@ -157,6 +157,15 @@ def _chart(period_slug: str, unit_code: str, name: str) -> Response:
     file already kept is served after the unit's permission check and one query for the
     published run's file key (``public_results.published``), without loading the run or
     working out the unit's feedback again."""
+    if is_admin(current_user) or (current_user.role == "operator"
+                                  and current_user.unit_code == unit_code):
+        # may see the unit without loading it: a chart kept for the published run is of a
+        # unit ranked in it (so one that existed when the period opened)
+        ref = published(db.session, period_slug)
+        data = ref and run_files.kept_file(run_files.cache_dir(), ref.key,
+                                            run_files.feedback_file_name(unit_code, name))
+        if data:
+            return _chart_response(data, ref.key)
     period, unit = _feedback_unit(period_slug, unit_code)
     ref = published(db.session, period_id=period.id)
     if ref is not None:
@@ -170,6 +179,10 @@ def _chart(period_slug: str, unit_code: str, name: str) -> Response:
         fb = _ranked_feedback(period_slug, unit_code)
         data = cached(run_files.cache_dir(), fb.run, run_files.feedback_file_name(fb.unit.code, name),
                       lambda: run_files.FEEDBACK_FILES[name](fb.card))
+    return _chart_response(data, key)
+
+
+def _chart_response(data: bytes, key: str) -> Response:
     response = Response(data, mimetype="image/png")
     current = request.args.get("run") == key
     response.headers["Cache-Control"] = ("private, max-age=31536000, immutable" if current
