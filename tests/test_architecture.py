@@ -76,6 +76,7 @@ MODULES = {".".join(p.relative_to(PACKAGE).with_suffix("").parts[:-1] if p.name 
                     else p.relative_to(PACKAGE).with_suffix("").parts): p
            for p in ROOT.rglob("*.py") if "migrations" not in p.relative_to(ROOT).parts}
 CYCLE_MARK = "# cycle:"
+LAZY_MARK = "# lazy:"   # a heavy third-party library imported where it is first needed
 
 
 def imported_modules(path: Path, node) -> set[str]:
@@ -91,14 +92,21 @@ def imported_modules(path: Path, node) -> set[str]:
     return named | ({target} & MODULES.keys() if len(named) < len(node.names) else set())
 
 
-def documented(lines: list[str], node) -> bool:
+def documented(lines: list[str], node, mark: str = CYCLE_MARK) -> bool:
     """An import that breaks a cycle says so: ``# cycle: <which>`` on its line, or on the
-    comment lines just above it."""
+    comment lines just above it (``mark``: another such comment)."""
     above, number = [], node.lineno - 2
     while number >= 0 and lines[number].strip().startswith("#"):
         above.append(lines[number])
         number -= 1
-    return any(CYCLE_MARK in line for line in [*lines[node.lineno - 1:node.end_lineno], *above])
+    return any(mark in line for line in [*lines[node.lineno - 1:node.end_lineno], *above])
+
+
+def lazy_third_party(path: Path, node, lines: list[str]) -> bool:
+    """An import inside a function that loads a heavy library only when needed says so
+    (``# lazy: <why>``) and imports nothing of the project's own."""
+    return (not getattr(node, "level", 0) and not imported_modules(path, node)
+            and documented(lines, node, LAZY_MARK))
 
 
 def imports_of(path: Path):
@@ -145,10 +153,11 @@ def test_no_import_cycles_between_modules_of_assessment():
     assert cycles(import_graph(MODULES)) == []
 
 
-def test_imports_inside_functions_only_to_break_a_documented_cycle():
+def test_imports_inside_functions_only_to_break_a_documented_cycle_or_load_a_library_lazily():
     inside = [f"{path.relative_to(PACKAGE)}:{node.lineno}"
               for path in MODULES.values() for node, in_function, marked in imports_of(path)
-              if in_function and not marked]
+              if in_function and not marked
+              and not lazy_third_party(path, node, path.read_text("utf-8").splitlines())]
     assert inside == []
 
 
@@ -163,6 +172,11 @@ def test_the_import_checks_find_what_they_look_for(tmp_path):
     found = [(node.lineno, inside, marked) for node, inside, marked in imports_of(source)]
     assert sorted(found) == [(1, False, False), (4, True, False), (6, True, True),
                              (7, True, True)]
+    text = ("def f():\n    import redis  # lazy: heavy\n    import json\n"
+            "    from assessment import audit  # lazy: the project's own is not a library\n")
+    tree, lines = ast.parse(text), text.splitlines()
+    imports = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
+    assert [lazy_third_party(ROOT / "m.py", n, lines) for n in imports] == [True, False, False]
 
 
 # -- page data built in operations, not in views ---------------------------------------------
