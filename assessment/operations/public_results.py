@@ -29,7 +29,7 @@ from ..chart_text import change_chart_summary, run_chart_summary
 from ..models import Period, PeriodVersion, Publication, ScoringRun, period_version
 from .ranking import award_winners, categories, order_of, ranking_rows
 from .results import (cached, change_categories, change_chart, chart_names, png_size,
-                      previous_published, run_chart, run_file_key)
+                      previous_published, previous_published_column, run_chart, run_file_key)
 from .runs import run_result
 
 TOP = 10
@@ -187,21 +187,6 @@ class Published:
         return f"perubahan-{self.earlier[0]}-{self.earlier[1]}-{category}.png"
 
 
-def _earlier(column: str):
-    """A scalar subquery correlated with the ``period`` table: the ``column`` of the previous
-    published period's run (the latest published period that opened before it; its latest
-    publication), as ``results.previous_published`` finds it."""
-    period, pub, run = (Period.__table__.alias(), Publication.__table__.alias(),
-                        ScoringRun.__table__.alias())
-    return (select(run.c[column])
-            .select_from(pub.join(period, period.c.id == pub.c.period_id)
-                         .join(run, run.c.id == pub.c.run_id))
-            .where(period.c.opens_at < Period.__table__.c.opens_at,
-                   period.c.deleted_at.is_(None))
-            .order_by(period.c.opens_at.desc(), period.c.id.desc(), pub.c.id.desc())
-            .limit(1).scalar_subquery())
-
-
 def published(session, slug: str | None = None, period_id: int | None = None) -> Published | None:
     """The published run of the period with this slug (or id), for serving its kept files:
     one query, reading only short columns. The run's file key is worked out from its
@@ -215,7 +200,8 @@ def published(session, slug: str | None = None, period_id: int | None = None) ->
                                      ScoringRun.__table__, PeriodVersion.__table__)
         query = _QUERIES[by] = (   # Core tables: no ORM annotations to make a cache key of
             select(period.c.id, pub.c.id, pub.c.published_at, pub.c.run_id, run.c.number,
-                   version.c.token, version.c.version, _earlier("id"), _earlier("number"))
+                   version.c.token, version.c.version, previous_published_column("id"),
+                   previous_published_column("number"))
             .select_from(period.join(pub, pub.c.period_id == period.c.id)
                          .join(run, run.c.id == pub.c.run_id)
                          .outerjoin(version, version.c.period_id == period.c.id))

@@ -203,6 +203,22 @@ def previous_published(session, period: Period) -> tuple[Period, ScoringRun] | N
     return None if found is None else (found[0], found[1])
 
 
+def previous_published_column(column: str):
+    """A scalar subquery correlated with the ``period`` table: the ``column`` of the previous
+    published period's run (the latest published period that opened before it; its latest
+    publication), as ``previous_published`` finds it, for a query reading short columns
+    only (``public_results.published``)."""
+    period, pub, run = (Period.__table__.alias(), Publication.__table__.alias(),
+                        ScoringRun.__table__.alias())
+    return (select(run.c[column])
+            .select_from(pub.join(period, period.c.id == pub.c.period_id)
+                         .join(run, run.c.id == pub.c.run_id))
+            .where(period.c.opens_at < Period.__table__.c.opens_at,
+                   period.c.deleted_at.is_(None))
+            .order_by(period.c.opens_at.desc(), period.c.id.desc(), pub.c.id.desc())
+            .limit(1).scalar_subquery())
+
+
 def change_categories(earlier: ScoringRun, later: ScoringRun) -> list[str]:
     """Categories in which units ranked in both runs: those get a slope chart."""
     before = {(r["category"], r["unit"]) for r in run_result(earlier)["ranking"]
