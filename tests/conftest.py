@@ -24,6 +24,18 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 PASSWORD = "kata-sandi-uji-123"
 
+
+class Counter:
+    """A function wrapped to count its calls (``monkeypatch.setattr(module, name,
+    Counter(module.name))``): tests count work done, never time it."""
+
+    def __init__(self, fn):
+        self.fn, self.calls = fn, 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.fn(*args, **kwargs)
+
 # ---- work the tests do not check, made cheap for the whole test process ------------------
 
 # Password hashes at a token cost: scrypt with N=128 instead of werkzeug's default N=32768

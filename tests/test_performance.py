@@ -10,6 +10,7 @@ import brotli
 import pytest
 
 from assessment import run_files
+from tests.conftest import Counter
 from tests.test_feedback import SEMARANG, SLUG, build_season, url  # noqa: F401 (fixtures)
 from tests.test_feedback import season, users  # noqa: F401
 
@@ -71,15 +72,6 @@ def test_pages_keep_their_script_policy_and_stay_uncached(client):
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert response.headers["Cache-Control"] == "no-store"
     assert b"<script>" not in _decoded(response)
-
-
-class Counter:
-    def __init__(self, fn):
-        self.fn, self.calls = fn, 0
-
-    def __call__(self, *args, **kwargs):
-        self.calls += 1
-        return self.fn(*args, **kwargs)
 
 
 def test_feedback_charts_are_drawn_once_per_run_and_unit(season, client, auth, users,

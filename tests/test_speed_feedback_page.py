@@ -16,20 +16,11 @@ from assessment.operations import feedback as feedback_ops
 from assessment.operations import public_results
 from assessment.operations.results import run_file_key
 from assessment.views import feedback as feedback_views
-from tests.conftest import PASSWORD, english
+from tests.conftest import PASSWORD, Counter, english
 from tests.test_feedback import SEMARANG, url
 from tests.test_feedback import season, users  # noqa: F401 (fixtures)
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="[^"]*"|value="[^"]*" name="csrf_token"')
-
-
-class Counter:
-    def __init__(self, fn):
-        self.fn, self.calls = fn, 0
-
-    def __call__(self, *args, **kwargs):
-        self.calls += 1
-        return self.fn(*args, **kwargs)
 
 
 @pytest.fixture

@@ -14,17 +14,8 @@ from assessment import run_files
 from assessment.models import Period, ScoringRun
 from assessment.operations import public_results, runs
 from assessment.operations.results import finalise
-from tests.conftest import built_on, english
+from tests.conftest import Counter, built_on, english
 from tests.results_support import build_season, two_published_seasons
-
-
-class Counter:
-    def __init__(self, fn):
-        self.fn, self.calls = fn, 0
-
-    def __call__(self, *args, **kwargs):
-        self.calls += 1
-        return self.fn(*args, **kwargs)
 
 
 @pytest.fixture

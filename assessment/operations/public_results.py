@@ -237,9 +237,7 @@ def kept_page(folder: str, key: str, name: str) -> str | None:
             html = path.read_text(encoding="utf-8")
         except (FileNotFoundError, NotADirectoryError):
             return None
-        _HTML[str(path)] = html
-        while len(_HTML) > _HTML_MAX:
-            _HTML.popitem(last=False)
+        _keep(path, html)
     _HTML.move_to_end(str(path))
     return html
 
@@ -248,22 +246,22 @@ def kept_page_html(folder: str, key: str, name: str, render) -> str:
     """The page rendered once (``render()``, with ``CSRF_MARK`` in place of the CSRF token)
     and kept in memory and as a file beside the run's other files (``key``: the run's
     ``run_file_key``)."""
-    path = Path(folder) / f"{key}-{name}"
-    html = _HTML.get(str(path))
+    html = kept_page(folder, key, name)
     if html is None:
-        try:
-            html = path.read_text(encoding="utf-8")
-        except (FileNotFoundError, NotADirectoryError):
-            _rendered[0] += 1
-            html = render()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(path, html.encode("utf-8"))
-            _forget_older(path)
-        _HTML[str(path)] = html
-        while len(_HTML) > _HTML_MAX:
-            _HTML.popitem(last=False)
-    _HTML.move_to_end(str(path))
+        path = Path(folder) / f"{key}-{name}"
+        _rendered[0] += 1
+        html = render()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, html.encode("utf-8"))
+        _forget_older(path)
+        _keep(path, html)
     return html
+
+
+def _keep(path: Path, html: str) -> None:
+    _HTML[str(path)] = html
+    while len(_HTML) > _HTML_MAX:
+        _HTML.popitem(last=False)
 
 
 def _forget_older(path: Path) -> None:
