@@ -175,10 +175,11 @@ def shot(request) -> Screenshots:
 
 
 @contextmanager
-def _opened(browser, **options):
+def _opened(browser, expected=lambda msg: False, **options):
     """A fresh context (no cookies; an Indonesian browser in WIB) and its page with 10 s
     auto-wait timeouts; JavaScript errors and console errors (CSP violations among them)
-    fail the test."""
+    fail the test, but for the console messages ``expected(msg)`` accepts (a status the
+    test provokes on purpose, which chromium reports as an error)."""
     context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **options)
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -186,7 +187,8 @@ def _opened(browser, **options):
 
     def console(msg):
         # the app has no favicon: the browser's own request for it is not the page's error
-        if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico"):
+        if (msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico")
+                and not expected(msg)):
             problems.append(f"console: {msg.text} ({msg.location.get('url')})")
     page.on("console", console)
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))

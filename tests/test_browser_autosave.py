@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from assessment.models import Period, User
 from assessment.operations.answers import save_answers
 from assessment.operations.questionnaire import get_or_create_submission, get_submission
-from tests.browser_support import (browser, live_server, login, page, phone_page,  # noqa: F401
+from tests.browser_support import (_opened, browser, live_server, login, page, phone_page,  # noqa: F401
                                    prepared_database, shot)
 
 pytestmark = pytest.mark.slow
@@ -95,20 +95,9 @@ def test_a_save_after_the_login_ended_loses_nothing(live_server, page, shot):
 def conflict_page(browser):
     """A page whose only expected console error is the 409 of the refused save (the
     conflict view is answered with its status, which chromium reports)."""
-    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta",
-                                  viewport={"width": 1366, "height": 900})
-    context.set_default_timeout(10_000)
-    opened = context.new_page()
-    problems = []
-    opened.on("console", lambda msg: msg.type == "error" and "409" not in msg.text
-              and not msg.location.get("url", "").endswith("/favicon.ico")
-              and problems.append(msg.text))
-    opened.on("pageerror", lambda exc: problems.append(str(exc)))
-    try:
+    with _opened(browser, expected=lambda msg: "409" in msg.text,
+                 viewport={"width": 1366, "height": 900}) as opened:
         yield opened
-    finally:
-        context.close()
-    assert not problems, problems
 
 
 def test_the_conflict_view_at_desktop_and_phone_widths(live_server, conflict_page, shot):

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from assessment.models import JudgeAssignment, Period, Submission, User
 from assessment.operations.evidence import add_file
 from rubrics import load_rubric
-from tests.browser_support import (PASSWORD, browser, live_server, login,  # noqa: F401
+from tests.browser_support import (PASSWORD, _opened, browser, live_server, login,  # noqa: F401
                                    prepared_database, shot)
 from tests.test_verification import png
 
@@ -67,22 +67,10 @@ def seed(live) -> None:
 def page(browser):
     """A page whose only expected console error is the 422 of the refused autosave (a Tidak
     without its comment is answered with its status, which chromium reports)."""
-    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta",
-                                  viewport={"width": 1366, "height": 900})
-    context.set_default_timeout(10_000)
-    opened = context.new_page()
-    problems = []
-    opened.on("console", lambda msg: msg.type == "error"
-              and not ("422" in msg.text and msg.location.get("url", "").endswith(
-                  "/simpan-otomatis"))
-              and not msg.location.get("url", "").endswith("/favicon.ico")
-              and problems.append(msg.text))
-    opened.on("pageerror", lambda exc: problems.append(str(exc)))
-    try:
+    with _opened(browser, viewport={"width": 1366, "height": 900},
+                 expected=lambda msg: "422" in msg.text
+                 and msg.location.get("url", "").endswith("/simpan-otomatis")) as opened:
         yield opened
-    finally:
-        context.close()
-    assert not problems, problems
 
 
 def stored(live):

@@ -17,13 +17,13 @@ import pytest
 from assessment.models import AuditLog, Evidence, Moderation, Notice, Objection, Submission, User
 from assessment.operations import Invalid, NotAllowed
 from assessment.operations import objections as obj_ops
-from assessment.operations import verification as ver_ops
 from assessment.operations.judging import unwrap
 from assessment.operations.runs import export_exchange
 from tests.conftest import SLUG
 from tests.test_stage_two import build_season, login
 from tests.test_verification import html
-from tests.test_verify_entry import DECREE, ENTRY, REASON, UNIT, assignment, provinces, without_unit
+from tests.test_verify_entry import (DECREE, ENTRY, REASON, UNIT, judge_refuses_entry,
+                                     provinces, without_unit)
 
 RESULTS = f"/musim/{SLUG}/hasil-sementara"
 OBJECTION = "Keputusan Nomor 12/HM.02/2026 ditetapkan 5 Januari 2026 dan berlaku untuk periode ini."
@@ -44,12 +44,7 @@ def season(app, session, make_user, make_period, client, auth):
     first = provinces(client, auth, session, period)
     assert first[0] == (UNIT, 1, None) and [r for r in first if r[1] == 1] == [first[0]]
     # penilai1 finds the decree not valid: Tidak, with the comment saying why
-    a = assignment(session, "penilai1")
-    a.completed_at = None
-    session.flush()
-    ver_ops.save_verifications(session, a, {ENTRY: False}, {}, {ENTRY: REASON},
-                               data["judges"]["penilai1"])
-    session.commit()
+    judge_refuses_entry(session, data["judges"])
     unranked = provinces(client, auth, session, period)      # the provisional run of masa sanggah
     assert unranked[:-1] == without_unit(first) and unranked[-1] == (UNIT, None, [ENTRY])
     now = datetime.now(timezone.utc)

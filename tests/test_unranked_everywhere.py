@@ -16,7 +16,6 @@ import pytest
 from openpyxl import load_workbook
 
 from assessment.models import User
-from assessment.operations import verification as ver_ops
 from assessment.operations.results import change_chart, slope_data
 from assessment.operations.runs import create_run, publish, run_result
 from reports.rank_changes import rank_changes
@@ -25,7 +24,7 @@ from tests.test_assessment_api import matches_schema
 from tests.test_feedback_api import bearer
 from tests.test_stage_two import build_season, login
 from tests.test_verification import html
-from tests.test_verify_entry import ENTRY, REASON, UNIT, assignment
+from tests.test_verify_entry import ENTRY, UNIT, judge_refuses_entry
 
 NOT_RANKED = "Tidak diperingkat: syarat keikutsertaan tidak terpenuhi"
 NOT_RANKED_EN = "Not ranked: the condition of entry is not met."
@@ -37,12 +36,7 @@ def season(app, session, make_user, make_period):
     admin = make_user(username="admin-uji", role="admin", unit_code=None)
     make_user(username="op-14", unit_code=UNIT)
     data = build_season(session, period)
-    a = assignment(session, "penilai1")
-    a.completed_at = None
-    session.flush()
-    ver_ops.save_verifications(session, a, {ENTRY: False}, {}, {ENTRY: REASON},
-                               data["judges"]["penilai1"])
-    session.commit()
+    judge_refuses_entry(session, data["judges"])
     create_run(session, period, "provisional", admin)
     final = create_run(session, period, "final", admin)
     publish(session, period, final, admin)

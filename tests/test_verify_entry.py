@@ -75,6 +75,15 @@ def assignment(session, judge: str) -> JudgeAssignment:
             .filter(JudgeAssignment.unit_code == UNIT, User.username == judge).one())
 
 
+def judge_refuses_entry(session, judges) -> None:
+    """penilai1 reopens the unit and finds its decree not valid: Tidak, with REASON."""
+    a = assignment(session, "penilai1")
+    a.completed_at = None
+    session.flush()
+    ops.save_verifications(session, a, {ENTRY: False}, {}, {ENTRY: REASON}, judges["penilai1"])
+    session.commit()
+
+
 def entry_row(session, judge: str):
     return ops.rows_by_indicator(assignment(session, judge)).get(ENTRY)
 
