@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import availability, compression, formatting, navigation, redis_store, security
 from .config import Config, finish, from_environment
 from .extensions import babel, bootstrap, csrf, db, login_manager
+from .pool_check import check_on_checkout
 from .transaction import TransactionalFlask
 from .version import __version__
 from .views import register_blueprints
@@ -33,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         _sqlite_savepoints(db.engine)
+        check_on_checkout(db.engine)   # instead of pool_pre_ping's round trip per request
     csrf.init_app(app)
     bootstrap.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Asia/Jakarta")

@@ -26,7 +26,7 @@ class ConfigError(RuntimeError):
 class Config:
     SECRET_KEY = None                  # required outside debug, testing and demo
     SQLALCHEMY_DATABASE_URI = None     # default: SQLite in the instance folder
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {}     # a pooled connection is checked without a ping: pool_check.py
     UPLOAD_DIR = None                  # default: instance/uploads
     MAX_UPLOAD_MB = 10.0
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024

@@ -54,7 +54,7 @@ def test_settings_are_read_when_the_app_is_built(env, tmp_path):
     assert (tmp_path / "berkas").is_dir()
     assert app.config["MAX_CONTENT_LENGTH"] == int(2.5 * 1024 * 1024)
     assert app.config["LOGIN_MAX_FAILURES"] == 7
-    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True, "pool_size": 3}
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_size": 3}
 
 
 @pytest.mark.parametrize("variable, value, message", [
