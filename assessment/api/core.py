@@ -10,6 +10,7 @@ import json
 from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, g, jsonify, request
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -125,14 +126,17 @@ def _crash(exc: Exception):
 
 # -- lookups -------------------------------------------------------------------------------
 
+# a period with its extensions and its edition's hash (rubric_for needs no more when the
+# edition is parsed already) in one query, built once: every request of a questionnaire
+# needs them
+_PERIOD = (select(Period).where(Period.slug == bindparam("slug"))
+           .options(joinedload(Period.extensions),
+                    joinedload(Period.rubric_edition).defer(RubricEdition.source)))
+
+
 def find_period(slug: str) -> Period:
     """The period, or 404 (also when the caller may not see it)."""
-    # with its extensions and its edition's hash (rubric_for needs no more when the edition
-    # is parsed already) in the same query: every request of a questionnaire needs them
-    period = (db.session.query(Period).filter_by(slug=slug)
-              .options(joinedload(Period.extensions),
-                       joinedload(Period.rubric_edition).defer(RubricEdition.source))
-              .one_or_none())
+    period = db.session.execute(_PERIOD, {"slug": slug}).unique().scalar_one_or_none()
     if period is None or not can_view_period(g.api_user, period):
         raise ApiError(404, "not_found", f"There is no period {slug!r}.")
     return period

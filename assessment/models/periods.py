@@ -1,6 +1,7 @@
 """Rubric editions as loaded, assessment periods and deadline extensions."""
 from __future__ import annotations
 
+import weakref
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, event
@@ -66,11 +67,22 @@ class DeadlineExtension(db.Model):
     period = relationship("Period", back_populates="extensions")
 
 
+_NOT_DELETED = with_loader_criteria(Period, lambda cls: cls.deleted_at.is_(None),
+                                    include_aliases=True)
+# statement -> the same with _NOT_DELETED: a statement built once (a module's constant, as on
+# the API's paths) is given the option once, and SQLAlchemy keeps the new statement's cache
+# key; adding it per execution made a new statement, key and option each time
+_WITHOUT_DELETED = weakref.WeakKeyDictionary()
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _without_deleted_periods(state):
     """Every ORM query (lists, lookups by slug, joins, ``session.get``) leaves deleted
     periods out; ``execution_options(with_deleted=True)`` is the one way to see them."""
     if (state.is_select and not state.is_column_load and not state.is_relationship_load
             and not state.execution_options.get("with_deleted", False)):
-        state.statement = state.statement.options(with_loader_criteria(
-            Period, lambda cls: cls.deleted_at.is_(None), include_aliases=True))
+        statement = state.statement
+        criteria = _WITHOUT_DELETED.get(statement)
+        if criteria is None:
+            criteria = _WITHOUT_DELETED[statement] = statement.options(_NOT_DELETED)
+        state.statement = criteria

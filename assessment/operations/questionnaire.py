@@ -7,7 +7,7 @@ blocks submission, the integrity statement, submit)."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, scores
@@ -28,6 +28,11 @@ def get_submission(session, period, unit_code: str) -> Submission | None:
 _EVIDENCE_IDS = (select(func.aggregate_strings(Evidence.indicator_id, "\n"))
                  .where(Evidence.submission_id == Submission.id)
                  .correlate(Submission).scalar_subquery())
+# built once (SQLAlchemy keeps their keys and compiled forms): every API request reads one
+_FOR_API = select(Submission, _EVIDENCE_IDS).where(
+    Submission.period_id == bindparam("period_id"), Submission.unit_code == bindparam("unit_code"))
+_FOR_API_LOCKED = (_FOR_API.with_for_update(of=Submission)
+                   .execution_options(populate_existing=True))
 
 
 def submission_for_api(session, period, unit_code: str, *, for_update: bool = False
@@ -36,11 +41,8 @@ def submission_for_api(session, period, unit_code: str, *, for_update: bool = Fa
     what ``missing_items`` needs without loading the evidence rows. With ``for_update`` the
     row is locked until the transaction ends (``editability.lock_taken``): a save or submit
     of it cannot then lose a race, and a concurrent one waits and sees this one's version."""
-    query = select(Submission, _EVIDENCE_IDS).where(Submission.period_id == period.id,
-                                                     Submission.unit_code == unit_code)
-    if for_update:
-        query = query.with_for_update(of=Submission).execution_options(populate_existing=True)
-    row = session.execute(query).first()
+    row = session.execute(_FOR_API_LOCKED if for_update else _FOR_API,
+                          {"period_id": period.id, "unit_code": unit_code}).first()
     if row is None:
         return None, frozenset()
     sub, ids = row
