@@ -55,13 +55,14 @@ def wants_email(user) -> bool:
 
 def queue(session, notices) -> None:
     """Mark the notices pending and deliver them once the current transaction commits."""
+    if not notices:   # nobody to e-mail (no SMTP, no address): nothing to flush or deliver
+        return
     for notice in notices:
         notice.email_status, notice.email_next_at = "pending", None
     session.flush()
     ids = [n.id for n in notices]
-    if ids:
-        app = current_app._get_current_object()
-        after_commit(lambda: _deliver_and_note(app, ids), session)
+    app = current_app._get_current_object()
+    after_commit(lambda: _deliver_and_note(app, ids), session)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -201,15 +201,17 @@ class Rubric:
     unranked: tuple[str, ...] = ()
     sha256: str = ""
     _index: dict = field(default=None, compare=False, repr=False, hash=False)
+    _indicators: tuple = field(default=None, compare=False, repr=False, hash=False)
 
     def __post_init__(self):
-        index = {i.id: i for a in self.aspects for i in a.indicators}
-        object.__setattr__(self, "_index", index)
+        indicators = tuple(i for a in self.aspects for i in a.indicators)
+        object.__setattr__(self, "_indicators", indicators)
+        object.__setattr__(self, "_index", {i.id: i for i in indicators})
 
     @property
     def indicators(self) -> tuple[Indicator, ...]:
-        """Every indicator in rubric order."""
-        return tuple(i for a in self.aspects for i in a.indicators)
+        """Every indicator in rubric order (worked out once: the rubric is frozen)."""
+        return self._indicators
 
     @property
     def entry_indicators(self) -> tuple[Indicator, ...]:

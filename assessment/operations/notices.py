@@ -12,7 +12,7 @@ from datetime import datetime
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale, gettext as _, ngettext
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from werkzeug.routing import BuildError
 
 from .. import audit, outbox
@@ -80,10 +80,13 @@ def notice_list(user, show_all: bool = False):
     return query.order_by(Notice.created_at.desc(), Notice.id.desc())
 
 
+# built once: every submission sends it (the receipt to the unit's operators)
+_OPERATORS = (select(User).where(User.role == "operator", User.active.is_(True),
+                                 User.unit_code == bindparam("unit_code")).order_by(User.id))
+
+
 def unit_operators(session, unit_code: str) -> list[User]:
-    return session.scalars(select(User).where(User.role == "operator", User.active.is_(True),
-                                              User.unit_code == unit_code)
-                           .order_by(User.id)).all()
+    return session.scalars(_OPERATORS, {"unit_code": unit_code}).all()
 
 
 def path_for(endpoint: str, **values) -> str:
