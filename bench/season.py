@@ -650,6 +650,11 @@ def deadline(server: Server, app, slug: str, seeded: dict, clients: int, lead: f
 
 # -- the run -----------------------------------------------------------------------------------
 
+def api_slug(clients: int, round_number: int) -> str:
+    """The period of a load round (round 0 keeps the name it always had)."""
+    return f"api-{clients}" if round_number == 0 else f"api-{clients}-{round_number + 1}"
+
+
 def show(title: str, row: dict) -> None:
     figures = ", ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items())
     print(f"{title:<28} {figures}", flush=True)
@@ -660,6 +665,9 @@ def main(argv=None) -> int:
     parser.add_argument("--database-url", default=BASE_URL)
     parser.add_argument("--clients", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--saves", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="repeat the load phase (each round on periods of its own) and "
+                             "print the medians of its ratios")
     parser.add_argument("--workers", type=int, default=None,
                         help="gunicorn workers (default: gunicorn.conf.py's, WEB_CONCURRENCY)")
     parser.add_argument("--threads", type=int, default=None,
@@ -673,7 +681,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     url, drop = create_database(args.database_url)
     upload_dir = tempfile.mkdtemp(prefix="season-uploads-")
-    slugs = [f"api-{n}" for n in args.clients] + ["html", "race", "faults", "deadline"]
+    rounds = max(args.rounds, 1)
+    slugs = [api_slug(n, r) for r in range(rounds) for n in args.clients] + \
+        ["html", "race", "faults", "deadline"]
     started = time.perf_counter()
     seeded = seed(app_for(url, upload_dir), slugs, units=args.units)
     app = app_for(url, upload_dir)
@@ -686,21 +696,35 @@ def main(argv=None) -> int:
     failures = []
     try:
         cpu = ServerCpu(server, url)
-        for n in args.clients if "load" in args.phases else []:
+        ratios = {n: [] for n in args.clients}
+        for r, n in [(r, n) for r in range(rounds) for n in args.clients] if "load" in args.phases else []:
+            # the yardstick just before and just after the api phase, at the same concurrency:
+            # /healthz's rate drifts with the machine, and one 5-second burst may catch a slow
+            # moment; the ratio is to their mean
             health, health_cpu = cpu.measure(lambda: yardstick(server, n))
             health_ms = 1000 * health_cpu / max(health["requests"], 1)
             show(f"yardstick /healthz c={n}", dict(health, server_cpu_ms=health_ms))
             (summary, failed), api_cpu = cpu.measure(
-                lambda: api_load(server, f"api-{n}", seeded, n, args.saves))
+                lambda: api_load(server, api_slug(n, r), seeded, n, args.saves))
             api_ms = 1000 * api_cpu / max(summary["requests"], 1)
             show(f"api save+submit c={n}", dict(summary, failed_units=failed, server_cpu_ms=api_ms))
+            after, after_cpu = cpu.measure(lambda: yardstick(server, n))
+            after_ms = 1000 * after_cpu / max(after["requests"], 1)
+            show(f"yardstick after c={n}", dict(after, server_cpu_ms=after_ms))
             # as % of the yardstick: throughput (depends on the machine's other load) and
             # server CPU per request (does not)
-            show(f"api vs yardstick c={n}",
-                 {"throughput_pct": 100 * summary["per_second"] / max(health["per_second"], 1e-9),
-                  "cpu_pct": 100 * health_ms / max(api_ms, 1e-9)})
+            rate = (health["per_second"] + after["per_second"]) / 2
+            row = {"throughput_pct": 100 * summary["per_second"] / max(rate, 1e-9),
+                   "cpu_pct": 100 * (health_ms + after_ms) / 2 / max(api_ms, 1e-9),
+                   "p95": summary["p95"]}
+            ratios[n].append(row)
+            show(f"api vs yardstick c={n}", row)
             if failed or summary["errors"]:
                 failures.append(f"api c={n}: {failed} units failed, {summary['errors']} errors")
+        for n, rows in ratios.items():
+            if len(rows) > 1:
+                show(f"median of {len(rows)} rounds c={n}",
+                     {key: statistics.median(row[key] for row in rows) for key in rows[0]})
         if "html" in args.phases:
             summary, failed = html_load(server, "html", seeded, min(args.clients), args.html_units)
             show(f"html login+save c={min(args.clients)}", dict(summary, failed_units=failed))
