@@ -36,9 +36,11 @@ def check_on_checkout(engine) -> None:
 
 
 def waiting(dbapi_connection) -> bool:
-    """Whether the idle connection's socket has something to read (or is gone)."""
+    """Whether the idle connection's socket has something to read, or is closed or broken
+    (``poll``, which has no limit on descriptor numbers, with a zero timeout)."""
+    poller = select.poll()
     try:
-        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        return bool(poller.poll(0))   # POLLIN, or POLLHUP / POLLERR, which poll always reports
     except (OSError, ValueError):
         return True
-    return bool(readable)
