@@ -16,6 +16,7 @@ from .formatting import local_time
 from .models import Period, Submission, WorkUnit
 from .models.units import existing_on, opening_day
 from .models.types import utcnow
+from .operations.kept import kept
 from .operations.season import period_state, prefetch_states
 
 # "returned" is a questionnaire sent back by the judges: the unit works on it again
@@ -54,28 +55,43 @@ def group_code(unit: WorkUnit) -> str:
 
 def unit_rows(session, period: Period, province_code: str | None = None) -> list[dict]:
     """One plain row per participating unit with its questionnaire status (the units'
-    columns read as rows, not as objects: a national list has 550)."""
-    units = sorted(session.execute(
-        select(WorkUnit.code, WorkUnit.name, WorkUnit.level, WorkUnit.province_code,
-               WorkUnit.time_zone).where(*_taking_part(period, province_code))).all(),
-        key=_registry_order)
+    columns read as rows, not as objects: a national list has 550). The units' part
+    (registry, province names, each unit's closing time) is kept per process while the
+    period's version stands (``operations.kept``: the registry, the period and its
+    extensions all move it); the questionnaires' status is read every time (a draft's
+    save does not move the version)."""
+    units = kept(session, period, "progress.units", lambda: _units_part(session, period))
+    if province_code:
+        units = [unit for unit in units if unit[3] == province_code]
     subs = {row.unit_code: row for row in session.execute(
         select(Submission.unit_code, Submission.status, Submission.updated_at,
                Submission.submitted_at).where(Submission.period_id == period.id))}
-    names = {code: name for code, name in session.execute(
-        select(WorkUnit.code, WorkUnit.name).where(WorkUnit.level.in_(("pusat", "provinsi"))))}
-    state = period_state(period)
     rows = []
-    for unit in units:
-        sub = subs.get(unit.code)
-        rows.append({"code": unit.code, "name": unit.name, "level": unit.level,
-                     "province_code": group_code(unit), "province_name": names.get(group_code(unit), ""),
-                     "time_zone": unit.time_zone,
+    for code, name, level, group, group_name, time_zone, closes_at in units:
+        sub = subs.get(code)
+        rows.append({"code": code, "name": name, "level": level,
+                     "province_code": group, "province_name": group_name,
+                     "time_zone": time_zone,
                      "status": sub.status if sub else "not_started",
                      "updated_at": sub.updated_at if sub else None,
                      "submitted_at": sub.submitted_at if sub else None,
-                     "closes_at": state.closes_for(unit.code)})
+                     "closes_at": closes_at})
     return rows
+
+
+def _units_part(session, period: Period) -> tuple:
+    """(code, name, level, province group, its name, time zone, closing time) of every
+    participating unit, in registry order."""
+    units = sorted(session.execute(
+        select(WorkUnit.code, WorkUnit.name, WorkUnit.level, WorkUnit.province_code,
+               WorkUnit.time_zone).where(*_taking_part(period, None))).all(),
+        key=_registry_order)
+    names = {code: name for code, name in session.execute(
+        select(WorkUnit.code, WorkUnit.name).where(WorkUnit.level.in_(("pusat", "provinsi"))))}
+    state = period_state(period)
+    return tuple((unit.code, unit.name, unit.level, group, names.get(group, ""), unit.time_zone,
+                  state.closes_for(unit.code))
+                 for unit in units for group in (group_code(unit),))
 
 
 def count_statuses(rows: list[dict]) -> dict[str, int]:
