@@ -13,8 +13,8 @@ Phases, each on its own period of a fresh database:
   faults     the api load while a worker is killed and PostgreSQL restarts
   deadline   saves across the closing time: refused after it, kept before it
 It prints a table per phase and a verdict line per check; the load phases also print the
-server's CPU per request (gunicorn and the database's backends, from /proc) and both
-ratios to the yardstick. The exit status is 1 when a check fails. The functions are
+server's CPU per request (gunicorn and the database's backends, from /proc; the app's, the
+database's and this load generator's own CPU apart) and both ratios to the yardstick. The exit status is 1 when a check fails. The functions are
 importable (tests/test_season_rehearsal.py runs small versions).
 """
 from __future__ import annotations
@@ -339,31 +339,46 @@ def _cpu_seconds(pid: int) -> float:
 class ServerCpu:
     """CPU seconds used by the server side of a phase: gunicorn (master and workers) and
     the PostgreSQL backends connected to the season's database. Unlike requests per
-    second, CPU per request does not depend on what else the machine is running."""
+    second, CPU per request does not depend on what else the machine is running. The
+    parts are kept apart (``parts``: app, database, and this process, the load generator,
+    which shares the machine's cores with the server)."""
 
     def __init__(self, server: "Server", database_url: str):
         self.server, self.url = server, database_url
+        self.parts: dict[str, float] = {}
 
-    def pids(self) -> list[int]:
-        pids = [self.server.proc.pid, *self.server.workers()]
+    def pids(self) -> dict[int, str]:
+        pids = {pid: "app" for pid in (self.server.proc.pid, *self.server.workers())}
         if self.url.startswith("postgresql"):
             from sqlalchemy import create_engine, text
             from sqlalchemy.pool import NullPool
             engine = create_engine(self.url, poolclass=NullPool)
             with engine.connect() as conn:
-                pids += [pid for (pid,) in conn.execute(text(
+                pids.update((pid, "database") for (pid,) in conn.execute(text(
                     "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid()"))]
+                    "AND pid <> pg_backend_pid()")))
             engine.dispose()
         return pids
 
     def measure(self, phase):
-        """(phase(), CPU seconds the server side used during it)."""
-        before = {pid: _cpu_seconds(pid) for pid in self.pids()}
+        """(phase(), CPU seconds the server side used during it); ``parts`` then holds the
+        app's, the database's and the load generator's seconds."""
+        kinds = self.pids()
+        before = {pid: _cpu_seconds(pid) for pid in kinds}
+        client_before = time.process_time()
         result = phase()
-        after = {pid: _cpu_seconds(pid) for pid in self.pids()}
-        return result, sum(after.get(pid, before.get(pid, 0.0)) - before.get(pid, 0.0)
-                           for pid in set(before) | set(after))
+        client = time.process_time() - client_before
+        kinds.update(self.pids())
+        after = {pid: _cpu_seconds(pid) for pid in kinds}
+        self.parts = {"app": 0.0, "database": 0.0, "client": client}
+        for pid in set(before) | set(after):
+            self.parts[kinds[pid]] += after.get(pid, before.get(pid, 0.0)) - before.get(pid, 0.0)
+        return result, self.parts["app"] + self.parts["database"]
+
+    def per_request(self, requests: int) -> dict:
+        """The parts in ms a request, for the phase's line."""
+        return {f"{part}_cpu_ms": 1000 * seconds / max(requests, 1)
+                for part, seconds in self.parts.items()}
 
 
 # -- phases -------------------------------------------------------------------------------------
@@ -703,14 +718,17 @@ def main(argv=None) -> int:
             # moment; the ratio is to their mean
             health, health_cpu = cpu.measure(lambda: yardstick(server, n))
             health_ms = 1000 * health_cpu / max(health["requests"], 1)
-            show(f"yardstick /healthz c={n}", dict(health, server_cpu_ms=health_ms))
+            show(f"yardstick /healthz c={n}", dict(health, server_cpu_ms=health_ms,
+                                                      **cpu.per_request(health["requests"])))
             (summary, failed), api_cpu = cpu.measure(
                 lambda: api_load(server, api_slug(n, r), seeded, n, args.saves))
             api_ms = 1000 * api_cpu / max(summary["requests"], 1)
-            show(f"api save+submit c={n}", dict(summary, failed_units=failed, server_cpu_ms=api_ms))
+            show(f"api save+submit c={n}", dict(summary, failed_units=failed, server_cpu_ms=api_ms,
+                                                 **cpu.per_request(summary["requests"])))
             after, after_cpu = cpu.measure(lambda: yardstick(server, n))
             after_ms = 1000 * after_cpu / max(after["requests"], 1)
-            show(f"yardstick after c={n}", dict(after, server_cpu_ms=after_ms))
+            show(f"yardstick after c={n}", dict(after, server_cpu_ms=after_ms,
+                                                  **cpu.per_request(after["requests"])))
             # as % of the yardstick: throughput (depends on the machine's other load) and
             # server CPU per request (does not)
             rate = (health["per_second"] + after["per_second"]) / 2
