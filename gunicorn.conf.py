@@ -32,7 +32,16 @@ def _int(name, default):
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 # WEB_CONCURRENCY is gunicorn's own convention for the number of workers
 workers = _int("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8))
-threads = _int("GUNICORN_THREADS", 4)
+# Sync workers (one request at a time per process) by default: gunicorn's own design for
+# serving behind a buffering proxy, which deploy/nginx is (slow clients' uploads and
+# downloads are nginx's to wait for, not a worker's). On 2 cores they served the deadline
+# rush better than 5 gthread workers x 4 threads, whose threads contend for one GIL per
+# process: bench/season.py, 4 rounds each, API p95 at 50 clients 0.55-0.68 s against
+# 1.06-1.30 s, and 200 clients at 22.2-25.6% of /healthz against 21.7-23.2% (README,
+# "bench/season.py"). GUNICORN_THREADS > 1 gives gthread workers (keep-alive, for a proxy
+# that does not buffer); a request may then also outlive GUNICORN_TIMEOUT, which a sync
+# worker's may not.
+threads = _int("GUNICORN_THREADS", 1)
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = _int("GUNICORN_TIMEOUT", 60)                 # a worker silent this long is restarted
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)  # requests in flight may finish

@@ -59,7 +59,7 @@ def site(app, make_user, tmp_path):
     env = {**os.environ, "SECRET_KEY": uuid.uuid4().hex * 2,
            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "UPLOAD_DIR": app.config["UPLOAD_DIR"], "BIND": f"127.0.0.1:{app_port}",
-           "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "2", "PROXY_FIX_HOPS": "1",
+           "WEB_CONCURRENCY": "2", "PROXY_FIX_HOPS": "1",   # sync workers, as in production
            "PUBLIC_URL": f"https://127.0.0.1:{https}", "REDIS_URL": "",
            "MIGRATE_ON_START": "0", "GUNICORN_ERROR_LOG": str(tmp_path / "gunicorn.log")}
     gunicorn = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
