@@ -31,6 +31,10 @@ class Config:
     MAX_UPLOAD_MB = 10.0
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     XLSX_MAX_ROWS = 5000
+    # a roster imported through the web hashes every one-time password (scrypt, about
+    # 0.1-0.16 s of CPU each on 2 cores): 600 rows end well within GUNICORN_TIMEOUT; more
+    # belong to `run.py users import`, which has no time limit
+    ROSTER_WEB_MAX_ROWS = 600
     REDIS_URL = None
     REDIS_PREFIX = "bakohumas:"
     LOGIN_MAX_FAILURES = 5
@@ -157,6 +161,7 @@ VARIABLES = {
     "MAX_UPLOAD_MB": ("MAX_UPLOAD_MB", _megabytes),
     "MAX_REQUEST_MB": ("MAX_CONTENT_LENGTH", lambda v: int(_megabytes(v) * 1024 * 1024)),
     "XLSX_MAX_ROWS": ("XLSX_MAX_ROWS", _positive),
+    "ROSTER_WEB_MAX_ROWS": ("ROSTER_WEB_MAX_ROWS", _positive),
     "REDIS_URL": ("REDIS_URL", _text),
     "REDIS_PREFIX": ("REDIS_PREFIX", _text),
     "LOGIN_MAX_FAILURES": ("LOGIN_MAX_FAILURES", _positive),

@@ -185,6 +185,27 @@ def test_roster_import_is_all_or_nothing(client, admin, session):
     assert len(new) == 2 and all(u.must_change_password for u in new)
 
 
+def test_a_roster_over_the_web_limit_is_refused_whole(client, admin, session, app):
+    """A sync worker's request must end within GUNICORN_TIMEOUT, and every row costs a slow
+    password hash: the page takes at most ROSTER_WEB_MAX_ROWS rows, says so, and refuses a
+    larger file with nothing added (the command has no such limit)."""
+    app.config["ROSTER_WEB_MAX_ROWS"] = 2
+    page = client.get("/admin/akun/impor").get_data(as_text=True)
+    assert "2 rows" in page or "2 baris" in page
+    before = session.query(User).count()
+    rows = [[f"op-{code}", "X", "", "operator", code] for code in ("35", "36", "51")]
+    response = client.post("/admin/akun/impor", data={"roster": (io.BytesIO(roster(rows)), "akun.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and "more than 2 rows" in response.get_data(as_text=True)
+    assert session.query(User).count() == before
+    # rows of the file, its header included, as XLSX_MAX_ROWS counts them
+    response = client.post("/admin/akun/impor",
+                           data={"roster": (io.BytesIO(roster(rows[:1])), "akun.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert session.query(User).count() == before + 1
+
+
 def test_admin_sets_an_email_and_issues_a_token_for_another_user(client, admin, make_user, session):
     operator = make_user("op-33")
     response = client.post(f"/admin/akun/{operator.id}/email", data={"email": "humas33@kpu.test"})

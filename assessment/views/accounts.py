@@ -93,16 +93,21 @@ def import_accounts():
         try:
             with attempt():
                 credentials = import_roster(db.session, upload.filename or "roster.xlsx",
-                                            upload.read(), current_app.config["XLSX_MAX_ROWS"],
-                                            user=current_user)
+                                            upload.read(), roster_web_rows(), user=current_user)
         except RosterError as exc:
             errors = str(exc).splitlines()
         else:
             name = f"akun-baru-{utcnow():%Y%m%d-%H%M}.xlsx"
             return Response(credentials_workbook(credentials), mimetype=XLSX,
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    return render_template("admin/account_import.html", form=form, errors=errors), \
-        422 if errors or form.errors else 200
+    return render_template("admin/account_import.html", form=form, errors=errors,
+                           max_rows=roster_web_rows()), 422 if errors or form.errors else 200
+
+
+def roster_web_rows() -> int:
+    """The most rows a roster imported here may have (a sync worker's request must end
+    within GUNICORN_TIMEOUT, and each row costs a deliberately slow password hash)."""
+    return min(current_app.config["XLSX_MAX_ROWS"], current_app.config["ROSTER_WEB_MAX_ROWS"])
 
 
 @bp.route("/<int:user_id>/")
