@@ -44,8 +44,8 @@ workers = _int("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8))
 threads = _int("GUNICORN_THREADS", 1)
 worker_class = "gthread" if threads > 1 else "sync"
 # a worker silent this long is restarted; a sync worker's request must end within it. The
-# longest web requests: a roster import (a slow password hash a row: about 50 s for 553
-# rows on an idle 2-core machine, 95 s with the cores busy; at most ROSTER_WEB_MAX_ROWS)
+# longest web requests: a roster import (a slow password hash a row: 87 s of CPU for 553
+# rows, 95 s of wall time on 2 busy cores; at most ROSTER_WEB_MAX_ROWS rows)
 # and publishing a run (about 10 s)
 timeout = _int("GUNICORN_TIMEOUT", 120)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)  # requests in flight may finish
