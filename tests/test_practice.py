@@ -12,6 +12,7 @@ from assessment.operations import Closed, Conflict, Invalid, NotAllowed
 from assessment.operations import practice
 from tests.conftest import PASSWORD, SLUG
 from tests.test_feedback import CILACAP, JAKPUS, SEMARANG, build_season
+from tests.test_page_queries import queries
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -142,6 +143,34 @@ def test_library_shows_material_next_to_own_answer(app, session, client, auth, a
         'data-indicator="struktur-tim"')[1].split("</article>")[0]
     own = block.split("data-own")[1].split("</div>")[0]
     assert "Optimum" in own        # Semarang claimed Optimum (level 4)
+
+
+def test_the_library_asks_as_many_queries_for_two_entries_as_for_one(app, session, client, auth,
+                                                                     admin, operators):
+    """Counted, never timed (issue 15): the entries' units come with the evidence query
+    (units loaded and dropped were read again, one query per entry) and the published run
+    is one query, read once by the page's checks and its content."""
+    period, run, judges = build_season(session)
+    add_link(session, period, SEMARANG, "grup-koordinasi", "https://contoh.go.id/grup")
+    add_link(session, period, CILACAP, "struktur-tim", "https://contoh.go.id/struktur")
+    publish_as_admin(client, auth, admin, "grup-koordinasi", SEMARANG)
+    session.expire_all()
+    assert period.id and run.id          # refreshed before counting
+    with queries(app) as sent:
+        assert practice.published_run(session, period) is run
+    assert len(sent) == 1
+    auth.login(f"op-{JAKPUS}")
+    client.get(f"/praktik-baik/{SLUG}?aspek=semua")
+    with queries(app) as one:
+        html = client.get(f"/praktik-baik/{SLUG}?aspek=semua").get_data(as_text=True)
+    assert html.count("data-entry=") == 1
+    auth.logout()
+    publish_as_admin(client, auth, admin, "struktur-tim", CILACAP)
+    auth.login(f"op-{JAKPUS}")
+    with queries(app) as two:
+        html = client.get(f"/praktik-baik/{SLUG}?aspek=semua").get_data(as_text=True)
+    assert html.count("data-entry=") == 2 and "KPU Kabupaten Cilacap" in html
+    assert len(two) == len(one)
 
 
 def test_opt_out_hides_entries_and_blocks_publishing(app, session, client, auth, admin, operators):

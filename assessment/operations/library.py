@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from reports.scorecard import CATEGORY_LABELS
 from scoring import round2
 
@@ -101,11 +103,15 @@ def _own_item(ind, own) -> dict | None:
 
 def _evidence(session, rubric, entries) -> dict[int, list[Evidence]]:
     """``practice.entry_evidence`` of every entry at once (two queries: the entries' units
-    and their evidence), by entry id."""
+    and their evidence), by entry id. The units are set on the entries: the identity map
+    holds loaded objects weakly, so units loaded and dropped here were read again, one query
+    per entry, when the page asked for ``entry.unit``."""
     if not entries:
         return {}
     codes = {e.unit_code for e in entries}
-    session.query(WorkUnit).filter(WorkUnit.code.in_(codes)).all()   # entry.unit from the identity map
+    units = {u.code: u for u in session.query(WorkUnit).filter(WorkUnit.code.in_(codes))}
+    for e in entries:
+        set_committed_value(e, "unit", units.get(e.unit_code))
     wanted = {e.id: practice.material_indicators(rubric, e.indicator_id) for e in entries}
     rows = (session.query(Submission.unit_code, Evidence)
             .join(Evidence, Evidence.submission_id == Submission.id)

@@ -240,6 +240,8 @@ def publish(session, period: Period, run: ScoringRun, user, at=None) -> Publicat
 
 
 def published_run(session, period: Period) -> ScoringRun | None:
-    pub = (session.query(Publication).filter_by(period_id=period.id)
-           .order_by(Publication.id.desc()).first())
-    return pub.run if pub else None
+    """The run of the period's latest publication, or None: one query (the publication is
+    not kept by the caller, so a lazy ``pub.run`` was a second one on every call)."""
+    return (session.query(ScoringRun).join(Publication, Publication.run_id == ScoringRun.id)
+            .filter(Publication.period_id == period.id)
+            .order_by(Publication.id.desc()).first())

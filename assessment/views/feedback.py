@@ -17,7 +17,7 @@ from .. import run_files
 from ..files import send_stored
 from ..extensions import db
 from ..transaction import attempt
-from ..models import Evidence, GoodPractice, Period, WorkUnit
+from ..models import Evidence, GoodPractice, Period, ScoringRun, WorkUnit
 from ..navigation import nav
 from ..operations import OperationError
 from ..operations import practice
@@ -77,13 +77,15 @@ def _ranked_feedback(period_slug: str, unit_code: str) -> UnitFeedback:
     return found
 
 
-def _library_period(period_slug: str) -> Period:
+def _library_period(period_slug: str) -> tuple[Period, ScoringRun]:
+    """The period of the library and its published run (404 before results are published)."""
     if not can_browse_practice(current_user):
         abort(403)
     period = period_or_404(period_slug)
-    if published_run(db.session, period) is None:
+    run = published_run(db.session, period)
+    if run is None:
         abort(404)
-    return period
+    return period, run
 
 
 # ---------------------------------------------------------------- feedback pages
@@ -236,8 +238,8 @@ def library_index():
 @bp.route("/praktik-baik/<period_slug>")
 @login_required
 def library(period_slug):
-    period = _library_period(period_slug)
-    detail = practice.run_detail(published_run(db.session, period))
+    period, run = _library_period(period_slug)
+    detail = practice.run_detail(run)
     page = library_page(db.session, period, detail, request.args.get("aspek"),
                         operator_unit(current_user))
     if page is None:
@@ -264,8 +266,8 @@ def practice_file(entry_id, evidence_id):
 def manage(period_slug):
     if not is_admin(current_user):
         abort(403)
-    period = _library_period(period_slug)
-    detail = practice.run_detail(published_run(db.session, period))
+    period, run = _library_period(period_slug)
+    detail = practice.run_detail(run)
     aspect = _chosen_aspect(detail.rubric, request.args.get("aspek"))
     return render_template("feedback/manage.html", period=period, aspect=aspect,
                            rubric=detail.rubric, form=PlainForm(formdata=None),
@@ -286,7 +288,7 @@ def _chosen_aspect(rubric, aspect_id: str | None):
 def publish(period_slug):
     if not is_admin(current_user):
         abort(403)
-    period = _library_period(period_slug)
+    period, _run = _library_period(period_slug)
     form = PublishForm()
     if not form.validate_on_submit():
         abort(400)
