@@ -4,14 +4,17 @@ stands, and a deadline extension, a change in the registry and a questionnaire's
 show at once. Counted, never timed."""
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 import pytest
 
-from assessment import progress
-from assessment.models import Submission, WorkUnit
+from assessment import progress, progress_list
+from assessment.models import Evidence, Submission, WorkUnit
+from assessment.rubric_store import rubric_for
 from assessment.operations import kept
 from assessment.operations.periods import extend_deadline
+from scoring.synthetic import answer_for
 from tests.conftest import Counter
 
 
@@ -76,3 +79,54 @@ def test_changes_not_yet_committed_are_never_kept(session, make_period, worked_o
     assert row(progress.unit_rows(session, period), "33.74")["name"] == "belum disimpan"
     session.rollback()
     assert row(progress.unit_rows(session, period), "33.74")["name"] != "belum disimpan"
+
+
+@pytest.fixture
+def completeness(monkeypatch):
+    progress_list._KEPT.clear()
+    counted = Counter(progress_list._completeness)
+    monkeypatch.setattr(progress_list, "_completeness", counted)
+    yield counted
+    progress_list._KEPT.clear()
+
+
+def test_completeness_is_kept_per_content_of_answers_and_evidence(session, make_period,
+                                                                   completeness):
+    """A questionnaire's answered count and missing evidence are worked out once per content
+    of its answers (as stored), set of evidence and level; an answer or a new piece of
+    evidence shows at once, and a change rolled back reads as before."""
+    period = make_period()
+    ind = rubric_for(period).indicator("struktur-tim")     # scored, evidence required
+    top = {ind.id: answer_for(ind, 1.0, random.Random(1))}
+    sub = Submission(period_id=period.id, unit_code="33.74", status="draft", answers={},
+                     pending={})
+    session.add(sub)
+    session.commit()
+
+    def shown(code="33.74"):
+        rows = [dict(r) for r in progress.unit_rows(session, period) if r["code"] == code]
+        return progress_list.with_completeness(session, period, rows)[0]
+
+    assert (shown()["answered"], shown()["evidence_missing"]) == (0, 0)
+    assert completeness.calls == 1
+    sub.answers = dict(top)
+    session.commit()
+    assert (shown()["answered"], shown()["evidence_missing"]) == (1, 1)
+    assert completeness.calls == 2
+    # another unit of the same level with the same answers: the same content, kept
+    session.add(Submission(period_id=period.id, unit_code="33.72", status="draft",
+                           answers=dict(top), pending={}))
+    session.commit()
+    assert (shown("33.72")["answered"], shown("33.72")["evidence_missing"]) == (1, 1)
+    assert completeness.calls == 2
+    session.add(Evidence(submission_id=sub.id, indicator_id=ind.id, kind="link",
+                         url="https://contoh.go.id/struktur"))
+    session.commit()
+    assert (shown()["answered"], shown()["evidence_missing"]) == (1, 0)
+    assert completeness.calls == 3
+    # written in this transaction and rolled back: the committed content reads as before
+    sub.answers = {}
+    session.flush()
+    assert shown()["answered"] == 0 and completeness.calls == 4
+    session.rollback()
+    assert shown()["answered"] == 1 and completeness.calls == 4
