@@ -14,8 +14,9 @@ Phases, each on its own period of a fresh database:
   deadline   saves across the closing time: refused after it, kept before it
 It prints a table per phase and a verdict line per check; the load phases also print the
 server's CPU per request (gunicorn and the database's backends, from /proc; the app's, the
-database's and this load generator's own CPU apart) and both ratios to the yardstick. The exit status is 1 when a check fails. The functions are
-importable (tests/test_season_rehearsal.py runs small versions).
+database's and this load generator's own CPU apart) and both ratios to the yardstick. The
+exit status is 1 when a check fails. The functions are importable
+(tests/test_season_rehearsal.py runs small versions).
 """
 from __future__ import annotations
 

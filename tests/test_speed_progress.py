@@ -1,7 +1,8 @@
 """Issue 15, the admin progress list: the participating units' part of its rows (registry,
 province names, each unit's closing time) is kept per process while the period's version
 stands, and a deadline extension, a change in the registry and a questionnaire's draft
-show at once. Counted, never timed."""
+show at once; each questionnaire's completeness is kept per content of its answers,
+evidence and level. Counted, never timed."""
 from __future__ import annotations
 
 import random
@@ -11,9 +12,9 @@ import pytest
 
 from assessment import progress, progress_list
 from assessment.models import Evidence, Submission, WorkUnit
-from assessment.rubric_store import rubric_for
 from assessment.operations import kept
 from assessment.operations.periods import extend_deadline
+from assessment.rubric_store import rubric_for
 from scoring.synthetic import answer_for
 from tests.conftest import Counter
 
